@@ -473,7 +473,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
 
     function _validate(TaskConfig calldata config) private pure {
         CodecConfig calldata c = config.codec;
-        if (c.valueBits < 2 || c.valueBits > 64) revert InvalidValueBits(c.valueBits);
+        if (c.valueBits < 2 || c.valueBits > 32) revert InvalidValueBits(c.valueBits);
         if (c.laneBits <= c.valueBits || c.laneBits > LaneLayout.WORD_BITS) {
             revert InvalidLaneBits(c.valueBits, c.laneBits);
         }

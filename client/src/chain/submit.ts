@@ -1,0 +1,58 @@
+import type { ContractTransactionReceipt } from "ethers";
+import { chunkWords, type Layout } from "../codec/layout";
+import { DEFAULT_COSTS, type ChainCosts } from "../codec/plan";
+import { WORDS_PER_PROOF } from "../codec/layout";
+import { encryptWords } from "../fhe/encrypt";
+import type { FheInstance } from "../fhe/instance";
+import type { FLuFHEAggregator } from "../../../types";
+
+/** Gas limit for a chunk: the planner's estimate plus 30 %, never above the per-transaction cap. */
+export function chunkGasLimit(words: number, costs: ChainCosts = DEFAULT_COSTS): bigint {
+  const estimate =
+    costs.gasPerTxBase + words * costs.gasPerWord + Math.ceil(words / WORDS_PER_PROOF) * costs.gasPerProof;
+  return BigInt(Math.min(Math.ceil(estimate * 1.3), costs.gasPerTx));
+}
+
+export interface SubmitProgress {
+  chunk: number;
+  skipped: boolean;
+  receipt?: ContractTransactionReceipt;
+}
+
+/**
+ * Encrypts and submits every chunk of an encoded update that the chain does not already hold for
+ * this participant, so a restarted client never submits a chunk twice.
+ */
+export async function submitUpdate(args: {
+  aggregator: FLuFHEAggregator;
+  instance: FheInstance;
+  taskId: bigint;
+  round: number;
+  chunks: bigint[][];
+  layout: Layout;
+  onChunk?: (p: SubmitProgress) => void;
+}): Promise<ContractTransactionReceipt[]> {
+  const { aggregator, instance, taskId, round, chunks, layout } = args;
+  const contract = await aggregator.getAddress();
+  const runner = aggregator.runner as { getAddress?: () => Promise<string> } | null;
+  if (!runner?.getAddress) throw new Error("the aggregator must be connected to a signer to submit");
+  const user = await runner.getAddress();
+  const done = await aggregator.submittedChunks(taskId, round, user);
+  const receipts: ContractTransactionReceipt[] = [];
+  for (let c = 0; c < layout.chunkCount; c++) {
+    if (done[c]) {
+      args.onChunk?.({ chunk: c, skipped: true });
+      continue;
+    }
+    const { count } = chunkWords(layout, c);
+    const encrypted = await encryptWords(instance, contract, user, chunks[c]);
+    const tx = await aggregator.submitChunk(taskId, round, c, encrypted.handles, encrypted.proofs, {
+      gasLimit: chunkGasLimit(count),
+    });
+    const receipt = await tx.wait();
+    if (!receipt) throw new Error(`submission of chunk ${c} was dropped`);
+    receipts.push(receipt);
+    args.onChunk?.({ chunk: c, skipped: false, receipt });
+  }
+  return receipts;
+}

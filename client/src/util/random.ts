@@ -1,0 +1,14 @@
+/**
+ * Small seeded PRNG (mulberry32): deterministic, fast, 32-bit state. Good enough for shuffling,
+ * partitioning and stochastic rounding that must be reproducible; never for keys or secrets.
+ */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
