@@ -3,12 +3,24 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   {
-    ignores: ["node_modules/", "artifacts/", "cache/", "types/", "dist/", "coverage/", "results/", "web/.next/", "fhevmTemp/"],
+    ignores: [
+      "node_modules/",
+      "artifacts/",
+      "cache/",
+      "types/",
+      "dist/",
+      "coverage/",
+      "results/",
+      "web/.next/",
+      "fhevmTemp/",
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { console: "readonly", process: "readonly", require: "readonly", __dirname: "readonly" } },
+    languageOptions: {
+      globals: { console: "readonly", process: "readonly", require: "readonly", __dirname: "readonly" },
+    },
     rules: {
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },

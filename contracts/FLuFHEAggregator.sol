@@ -69,10 +69,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     /// @param config model commitment, codec, cohort bounds, schedule and decryption policy.
     /// @param participants initial allowlist; they take part from round 1.
     /// @return taskId the new task's id (ids start at 1).
-    function createTask(
-        TaskConfig calldata config,
-        address[] calldata participants
-    ) external returns (uint256 taskId) {
+    function createTask(TaskConfig calldata config, address[] calldata participants) external returns (uint256 taskId) {
         _validate(config);
         taskId = ++_taskCount;
         Task storage t = _tasks[taskId];
@@ -187,9 +184,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         Task storage t = _task(taskId);
         RoundInfo storage r = _openRoundFor(taskId, t, round);
         bool quorum = r.chunksAtQuorum == t.chunkCount;
-        bool closable = block.timestamp >= r.deadline ||
-            r.completed == r.eligible ||
-            (quorum && msg.sender == t.owner);
+        bool closable = block.timestamp >= r.deadline || r.completed == r.eligible || (quorum && msg.sender == t.owner);
         if (!closable) revert RoundNotClosable(taskId, round, r.chunksAtQuorum, t.chunkCount, r.deadline);
         r.state = quorum ? RoundState.Closed : RoundState.Failed;
         emit RoundClosed(taskId, round, r.state, r.chunksAtQuorum);
@@ -493,6 +488,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         ) revert InvalidChunking(c.paramCount, c.wordsPerChunk);
         if (c.weightFloor == 0 || c.weightFloor > laneMax) revert InvalidWeightFloor(c.weightFloor, c.valueBits);
         if (c.clipMicros == 0) revert InvalidClip();
-        if (config.rounds == 0 || config.roundDuration == 0) revert InvalidSchedule(config.rounds, config.roundDuration);
+        if (config.rounds == 0 || config.roundDuration == 0)
+            revert InvalidSchedule(config.rounds, config.roundDuration);
     }
 }

@@ -80,11 +80,11 @@ interface IFLuFHEAggregator {
         RoundState state;
         uint64 openedAt;
         uint64 deadline;
-        bytes32 globalModelHash;
         uint16 eligible;
         uint16 completed;
         uint32 chunksAtQuorum;
         uint32 publishedBatches;
+        bytes32 globalModelHash;
     }
 
     event TaskCreated(

@@ -106,7 +106,8 @@ describe("FLuFHEAggregator: encrypted aggregation", function () {
   it("runs consecutive rounds, recording each round's global-model commitment", async function () {
     const { taskId, layout } = await createTask(aggregator, owner, [alice.address, bob.address], { rounds: 2 });
     await (await aggregator.connect(owner).openRound(taskId, MODEL_HASH)).wait();
-    for (const p of [alice, bob]) await submitDelta(aggregator, p, taskId, 1, randomDelta(layout.paramCount, 7, 0.1), layout);
+    for (const p of [alice, bob])
+      await submitDelta(aggregator, p, taskId, 1, randomDelta(layout.paramCount, 7, 0.1), layout);
     await (await aggregator.connect(owner).closeRound(taskId, 1)).wait();
     await (await aggregator.connect(owner).revealRound(taskId, 1)).wait();
     const nextHash = ethers.id("model after round 1");

@@ -113,7 +113,9 @@ describe("FLuFHEAggregator: denials", function () {
     });
 
     it("report an unknown task id", async function () {
-      await expect(aggregator.openRound(999, MODEL_HASH)).to.be.revertedWithCustomError(aggregator, "UnknownTask").withArgs(999);
+      await expect(aggregator.openRound(999, MODEL_HASH))
+        .to.be.revertedWithCustomError(aggregator, "UnknownTask")
+        .withArgs(999);
       await expect(aggregator.getTask(0)).to.be.revertedWithCustomError(aggregator, "UnknownTask").withArgs(0);
     });
   });
@@ -223,8 +225,9 @@ describe("FLuFHEAggregator: denials", function () {
     it("refuse a closed round and a passed deadline", async function () {
       const enc = await chunk0(alice);
       await time.increase(3601);
-      await expect(aggregator.connect(alice).submitChunk(taskId, 1, 0, enc.handles, enc.proofs))
-        .to.be.revertedWithCustomError(aggregator, "SubmissionDeadlinePassed");
+      await expect(
+        aggregator.connect(alice).submitChunk(taskId, 1, 0, enc.handles, enc.proofs),
+      ).to.be.revertedWithCustomError(aggregator, "SubmissionDeadlinePassed");
       await aggregator.closeRound(taskId, 1);
       await expect(aggregator.connect(alice).submitChunk(taskId, 1, 0, enc.handles, enc.proofs))
         .to.be.revertedWithCustomError(aggregator, "RoundNotOpen")

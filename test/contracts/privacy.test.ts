@@ -148,8 +148,6 @@ describe("FLuFHEAggregator: privacy invariants", function () {
       .to.be.revertedWithCustomError(aggregator, "BatchAlreadyPublished")
       .withArgs(taskId, 1, 0);
     const batchHashes = batches.map((b) => ethers.keccak256(b.abiEncodedClearValues));
-    expect(await aggregator.clearAggregateCommitment(taskId, 1)).to.equal(
-      ethers.keccak256(ethers.concat(batchHashes)),
-    );
+    expect(await aggregator.clearAggregateCommitment(taskId, 1)).to.equal(ethers.keccak256(ethers.concat(batchHashes)));
   });
 });

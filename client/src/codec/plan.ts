@@ -79,7 +79,11 @@ export interface SubmissionPlan {
 }
 
 /** Estimates transactions, gas and HCU per participant per round (worst case: every word adds). */
-export function planSubmission(params: CodecParams, maxCohort: number, costs: ChainCosts = DEFAULT_COSTS): SubmissionPlan {
+export function planSubmission(
+  params: CodecParams,
+  maxCohort: number,
+  costs: ChainCosts = DEFAULT_COSTS,
+): SubmissionPlan {
   const layout = layoutOf(params, maxCohort);
   const chunkGas = (words: number) =>
     costs.gasPerTxBase + words * costs.gasPerWord + Math.ceil(words / WORDS_PER_PROOF) * costs.gasPerProof;

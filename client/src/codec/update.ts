@@ -55,7 +55,11 @@ export function encodeUpdate(
  * avg = (laneSum - n * 2^(b-1)) * step / D, with n the chunk's contributor count and
  * D = max(weightSum, n * weightFloor) / (2^b - 1), or D = n for unweighted tasks.
  */
-export function decodeAggregate(words: readonly bigint[], contributors: readonly number[], layout: Layout): Float64Array {
+export function decodeAggregate(
+  words: readonly bigint[],
+  contributors: readonly number[],
+  layout: Layout,
+): Float64Array {
   if (words.length !== layout.wordCount) {
     throw new CodecError(`aggregate has ${words.length} words, the task's layout has ${layout.wordCount}`);
   }
@@ -71,8 +75,7 @@ export function decodeAggregate(words: readonly bigint[], contributors: readonly
     const { first, count } = chunkWords(layout, c);
     const lanes = words.slice(first, first + count).flatMap((w) => unpackWord(w, layout));
     // Unweighted tasks ignore the weight lane, so a contributor cannot shrink the denominator.
-    const weightSum =
-      layout.sampleCap === 0 ? n : Math.max(Number(lanes[0]), n * layout.weightFloor) / layout.laneMax;
+    const weightSum = layout.sampleCap === 0 ? n : Math.max(Number(lanes[0]), n * layout.weightFloor) / layout.laneMax;
     const params = chunkParams(layout, c);
     for (let i = 0; i < params.count; i++) {
       out[params.first + i] = (Number(lanes[i + 1] - BigInt(n) * offset) * step) / weightSum;

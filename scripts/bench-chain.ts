@@ -1,0 +1,258 @@
+/**
+ * `npm run bench:chain -- --json`: one encrypted FedAvg round of FLuFHE on a local fhEVM devnet,
+ * side by side with the naive design (one euint32 ciphertext and one FHE.add per weight), with gas
+ * and HCU per (parameter x participant) over the submission transactions. The last stdout line is
+ * a JSON object when --json is given.
+ */
+import { parseArgs } from "node:util";
+import { JsonRpcProvider, type JsonRpcSigner, type TransactionReceipt } from "ethers";
+import { chooseCodec, decodeAggregate, encodeUpdate, layoutOf, quantStep, type Layout } from "../client/src/codec";
+import { toOnChainCodec } from "../client/src/chain/task";
+import { submitUpdate } from "../client/src/chain/submit";
+import { userDecryptWords } from "../client/src/fhe/decrypt";
+import { connectLocalFhevm, type FhevmConnection } from "../client/src/fhe/local";
+import { mulberry32 } from "../client/src/util/random";
+import { FLuFHEAggregator__factory, NaiveAggregator__factory } from "../types";
+import { startDevnet } from "./lib/devnet";
+
+const GAS_CAP = 16_777_216;
+const HCU_CAP = 20_000_000;
+const HCU_ADD_EUINT32 = 125_000;
+const VALUES_PER_PROOF_EUINT32 = 64;
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    participants: { type: "string", default: "16" },
+    params: { type: "string", default: "5000" },
+    "value-bits": { type: "string", default: "8" },
+    "max-cohort": { type: "string", default: "16" },
+    "baseline-participants": { type: "string", default: "2" },
+    seed: { type: "string", default: "1" },
+  },
+});
+
+const log = (message: string) => process.stderr.write(`[bench:chain] ${message}\n`);
+
+function positiveInt(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${value}`);
+  return n;
+}
+
+interface Totals {
+  gas: number;
+  hcu: number;
+  txs: number;
+  maxTxGas: number;
+  maxTxHcu: number;
+}
+
+function tally(totals: Totals, receipt: TransactionReceipt, fhevm: FhevmConnection): void {
+  const gas = Number(receipt.gasUsed);
+  const hcu = fhevm.hcuOf(receipt);
+  totals.gas += gas;
+  totals.hcu += hcu;
+  totals.txs += 1;
+  totals.maxTxGas = Math.max(totals.maxTxGas, gas);
+  totals.maxTxHcu = Math.max(totals.maxTxHcu, hcu);
+}
+
+const emptyTotals = (): Totals => ({ gas: 0, hcu: 0, txs: 0, maxTxGas: 0, maxTxHcu: 0 });
+
+function randomDelta(n: number, seed: number, range: number): Float64Array {
+  const random = mulberry32(seed);
+  return Float64Array.from({ length: n }, () => (random() * 2 - 1) * range);
+}
+
+async function packedRound(
+  fhevm: FhevmConnection,
+  owner: JsonRpcSigner,
+  participants: JsonRpcSigner[],
+  layout: Layout,
+  maxCohort: number,
+  seed: number,
+) {
+  const aggregator = await new FLuFHEAggregator__factory(owner).deploy();
+  await aggregator.waitForDeployment();
+  const config = {
+    modelHash: "0x" + "11".repeat(32),
+    modelURI: "bench://random",
+    codec: toOnChainCodec(layout),
+    minCohort: 2,
+    maxCohort,
+    rounds: 1,
+    roundDuration: 24 * 3600,
+    policy: 0,
+  };
+  const addresses = await Promise.all(participants.map((p) => p.getAddress()));
+  await (await aggregator.createTask(config, addresses)).wait();
+  const taskId = 1n;
+  await (await aggregator.openRound(taskId, config.modelHash)).wait();
+
+  const deltas = participants.map((_, i) => randomDelta(layout.paramCount, seed * 1000 + i, layout.clip));
+  const totals = emptyTotals();
+  const started = Date.now();
+  // Participants submit concurrently (as independent nodes would); each one's chunks go in order.
+  await Promise.all(
+    participants.map(async (signer, i) => {
+      const receipts = await submitUpdate({
+        aggregator: aggregator.connect(signer),
+        instance: fhevm.instance,
+        taskId,
+        round: 1,
+        chunks: encodeUpdate(deltas[i], layout),
+        layout,
+      });
+      for (const r of receipts) tally(totals, r, fhevm);
+      log(`participant ${i + 1}/${participants.length} submitted ${receipts.length} chunks`);
+    }),
+  );
+  const submitSeconds = (Date.now() - started) / 1000;
+
+  await (await aggregator.closeRound(taskId, 1)).wait();
+  await (await aggregator.revealRound(taskId, 1)).wait();
+  for (let first = 0; first < layout.wordCount; first += 256) {
+    const count = Math.min(256, layout.wordCount - first);
+    await (await aggregator.allowAggregate(taskId, 1, first, count)).wait();
+  }
+  const handles = await aggregator.aggregateHandles(taskId, 1, 0, layout.wordCount);
+  const words = await userDecryptWords(fhevm.instance, owner, await aggregator.getAddress(), handles);
+  const contributors = (await aggregator.chunkContributors(taskId, 1)).map(Number);
+  const decoded = decodeAggregate(words, contributors, layout);
+  let maxError = 0;
+  for (let j = 0; j < layout.paramCount; j++) {
+    const mean = deltas.reduce((s, d) => s + d[j], 0) / deltas.length;
+    maxError = Math.max(maxError, Math.abs(decoded[j] - mean));
+  }
+  const step = quantStep(layout.clip, layout.valueBits);
+  return { totals, submitSeconds, maxError, matches: maxError <= step };
+}
+
+async function naiveRound(
+  fhevm: FhevmConnection,
+  owner: JsonRpcSigner,
+  participants: JsonRpcSigner[],
+  paramCount: number,
+  seed: number,
+) {
+  const naive = await new NaiveAggregator__factory(owner).deploy();
+  await naive.waitForDeployment();
+  const address = await naive.getAddress();
+  const totals = emptyTotals();
+  // Largest batch that fits both caps, calibrated on a first small batch of the first participant.
+  let batch = VALUES_PER_PROOF_EUINT32;
+  for (const [i, signer] of participants.entries()) {
+    const user = await signer.getAddress();
+    const random = mulberry32(seed * 7 + i);
+    const values = Array.from({ length: paramCount }, () => BigInt(Math.floor(random() * 2 ** 16)));
+    for (let first = 0; first < paramCount; first += batch) {
+      const slice = values.slice(first, first + batch);
+      const handles: string[] = [];
+      const proofs: string[] = [];
+      for (let p = 0; p < slice.length; p += VALUES_PER_PROOF_EUINT32) {
+        const input = fhevm.instance.createEncryptedInput(address, user);
+        for (const v of slice.slice(p, p + VALUES_PER_PROOF_EUINT32)) input.add32(v);
+        const enc = await input.encrypt();
+        handles.push(...enc.handles.map((h) => "0x" + Buffer.from(h).toString("hex")));
+        proofs.push("0x" + Buffer.from(enc.inputProof).toString("hex"));
+      }
+      const tx = await naive.connect(signer).submit(first, handles, proofs, { gasLimit: GAS_CAP });
+      const receipt = (await tx.wait())!;
+      tally(totals, receipt, fhevm);
+      if (totals.txs === 1) {
+        const gasPerValue = Number(receipt.gasUsed) / slice.length;
+        batch = Math.min(Math.floor((GAS_CAP * 0.98) / gasPerValue), Math.floor(HCU_CAP / HCU_ADD_EUINT32));
+      }
+    }
+    log(`baseline participant ${i + 1}/${participants.length} submitted`);
+  }
+  return { totals, paramsPerTx: batch };
+}
+
+async function main(): Promise<void> {
+  const participantsCount = positiveInt("participants", args.participants);
+  const paramCount = positiveInt("params", args.params);
+  const valueBits = positiveInt("value-bits", args["value-bits"]);
+  const maxCohort = positiveInt("max-cohort", args["max-cohort"]);
+  const baselineCount = positiveInt("baseline-participants", args["baseline-participants"]);
+  const seed = positiveInt("seed", args.seed);
+  if (participantsCount < 2 || participantsCount > maxCohort) {
+    throw new Error(`--participants must be between 2 and --max-cohort (${maxCohort})`);
+  }
+  if (participantsCount + 1 > 20 || baselineCount > 19) throw new Error("the devnet has 20 funded accounts");
+
+  const codec = chooseCodec({ paramCount, maxCohort, valueBits, clip: 0.05 });
+  const layout = layoutOf(codec, maxCohort);
+  log(
+    `codec: ${valueBits}-bit values in ${layout.laneBits}-bit lanes, ${layout.lanesPerWord} per word, ` +
+      `${layout.wordsPerChunk} words per chunk, ${layout.chunkCount} chunks for ${paramCount} parameters`,
+  );
+
+  const devnet = await startDevnet();
+  try {
+    log(`devnet on ${devnet.url} (pid ${devnet.pid})`);
+    const provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1 });
+    const fhevm = await connectLocalFhevm(devnet.url);
+    const accounts = await Promise.all(Array.from({ length: 20 }, (_, i) => provider.getSigner(i)));
+    const [owner, ...rest] = accounts;
+
+    const packed = await packedRound(fhevm, owner, rest.slice(0, participantsCount), layout, maxCohort, seed);
+    const baseline = await naiveRound(fhevm, owner, rest.slice(0, baselineCount), paramCount, seed);
+
+    const perParam = (t: Totals, participants: number) => ({
+      gasPerParam: Math.round(t.gas / (paramCount * participants)),
+      hcuPerParam: Math.round(t.hcu / (paramCount * participants)),
+    });
+    const result = {
+      paramsPerTx: layout.paramsPerChunk,
+      ...perParam(packed.totals, participantsCount),
+      valueBits,
+      laneBits: layout.laneBits,
+      lanesPerWord: layout.lanesPerWord,
+      participants: participantsCount,
+      decodedMatchesPlaintext: packed.matches,
+      paramCount,
+      maxCohort,
+      wordsPerChunk: layout.wordsPerChunk,
+      txsPerParticipant: layout.chunkCount,
+      maxTxGas: packed.totals.maxTxGas,
+      maxTxHcu: packed.totals.maxTxHcu,
+      // Steady state: a chunk from a participant that is not the first to contribute (mask + add per word).
+      worstChunkGasPerParam: Math.round(packed.totals.maxTxGas / layout.paramsPerChunk),
+      worstChunkHcuPerParam: Math.round(packed.totals.maxTxHcu / layout.paramsPerChunk),
+      maxDecodeError: packed.maxError,
+      submitSeconds: packed.submitSeconds,
+      baseline: {
+        paramsPerTx: baseline.paramsPerTx,
+        ...perParam(baseline.totals, baselineCount),
+        participants: baselineCount,
+        maxTxGas: baseline.totals.maxTxGas,
+        maxTxHcu: baseline.totals.maxTxHcu,
+      },
+    };
+    const rows: [string, string | number, string | number][] = [
+      ["params per tx", result.paramsPerTx, result.baseline.paramsPerTx],
+      ["gas per param", result.gasPerParam, result.baseline.gasPerParam],
+      ["HCU per param", result.hcuPerParam, result.baseline.hcuPerParam],
+      ["largest tx gas", result.maxTxGas, result.baseline.maxTxGas],
+      ["largest tx HCU", result.maxTxHcu, result.baseline.maxTxHcu],
+      ["participants", participantsCount, baselineCount],
+    ];
+    console.log(`${"".padEnd(16)}${"FLuFHE packed".padStart(16)}${"naive euint32".padStart(16)}`);
+    for (const [name, a, b] of rows)
+      console.log(`${name.padEnd(16)}${String(a).padStart(16)}${String(b).padStart(16)}`);
+    console.log(
+      `decoded aggregate matches plaintext mean: ${packed.matches} (max error ${packed.maxError.toExponential(2)})`,
+    );
+    if (args.json) console.log(JSON.stringify(result));
+    if (!packed.matches) process.exitCode = 1;
+  } finally {
+    await devnet.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:chain failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
