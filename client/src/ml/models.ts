@@ -1,0 +1,148 @@
+// Model architectures described by a small JSON spec, so every participant can rebuild the exact
+// same initial model from what the coordinator publishes, and the protocol can treat a model as
+// one flat vector of float32 weights.
+
+import { createHash } from "node:crypto";
+import * as tf from "@tensorflow/tfjs";
+import { mulberry32 } from "./rng";
+
+export type ModelKind = "logreg" | "mlp" | "cnn";
+
+export interface ModelSpec {
+  kind: ModelKind;
+  /** Shape of one sample, e.g. [30] or [28, 28, 1] (a CNN needs [height, width, channels]). */
+  inputShape: number[];
+  numClasses: number;
+  /** mlp: widths of the hidden dense layers (default [64]); cnn: filters per conv block (default [8, 16]). */
+  hidden?: number[];
+  /** Seed of the weight initialisation. */
+  seed: number;
+}
+
+// Kernels start at zero; initialiseWeights then fills them from the seed.
+const ZERO_INIT = { kernelInitializer: "zeros", biasInitializer: "zeros" } as const;
+
+const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+const DEFAULT_HIDDEN: Record<ModelKind, number[]> = { logreg: [], mlp: [64], cnn: [8, 16] };
+
+function flattenIfImage(spec: ModelSpec): tf.layers.Layer[] {
+  return spec.inputShape.length > 1 ? [tf.layers.flatten()] : [];
+}
+
+/** Layers between the input and the output layer. */
+function bodyLayers(spec: ModelSpec): tf.layers.Layer[] {
+  const hidden = spec.hidden ?? DEFAULT_HIDDEN[spec.kind];
+  switch (spec.kind) {
+    case "logreg":
+      return flattenIfImage(spec);
+    case "mlp":
+      return [
+        ...flattenIfImage(spec),
+        ...hidden.map((units) => tf.layers.dense({ units, activation: "relu", ...ZERO_INIT })),
+      ];
+    case "cnn":
+      if (spec.inputShape.length !== 3) {
+        throw new Error(`a cnn needs inputShape [height, width, channels], got [${spec.inputShape}]`);
+      }
+      return [
+        ...hidden.flatMap((filters) => [
+          tf.layers.conv2d({ filters, kernelSize: 3, padding: "same", activation: "relu", ...ZERO_INIT }),
+          tf.layers.maxPooling2d({ poolSize: 2 }),
+        ]),
+        tf.layers.flatten(),
+      ];
+  }
+}
+
+/**
+ * Builds the model of `spec` and initialises it deterministically from `spec.seed`. The output
+ * layer is linear: the model returns logits (softmax is applied inside the loss).
+ */
+export function buildModel(spec: ModelSpec): tf.Sequential {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.inputLayer({ inputShape: spec.inputShape }),
+      ...bodyLayers(spec),
+      tf.layers.dense({ units: spec.numClasses, ...ZERO_INIT }),
+    ],
+  });
+  initialiseWeights(model, spec.seed);
+  return model;
+}
+
+/**
+ * Glorot-uniform kernels and zero biases, drawn in JS from our seeded PRNG rather than tfjs's
+ * initialisers: the same seed then gives bitwise-identical weights on every backend.
+ */
+export function initialiseWeights(model: tf.LayersModel, seed: number): void {
+  const rng = mulberry32(seed);
+  const flat = new Float32Array(parameterCount(model));
+  let off = 0;
+  for (const w of model.weights) {
+    const shape = w.shape as number[];
+    const size = sizeOf(shape);
+    if (shape.length >= 2) {
+      const receptive = sizeOf(shape.slice(0, -2));
+      const limit = Math.sqrt(6 / (receptive * (shape[shape.length - 2] + shape[shape.length - 1])));
+      for (let i = 0; i < size; i++) flat[off + i] = (2 * rng() - 1) * limit;
+    }
+    off += size;
+  }
+  setFlatWeights(model, flat);
+}
+
+export function parameterCount(model: tf.LayersModel): number {
+  return model.weights.reduce((n, w) => n + sizeOf(w.shape as number[]), 0);
+}
+
+/** All weights, layer by layer (kernel then bias), as one vector: the unit the protocol sends. */
+export function getFlatWeights(model: tf.LayersModel): Float32Array {
+  const flat = new Float32Array(parameterCount(model));
+  let off = 0;
+  // getWeights returns the variables themselves: read them, never dispose them.
+  for (const t of model.getWeights()) {
+    flat.set(t.dataSync() as Float32Array, off);
+    off += t.size;
+  }
+  return flat;
+}
+
+/** A flat weight vector cut into one new tensor per model variable (the caller disposes them). */
+export function weightTensors(model: tf.LayersModel, flat: Float32Array): tf.Tensor[] {
+  const n = parameterCount(model);
+  if (flat.length !== n) throw new Error(`model has ${n} parameters, got a vector of ${flat.length}`);
+  let off = 0;
+  return model.weights.map((w) => {
+    const size = sizeOf(w.shape as number[]);
+    const t = tf.tensor(flat.subarray(off, off + size), w.shape as number[]);
+    off += size;
+    return t;
+  });
+}
+
+/** Inverse of getFlatWeights. */
+export function setFlatWeights(model: tf.LayersModel, flat: Float32Array): void {
+  const tensors = weightTensors(model, flat);
+  model.setWeights(tensors); // copies the values into the variables
+  tf.dispose(tensors);
+}
+
+/** JSON with object keys sorted at every level, so equal specs hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** sha256 (hex, no prefix) of canonicalJson(spec) followed by the weights as little-endian float32. */
+export function specHash(spec: ModelSpec, initialWeights: Float32Array): string {
+  const bytes = new DataView(new ArrayBuffer(initialWeights.length * 4));
+  initialWeights.forEach((w, i) => bytes.setFloat32(i * 4, w, true));
+  return createHash("sha256").update(canonicalJson(spec), "utf8").update(new Uint8Array(bytes.buffer)).digest("hex");
+}

@@ -1,0 +1,90 @@
+// One entry point from a name or a path to a train/test split, so scripts and the CLI accept
+// "breast-cancer" and "./my-data.csv" alike.
+
+import { existsSync } from "node:fs";
+import { loadCsvDataset } from "./csv";
+import { head, trainTestSplit, type Dataset, type DatasetSplit } from "./dataset";
+import { loadFashionMnist, loadIdxPair, loadMnist, type ImageSetOptions } from "./images";
+import { loadBreastCancer, loadDigits } from "./sklearn";
+import { standardiseSplit } from "./standardise";
+
+export interface LoadOptions extends ImageSetOptions {
+  /** Seed of the train/test split of sets that have no fixed split (default 0). */
+  seed?: number;
+  /** Test share of sets that have no fixed split (default 0.2). */
+  testFraction?: number;
+  /** Z-score features with train statistics; default true for tabular sets, false for images. */
+  standardise?: boolean;
+  /** Keep the first `limit` samples of a single-file source before splitting. */
+  limit?: number;
+  /** CSV: header name of the label column (required for CSV files). */
+  labelColumn?: string;
+  /** CSV: allowed label values, class index = position in the list. */
+  allowedLabels?: number[];
+  /** IDX: the labels file; by default the images path with "images"->"labels" and "idx3"->"idx1". */
+  labelsPath?: string;
+  /** IDX: number of classes when the file may miss some. */
+  numClasses?: number;
+  /** Directory of the bundled CSVs (default client/data). */
+  dataDir?: string;
+}
+
+export const DATASET_NAMES = ["breast-cancer", "digits", "mnist", "fashion-mnist"] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+interface Source {
+  load: (o: LoadOptions) => DatasetSplit | Dataset;
+  tabular: boolean;
+}
+
+const NAMED: Record<DatasetName, Source> = {
+  "breast-cancer": { load: (o) => loadBreastCancer(o.dataDir), tabular: true },
+  digits: { load: (o) => loadDigits(o.dataDir), tabular: true },
+  mnist: { load: (o) => loadMnist(o), tabular: false },
+  "fashion-mnist": { load: (o) => loadFashionMnist(o), tabular: false },
+};
+
+const CSV_FILE = /\.csv(\.gz)?$/i;
+const IDX_FILE = /(\.idx\d?|-ubyte)(\.gz)?$/i;
+
+function defaultLabelsPath(imagesPath: string): string {
+  const guess = imagesPath.replace(/images/g, "labels").replace(/idx3/g, "idx1");
+  if (guess === imagesPath || !existsSync(guess)) {
+    throw new Error(`${imagesPath}: cannot guess its labels file (tried ${guess}); pass labelsPath`);
+  }
+  return guess;
+}
+
+function pathSource(path: string): Source {
+  if (CSV_FILE.test(path)) {
+    return {
+      load: (o) => {
+        if (!o.labelColumn) throw new Error(`${path}: a CSV needs labelColumn, the header name of the label column`);
+        return loadCsvDataset(path, { labelColumn: o.labelColumn, allowedLabels: o.allowedLabels });
+      },
+      tabular: true,
+    };
+  }
+  if (IDX_FILE.test(path)) {
+    return {
+      load: (o) => loadIdxPair(path, o.labelsPath ?? defaultLabelsPath(path), { numClasses: o.numClasses }),
+      tabular: false,
+    };
+  }
+  throw new Error(
+    `unknown dataset "${path}": use one of ${DATASET_NAMES.join(", ")}, a .csv file or an IDX file (.idx, -ubyte)`,
+  );
+}
+
+function isDatasetName(s: string): s is DatasetName {
+  return (DATASET_NAMES as readonly string[]).includes(s);
+}
+
+export function loadDataset(nameOrPath: string, opts: LoadOptions = {}): DatasetSplit {
+  const source = isDatasetName(nameOrPath) ? NAMED[nameOrPath] : pathSource(nameOrPath);
+  const loaded = source.load(opts);
+  const split =
+    "train" in loaded ? loaded : trainTestSplit(head(loaded, opts.limit), opts.testFraction ?? 0.2, opts.seed ?? 0);
+  const { train, test } = (opts.standardise ?? source.tabular) ? standardiseSplit(split) : split;
+  return { train, test };
+}
