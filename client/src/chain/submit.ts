@@ -17,6 +17,8 @@ export interface SubmitProgress {
   chunk: number;
   skipped: boolean;
   receipt?: ContractTransactionReceipt;
+  encryptMs?: number;
+  submitMs?: number;
 }
 
 /**
@@ -45,14 +47,16 @@ export async function submitUpdate(args: {
       continue;
     }
     const { count } = chunkWords(layout, c);
+    const t0 = performance.now();
     const encrypted = await encryptWords(instance, contract, user, chunks[c]);
+    const t1 = performance.now();
     const tx = await aggregator.submitChunk(taskId, round, c, encrypted.handles, encrypted.proofs, {
       gasLimit: chunkGasLimit(count),
     });
     const receipt = await tx.wait();
     if (!receipt) throw new Error(`submission of chunk ${c} was dropped`);
     receipts.push(receipt);
-    args.onChunk?.({ chunk: c, skipped: false, receipt });
+    args.onChunk?.({ chunk: c, skipped: false, receipt, encryptMs: t1 - t0, submitMs: performance.now() - t1 });
   }
   return receipts;
 }

@@ -1,0 +1,84 @@
+import { Interface, type ErrorDescription } from "ethers";
+import { FLuFHEAggregator__factory } from "../../../types";
+
+/** What to do next, per custom error of the aggregator. */
+const HINTS: Record<string, string> = {
+  UnknownTask: "check the task id (fl:status lists the task count) and the aggregator address of this network",
+  NotTaskOwner: "send this from the account that created the task",
+  NotEligible:
+    "this account is not a participant of that round: ask the owner to add it (fl:participants add); it applies from the next round",
+  AlreadyParticipant: "the account is already listed for the next round",
+  NotParticipant: "the account is not listed for the next round",
+  CohortTooLarge: "the task's maxCohort is reached: remove a participant or create a task with more lane headroom",
+  CohortTooSmall: "add participants (fl:participants add) until the minimum cohort is reached, then open the round",
+  NoRoundsLeft: "every round of this task has been run: create a new task",
+  PreviousRoundPending: "close (fl:close-round) and reveal (fl:reveal) the current round first",
+  InitialModelMismatch: "round 1 must start from the model committed at task creation",
+  NotCurrentRound: "use the task's current round (fl:status)",
+  RoundNotOpen: "the round is not open: wait for the owner to open it (fl:open-round)",
+  SubmissionDeadlinePassed: "the round's deadline passed: close it (fl:close-round) and wait for the next round",
+  RoundNotClosable: "wait until every chunk has minCohort contributors (owner) or until the deadline",
+  RoundNotClosed: "close the round first (fl:close-round); a failed round is never revealed",
+  RoundNotRevealed: "reveal the round first (fl:reveal)",
+  ChunkAlreadySubmitted: "this chunk is already counted: resume with the remaining chunks only",
+  WrongWordCount: "the update was encoded with another layout: re-read the task's codec settings",
+  WrongProofCount: "encrypt 16 words per input proof",
+  EmptyInputProof: "every batch of words needs its input proof",
+  WrongPolicy: "this call belongs to the other decryption policy of the task",
+  WordRangeOutOfBounds: "ask for words within the task's word count",
+  BatchAlreadyPublished: "this batch was already verified on-chain",
+  HeadroomTooSmall: "raise laneBits or lower maxCohort (maxCohort * (2^valueBits - 1) must be < 2^laneBits)",
+};
+
+const aggregatorInterface = new Interface(FLuFHEAggregator__factory.abi);
+
+function revertData(error: unknown): string | undefined {
+  // ethers v6 puts the revert data at error.data, or deeper for errors wrapped by providers.
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e && typeof e === "object"; depth++) {
+    const data = (e as { data?: unknown }).data;
+    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) return data;
+    if (data && typeof data === "object" && typeof (data as { data?: unknown }).data === "string") {
+      return (data as { data: string }).data;
+    }
+    e =
+      (e as { error?: unknown; info?: { error?: unknown } }).error ?? (e as { info?: { error?: unknown } }).info?.error;
+  }
+  return undefined;
+}
+
+/** A decoded aggregator revert: the custom error, its arguments and what to do. */
+export interface DecodedRevert {
+  name: string;
+  args: Record<string, string>;
+  hint?: string;
+  message: string;
+}
+
+/** Decodes the aggregator's custom error from a failed call or transaction, if there is one. */
+export function decodeRevert(error: unknown, iface: Interface = aggregatorInterface): DecodedRevert | undefined {
+  const data = revertData(error);
+  if (!data) return undefined;
+  let parsed: ErrorDescription | null = null;
+  try {
+    parsed = iface.parseError(data);
+  } catch {
+    return undefined;
+  }
+  if (!parsed) return undefined;
+  const args: Record<string, string> = {};
+  parsed.fragment.inputs.forEach((input, i) => (args[input.name || `arg${i}`] = String(parsed!.args[i])));
+  const hint = HINTS[parsed.name];
+  const argText = Object.entries(args)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+  return { name: parsed.name, args, hint, message: `${parsed.name}(${argText})${hint ? `: ${hint}` : ""}` };
+}
+
+/** A readable one-line explanation of any error, with the decoded revert when there is one. */
+export function explainError(error: unknown): string {
+  const decoded = decodeRevert(error);
+  if (decoded) return `reverted with ${decoded.message}`;
+  const e = error as { shortMessage?: string; message?: string };
+  return e?.shortMessage ?? e?.message ?? String(error);
+}

@@ -1,0 +1,36 @@
+/** Errors that mean "the node is not reachable right now", as opposed to a revert or bad input. */
+export function isConnectionError(error: unknown): boolean {
+  const text = `${(error as { code?: string })?.code ?? ""} ${(error as Error)?.message ?? String(error)}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|fetch failed|socket hang up|SERVER_ERROR|TIMEOUT/i.test(
+    text,
+  );
+}
+
+/**
+ * Runs `fn`, retrying connection errors with exponential backoff; after the last attempt the error
+ * says which endpoint failed and what to check. Reverts and other errors are not retried.
+ */
+export async function withRetry<T>(
+  label: string,
+  fn: () => Promise<T>,
+  options: { attempts?: number; delayMs?: number; onRetry?: (attempt: number, error: unknown) => void } = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 5;
+  let delay = options.delayMs ?? 500;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isConnectionError(error)) throw error;
+      if (attempt >= attempts) {
+        throw new Error(
+          `${label}: the RPC endpoint is unreachable after ${attempts} attempts ` +
+            `(${(error as Error).message.split("\n")[0]}). Is the node running (npm run devnet) and the URL right?`,
+        );
+      }
+      options.onRetry?.(attempt, error);
+      await new Promise((r) => setTimeout(r, delay));
+      delay *= 2;
+    }
+  }
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env node
+/**
+ * `flufhe node`: a participant node. Waits for the task's rounds, trains on private data, submits
+ * its encrypted update, decrypts the revealed aggregate and evaluates. Progress bars on a terminal,
+ * JSON lines with --json (or when stdout is not a terminal).
+ */
+import path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import { SingleBar, Presets } from "cli-progress";
+import { JsonRpcProvider } from "ethers";
+import { resolveSigner } from "./chain/account";
+import { readDeployment } from "./chain/deployment";
+import { explainError } from "./chain/errors";
+import { withRetry } from "./chain/retry";
+import { connectFhevm } from "./fhe/connect";
+import { initBackend, type BackendName } from "./ml/backend";
+import { loadParticipantData, PARTITION_KINDS, type PartitionKind } from "./node/data";
+import { runParticipant, type ParticipantEvent } from "./node/participant";
+import { StateStore } from "./node/state";
+import { FLuFHEAggregator__factory } from "../../types";
+
+const int =
+  (name: string, min = 0) =>
+  (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+const num = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0`);
+  return n;
+};
+
+interface NodeOptions {
+  network: string;
+  rpc?: string;
+  aggregator?: string;
+  task: number;
+  account: string;
+  data: string;
+  labelColumn?: string;
+  limit?: number;
+  client?: number;
+  clients: number;
+  partition: PartitionKind;
+  alpha: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  proxMu: number;
+  seed: number;
+  state?: string;
+  backend?: BackendName;
+  json?: boolean;
+}
+
+/** Renders events as progress bars (terminal) or JSON lines. */
+function reporter(json: boolean): (event: ParticipantEvent) => void {
+  if (json) return (event) => process.stdout.write(JSON.stringify({ t: Date.now(), ...event }) + "\n");
+  let bar: SingleBar | undefined;
+  return (event) => {
+    switch (event.event) {
+      case "chunk":
+        if (!bar) {
+          bar = new SingleBar(
+            { format: `round ${event.round} submit [{bar}] {value}/{total} chunks` },
+            Presets.shades_classic,
+          );
+          bar.start(event.of, 0);
+        }
+        bar.increment();
+        return;
+      case "submitted":
+        bar?.stop();
+        bar = undefined;
+        console.log(`round ${event.round}: ${event.txs} transactions, ${event.gas} gas`);
+        return;
+      case "round-done":
+        console.log(
+          `round ${event.round}: accuracy ${(event.accuracy * 100).toFixed(2)}%, loss ${event.loss.toFixed(4)}`,
+        );
+        return;
+      default:
+        console.log(JSON.stringify(event));
+    }
+  };
+}
+
+async function runNode(o: NodeOptions): Promise<void> {
+  const json = o.json ?? !process.stdout.isTTY;
+  const log = (message: string) => process.stderr.write(`[node] ${message}\n`);
+  const deployment = o.aggregator ? undefined : readDeployment(o.network);
+  const rpc = o.rpc ?? deployment?.rpcUrl ?? "http://127.0.0.1:8545";
+  const aggregatorAddress = o.aggregator ?? deployment!.aggregator;
+  const retry = { onRetry: (n: number) => log(`RPC ${rpc} unreachable, retrying (${n})...`) };
+
+  const provider = new JsonRpcProvider(rpc, undefined, { cacheTimeout: -1 });
+  const fhevm = await withRetry(`connecting to ${rpc}`, () => connectFhevm(rpc), retry);
+  const signer = await resolveSigner(provider, o.account);
+  const account = await signer.getAddress();
+  await initBackend(o.backend, log);
+  const data = loadParticipantData({
+    data: o.data,
+    clientIndex: o.client,
+    clients: o.clients,
+    partition: o.partition,
+    alpha: o.alpha,
+    seed: o.seed,
+    load: { labelColumn: o.labelColumn, limit: o.limit },
+  });
+  log(`data: ${data.train.y.length} training samples, ${data.test.y.length} test samples`);
+  const aggregator = FLuFHEAggregator__factory.connect(aggregatorAddress, signer);
+  const statePath = o.state ?? path.join(".flufhe", `task-${o.task}-${account.toLowerCase()}.json`);
+  await runParticipant({
+    aggregator,
+    instance: fhevm.instance,
+    signer,
+    taskId: BigInt(o.task),
+    train: data.train,
+    test: data.test,
+    training: {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      learningRate: o.lr,
+      proxMu: o.proxMu,
+      seed: o.seed + (o.client ?? 0),
+    },
+    state: new StateStore(statePath),
+    emit: reporter(json),
+  });
+  provider.destroy();
+}
+
+const program = new Command()
+  .name("flufhe")
+  .description("FLuFHE: federated learning with fhEVM-encrypted, homomorphically aggregated updates");
+
+program
+  .command("node")
+  .description("run a participant node for a task until its last round")
+  .requiredOption("--task <id>", "task id", int("--task", 1))
+  .requiredOption("--account <key|keystore|index>", "0x private key, keystore file, or devnet account index")
+  .requiredOption("--data <name|path>", "breast-cancer, digits, mnist, fashion-mnist, or a CSV / IDX file")
+  .option("--network <name>", "deployment to use (deployments/<name>.json)", "localhost")
+  .option("--rpc <url>", "JSON-RPC endpoint (default: the deployment's, else http://127.0.0.1:8545)")
+  .option("--aggregator <address>", "aggregator contract (default: from the deployment)")
+  .option("--label-column <name>", "CSV: header of the label column")
+  .option("--limit <n>", "use only the first n samples of the data source", int("--limit", 1))
+  .option("--client <i>", "simulate participant i of --clients on a seeded partition", int("--client"))
+  .option("--clients <n>", "number of simulated participants", int("--clients", 1), 1)
+  .option("--partition <kind>", `partition: ${PARTITION_KINDS.join(", ")}`, "iid")
+  .option("--alpha <a>", "Dirichlet concentration", num("--alpha"), 0.5)
+  .option("--epochs <n>", "local epochs per round", int("--epochs", 1), 1)
+  .option("--batch-size <n>", "batch size", int("--batch-size", 1), 32)
+  .option("--lr <x>", "learning rate", num("--lr"), 0.1)
+  .option("--prox-mu <x>", "FedProx proximal weight (0 = FedAvg)", num("--prox-mu"), 0)
+  .option("--seed <n>", "seed of data split, partition and shuffling", int("--seed"), 1)
+  .option("--state <file>", "resumable state file (default .flufhe/task-<id>-<account>.json)")
+  .option("--backend <name>", "tfjs backend: node, wasm or cpu (default: fastest available)")
+  .option("--json", "JSON lines on stdout")
+  .action(async (options: NodeOptions) => {
+    if (!PARTITION_KINDS.includes(options.partition)) {
+      throw new InvalidArgumentError(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
+    }
+    await runNode(options);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  process.stderr.write(`flufhe: ${explainError(error)}\n`);
+  process.exit(1);
+});

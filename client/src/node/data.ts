@@ -1,0 +1,60 @@
+import type { Dataset } from "../ml/dataset";
+import { subset } from "../ml/dataset";
+import {
+  ByLabelPartitioner,
+  DirichletPartitioner,
+  IidPartitioner,
+  ShardPartitioner,
+  formatLabelHistogram,
+  type Partitioner,
+} from "../ml/partition";
+import { loadDataset, type LoadOptions } from "../ml/registry";
+
+export const PARTITION_KINDS = ["iid", "dirichlet", "shards", "label"] as const;
+export type PartitionKind = (typeof PARTITION_KINDS)[number];
+
+/** How a simulated participant finds its private share of a dataset. */
+export interface DataSpec {
+  /** A dataset name (breast-cancer, digits, mnist, fashion-mnist) or a CSV / IDX path. */
+  data: string;
+  /** Participant i of `clients` (0-based); omit to use the whole training set (a real participant's own data). */
+  clientIndex?: number;
+  clients?: number;
+  partition?: PartitionKind;
+  alpha?: number;
+  shardsPerClient?: number;
+  seed: number;
+  load?: LoadOptions;
+}
+
+export function makePartitioner(kind: PartitionKind, seed: number, alpha = 0.5, shardsPerClient = 2): Partitioner {
+  switch (kind) {
+    case "iid":
+      return new IidPartitioner(seed);
+    case "dirichlet":
+      return new DirichletPartitioner(alpha, seed);
+    case "shards":
+      return new ShardPartitioner(shardsPerClient, seed);
+    case "label":
+      return new ByLabelPartitioner(seed);
+  }
+}
+
+/** Loads the data, and the participant's partition of the training set when it is one of several. */
+export function loadParticipantData(spec: DataSpec): { train: Dataset; test: Dataset; histogram?: string } {
+  const split = loadDataset(spec.data, { seed: spec.seed, ...spec.load });
+  if (spec.clientIndex === undefined) return split;
+  const clients = spec.clients ?? 1;
+  if (!Number.isInteger(spec.clientIndex) || spec.clientIndex < 0 || spec.clientIndex >= clients) {
+    throw new Error(`client index ${spec.clientIndex} is out of range for ${clients} clients`);
+  }
+  const parts = makePartitioner(spec.partition ?? "iid", spec.seed, spec.alpha, spec.shardsPerClient).partition(
+    split.train.y,
+    clients,
+  );
+  return {
+    train: subset(split.train, parts[spec.clientIndex]),
+    test: split.test,
+    histogram: formatLabelHistogram(split.train.y, parts, split.train.numClasses),
+  };
+}

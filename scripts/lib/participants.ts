@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import type { ParticipantEvent } from "../../client/src/node/participant";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CLI = path.join(ROOT, "client", "src", "cli.ts");
+
+/** A participant node running as its own OS process, its JSON-line events collected. */
+export interface ParticipantProcess {
+  index: number;
+  child: ChildProcess;
+  events: ParticipantEvent[];
+  exited: Promise<number>;
+  stderrTail: () => string;
+  kill(): void;
+}
+
+/** Spawns `flufhe node ... --json` (through ts-node) and parses its events as they come. */
+export function spawnParticipant(
+  index: number,
+  args: string[],
+  onEvent?: (index: number, event: ParticipantEvent) => void,
+): ParticipantProcess {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", CLI, "node", ...args, "--json"], {
+    cwd: ROOT,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const events: ParticipantEvent[] = [];
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    if (!line.startsWith("{")) return;
+    try {
+      const event = JSON.parse(line) as ParticipantEvent;
+      events.push(event);
+      onEvent?.(index, event);
+    } catch {
+      // not an event line
+    }
+  });
+  const exited = new Promise<number>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+  );
+  return {
+    index,
+    child,
+    events,
+    exited,
+    stderrTail: () => stderr,
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    },
+  };
+}
