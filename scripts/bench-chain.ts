@@ -5,7 +5,8 @@
  * a JSON object when --json is given.
  */
 import { parseArgs } from "node:util";
-import { JsonRpcProvider, type JsonRpcSigner, type TransactionReceipt } from "ethers";
+import type { JsonRpcSigner, TransactionReceipt } from "ethers";
+import { connectProvider } from "../client/src/chain/rpc";
 import { chooseCodec, decodeAggregate, encodeUpdate, layoutOf, quantStep, type Layout } from "../client/src/codec";
 import { toOnChainCodec } from "../client/src/chain/task";
 import { submitUpdate } from "../client/src/chain/submit";
@@ -192,7 +193,7 @@ async function main(): Promise<void> {
   const devnet = await startDevnet();
   try {
     log(`devnet on ${devnet.url} (pid ${devnet.pid})`);
-    const provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1 });
+    const { provider } = await connectProvider(devnet.url);
     const fhevm = await connectLocalFhevm(devnet.url);
     const accounts = await Promise.all(Array.from({ length: 20 }, (_, i) => provider.getSigner(i)));
     const [owner, ...rest] = accounts;

@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 // `npm test`: every suite in order (codec/ML unit tests with vitest, contract tests with Hardhat's
-// mocha in fhEVM mock mode), then one closing line "N passed, N failed" summed over all of them.
+// mocha in fhEVM mock mode, multi-process integration tests), then one closing line "N passed, N failed" summed over all of them.
 import { spawn } from "node:child_process";
 
 const suites = [
   { name: "unit (vitest)", cmd: ["npx", "vitest", "run"], parse: parseVitest },
   { name: "contracts (hardhat test, fhEVM mock)", cmd: ["npx", "hardhat", "test"], parse: parseMocha },
+  {
+    name: "integration (Hardhat node + participant processes)",
+    cmd: ["npx", "vitest", "run", "--config", "vitest.integration.config.ts"],
+    parse: parseVitest,
+  },
 ];
 
 function parseVitest(out) {

@@ -7,11 +7,11 @@
 import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
-import { JsonRpcProvider } from "ethers";
 import { resolveSigner } from "./chain/account";
 import { readDeployment } from "./chain/deployment";
 import { explainError } from "./chain/errors";
 import { withRetry } from "./chain/retry";
+import { connectProvider } from "./chain/rpc";
 import { connectFhevm } from "./fhe/connect";
 import { initBackend, type BackendName } from "./ml/backend";
 import { loadParticipantData, PARTITION_KINDS, type PartitionKind } from "./node/data";
@@ -52,6 +52,7 @@ interface NodeOptions {
   seed: number;
   state?: string;
   backend?: BackendName;
+  retries: number;
   json?: boolean;
 }
 
@@ -93,13 +94,9 @@ async function runNode(o: NodeOptions): Promise<void> {
   const deployment = o.aggregator ? undefined : readDeployment(o.network);
   const rpc = o.rpc ?? deployment?.rpcUrl ?? "http://127.0.0.1:8545";
   const aggregatorAddress = o.aggregator ?? deployment!.aggregator;
-  const retry = { onRetry: (n: number) => log(`RPC ${rpc} unreachable, retrying (${n})...`) };
+  const retry = { attempts: o.retries, onRetry: (n: number) => log(`RPC ${rpc} unreachable, retrying (${n})...`) };
 
-  const provider = new JsonRpcProvider(rpc, undefined, { cacheTimeout: -1 });
-  const fhevm = await withRetry(`connecting to ${rpc}`, () => connectFhevm(rpc), retry);
-  const signer = await resolveSigner(provider, o.account);
-  const account = await signer.getAddress();
-  await initBackend(o.backend, log);
+  // Bad data fails fast, before anything touches the network.
   const data = loadParticipantData({
     data: o.data,
     clientIndex: o.client,
@@ -110,6 +107,11 @@ async function runNode(o: NodeOptions): Promise<void> {
     load: { labelColumn: o.labelColumn, limit: o.limit },
   });
   log(`data: ${data.train.y.length} training samples, ${data.test.y.length} test samples`);
+  const fhevm = await withRetry(`connecting to ${rpc}`, () => connectFhevm(rpc), retry);
+  const { provider } = await connectProvider(rpc);
+  const signer = await resolveSigner(provider, o.account);
+  const account = await signer.getAddress();
+  await initBackend(o.backend, log);
   const aggregator = FLuFHEAggregator__factory.connect(aggregatorAddress, signer);
   const statePath = o.state ?? path.join(".flufhe", `task-${o.task}-${account.toLowerCase()}.json`);
   await runParticipant({
@@ -158,6 +160,7 @@ program
   .option("--seed <n>", "seed of data split, partition and shuffling", int("--seed"), 1)
   .option("--state <file>", "resumable state file (default .flufhe/task-<id>-<account>.json)")
   .option("--backend <name>", "tfjs backend: node, wasm or cpu (default: fastest available)")
+  .option("--retries <n>", "attempts to reach the RPC endpoint before giving up", int("--retries", 1), 5)
   .option("--json", "JSON lines on stdout")
   .action(async (options: NodeOptions) => {
     if (!PARTITION_KINDS.includes(options.partition)) {

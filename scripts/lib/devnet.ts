@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
+import { rpcCall } from "../../client/src/chain/rpc";
 
 /** A Hardhat node with the fhEVM plugin, started by this process and stopped by it. */
 export interface Devnet {
@@ -29,12 +30,11 @@ export function freePort(): Promise<number> {
 
 async function waitForFhevm(url: string, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "fhevm_relayer_metadata", params: [] });
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`hardhat node exited with code ${child.exitCode}:\n${output()}`);
     try {
-      const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
-      if (response.ok && !("error" in ((await response.json()) as object))) return;
+      await rpcCall(url, "fhevm_relayer_metadata");
+      return;
     } catch {
       // not listening yet
     }

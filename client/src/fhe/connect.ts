@@ -1,4 +1,4 @@
-import { JsonRpcProvider } from "ethers";
+import { connectProvider, rpcCall } from "../chain/rpc";
 import { contracts } from "@fhevm/mock-utils";
 import type { FheInstance } from "./instance";
 import { connectLocalFhevm, type FhevmConnection } from "./local";
@@ -15,13 +15,7 @@ const LIVE_CHAINS: Record<number, "SepoliaConfig" | "MainnetConfig"> = {
  * `ZAMA_FHEVM_API_KEY`, when set, is sent to the relayer.
  */
 export async function connectFhevm(rpcUrl: string): Promise<FhevmConnection> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
-  let chainId: number;
-  try {
-    chainId = Number((await provider.getNetwork()).chainId);
-  } finally {
-    provider.destroy();
-  }
+  const chainId = Number(await rpcCall<string>(rpcUrl, "eth_chainId"));
   if (chainId === 31337) return connectLocalFhevm(rpcUrl);
   const configName = LIVE_CHAINS[chainId];
   if (!configName)
@@ -34,7 +28,7 @@ export async function connectFhevm(rpcUrl: string): Promise<FhevmConnection> {
     network: rpcUrl,
     ...(apiKey ? { auth: { __type: "ApiKeyHeader", header: "x-api-key", value: apiKey } } : {}),
   } as Parameters<typeof sdk.createInstance>[0]);
-  const readProvider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
+  const { provider: readProvider } = await connectProvider(rpcUrl);
   const repository = await contracts.FhevmContractsRepository.create(readProvider, {
     aclContractAddress: sdk[configName].aclContractAddress as `0x${string}`,
     kmsContractAddress: sdk[configName].kmsContractAddress as `0x${string}`,

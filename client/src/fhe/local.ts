@@ -1,4 +1,5 @@
-import { JsonRpcProvider, type TransactionReceipt } from "ethers";
+import type { TransactionReceipt } from "ethers";
+import { connectProvider } from "../chain/rpc";
 import { MockFhevmInstance, contracts, relayer } from "@fhevm/mock-utils";
 import type { FheInstance } from "./instance";
 
@@ -18,7 +19,7 @@ export interface FhevmConnection {
  * builds a MockFhevmInstance whose input proofs and decryptions the node's mock relayer serves.
  */
 export async function connectLocalFhevm(rpcUrl: string): Promise<FhevmConnection> {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1, staticNetwork: true });
+  const { provider } = await connectProvider(rpcUrl);
   let metadata: relayer.RelayerMetadata;
   try {
     metadata = await relayer.requestRelayerMetadata(provider);

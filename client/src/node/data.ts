@@ -40,21 +40,31 @@ export function makePartitioner(kind: PartitionKind, seed: number, alpha = 0.5, 
   }
 }
 
+/** Loads the data once and splits its training set into `clients` seeded partitions. */
+export function loadPartitions(spec: Omit<DataSpec, "clientIndex"> & { clients: number }): {
+  parts: Dataset[];
+  test: Dataset;
+  histogram: string;
+} {
+  const split = loadDataset(spec.data, { seed: spec.seed, ...spec.load });
+  const parts = makePartitioner(spec.partition ?? "iid", spec.seed, spec.alpha, spec.shardsPerClient).partition(
+    split.train.y,
+    spec.clients,
+  );
+  return {
+    parts: parts.map((indices) => subset(split.train, indices)),
+    test: split.test,
+    histogram: formatLabelHistogram(split.train.y, parts, split.train.numClasses),
+  };
+}
+
 /** Loads the data, and the participant's partition of the training set when it is one of several. */
 export function loadParticipantData(spec: DataSpec): { train: Dataset; test: Dataset; histogram?: string } {
-  const split = loadDataset(spec.data, { seed: spec.seed, ...spec.load });
-  if (spec.clientIndex === undefined) return split;
+  if (spec.clientIndex === undefined) return loadDataset(spec.data, { seed: spec.seed, ...spec.load });
   const clients = spec.clients ?? 1;
   if (!Number.isInteger(spec.clientIndex) || spec.clientIndex < 0 || spec.clientIndex >= clients) {
     throw new Error(`client index ${spec.clientIndex} is out of range for ${clients} clients`);
   }
-  const parts = makePartitioner(spec.partition ?? "iid", spec.seed, spec.alpha, spec.shardsPerClient).partition(
-    split.train.y,
-    clients,
-  );
-  return {
-    train: subset(split.train, parts[spec.clientIndex]),
-    test: split.test,
-    histogram: formatLabelHistogram(split.train.y, parts, split.train.numClasses),
-  };
+  const { parts, test, histogram } = loadPartitions({ ...spec, clients });
+  return { train: parts[spec.clientIndex], test, histogram };
 }

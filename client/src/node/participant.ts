@@ -72,6 +72,17 @@ export async function runParticipant(o: ParticipantOptions): Promise<{ accuracy:
   const task = await aggregator.getTask(taskId);
   const layout = layoutFromTask(task);
   const spec = specFromUri(task.config.modelURI);
+  for (const [name, data] of [
+    ["training", o.train],
+    ["test", o.test],
+  ] as const) {
+    if (data.featureShape.join("x") !== spec.inputShape.join("x") || data.numClasses !== spec.numClasses) {
+      throw new Error(
+        `the ${name} data has samples of shape [${data.featureShape}] with ${data.numClasses} classes, but the ` +
+          `task's model expects [${spec.inputShape}] with ${spec.numClasses}: use the task's dataset or a matching file`,
+      );
+    }
+  }
   const model = buildModel(spec);
   initialiseWeights(model, spec.seed);
   let global = getFlatWeights(model);
