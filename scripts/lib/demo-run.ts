@@ -5,6 +5,7 @@ import { connectProvider } from "../../client/src/chain/rpc";
 import { chooseCodec, layoutOf, quantStep } from "../../client/src/codec";
 import { fetchAggregate } from "../../client/src/chain/aggregate";
 import { costsByRound } from "../../client/src/chain/costs";
+import { withRetry } from "../../client/src/chain/retry";
 import { Policy, createTrainingTask, deployAggregator } from "../../client/src/chain/owner";
 import { connectLocalFhevm } from "../../client/src/fhe/local";
 import { initBackend } from "../../client/src/ml/backend";
@@ -197,7 +198,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         const bad = failed();
         if (bad)
           throw new Error(`participant ${bad.index} exited with code ${bad.child.exitCode}:\n${bad.stderrTail()}`);
-        const info = await aggregator.getRound(taskId, round);
+        const info = await withRetry("reading the round", () => aggregator.getRound(taskId, round));
         if (info.completed === info.eligible) break;
         await sleep(300);
       }
@@ -205,15 +206,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       const closed = await aggregator.getRound(taskId, round);
       if (Number(closed.state) !== RoundState.Closed) throw new Error(`round ${round} failed to reach quorum`);
       await (await aggregator.revealRound(taskId, round)).wait();
-      const aggregate = await fetchAggregate({
-        aggregator,
-        instance: fhevm.instance,
-        signer: owner,
-        taskId,
-        round,
-        layout,
-        policy: Policy.Participants,
-      });
+      const aggregate = await withRetry("decrypting the aggregate", () =>
+        fetchAggregate({
+          aggregator,
+          instance: fhevm.instance,
+          signer: owner,
+          taskId,
+          round,
+          layout,
+          policy: Policy.Participants,
+        }),
+      );
       global = applyDelta(global, aggregate.delta);
       setFlatWeights(model, global);
       const accuracy = evaluate(model, test).accuracy;

@@ -1,6 +1,7 @@
 import type { Signer } from "ethers";
 import { encodeUpdate } from "../codec/update";
 import { fetchAggregate } from "../chain/aggregate";
+import { withRetry } from "../chain/retry";
 import { submitUpdate } from "../chain/submit";
 import { layoutFromTask } from "../chain/task";
 import type { FheInstance } from "../fhe/instance";
@@ -105,10 +106,11 @@ export async function runParticipant(o: ParticipantOptions): Promise<{ accuracy:
   const rounds = Number(task.config.rounds);
   let accuracy = NaN;
   for (let round = 1; round <= rounds; round++) {
-    let info = await aggregator.getRound(taskId, round);
+    const readRound = () => withRetry(`reading round ${round}`, () => aggregator.getRound(taskId, round));
+    let info = await readRound();
     while (Number(info.state) === RoundState.None) {
       await sleep(o.pollMs ?? 500);
-      info = await aggregator.getRound(taskId, round);
+      info = await readRound();
     }
     o.emit({ event: "round-open", round });
     if (modelCommitment(spec, global) !== info.globalModelHash) {
@@ -139,48 +141,54 @@ export async function runParticipant(o: ParticipantOptions): Promise<{ accuracy:
       let encryptMs = 0;
       let submitMs = 0;
       let gas = 0;
-      const receipts = await submitUpdate({
-        aggregator: aggregator.connect(o.signer),
-        instance: o.instance,
-        taskId,
-        round,
-        chunks,
-        layout,
-        onChunk: (p) => {
-          encryptMs += p.encryptMs ?? 0;
-          submitMs += p.submitMs ?? 0;
-          gas += Number(p.receipt?.gasUsed ?? 0);
-          o.emit({
-            event: "chunk",
-            round,
-            chunk: p.chunk,
-            of: layout.chunkCount,
-            skipped: p.skipped,
-            gas: p.receipt ? Number(p.receipt.gasUsed) : undefined,
-          });
-        },
-      });
+      // Connection drops are retried by re-running the whole submission: it skips the chunks the
+      // chain already holds, so a transaction that landed before the drop is never sent twice.
+      const receipts = await withRetry(`round ${round} submission`, () =>
+        submitUpdate({
+          aggregator: aggregator.connect(o.signer),
+          instance: o.instance,
+          taskId,
+          round,
+          chunks,
+          layout,
+          onChunk: (p) => {
+            encryptMs += p.encryptMs ?? 0;
+            submitMs += p.submitMs ?? 0;
+            gas += Number(p.receipt?.gasUsed ?? 0);
+            o.emit({
+              event: "chunk",
+              round,
+              chunk: p.chunk,
+              of: layout.chunkCount,
+              skipped: p.skipped,
+              gas: p.receipt ? Number(p.receipt.gasUsed) : undefined,
+            });
+          },
+        }),
+      );
       o.emit({ event: "submitted", round, encodeMs, encryptMs, submitMs, txs: receipts.length, gas });
     }
 
     while (![RoundState.Revealed, RoundState.Failed].includes(Number(info.state) as 3 | 4)) {
       await sleep(o.pollMs ?? 500);
-      info = await aggregator.getRound(taskId, round);
+      info = await readRound();
     }
     if (Number(info.state) === RoundState.Failed) {
       o.emit({ event: "round-failed", round });
       continue;
     }
     const t0 = performance.now();
-    const aggregate = await fetchAggregate({
-      aggregator: aggregator.connect(o.signer),
-      instance: o.instance,
-      signer: o.signer,
-      taskId,
-      round,
-      layout,
-      policy: Number(task.config.policy),
-    });
+    const aggregate = await withRetry(`round ${round} decryption`, () =>
+      fetchAggregate({
+        aggregator: aggregator.connect(o.signer),
+        instance: o.instance,
+        signer: o.signer,
+        taskId,
+        round,
+        layout,
+        policy: Number(task.config.policy),
+      }),
+    );
     const decryptMs = performance.now() - t0;
     global = applyDelta(global, aggregate.delta);
     setFlatWeights(model, global);
