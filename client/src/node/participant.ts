@@ -1,4 +1,6 @@
 import type { Signer } from "ethers";
+import type * as tf from "@tensorflow/tfjs";
+import type { Layout } from "../codec/layout";
 import { encodeUpdate } from "../codec/update";
 import { fetchAggregate } from "../chain/aggregate";
 import { withRetry } from "../chain/retry";
@@ -6,11 +8,11 @@ import { submitUpdate } from "../chain/submit";
 import { layoutFromTask } from "../chain/task";
 import type { FheInstance } from "../fhe/instance";
 import type { Dataset } from "../ml/dataset";
-import { buildModel, getFlatWeights, initialiseWeights, setFlatWeights } from "../ml/models";
+import { buildModel, getFlatWeights, initialiseWeights, setFlatWeights, type ModelSpec } from "../ml/models";
 import { evaluate, trainLocal } from "../ml/train";
 import type { FLuFHEAggregator } from "../../../types";
 import { applyDelta, modelCommitment, specFromUri } from "./model";
-import { StateStore, fromHexChunks, toHexChunks } from "./state";
+import { StateStore, fromHexChunks, toHexChunks, type ParticipantState } from "./state";
 
 export const RoundState = { None: 0, Open: 1, Closed: 2, Failed: 3, Revealed: 4 } as const;
 
@@ -41,19 +43,6 @@ export interface TrainingSettings {
   seed: number;
 }
 
-export interface ParticipantOptions {
-  aggregator: FLuFHEAggregator;
-  instance: FheInstance;
-  signer: Signer;
-  taskId: bigint;
-  train: Dataset;
-  test: Dataset;
-  training: TrainingSettings;
-  state: StateStore;
-  pollMs?: number;
-  emit: (event: ParticipantEvent) => void;
-}
-
 /** Seed of a participant's local training in a round: the plaintext baseline reuses it. */
 export function localTrainingSeed(participantSeed: number, round: number): number {
   return participantSeed * 1000 + round;
@@ -61,142 +50,250 @@ export function localTrainingSeed(participantSeed: number, round: number): numbe
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+export interface SessionOptions {
+  aggregator: FLuFHEAggregator;
+  instance: FheInstance;
+  signer: Signer;
+  taskId: bigint;
+  /** Local training data (needed to submit). */
+  train?: Dataset;
+  /** Evaluation data (optional: accuracy is reported when given). */
+  test?: Dataset;
+  training?: TrainingSettings;
+  /** Resumable state (needed to submit). */
+  state?: StateStore;
+  pollMs?: number;
+  emit?: (event: ParticipantEvent) => void;
+}
+
+export type ParticipantOptions = SessionOptions & {
+  train: Dataset;
+  test: Dataset;
+  training: TrainingSettings;
+  state: StateStore;
+  emit: (event: ParticipantEvent) => void;
+};
+
 /**
- * The participant's round loop: waits for each round, checks the global model it rebuilt against
- * the round's on-chain commitment, trains, encodes, encrypts and submits the chunks the chain does
- * not hold yet (the encoded update is saved first, so a restart resubmits nothing twice), then
- * decrypts the revealed aggregate, applies it and evaluates.
+ * One account's view of a task: the model rebuilt from the task's inline spec and checked against
+ * its commitment, then advanced round by round with the decrypted aggregates. Shared by the
+ * participant node and the Hardhat tasks, so the protocol is written once.
  */
-export async function runParticipant(o: ParticipantOptions): Promise<{ accuracy: number; weights: Float32Array }> {
-  const { aggregator, taskId } = o;
-  const account = await o.signer.getAddress();
-  const task = await aggregator.getTask(taskId);
-  const layout = layoutFromTask(task);
-  const spec = specFromUri(task.config.modelURI);
-  for (const [name, data] of [
-    ["training", o.train],
-    ["test", o.test],
-  ] as const) {
-    if (data.featureShape.join("x") !== spec.inputShape.join("x") || data.numClasses !== spec.numClasses) {
+export class TaskSession {
+  global: Float32Array;
+  private stateData?: ParticipantState;
+
+  private constructor(
+    readonly o: SessionOptions,
+    readonly task: Awaited<ReturnType<FLuFHEAggregator["getTask"]>>,
+    readonly layout: Layout,
+    readonly spec: ModelSpec,
+    readonly model: tf.Sequential,
+    readonly account: string,
+  ) {
+    this.global = getFlatWeights(model);
+  }
+
+  static async open(o: SessionOptions): Promise<TaskSession> {
+    const task = await withRetry("reading the task", () => o.aggregator.getTask(o.taskId));
+    const layout = layoutFromTask(task);
+    const spec = specFromUri(task.config.modelURI);
+    for (const [name, data] of [
+      ["training", o.train],
+      ["test", o.test],
+    ] as const) {
+      if (data && (data.featureShape.join("x") !== spec.inputShape.join("x") || data.numClasses !== spec.numClasses)) {
+        throw new Error(
+          `the ${name} data has samples of shape [${data.featureShape}] with ${data.numClasses} classes, but the ` +
+            `task's model expects [${spec.inputShape}] with ${spec.numClasses}: use the task's dataset or a matching file`,
+        );
+      }
+    }
+    const model = buildModel(spec);
+    initialiseWeights(model, spec.seed);
+    const session = new TaskSession(o, task, layout, spec, model, await o.signer.getAddress());
+    if (session.global.length !== layout.paramCount) {
       throw new Error(
-        `the ${name} data has samples of shape [${data.featureShape}] with ${data.numClasses} classes, but the ` +
-          `task's model expects [${spec.inputShape}] with ${spec.numClasses}: use the task's dataset or a matching file`,
+        `the model spec has ${session.global.length} parameters but the task expects ${layout.paramCount}`,
       );
     }
-  }
-  const model = buildModel(spec);
-  initialiseWeights(model, spec.seed);
-  let global = getFlatWeights(model);
-  if (global.length !== layout.paramCount) {
-    throw new Error(`the model spec has ${global.length} parameters but the task expects ${layout.paramCount}`);
-  }
-  if (modelCommitment(spec, global) !== task.config.modelHash) {
-    throw new Error("the initial model rebuilt from the task's spec does not match its on-chain commitment");
-  }
-  const state = o.state.load({ aggregator: await aggregator.getAddress(), taskId: String(taskId), account });
-  o.emit({
-    event: "ready",
-    taskId: String(taskId),
-    account,
-    params: layout.paramCount,
-    chunks: layout.chunkCount,
-    samples: o.train.y.length,
-  });
-
-  const rounds = Number(task.config.rounds);
-  let accuracy = NaN;
-  for (let round = 1; round <= rounds; round++) {
-    const readRound = () => withRetry(`reading round ${round}`, () => aggregator.getRound(taskId, round));
-    let info = await readRound();
-    while (Number(info.state) === RoundState.None) {
-      await sleep(o.pollMs ?? 500);
-      info = await readRound();
+    if (session.commitment() !== task.config.modelHash) {
+      throw new Error("the initial model rebuilt from the task's spec does not match its on-chain commitment");
     }
-    o.emit({ event: "round-open", round });
-    if (modelCommitment(spec, global) !== info.globalModelHash) {
+    return session;
+  }
+
+  get rounds(): number {
+    return Number(this.task.config.rounds);
+  }
+
+  commitment(): string {
+    return modelCommitment(this.spec, this.global);
+  }
+
+  readRound(round: number) {
+    return withRetry(`reading round ${round}`, () => this.o.aggregator.getRound(this.o.taskId, round));
+  }
+
+  /** Polls until the round's state is one of `states`. */
+  async waitFor(round: number, states: number[]) {
+    let info = await this.readRound(round);
+    while (!states.includes(Number(info.state))) {
+      await sleep(this.o.pollMs ?? 500);
+      info = await this.readRound(round);
+    }
+    return info;
+  }
+
+  /** Throws unless the locally rebuilt global model is the one the round committed to. */
+  checkRoundModel(round: number, globalModelHash: string): void {
+    if (this.commitment() !== globalModelHash) {
       throw new Error(
         `round ${round}: the global model rebuilt locally does not match the round's commitment ` +
-          `(${info.globalModelHash}); refusing to train on a model the cohort does not share`,
+          `(${globalModelHash}); refusing to train on a model the cohort does not share`,
       );
     }
-    const eligible = await aggregator.isEligible(taskId, round, account);
-    if (!eligible) throw new Error(`account ${account} is not a participant of round ${round} of task ${taskId}`);
+  }
 
-    if (Number(info.state) === RoundState.Open) {
-      let chunks = state.updates[round] ? fromHexChunks(state.updates[round]) : undefined;
-      let encodeMs = 0;
-      if (!chunks) {
-        setFlatWeights(model, global);
-        const t0 = performance.now();
-        const result = trainLocal(model, o.train, { ...o.training, seed: localTrainingSeed(o.training.seed, round) });
-        const t1 = performance.now();
-        o.emit({ event: "trained", round, ms: t1 - t0, loss: result.epochLosses.at(-1) ?? NaN });
-        const local = getFlatWeights(model);
-        const delta = local.map((w, i) => w - global[i]);
-        chunks = encodeUpdate(delta, layout, { samples: o.train.y.length });
-        encodeMs = performance.now() - t1;
-        state.updates[round] = toHexChunks(chunks);
-        o.state.save(state); // before the first chunk leaves: a restart resumes this exact update
-      }
-      let encryptMs = 0;
-      let submitMs = 0;
-      let gas = 0;
-      // Connection drops are retried by re-running the whole submission: it skips the chunks the
-      // chain already holds, so a transaction that landed before the drop is never sent twice.
-      const receipts = await withRetry(`round ${round} submission`, () =>
-        submitUpdate({
-          aggregator: aggregator.connect(o.signer),
-          instance: o.instance,
-          taskId,
-          round,
-          chunks,
-          layout,
-          onChunk: (p) => {
-            encryptMs += p.encryptMs ?? 0;
-            submitMs += p.submitMs ?? 0;
-            gas += Number(p.receipt?.gasUsed ?? 0);
-            o.emit({
-              event: "chunk",
-              round,
-              chunk: p.chunk,
-              of: layout.chunkCount,
-              skipped: p.skipped,
-              gas: p.receipt ? Number(p.receipt.gasUsed) : undefined,
-            });
-          },
-        }),
+  /**
+   * Trains on the local data from the current global model, encodes the delta, saves it (before
+   * the first chunk leaves, so a restart resumes this exact update) and submits the chunks the chain
+   * does not hold yet.
+   */
+  async submitRound(round: number): Promise<void> {
+    const { train, training, state: store } = this.o;
+    if (!train || !training || !store) throw new Error("submitting needs training data, settings and a state file");
+    const emit = this.o.emit ?? (() => {});
+    const state = (this.stateData ??= store.load({
+      aggregator: await this.o.aggregator.getAddress(),
+      taskId: String(this.o.taskId),
+      account: this.account,
+    }));
+    const eligible = await this.o.aggregator.isEligible(this.o.taskId, round, this.account);
+    if (!eligible)
+      throw new Error(`account ${this.account} is not a participant of round ${round} of task ${this.o.taskId}`);
+    let chunks = state.updates[round] ? fromHexChunks(state.updates[round]) : undefined;
+    let encodeMs = 0;
+    if (!chunks) {
+      setFlatWeights(this.model, this.global);
+      const t0 = performance.now();
+      const result = trainLocal(this.model, train, { ...training, seed: localTrainingSeed(training.seed, round) });
+      const t1 = performance.now();
+      emit({ event: "trained", round, ms: t1 - t0, loss: result.epochLosses.at(-1) ?? NaN });
+      const local = getFlatWeights(this.model);
+      chunks = encodeUpdate(
+        local.map((w, i) => w - this.global[i]),
+        this.layout,
+        { samples: train.y.length },
       );
-      o.emit({ event: "submitted", round, encodeMs, encryptMs, submitMs, txs: receipts.length, gas });
+      encodeMs = performance.now() - t1;
+      state.updates[round] = toHexChunks(chunks);
+      store.save(state);
     }
+    let encryptMs = 0;
+    let submitMs = 0;
+    let gas = 0;
+    // Connection drops are retried by re-running the whole submission: it skips the chunks the
+    // chain already holds, so a transaction that landed before the drop is never sent twice.
+    const receipts = await withRetry(`round ${round} submission`, () =>
+      submitUpdate({
+        aggregator: this.o.aggregator.connect(this.o.signer),
+        instance: this.o.instance,
+        taskId: this.o.taskId,
+        round,
+        chunks: chunks!,
+        layout: this.layout,
+        onChunk: (p) => {
+          encryptMs += p.encryptMs ?? 0;
+          submitMs += p.submitMs ?? 0;
+          gas += Number(p.receipt?.gasUsed ?? 0);
+          emit({
+            event: "chunk",
+            round,
+            chunk: p.chunk,
+            of: this.layout.chunkCount,
+            skipped: p.skipped,
+            gas: p.receipt ? Number(p.receipt.gasUsed) : undefined,
+          });
+        },
+      }),
+    );
+    emit({ event: "submitted", round, encodeMs, encryptMs, submitMs, txs: receipts.length, gas });
+  }
 
-    while (![RoundState.Revealed, RoundState.Failed].includes(Number(info.state) as 3 | 4)) {
-      await sleep(o.pollMs ?? 500);
-      info = await readRound();
+  /** Decrypts a revealed round's aggregate, applies it to the global model and evaluates. */
+  async applyRound(round: number): Promise<{ decryptMs: number; accuracy: number; loss: number }> {
+    const t0 = performance.now();
+    const aggregate = await withRetry(`round ${round} decryption`, () =>
+      fetchAggregate({
+        aggregator: this.o.aggregator.connect(this.o.signer),
+        instance: this.o.instance,
+        signer: this.o.signer,
+        taskId: this.o.taskId,
+        round,
+        layout: this.layout,
+        policy: Number(this.task.config.policy),
+      }),
+    );
+    const decryptMs = performance.now() - t0;
+    this.global = applyDelta(this.global, aggregate.delta);
+    if (!this.o.test) return { decryptMs, accuracy: NaN, loss: NaN };
+    setFlatWeights(this.model, this.global);
+    const { accuracy, loss } = evaluate(this.model, this.o.test);
+    return { decryptMs, accuracy, loss };
+  }
+
+  /** Rebuilds the global model up to (and including) round `last` from the revealed aggregates. */
+  async catchUp(last: number): Promise<void> {
+    for (let round = 1; round <= last; round++) {
+      const info = await this.readRound(round);
+      const state = Number(info.state);
+      if (state === RoundState.Revealed) await this.applyRound(round);
+      else if (state !== RoundState.Failed) throw new Error(`round ${round} is not revealed yet (state ${state})`);
     }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/**
+ * The participant's round loop: waits for each round, checks the global model it rebuilt against
+ * the round's on-chain commitment, trains, encodes, encrypts and submits, then decrypts the
+ * revealed aggregate, applies it and evaluates.
+ */
+export async function runParticipant(o: ParticipantOptions): Promise<{ accuracy: number; weights: Float32Array }> {
+  const session = await TaskSession.open(o);
+  o.emit({
+    event: "ready",
+    taskId: String(o.taskId),
+    account: session.account,
+    params: session.layout.paramCount,
+    chunks: session.layout.chunkCount,
+    samples: o.train.y.length,
+  });
+  let accuracy = NaN;
+  for (let round = 1; round <= session.rounds; round++) {
+    let info = await session.waitFor(round, [
+      RoundState.Open,
+      RoundState.Closed,
+      RoundState.Failed,
+      RoundState.Revealed,
+    ]);
+    o.emit({ event: "round-open", round });
+    session.checkRoundModel(round, info.globalModelHash);
+    if (Number(info.state) === RoundState.Open) await session.submitRound(round);
+    info = await session.waitFor(round, [RoundState.Revealed, RoundState.Failed]);
     if (Number(info.state) === RoundState.Failed) {
       o.emit({ event: "round-failed", round });
       continue;
     }
-    const t0 = performance.now();
-    const aggregate = await withRetry(`round ${round} decryption`, () =>
-      fetchAggregate({
-        aggregator: aggregator.connect(o.signer),
-        instance: o.instance,
-        signer: o.signer,
-        taskId,
-        round,
-        layout,
-        policy: Number(task.config.policy),
-      }),
-    );
-    const decryptMs = performance.now() - t0;
-    global = applyDelta(global, aggregate.delta);
-    setFlatWeights(model, global);
-    const evaluation = evaluate(model, o.test);
-    accuracy = evaluation.accuracy;
-    o.emit({ event: "round-done", round, decryptMs, accuracy, loss: evaluation.loss });
+    const result = await session.applyRound(round);
+    accuracy = result.accuracy;
+    o.emit({ event: "round-done", round, ...result });
   }
   o.emit({ event: "finished", accuracy });
-  model.dispose();
-  return { accuracy, weights: global };
+  session.dispose();
+  return { accuracy, weights: session.global };
 }
