@@ -6,6 +6,11 @@ import { subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig } from "hardhat/config";
 import path from "node:path";
+import "./scripts/tasks/deploy";
+import "./scripts/tasks/tasks";
+import "./scripts/tasks/rounds";
+import "./scripts/tasks/submit";
+import "./scripts/tasks/decrypt";
 
 /** Must equal the exact version of the `solc` npm package in package.json. */
 const SOLC_VERSION = "0.8.27";

@@ -10,7 +10,9 @@ export interface Deployment {
   rpcUrl?: string;
 }
 
-export const DEPLOYMENTS_DIR = path.resolve(__dirname, "..", "..", "..", "deployments");
+/** deployments/ at the repository root, or FLUFHE_DEPLOYMENTS_DIR (tests use a temporary one). */
+export const DEPLOYMENTS_DIR =
+  process.env.FLUFHE_DEPLOYMENTS_DIR ?? path.resolve(__dirname, "..", "..", "..", "deployments");
 
 export function deploymentPath(network: string, dir = DEPLOYMENTS_DIR): string {
   return path.join(dir, `${network}.json`);

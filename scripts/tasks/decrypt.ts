@@ -1,0 +1,78 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { task, types } from "hardhat/config";
+import { flContext, guarded } from "./context";
+import { openSession } from "./rounds";
+
+task("fl:decrypt", "User-decrypt the revealed aggregates (participant or owner), decode, save the global model")
+  .addParam("task", "task id", undefined, types.int)
+  .addOptionalParam("round", "last round to apply (default: the latest revealed)", undefined, types.int)
+  .addOptionalParam("out", "where to save the global model JSON", "results/global-model.json")
+  .addOptionalParam("account", "participant or owner: 0x key, keystore file or devnet account index")
+  .addFlag("json", "print JSON")
+  .setAction(
+    guarded(async (args: { task: number; round?: number; out: string; account?: string; json: boolean }, hre) => {
+      const ctx = await flContext(hre, args);
+      const current = Number((await ctx.aggregator.getTask(args.task)).currentRound);
+      let last = args.round ?? current;
+      if (args.round === undefined && last > 0 && Number((await ctx.aggregator.getRound(args.task, last)).state) !== 4)
+        last--;
+      if (last < 1) throw new Error("no round has been revealed yet: run fl:close-round and fl:reveal first");
+      const session = await openSession(ctx, args.task);
+      await session.catchUp(last);
+      const weights = Array.from(session.global);
+      const model = { task: args.task, round: last, spec: session.spec, commitment: session.commitment(), weights };
+      mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
+      writeFileSync(args.out, JSON.stringify(model) + "\n");
+      const norm = Math.sqrt(weights.reduce((s, w) => s + w * w, 0));
+      ctx.print(
+        `global model after round ${last}: ${weights.length} weights (L2 norm ${norm.toFixed(4)}), commitment ${model.commitment}; saved ${args.out}`,
+        {
+          round: last,
+          commitment: model.commitment,
+          out: args.out,
+          parameters: weights.length,
+        },
+      );
+      session.dispose();
+      ctx.provider.destroy();
+    }),
+  );
+
+task("fl:publish", "PUBLIC policy: public-decrypt a revealed aggregate and post it with its KMS proof on-chain")
+  .addParam("task", "task id", undefined, types.int)
+  .addOptionalParam("round", "round (default: the current one)", undefined, types.int)
+  .addOptionalParam("account", "any account: 0x key, keystore file or devnet account index")
+  .addFlag("json", "print JSON")
+  .setAction(
+    guarded(async (args: { task: number; round?: number; account?: string; json: boolean }, hre) => {
+      const ctx = await flContext(hre, args);
+      const { allowWholeAggregate } = await import("../../client/src/chain/aggregate");
+      const { publicDecryptWords } = await import("../../client/src/fhe/decrypt");
+      const { layoutFromTask } = await import("../../client/src/chain/task");
+      const t = await ctx.aggregator.getTask(args.task);
+      const round = args.round ?? Number(t.currentRound);
+      const layout = layoutFromTask(t);
+      await allowWholeAggregate(ctx.aggregator, BigInt(args.task), round, layout.wordCount);
+      const handles = await ctx.aggregator.aggregateHandles(args.task, round, 0, layout.wordCount);
+      const batches = await publicDecryptWords(ctx.fhevm.instance, handles);
+      for (let b = 0; b < batches.length; b++) {
+        await (
+          await ctx.aggregator.publishClearAggregate(
+            args.task,
+            round,
+            b,
+            batches[b].abiEncodedClearValues,
+            batches[b].decryptionProof,
+          )
+        ).wait();
+      }
+      const commitment = await ctx.aggregator.clearAggregateCommitment(args.task, round);
+      ctx.print(`round ${round}: ${batches.length} batch(es) verified on-chain, commitment ${commitment}`, {
+        round,
+        batches: batches.length,
+        commitment,
+      });
+      ctx.provider.destroy();
+    }),
+  );

@@ -1,0 +1,87 @@
+import { task, types } from "hardhat/config";
+import { flContext, guarded, type FlContext } from "./context";
+
+/** Opens a TaskSession for the context's signer (lazy: loads tfjs only when a task runs). */
+export async function openSession(ctx: FlContext, taskId: number, extra: Record<string, unknown> = {}) {
+  const { TaskSession } = await import("../../client/src/node/participant");
+  const { initBackend } = await import("../../client/src/ml/backend");
+  await initBackend(undefined, () => {});
+  return TaskSession.open({
+    aggregator: ctx.aggregator,
+    instance: ctx.fhevm.instance,
+    signer: ctx.signer,
+    taskId: BigInt(taskId),
+    ...extra,
+  });
+}
+
+type RoundArgs = { task: number; round?: number; account?: string; json: boolean };
+
+async function currentRound(ctx: FlContext, args: RoundArgs): Promise<number> {
+  return args.round ?? Number((await ctx.aggregator.getTask(args.task)).currentRound);
+}
+
+task("fl:open-round", "Open the next round (owner); commits the global model rebuilt from the revealed rounds")
+  .addParam("task", "task id", undefined, types.int)
+  .addOptionalParam("account", "owner: 0x key, keystore file or devnet account index")
+  .addFlag("json", "print JSON")
+  .setAction(
+    guarded(async (args: RoundArgs, hre) => {
+      const ctx = await flContext(hre, args);
+      const previous = Number((await ctx.aggregator.getTask(args.task)).currentRound);
+      const session = await openSession(ctx, args.task);
+      await session.catchUp(previous);
+      const commitment = session.commitment();
+      await (await ctx.aggregator.openRound(args.task, commitment)).wait();
+      const info = await ctx.aggregator.getRound(args.task, previous + 1);
+      ctx.print(
+        `round ${previous + 1} open until ${new Date(Number(info.deadline) * 1000).toISOString()} for ${info.eligible} participants; global model ${commitment}`,
+        {
+          round: previous + 1,
+          globalModelHash: commitment,
+          deadline: Number(info.deadline),
+          eligible: Number(info.eligible),
+        },
+      );
+      session.dispose();
+      ctx.provider.destroy();
+    }),
+  );
+
+task("fl:close-round", "Close the current round (owner at quorum; anyone when all are done or after the deadline)")
+  .addParam("task", "task id", undefined, types.int)
+  .addOptionalParam("round", "round (default: the current one)", undefined, types.int)
+  .addOptionalParam("account", "0x key, keystore file or devnet account index")
+  .addFlag("json", "print JSON")
+  .setAction(
+    guarded(async (args: RoundArgs, hre) => {
+      const ctx = await flContext(hre, args);
+      const round = await currentRound(ctx, args);
+      await (await ctx.aggregator.closeRound(args.task, round)).wait();
+      const info = await ctx.aggregator.getRound(args.task, round);
+      const outcome =
+        Number(info.state) === 2
+          ? "closed (quorum reached: reveal it with fl:reveal)"
+          : "failed (no quorum: it will never be revealed)";
+      ctx.print(`round ${round} ${outcome}`, { round, state: Number(info.state) === 2 ? "closed" : "failed" });
+      ctx.provider.destroy();
+    }),
+  );
+
+task("fl:reveal", "Reveal a closed round's aggregate to the task's decryption audience (once)")
+  .addParam("task", "task id", undefined, types.int)
+  .addOptionalParam("round", "round (default: the current one)", undefined, types.int)
+  .addOptionalParam("account", "owner or a participant of the round")
+  .addFlag("json", "print JSON")
+  .setAction(
+    guarded(async (args: RoundArgs, hre) => {
+      const ctx = await flContext(hre, args);
+      const round = await currentRound(ctx, args);
+      await (await ctx.aggregator.revealRound(args.task, round)).wait();
+      ctx.print(`round ${round} revealed: decrypt it with fl:decrypt (or fl:publish for a public task)`, {
+        round,
+        revealed: true,
+      });
+      ctx.provider.destroy();
+    }),
+  );

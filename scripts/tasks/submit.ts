@@ -1,0 +1,88 @@
+import path from "node:path";
+import { task, types } from "hardhat/config";
+import { flContext, guarded } from "./context";
+import { openSession } from "./rounds";
+
+interface SubmitArgs {
+  task: number;
+  account?: string;
+  data: string;
+  labelColumn?: string;
+  client?: number;
+  clients: number;
+  partition: string;
+  alpha: number;
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  state?: string;
+  json: boolean;
+}
+
+task("fl:submit", "Train on local data and submit one participant's encrypted update for the open round")
+  .addParam("task", "task id", undefined, types.int)
+  .addOptionalParam("account", "participant: 0x key, keystore file or devnet account index")
+  .addOptionalParam("data", "dataset name or CSV / IDX path", "breast-cancer")
+  .addOptionalParam("labelColumn", "CSV: header of the label column")
+  .addOptionalParam("client", "simulate participant i of --clients on a seeded partition", undefined, types.int)
+  .addOptionalParam("clients", "number of simulated participants", 1, types.int)
+  .addOptionalParam("partition", "iid, dirichlet, shards or label", "iid")
+  .addOptionalParam("alpha", "Dirichlet concentration", 0.5, types.float)
+  .addOptionalParam("seed", "seed of split, partition and shuffling", 1, types.int)
+  .addOptionalParam("epochs", "local epochs", 5, types.int)
+  .addOptionalParam("batchSize", "batch size", 16, types.int)
+  .addOptionalParam("lr", "learning rate", 0.1, types.float)
+  .addOptionalParam("state", "resumable state file (default .flufhe/task-<id>-<account>.json)")
+  .addFlag("json", "print JSON")
+  .setAction(
+    guarded(async (args: SubmitArgs, hre) => {
+      const { loadParticipantData, PARTITION_KINDS } = await import("../../client/src/node/data");
+      const { StateStore } = await import("../../client/src/node/state");
+      if (!(PARTITION_KINDS as readonly string[]).includes(args.partition)) {
+        throw new Error(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
+      }
+      const data = loadParticipantData({
+        data: args.data,
+        clientIndex: args.client,
+        clients: args.clients,
+        partition: args.partition as "iid",
+        alpha: args.alpha,
+        seed: args.seed,
+        load: { labelColumn: args.labelColumn },
+      });
+      const ctx = await flContext(hre, args);
+      const account = (await ctx.signer.getAddress()).toLowerCase();
+      const round = Number((await ctx.aggregator.getTask(args.task)).currentRound);
+      if (round === 0) throw new Error("no round is open yet: the owner runs fl:open-round first");
+      const session = await openSession(ctx, args.task, {
+        train: data.train,
+        test: data.test,
+        training: {
+          epochs: args.epochs,
+          batchSize: args.batchSize,
+          learningRate: args.lr,
+          seed: args.seed + (args.client ?? 0),
+        },
+        state: new StateStore(args.state ?? path.join(".flufhe", `task-${args.task}-${account}.json`)),
+      });
+      await session.catchUp(round - 1);
+      const info = await ctx.aggregator.getRound(args.task, round);
+      if (Number(info.state) !== 1) throw new Error(`round ${round} is not open: wait for fl:open-round`);
+      session.checkRoundModel(round, info.globalModelHash);
+      let txs = 0;
+      let gas = 0;
+      session.o.emit = (e) => {
+        if (e.event === "submitted") ({ txs, gas } = e);
+      };
+      await session.submitRound(round);
+      ctx.print(`submitted round ${round} for ${account}: ${txs} transaction(s), ${gas} gas`, {
+        round,
+        account,
+        txs,
+        gas,
+      });
+      session.dispose();
+      ctx.provider.destroy();
+    }),
+  );

@@ -1,0 +1,145 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { quantStep } from "../../client/src/codec";
+import { initBackend } from "../../client/src/ml/backend";
+import {
+  buildModel,
+  getFlatWeights,
+  initialiseWeights,
+  setFlatWeights,
+  type ModelSpec,
+} from "../../client/src/ml/models";
+import { trainLocal } from "../../client/src/ml/train";
+import { loadPartitions } from "../../client/src/node/data";
+import { localTrainingSeed } from "../../client/src/node/participant";
+import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
+import { ROOT } from "./helpers";
+
+let devnet: Devnet;
+const dir = mkdtempSync(path.join(tmpdir(), "flufhe-tasks-"));
+
+/** Runs `hardhat <task> --network localhost ...` against the test's devnet. */
+function hh(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [require.resolve("hardhat/internal/cli/bootstrap"), ...args, "--network", "localhost"],
+      {
+        cwd: ROOT,
+        env: { ...process.env, FLUFHE_RPC_URL: devnet.url, FLUFHE_DEPLOYMENTS_DIR: dir, NO_COLOR: "1" },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+async function ok(args: string[]): Promise<string> {
+  const r = await hh(args);
+  if (r.code !== 0) throw new Error(`hardhat ${args.join(" ")} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
+  return r.stdout;
+}
+
+const lastJson = (out: string) => JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
+
+describe("fl: Hardhat tasks drive the whole lifecycle", () => {
+  beforeAll(async () => {
+    devnet = await startDevnet();
+  });
+  afterAll(async () => {
+    await devnet?.stop();
+  });
+
+  it("create -> participants -> open -> three submits -> close -> reveal -> decrypt equals the plaintext average", async () => {
+    await ok(["fl:deploy"]);
+    const created = lastJson(
+      await ok([
+        "fl:create-task",
+        "--dataset",
+        "breast-cancer",
+        "--participants",
+        "1,2,3",
+        "--rounds",
+        "1",
+        "--seed",
+        "2",
+        "--json",
+      ]),
+    );
+    const task = String(created.taskId);
+    const listed = lastJson(await ok(["fl:participants", "--task", task, "list", "--json"])) as unknown as unknown[];
+    expect(listed).toHaveLength(3);
+
+    // Denials print the decoded custom error and what to do.
+    const early = await hh(["fl:close-round", "--task", task]);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toMatch(/RoundNotOpen\(taskId=1, round=0, state=0\): the round is not open/);
+    const intruder = await hh(["fl:open-round", "--task", task, "--account", "5"]);
+    expect(intruder.stderr).toMatch(
+      /NotTaskOwner\(taskId=1, caller=0x[0-9a-fA-F]{40}\): send this from the account that created the task/,
+    );
+
+    await ok(["fl:open-round", "--task", task]);
+    for (const i of [0, 1, 2]) {
+      const common = [
+        "--data",
+        "breast-cancer",
+        "--client",
+        String(i),
+        "--clients",
+        "3",
+        "--seed",
+        "2",
+        "--epochs",
+        "2",
+      ];
+      await ok([
+        "fl:submit",
+        "--task",
+        task,
+        "--account",
+        String(i + 1),
+        ...common,
+        "--state",
+        path.join(dir, `s${i}.json`),
+      ]);
+    }
+    const twice = await hh(["fl:reveal", "--task", task]);
+    expect(twice.stderr).toMatch(/RoundNotClosed.*close the round first/);
+    await ok(["fl:close-round", "--task", task]);
+    await ok(["fl:reveal", "--task", task]);
+    const out = path.join(dir, "model.json");
+    await ok(["fl:decrypt", "--task", task, "--account", "2", "--out", out]);
+    const status = lastJson(await ok(["fl:status", "--task", task, "--json"]));
+    const history = status.history as { state: string; contributors: number[]; txs: number; hcuUsed: number }[];
+    expect(history[0].state).toBe("revealed");
+    expect(history[0].contributors.every((c) => c === 3)).toBe(true);
+    expect(history[0].hcuUsed).toBeGreaterThan(0);
+
+    // The same training in-process: the decrypted model must be the plaintext average.
+    await initBackend("wasm", () => {});
+    const saved = JSON.parse(readFileSync(out, "utf8")) as { spec: ModelSpec; weights: number[] };
+    const { parts } = loadPartitions({ data: "breast-cancer", clients: 3, partition: "iid", seed: 2 });
+    const model = buildModel(saved.spec);
+    initialiseWeights(model, saved.spec.seed);
+    const initial = getFlatWeights(model);
+    const deltas = parts.map((train, i) => {
+      setFlatWeights(model, initial);
+      trainLocal(model, train, { epochs: 2, batchSize: 16, learningRate: 0.1, seed: localTrainingSeed(2 + i, 1) });
+      return getFlatWeights(model).map((w, j) => Math.max(-1, Math.min(1, w - initial[j])));
+    });
+    model.dispose();
+    const step = quantStep(1, 16);
+    saved.weights.forEach((w, j) => {
+      const expected = initial[j] + (deltas[0][j] + deltas[1][j] + deltas[2][j]) / 3;
+      expect(Math.abs(w - expected)).toBeLessThanOrEqual(step + 1e-6);
+    });
+  });
+});
