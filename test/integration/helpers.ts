@@ -3,11 +3,18 @@ import path from "node:path";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-/** Runs `flufhe node ...` to completion and returns its exit code and output. */
-export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export interface ProcessResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a Node program from the repository root to completion and returns its exit code and output. */
+export function runNode(args: string[], env: Record<string, string> = {}): Promise<ProcessResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "client/src/cli.ts", ...args], {
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
+      env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -17,3 +24,7 @@ export function runCli(args: string[]): Promise<{ code: number; stdout: string; 
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
   });
 }
+
+/** Runs `flufhe ...` (client/src/cli.ts through ts-node). */
+export const runCli = (args: string[]) =>
+  runNode(["-r", "ts-node/register/transpile-only", "client/src/cli.ts", ...args]);

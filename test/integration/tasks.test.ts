@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -16,30 +15,18 @@ import { trainLocal } from "../../client/src/ml/train";
 import { loadPartitions } from "../../client/src/node/data";
 import { localTrainingSeed } from "../../client/src/node/participant";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
-import { ROOT } from "./helpers";
+import { runNode } from "./helpers";
 
 let devnet: Devnet;
 const dir = mkdtempSync(path.join(tmpdir(), "flufhe-tasks-"));
 
 /** Runs `hardhat <task> --network localhost ...` against the test's devnet. */
-function hh(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [require.resolve("hardhat/internal/cli/bootstrap"), ...args, "--network", "localhost"],
-      {
-        cwd: ROOT,
-        env: { ...process.env, FLUFHE_RPC_URL: devnet.url, FLUFHE_DEPLOYMENTS_DIR: dir, NO_COLOR: "1" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+const hh = (args: string[]) =>
+  runNode([require.resolve("hardhat/internal/cli/bootstrap"), ...args, "--network", "localhost"], {
+    FLUFHE_RPC_URL: devnet.url,
+    FLUFHE_DEPLOYMENTS_DIR: dir,
+    NO_COLOR: "1",
   });
-}
 
 async function ok(args: string[]): Promise<string> {
   const r = await hh(args);
