@@ -37,7 +37,8 @@ function printTable(report: DemoReport): void {
     "submit",
     "decrypt",
   ];
-  console.log(header.map((h) => h.padStart(9)).join(""));
+  const widths = [6, 8, 8, 12, 13, 6, 8, 7, 7, 8, 7, 8];
+  console.log(header.map((h, i) => h.padStart(widths[i])).join(" "));
   for (const r of report.rounds) {
     const cells = [
       r.round,
@@ -49,7 +50,7 @@ function printTable(report: DemoReport): void {
       r.seconds.toFixed(1),
       ...Object.values(r.phases).map((s) => s.toFixed(2)),
     ];
-    console.log(cells.map((c) => String(c).padStart(9)).join(""));
+    console.log(cells.map((c, i) => String(c).padStart(widths[i])).join(" "));
   }
   const gap = (report.finalAccuracy - report.plaintextFinalAccuracy) * 100;
   console.log(

@@ -79,6 +79,9 @@ export function decodeRevert(error: unknown, iface: Interface = aggregatorInterf
 export function explainError(error: unknown): string {
   const decoded = decodeRevert(error);
   if (decoded) return `reverted with ${decoded.message}`;
-  const e = error as { shortMessage?: string; message?: string };
-  return e?.shortMessage ?? e?.message ?? String(error);
+  const e = error as { shortMessage?: string; message?: string; error?: { message?: string; data?: unknown } };
+  const text = e?.shortMessage ?? e?.message ?? String(error);
+  // ethers wraps node errors it cannot classify ("could not coalesce error"): show the node's own words.
+  const inner = e?.error?.message;
+  return inner && !text.includes(inner) ? `${text}: ${inner}` : text;
 }
