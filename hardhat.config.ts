@@ -50,7 +50,12 @@ const config: HardhatUserConfig = {
     },
   },
   networks: {
-    hardhat: { chainId: 31337 },
+    hardhat: {
+      chainId: 31337,
+      ...(env("FLUFHE_MINING_INTERVAL_MS")
+        ? { mining: { auto: false, interval: Number(env("FLUFHE_MINING_INTERVAL_MS")) }, blockGasLimit: 300_000_000 }
+        : {}),
+    },
     localhost: { url: env("FLUFHE_RPC_URL") ?? "http://127.0.0.1:8545", chainId: 31337 },
     sepolia: {
       url: env("SEPOLIA_RPC_URL") ?? "https://ethereum-sepolia-rpc.publicnode.com",

@@ -81,6 +81,11 @@ const program = new Command()
     positive("--words-per-chunk"),
   )
   .option("--out <dir>", "where reports go", "results")
+  .option(
+    "--mining-interval-ms <ms>",
+    "mine a block every ms instead of per transaction (less node memory on long runs)",
+    positive("--mining-interval-ms"),
+  )
   .option("--json", "print one JSON object as the last stdout line")
   .action(async (o: DemoOptions) => {
     if (!["logreg", "mlp", "cnn"].includes(o.model))

@@ -44,6 +44,7 @@ export interface DemoOptions {
   clip: number;
   wordsPerChunk?: number;
   out: string;
+  miningIntervalMs?: number;
   json?: boolean;
 }
 
@@ -147,7 +148,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const stopAll = () => processes.forEach((p) => p.kill());
   process.once("exit", stopAll);
   try {
-    devnet = await startDevnet();
+    devnet = await startDevnet({ miningIntervalMs: o.miningIntervalMs });
     log(`devnet ${devnet.url} (pid ${devnet.pid})`);
     const { provider } = await connectProvider(devnet.url);
     const fhevm = await connectLocalFhevm(devnet.url);
