@@ -8,6 +8,8 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { explainError } from "../client/src/chain/errors";
+import { guardAgainstDroppedConnections } from "../client/src/chain/retry";
+import { initBackend } from "../client/src/ml/backend";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { runDemo, type DemoOptions } from "./lib/demo-run";
 import type { DemoReport } from "./lib/report";
@@ -92,6 +94,10 @@ const program = new Command()
       throw new InvalidArgumentError("--model must be logreg, mlp or cnn");
     if (!PARTITION_KINDS.includes(o.partition))
       throw new InvalidArgumentError(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
+    // Load tfjs first (its wasm runtime installs an exception handler), then keep dropped node
+    // connections from killing the run: the requests they belong to are retried.
+    await initBackend(undefined, () => {});
+    guardAgainstDroppedConnections((m) => process.stderr.write(`[demo] ${m}\n`), explainError);
     const { report } = await runDemo(o);
     printTable(report);
     if (o.json) {

@@ -10,7 +10,7 @@ import { SingleBar, Presets } from "cli-progress";
 import { resolveSigner } from "./chain/account";
 import { readDeployment } from "./chain/deployment";
 import { explainError } from "./chain/errors";
-import { withRetry } from "./chain/retry";
+import { guardAgainstDroppedConnections, withRetry } from "./chain/retry";
 import { connectProvider } from "./chain/rpc";
 import { connectFhevm } from "./fhe/connect";
 import { initBackend, type BackendName } from "./ml/backend";
@@ -112,6 +112,7 @@ async function runNode(o: NodeOptions): Promise<void> {
   const signer = await resolveSigner(provider, o.account);
   const account = await signer.getAddress();
   await initBackend(o.backend, log);
+  guardAgainstDroppedConnections(log, explainError);
   const aggregator = FLuFHEAggregator__factory.connect(aggregatorAddress, signer);
   const statePath = o.state ?? path.join(".flufhe", `task-${o.task}-${account.toLowerCase()}.json`);
   await runParticipant({

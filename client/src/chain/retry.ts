@@ -34,3 +34,21 @@ export async function withRetry<T>(
     }
   }
 }
+
+/**
+ * A node under load sometimes resets idle keep-alive sockets; the error then surfaces as an
+ * uncaught exception instead of failing a request (which our retries would handle). This keeps the
+ * process alive for such connection errors only; anything else still ends it with a clear message.
+ * Call after loading tfjs' wasm backend: its Emscripten runtime installs a handler that rethrows.
+ */
+export function guardAgainstDroppedConnections(log: (message: string) => void, explain: (e: unknown) => string): void {
+  process.removeAllListeners("uncaughtException");
+  process.on("uncaughtException", (error) => {
+    if (isConnectionError(error)) {
+      log(`a connection to the node dropped (${error.message}); the affected request is retried`);
+      return;
+    }
+    process.stderr.write(`fatal: ${explain(error)}\n`);
+    process.exit(1);
+  });
+}
