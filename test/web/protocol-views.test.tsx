@@ -1,0 +1,220 @@
+// @vitest-environment jsdom
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanup, render, screen } from "@testing-library/react";
+import { AbiCoder, Interface, id, zeroPadValue, toBeHex, type Log, type TransactionReceipt } from "ethers";
+import { layoutOf } from "../../client/src/codec/layout";
+import { roundActions } from "../../web/src/actions";
+import { aggregatorInterface, type RoundSnapshot, type TaskSnapshot } from "../../web/src/chain";
+import { ChunkBars } from "../../web/src/components/charts";
+import { describeError } from "../../web/src/errors";
+import { costsByRound, decodeTaskLogs, describeEvent, taskTopic, txCost } from "../../web/src/events";
+import { histogram, summarize } from "../../web/src/stats";
+
+afterEach(cleanup);
+
+const OWNER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+const P1 = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const P2 = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+const OUTSIDER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+
+const round = (overrides: Partial<RoundSnapshot>): RoundSnapshot => ({
+  round: 1,
+  state: "Open",
+  openedAt: 1000,
+  deadline: 4600,
+  eligible: 2,
+  completed: 0,
+  chunksAtQuorum: 0,
+  publishedBatches: 0,
+  globalModelHash: "0x" + "11".repeat(32),
+  contributors: [0, 0, 0],
+  ...overrides,
+});
+
+const task = (rounds: RoundSnapshot[], overrides: Partial<TaskSnapshot> = {}): TaskSnapshot => ({
+  id: 1n,
+  owner: OWNER,
+  modelHash: "0x" + "11".repeat(32),
+  modelURI: "test://",
+  layout: layoutOf(
+    { valueBits: 8, laneBits: 12, wordsPerChunk: 8, paramCount: 200, clip: 0.5, sampleCap: 0, weightFloor: 1 },
+    4,
+  ),
+  minCohort: 2,
+  maxCohort: 4,
+  rounds: 2,
+  roundDuration: 3600,
+  policy: 0,
+  currentRound: rounds.length,
+  participantsNextRound: 2,
+  participants: [
+    { account: P1, joinRound: 1, leaveRound: 0 },
+    { account: P2, joinRound: 2, leaveRound: 0 },
+  ],
+  roundInfos: rounds,
+  ...overrides,
+});
+
+describe("roundActions (mirrors the contract's rules)", () => {
+  it("lets only the owner open round 1, and only with a large enough cohort", () => {
+    expect(roundActions(task([]), OWNER, 0)).toEqual([{ kind: "open", round: 1, enabled: true, reason: undefined }]);
+    expect(roundActions(task([]), P1, 0)[0]).toMatchObject({
+      enabled: false,
+      reason: "only the task owner opens rounds",
+    });
+    expect(roundActions(task([], { participantsNextRound: 1 }), OWNER, 0)[0].reason).toBe(
+      "1 participant(s) listed, the minimum cohort is 2",
+    );
+  });
+
+  it("closes early only for the owner with quorum; anyone after the deadline or when all are done", () => {
+    const quorum = task([round({ chunksAtQuorum: 3 })]);
+    const [open, close] = roundActions(quorum, OWNER, 2000);
+    expect(open).toMatchObject({ kind: "open", enabled: false });
+    expect(close).toMatchObject({ kind: "close", round: 1, enabled: true });
+    expect(roundActions(quorum, P1, 2000)[1]).toMatchObject({ enabled: false });
+    expect(roundActions(quorum, P1, 4600)[1]).toMatchObject({ enabled: true });
+    expect(roundActions(task([round({ completed: 2 })]), P1, 2000)[1]).toMatchObject({ enabled: true });
+    expect(roundActions(task([round({ chunksAtQuorum: 1 })]), OWNER, 2000)[1].reason).toMatch(/1 of 3 chunks/);
+  });
+
+  it("reveals for the owner or a participant of that round, not for others", () => {
+    const closed = task([round({ state: "Closed", chunksAtQuorum: 3 })]);
+    const reveal = (who?: string) => roundActions(closed, who, 0).find((a) => a.kind === "reveal");
+    expect(reveal(OWNER)?.enabled).toBe(true);
+    expect(reveal(P1)?.enabled).toBe(true);
+    expect(reveal(P2)?.enabled).toBe(false); // joins from round 2
+    expect(reveal(OUTSIDER)?.reason).toBe("only the owner or a participant of the round");
+    expect(reveal(undefined)?.reason).toBe("connect a wallet");
+  });
+
+  it("opens the next round after a failed one, and offers nothing once every round is used", () => {
+    expect(roundActions(task([round({ state: "Failed" })]), OWNER, 0)[0]).toMatchObject({ round: 2, enabled: true });
+    const done = task([round({ state: "Revealed" }), round({ round: 2, state: "Revealed" })]);
+    expect(roundActions(done, OWNER, 0)).toEqual([]);
+  });
+});
+
+describe("describeError", () => {
+  it("recognises a rejection however the wallet library wraps it", () => {
+    for (const e of [
+      { code: "ACTION_REJECTED" },
+      { code: 4001, message: "User rejected" },
+      { name: "ConnectorError", cause: { name: "UserRejectedRequestError" } },
+      { code: "UNKNOWN_ERROR", info: { error: { code: 4001 } } },
+    ]) {
+      expect(describeError(e)).toEqual({
+        message: "You rejected the request in your wallet. Nothing was sent.",
+        rejected: true,
+      });
+    }
+  });
+
+  it("decodes the aggregator's custom errors from revert data, with a hint", () => {
+    const data = aggregatorInterface.encodeErrorResult("NotTaskOwner", [7n, OUTSIDER]);
+    const failure = describeError({ code: "CALL_EXCEPTION", data }, aggregatorInterface);
+    expect(failure.rejected).toBe(false);
+    expect(failure.message).toBe(`only the task owner can do this [NotTaskOwner(7, ${OUTSIDER})]`);
+    const nested = describeError(
+      { error: { data: { data: aggregatorInterface.encodeErrorResult("RoundNotOpen", [1n, 2, 3]) } } },
+      aggregatorInterface,
+    );
+    expect(nested.message).toBe("the round is not open [RoundNotOpen(1, 2, 3)]");
+  });
+
+  it("falls back to the first line of the message, or the node's own words", () => {
+    expect(describeError(new Error("network down\nstack")).message).toBe("network down");
+    expect(
+      describeError({ shortMessage: "could not coalesce error", error: { message: "nonce too low" } }).message,
+    ).toBe("could not coalesce error: nonce too low");
+    const foreign = new Interface(["error Other(uint256)"]).encodeErrorResult("Other", [1]);
+    expect(describeError({ shortMessage: "execution reverted", data: foreign }, aggregatorInterface).message).toBe(
+      "execution reverted",
+    );
+  });
+});
+
+describe("task events", () => {
+  const address = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+  const log = (name: string, args: unknown[], tx: string, index: number): Log => {
+    const { data, topics } = aggregatorInterface.encodeEventLog(name, args);
+    return { address, data, topics, transactionHash: tx, index, blockNumber: 5 } as unknown as Log;
+  };
+  const tx = (n: number) => "0x" + String(n).padStart(64, "0");
+
+  it("filters on the task id topic", () => {
+    expect(taskTopic(258n)).toBe(zeroPadValue(toBeHex(258n), 32));
+  });
+
+  it("decodes logs, attributes transactions to rounds and sums gas and HCU per round", () => {
+    const logs = [
+      log("TaskCreated", [1n, OWNER, id("m"), 200, 20, 3], tx(1), 0),
+      log("ParticipantAdded", [1n, P1, 1], tx(1), 1),
+      log("RoundOpened", [1n, 1, id("m"), 4600n, 2], tx(2), 0),
+      log("ChunkSubmitted", [1n, 1, 0, P1, 1], tx(3), 0),
+      log("ChunkSubmitted", [1n, 1, 1, P1, 1], tx(4), 0),
+      log("ParticipantCompleted", [1n, 1, P1], tx(4), 1),
+      {
+        address,
+        data: "0x",
+        topics: [id("Unrelated()")],
+        transactionHash: tx(9),
+        index: 0,
+        blockNumber: 5,
+      } as unknown as Log,
+    ];
+    const events = decodeTaskLogs(logs);
+    expect(events.map((e) => `${e.name}@${e.round}`)).toEqual([
+      "TaskCreated@0",
+      "ParticipantAdded@0",
+      "RoundOpened@1",
+      "ChunkSubmitted@1",
+      "ChunkSubmitted@1",
+      "ParticipantCompleted@1",
+    ]);
+    expect(describeEvent(events[3], (a) => a.slice(0, 6))).toBe("Round 1: 0x7099 submitted chunk 0 (1 contributor(s))");
+    const receipt = (hash: string, gas: number) => ({ hash, gasUsed: BigInt(gas) }) as unknown as TransactionReceipt;
+    const hcu = (r: TransactionReceipt) => (r.hash === tx(3) || r.hash === tx(4) ? 1_000_000 : 0);
+    const costs = [receipt(tx(1), 500), receipt(tx(2), 100), receipt(tx(3), 2000), receipt(tx(4), 3000)].map((r) =>
+      txCost(r, events, hcu),
+    );
+    const byRound = costsByRound(costs);
+    expect(byRound.get(0)).toEqual({ txs: 1, gas: 500, hcu: 0, submissions: 0, submissionGas: 0, submissionHcu: 0 });
+    expect(byRound.get(1)).toEqual({
+      txs: 3,
+      gas: 5100,
+      hcu: 2_000_000,
+      submissions: 2,
+      submissionGas: 5000,
+      submissionHcu: 2_000_000,
+    });
+  });
+
+  it("keeps the ABI encoding the contract emits (sanity of the fixture)", () => {
+    const { data } = aggregatorInterface.encodeEventLog("ChunkSubmitted", [1n, 1, 2, P1, 3]);
+    expect(AbiCoder.defaultAbiCoder().decode(["uint32", "uint16"], data).map(Number)).toEqual([2, 3]);
+  });
+});
+
+describe("charts and statistics", () => {
+  it("marks chunks below the minimum cohort and says so to screen readers", () => {
+    const { container } = render(<ChunkBars contributors={[3, 1, 2, 0]} minCohort={2} max={3} />);
+    expect(screen.getByRole("img").getAttribute("aria-label")).toBe(
+      "Contributors per chunk for 4 chunks: minimum 0, maximum 3; 2 chunk(s) below the minimum cohort of 2.",
+    );
+    expect(container.querySelectorAll("rect.chart-bar.below")).toHaveLength(2);
+    expect(container.querySelectorAll("rect")).toHaveLength(4);
+  });
+
+  it("summarises and bins values, the maximum in the last bin", () => {
+    const s = summarize([1, -3, 0, 2]);
+    expect(s).toMatchObject({ count: 4, mean: 0, min: -3, max: 2, maxAbs: 3, zeros: 1 });
+    expect(s.l2).toBeCloseTo(Math.sqrt(14), 12);
+    expect(s.std).toBeCloseTo(Math.sqrt(14 / 4), 12);
+    const h = histogram([0, 0.5, 1, 1, 2], 4);
+    expect(h.edges).toEqual([0, 0.5, 1, 1.5, 2]);
+    expect(h.counts).toEqual([1, 1, 2, 1]);
+    expect(histogram([5, 5], 3).counts).toEqual([2, 0, 0]);
+    expect(() => histogram([1], 0)).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,5 @@
+import { TaskList } from "../src/views/TaskList";
+
+export default function Home() {
+  return <TaskList />;
+}

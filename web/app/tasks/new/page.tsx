@@ -1,0 +1,5 @@
+import { CreateTask } from "../../../src/views/CreateTask";
+
+export default function NewTaskPage() {
+  return <CreateTask />;
+}

@@ -1,0 +1,164 @@
+import { JsonRpcProvider, Network, type ContractRunner } from "ethers";
+import type { Layout } from "../../client/src/codec/layout";
+import { Policy } from "../../client/src/chain/owner";
+import { layoutFromTask } from "../../client/src/chain/task";
+import { FLuFHEAggregator__factory } from "../../types/factories/contracts/FLuFHEAggregator__factory";
+import type { FLuFHEAggregator } from "../../types/contracts/FLuFHEAggregator";
+
+export type { FLuFHEAggregator };
+
+export const POLICY_NAMES = ["Participants", "Public"] as const;
+export const ROUND_STATES = ["None", "Open", "Closed", "Failed", "Revealed"] as const;
+export type RoundStateName = (typeof ROUND_STATES)[number];
+export { Policy };
+
+/** The app's own JSON-RPC endpoint (same origin, forwarded to the node by /api/rpc). */
+export function appRpcUrl(origin: string): string {
+  return `${origin}/api/rpc`;
+}
+
+/**
+ * Read-only provider for the pages: no 250 ms read cache (an automining node changes state every
+ * transaction), a fixed network (no eth_chainId round trip per call).
+ */
+export function readProvider(rpcUrl: string, chainId: number): JsonRpcProvider {
+  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, cacheTimeout: -1 });
+  provider.pollingInterval = 1000;
+  return provider;
+}
+
+export function aggregatorAt(address: string, runner: ContractRunner): FLuFHEAggregator {
+  return FLuFHEAggregator__factory.connect(address, runner);
+}
+
+export const aggregatorInterface = FLuFHEAggregator__factory.createInterface();
+
+export interface Participant {
+  account: string;
+  joinRound: number;
+  /** 0: open-ended. */
+  leaveRound: number;
+}
+
+export interface RoundSnapshot {
+  round: number;
+  state: RoundStateName;
+  openedAt: number;
+  deadline: number;
+  eligible: number;
+  completed: number;
+  chunksAtQuorum: number;
+  publishedBatches: number;
+  globalModelHash: string;
+  contributors: number[];
+  /** PUBLIC policy: commitment to the verified clear aggregate once every batch is posted. */
+  clearCommitment?: string;
+}
+
+export interface TaskSnapshot {
+  id: bigint;
+  owner: string;
+  modelHash: string;
+  modelURI: string;
+  layout: Layout;
+  minCohort: number;
+  maxCohort: number;
+  rounds: number;
+  roundDuration: number;
+  policy: number;
+  currentRound: number;
+  participantsNextRound: number;
+  participants: Participant[];
+  roundInfos: RoundSnapshot[];
+}
+
+const ZERO_HASH = "0x" + "0".repeat(64);
+
+/** Whether `account` takes part in `round` (mirrors the contract's membership rule). */
+export function inRound(p: Participant, round: number): boolean {
+  return p.joinRound !== 0 && p.joinRound <= round && (p.leaveRound === 0 || round < p.leaveRound);
+}
+
+async function loadRound(aggregator: FLuFHEAggregator, id: bigint, round: number, policy: number) {
+  const [info, contributors, commitment] = await Promise.all([
+    aggregator.getRound(id, round),
+    aggregator.chunkContributors(id, round),
+    policy === Policy.Public ? aggregator.clearAggregateCommitment(id, round) : Promise.resolve(ZERO_HASH),
+  ]);
+  const snapshot: RoundSnapshot = {
+    round,
+    state: ROUND_STATES[Number(info.state)],
+    openedAt: Number(info.openedAt),
+    deadline: Number(info.deadline),
+    eligible: Number(info.eligible),
+    completed: Number(info.completed),
+    chunksAtQuorum: Number(info.chunksAtQuorum),
+    publishedBatches: Number(info.publishedBatches),
+    globalModelHash: info.globalModelHash,
+    contributors: contributors.map(Number),
+  };
+  if (commitment !== ZERO_HASH) snapshot.clearCommitment = commitment;
+  return snapshot;
+}
+
+/** A task's configuration, allowlist and every round opened so far, read in parallel. */
+export async function loadTask(aggregator: FLuFHEAggregator, id: bigint): Promise<TaskSnapshot> {
+  const [view, listed] = await Promise.all([aggregator.getTask(id), aggregator.getParticipants(id)]);
+  const policy = Number(view.config.policy);
+  const currentRound = Number(view.currentRound);
+  const roundInfos = await Promise.all(
+    Array.from({ length: currentRound }, (_, i) => loadRound(aggregator, id, i + 1, policy)),
+  );
+  return {
+    id,
+    owner: view.owner,
+    modelHash: view.config.modelHash,
+    modelURI: view.config.modelURI,
+    layout: layoutFromTask(view),
+    minCohort: Number(view.config.minCohort),
+    maxCohort: Number(view.config.maxCohort),
+    rounds: Number(view.config.rounds),
+    roundDuration: Number(view.config.roundDuration),
+    policy,
+    currentRound,
+    participantsNextRound: Number(view.participantsNextRound),
+    participants: listed.accounts.map((account, i) => ({
+      account,
+      joinRound: Number(listed.joinRounds[i]),
+      leaveRound: Number(listed.leaveRounds[i]),
+    })),
+    roundInfos,
+  };
+}
+
+/** One line of the task list. */
+export interface TaskSummary {
+  id: bigint;
+  owner: string;
+  modelURI: string;
+  paramCount: number;
+  policy: number;
+  rounds: number;
+  currentRound: number;
+  participants: number;
+}
+
+export async function loadTaskList(aggregator: FLuFHEAggregator): Promise<TaskSummary[]> {
+  const count = Number(await aggregator.taskCount());
+  const ids = Array.from({ length: count }, (_, i) => BigInt(count - i)); // newest first
+  return Promise.all(
+    ids.map(async (id) => {
+      const view = await aggregator.getTask(id);
+      return {
+        id,
+        owner: view.owner,
+        modelURI: view.config.modelURI,
+        paramCount: Number(view.config.codec.paramCount),
+        policy: Number(view.config.policy),
+        rounds: Number(view.config.rounds),
+        currentRound: Number(view.currentRound),
+        participants: Number(view.participantsNextRound),
+      };
+    }),
+  );
+}

@@ -1,0 +1,34 @@
+import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+
+/** The relayer SDK's prebuilt browser bundle: an ES module and the wasm it loads. */
+const FILES: Record<string, string> = {
+  "relayer-sdk-js.js": "text/javascript; charset=utf-8",
+  "kms_lib_bg.wasm": "application/wasm",
+  "tfhe_bg.wasm": "application/wasm",
+};
+
+let packageDir: string | undefined;
+
+/** node_modules/@zama-fhe/relayer-sdk, found upwards from the working directory (repo root or web/). */
+function sdkDir(): string {
+  if (packageDir) return packageDir;
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "node_modules", "@zama-fhe", "relayer-sdk");
+    if (existsSync(/*turbopackIgnore: true*/ path.join(candidate, "package.json"))) return (packageDir = candidate);
+    if (path.dirname(dir) === dir) throw new Error("@zama-fhe/relayer-sdk is not installed");
+  }
+}
+
+export function installedSdkVersion(): string {
+  const pkg = JSON.parse(readFileSync(/*turbopackIgnore: true*/ path.join(sdkDir(), "package.json"), "utf8"));
+  return (pkg as { version: string }).version;
+}
+
+/** One bundle file of the installed SDK version, or null (unknown file or another version). */
+export async function sdkBundleFile(version: string, file: string): Promise<{ body: Buffer; type: string } | null> {
+  const type = FILES[file];
+  if (!type || version !== installedSdkVersion()) return null;
+  return { body: await readFile(/*turbopackIgnore: true*/ path.join(sdkDir(), "bundle", file)), type };
+}

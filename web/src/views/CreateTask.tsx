@@ -1,0 +1,358 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useMemo, useState } from "react";
+import type { CodecParams } from "../../../client/src/codec/layout";
+import { useModelCommitment } from "../app/useModelCommitment";
+import { useTx } from "../app/useTx";
+import { aggregatorInterface, Policy } from "../chain";
+import { CostPreview } from "../components/CostPreview";
+import { Field, InputField, JsonFileField, NumberField } from "../components/forms";
+import { TxStatus } from "../components/TxStatus";
+import { formatInt, shortHash } from "../format";
+import { MODEL_KINDS, parseIntList, parseModelSpec, type ModelSpec } from "../modelSpec";
+import { draftTask, taskConfig, type TaskForm } from "../taskForm";
+import { useWallet } from "../wallet/useWallet";
+
+interface CodecText {
+  valueBits: string;
+  clip: string;
+  sampleCap: string;
+  weightFloor: string;
+  laneBits: string;
+  wordsPerChunk: string;
+}
+
+interface CohortText {
+  minCohort: string;
+  maxCohort: string;
+  rounds: string;
+  duration: string;
+}
+
+type NumberSpec<K> = { key: K; label: string; min?: number; max?: number; step?: "any" };
+
+/** The codec inputs; blank lane bits and chunk size are chosen by the planner (shown in the hint). */
+const CODEC_FIELDS: (NumberSpec<keyof CodecText> & { hint: string | ((c?: CodecParams) => string) })[] = [
+  { key: "valueBits", label: "Value bits (b)", hint: "bits per quantized coordinate", min: 2, max: 32 },
+  { key: "clip", label: "Clip bound (C)", hint: "deltas are clipped to [-C, C]", min: 0, step: "any" },
+  { key: "sampleCap", label: "FedAvg sample cap", hint: "0: unweighted average", min: 0 },
+  { key: "weightFloor", label: "Weight floor", hint: "smallest weight code (weighted tasks)", min: 1 },
+  {
+    key: "laneBits",
+    label: "Lane bits (L)",
+    hint: (c) => `blank: narrowest for the cohort${c ? ` (${c.laneBits})` : ""}`,
+    min: 3,
+    max: 128,
+  },
+  {
+    key: "wordsPerChunk",
+    label: "Words per chunk",
+    hint: (c) => `blank: largest under the caps${c ? ` (${c.wordsPerChunk})` : ""}`,
+    min: 1,
+    max: 256,
+  },
+];
+
+const COHORT_FIELDS: (NumberSpec<Exclude<keyof CohortText, "duration">> & { hint?: string })[] = [
+  { key: "minCohort", label: "Minimum cohort (K)", hint: "contributors every chunk needs; at least 2", min: 2 },
+  { key: "maxCohort", label: "Maximum cohort", hint: "bounds the lane headroom", min: 2 },
+  { key: "rounds", label: "Rounds", min: 1 },
+];
+
+const POLICIES: [number, string][] = [
+  [Policy.Participants, "Participants: the owner and the round's participants decrypt privately (EIP-712)"],
+  [Policy.Public, "Public: anyone may decrypt; clear values are posted on-chain with the KMS proof"],
+];
+
+const DURATION_UNITS = { minutes: 60, hours: 3600, days: 86400 } as const;
+type DurationUnit = keyof typeof DURATION_UNITS;
+
+const num = (text: string) => (text.trim() === "" ? Number.NaN : Number(text));
+
+interface SpecFields {
+  kind: string;
+  inputShape: string;
+  numClasses: string;
+  hidden: string;
+  seed: string;
+}
+
+function specOf(f: SpecFields): { spec?: ModelSpec; error?: string } {
+  try {
+    const hidden = f.kind === "logreg" || f.hidden.trim() === "" ? undefined : parseIntList(f.hidden);
+    return {
+      spec: parseModelSpec({
+        kind: f.kind,
+        inputShape: parseIntList(f.inputShape),
+        numClasses: num(f.numClasses),
+        seed: num(f.seed),
+        ...(hidden ? { hidden } : {}),
+      }),
+    };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** Model init: model spec (typed or uploaded), codec with live cost preview, cohort, schedule, policy. */
+export function CreateTask() {
+  const router = useRouter();
+  const wallet = useWallet();
+  const tx = useTx();
+  const [fields, setFields] = useState<SpecFields>({
+    kind: "logreg",
+    inputShape: "30",
+    numClasses: "2",
+    hidden: "64",
+    seed: "1",
+  });
+  const [uploadError, setUploadError] = useState<string>();
+  const [codec, setCodec] = useState<CodecText>({
+    valueBits: "8",
+    clip: "0.05",
+    sampleCap: "0",
+    weightFloor: "1",
+    laneBits: "",
+    wordsPerChunk: "",
+  });
+  const [cohort, setCohort] = useState<CohortText>({ minCohort: "2", maxCohort: "16", rounds: "5", duration: "1" });
+  const [unit, setUnit] = useState<DurationUnit>("hours");
+  const [policy, setPolicy] = useState<number>(Policy.Participants);
+  const [participants, setParticipants] = useState("");
+  const [created, setCreated] = useState<bigint>();
+
+  const { spec, error: specError } = useMemo(() => specOf(fields), [fields]);
+  const model = useModelCommitment(spec);
+  const commitment = model.status === "ready" ? model.commitment : undefined;
+
+  const form: TaskForm = {
+    valueBits: num(codec.valueBits),
+    clip: num(codec.clip),
+    sampleCap: num(codec.sampleCap),
+    weightFloor: num(codec.weightFloor),
+    laneBits: codec.laneBits.trim() === "" ? undefined : num(codec.laneBits),
+    wordsPerChunk: codec.wordsPerChunk.trim() === "" ? undefined : num(codec.wordsPerChunk),
+    minCohort: num(cohort.minCohort),
+    maxCohort: num(cohort.maxCohort),
+    rounds: num(cohort.rounds),
+    roundDurationSeconds: Math.round(num(cohort.duration) * DURATION_UNITS[unit]),
+    policy,
+    participants,
+  };
+  const draft = draftTask(form, commitment?.paramCount);
+  const canCreate =
+    wallet.status === "ready" && commitment !== undefined && draft.codec !== undefined && draft.errors.length === 0;
+
+  const upload = (json: unknown, fileName: string) => {
+    try {
+      const value = parseModelSpec(json);
+      setFields({
+        kind: value.kind,
+        inputShape: value.inputShape.join(", "),
+        numClasses: String(value.numClasses),
+        hidden: value.hidden?.join(", ") ?? "",
+        seed: String(value.seed),
+      });
+      setUploadError(undefined);
+    } catch (e) {
+      setUploadError(`${fileName}: ${(e as Error).message}`);
+    }
+  };
+
+  const create = async () => {
+    if (!canCreate || !draft.codec || !commitment) return;
+    const receipt = await tx.run("Create task", (a) =>
+      a.createTask(taskConfig(form, draft.codec!, commitment), draft.participants),
+    );
+    const event = receipt?.logs
+      .map((l) => aggregatorInterface.parseLog({ topics: [...l.topics], data: l.data }))
+      .find((e) => e?.name === "TaskCreated");
+    if (event) {
+      const id = event.args.taskId as bigint;
+      setCreated(id);
+      router.push(`/tasks/${id}`);
+    }
+  };
+
+  const setF = (k: keyof SpecFields) => (value: string) => setFields({ ...fields, [k]: value });
+  const setC = (k: keyof CodecText) => (value: string) => setCodec({ ...codec, [k]: value });
+  const setK = (k: keyof CohortText) => (value: string) => setCohort({ ...cohort, [k]: value });
+
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        void create();
+      }}
+      noValidate
+    >
+      <h1>New training task</h1>
+      <div className="two-col">
+        <div>
+          <fieldset className="panel">
+            <legend>Model</legend>
+            <div className="grid">
+              <Field label="Architecture">
+                {(p) => (
+                  <select {...p} value={fields.kind} onChange={(e) => setF("kind")(e.target.value)}>
+                    {MODEL_KINDS.map((k) => (
+                      <option key={k} value={k}>
+                        {k === "logreg"
+                          ? "Logistic regression"
+                          : k === "mlp"
+                            ? "Multilayer perceptron"
+                            : "Convolutional network"}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              <InputField
+                label="Input shape"
+                hint="e.g. 30, or 28, 28, 1 for images"
+                value={fields.inputShape}
+                onChange={(e) => setF("inputShape")(e.target.value)}
+              />
+              <NumberField label="Classes" min={2} value={fields.numClasses} onChange={setF("numClasses")} />
+              <InputField
+                label="Hidden sizes"
+                hint={fields.kind === "cnn" ? "filters per conv block, e.g. 8, 16" : "dense widths, e.g. 64, 32"}
+                value={fields.kind === "logreg" ? "" : fields.hidden}
+                onChange={(e) => setF("hidden")(e.target.value)}
+                disabled={fields.kind === "logreg"}
+              />
+              <NumberField label="Initialisation seed" min={0} value={fields.seed} onChange={setF("seed")} />
+              <JsonFileField
+                label="Or upload an architecture JSON"
+                hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed"}'
+                onLoad={upload}
+                onError={setUploadError}
+              />
+            </div>
+            <div role="status" aria-live="polite" style={{ marginTop: "0.75rem" }}>
+              {uploadError ? (
+                <span className="error-text">{uploadError}</span>
+              ) : specError ? (
+                <span className="error-text">{specError}</span>
+              ) : model.status === "loading" ? (
+                "Building the model…"
+              ) : model.status === "error" ? (
+                <span className="error-text">{model.error}</span>
+              ) : commitment ? (
+                <span data-testid="model-commitment">
+                  {formatInt(commitment.paramCount)} parameters; commitment{" "}
+                  <code title={commitment.modelHash}>{shortHash(commitment.modelHash)}</code>
+                </span>
+              ) : null}
+            </div>
+          </fieldset>
+
+          <fieldset className="panel">
+            <legend>Codec</legend>
+            <div className="grid">
+              {CODEC_FIELDS.map(({ key, hint, ...f }) => (
+                <NumberField
+                  key={key}
+                  {...f}
+                  hint={typeof hint === "function" ? hint(draft.codec) : hint}
+                  value={codec[key]}
+                  onChange={setC(key)}
+                />
+              ))}
+            </div>
+          </fieldset>
+
+          <fieldset className="panel">
+            <legend>Participants and schedule</legend>
+            <Field label="Participant addresses" hint="one per line, or separated by spaces or commas">
+              {(p) => (
+                <textarea
+                  {...p}
+                  value={participants}
+                  onChange={(e) => setParticipants(e.target.value)}
+                  spellCheck={false}
+                  className="mono"
+                  placeholder="0x…"
+                />
+              )}
+            </Field>
+            <p className="hint">{draft.participants.length} valid address(es).</p>
+            <div className="grid">
+              {COHORT_FIELDS.map(({ key, ...f }) => (
+                <NumberField key={key} {...f} value={cohort[key]} onChange={setK(key)} />
+              ))}
+              <div className="field">
+                <NumberField
+                  label="Round duration"
+                  min={0}
+                  step="any"
+                  value={cohort.duration}
+                  onChange={setK("duration")}
+                />
+                <Field label="Duration unit">
+                  {(p) => (
+                    <select {...p} value={unit} onChange={(e) => setUnit(e.target.value as DurationUnit)}>
+                      {Object.keys(DURATION_UNITS).map((u) => (
+                        <option key={u}>{u}</option>
+                      ))}
+                    </select>
+                  )}
+                </Field>
+              </div>
+            </div>
+            <fieldset style={{ border: 0, padding: 0, margin: "0.75rem 0 0" }}>
+              <legend>Decryption policy</legend>
+              {POLICIES.map(([value, text]) => (
+                <label key={value}>
+                  <input type="radio" name="policy" checked={policy === value} onChange={() => setPolicy(value)} />{" "}
+                  {text}
+                </label>
+              ))}
+            </fieldset>
+          </fieldset>
+        </div>
+
+        <div>
+          <section className="panel" aria-labelledby="preview-heading">
+            <h2 id="preview-heading">Cost preview</h2>
+            <p className="hint">Per participant and round, from the planner (mock-measured gas, fhEVM HCU prices).</p>
+            <div aria-live="polite">
+              <CostPreview plan={draft.plan} participants={draft.participants.length} />
+            </div>
+          </section>
+          <section className="panel" aria-labelledby="create-heading">
+            <h2 id="create-heading">Create</h2>
+            {draft.errors.length > 0 && (
+              <ul role="alert" className="error-text">
+                {draft.errors.map((e) => (
+                  <li key={e}>{e}</li>
+                ))}
+              </ul>
+            )}
+            {draft.warnings.length > 0 && (
+              <ul className="warning-text">
+                {draft.warnings.map((w) => (
+                  <li key={w}>{w}</li>
+                ))}
+              </ul>
+            )}
+            <button type="submit" disabled={!canCreate || tx.busy}>
+              Create task
+            </button>
+            {wallet.status !== "ready" && (
+              <p className="hint">Connect a wallet on the aggregator&apos;s chain to create the task.</p>
+            )}
+            <TxStatus state={tx.state} />
+            {created !== undefined && (
+              <p>
+                Task #{String(created)} created: <Link href={`/tasks/${created}`}>open its dashboard</Link>.
+              </p>
+            )}
+          </section>
+        </div>
+      </div>
+    </form>
+  );
+}

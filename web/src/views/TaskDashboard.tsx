@@ -1,0 +1,165 @@
+"use client";
+
+import Link from "next/link";
+import { useMemo } from "react";
+import { useAccount } from "wagmi";
+import { useAppChain, useChainError, useChainNow } from "../app/context";
+import { useChainQuery } from "../app/useChainQuery";
+import { useTaskActivity, type TaskActivity } from "../app/useTaskActivity";
+import { inRound, loadTask, POLICY_NAMES, type TaskSnapshot } from "../chain";
+import { describeError } from "../errors";
+import { costsByRound, describeEvent } from "../events";
+import { formatCompact, formatInt, formatSpan, shortAddress, shortHash } from "../format";
+import { DecryptPanel } from "./DecryptPanel";
+import { Evaluations } from "./Evaluations";
+import { RoundActions } from "./RoundActions";
+import { RoundTimeline } from "./RoundTimeline";
+import { modelLabel } from "./TaskList";
+
+function Overview({ task, account }: { task: TaskSnapshot; account?: string }) {
+  const { layout } = task;
+  const you = (a: string) => account !== undefined && a.toLowerCase() === account.toLowerCase();
+  const listed = task.participants.filter((p) => p.joinRound !== 0);
+  return (
+    <section className="panel" aria-labelledby="overview-heading">
+      <h2 id="overview-heading">Configuration</h2>
+      <dl className="facts">
+        <dt>Owner</dt>
+        <dd>
+          <code>{task.owner}</code>
+          {you(task.owner) && " (you)"}
+        </dd>
+        <dt>Model</dt>
+        <dd>
+          {modelLabel(task.modelURI)} — commitment <code title={task.modelHash}>{shortHash(task.modelHash)}</code>
+        </dd>
+        <dt>Parameters</dt>
+        <dd>
+          {formatInt(layout.paramCount)} in {formatInt(layout.wordCount)} encrypted words,{" "}
+          {formatInt(layout.chunkCount)} chunk(s) of up to {layout.wordsPerChunk} words
+        </dd>
+        <dt>Codec</dt>
+        <dd>
+          {layout.valueBits}-bit values in {layout.laneBits}-bit lanes ({layout.lanesPerWord} per word), clip ±
+          {layout.clip}
+          {layout.sampleCap > 0
+            ? `, FedAvg weights capped at ${layout.sampleCap} samples (floor ${layout.weightFloor})`
+            : ", unweighted"}
+        </dd>
+        <dt>Cohort</dt>
+        <dd>
+          at least {task.minCohort} contributors per chunk, at most {task.maxCohort} participants;{" "}
+          {task.participantsNextRound} listed for the next round
+        </dd>
+        <dt>Schedule</dt>
+        <dd>
+          round {task.currentRound} of {task.rounds}, {formatSpan(task.roundDuration)} per round
+        </dd>
+        <dt>Decryption</dt>
+        <dd>{POLICY_NAMES[task.policy]}</dd>
+      </dl>
+      <details style={{ marginTop: "0.5rem" }}>
+        <summary>Participants ({listed.length})</summary>
+        <ul>
+          {task.participants.map((p) => (
+            <li key={p.account}>
+              <code>{p.account}</code>
+              {you(p.account) && " (you)"}{" "}
+              <span className="hint">
+                {p.joinRound === 0
+                  ? "removed before taking part"
+                  : `from round ${p.joinRound}${p.leaveRound ? ` until round ${p.leaveRound - 1}` : ""}`}
+                {task.currentRound > 0 && inRound(p, task.currentRound) ? " — in the current round" : ""}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </details>
+    </section>
+  );
+}
+
+function ActivityFeed({ activity }: { activity: TaskActivity }) {
+  const recent = activity.events.slice(-30).reverse();
+  const totals = useMemo(() => {
+    let gas = 0;
+    let hcu = 0;
+    for (const c of activity.costs) {
+      gas += c.gas;
+      hcu += c.hcu;
+    }
+    return { gas, hcu };
+  }, [activity.costs]);
+  return (
+    <section className="panel" aria-labelledby="activity-heading">
+      <h2 id="activity-heading">Live activity</h2>
+      <p className="hint">
+        {formatInt(activity.costs.length)} transaction(s) so far: {formatCompact(totals.gas)} gas,{" "}
+        {activity.hcuMetered ? formatCompact(totals.hcu) : "n/a"} HCU.
+      </p>
+      {activity.error && (
+        <p role="alert" className="error-text">
+          {activity.error}
+        </p>
+      )}
+      {recent.length === 0 ? (
+        <p className="muted">{activity.scannedTo < 0 ? "Reading the task's events…" : "No events yet."}</p>
+      ) : (
+        <ol className="feed" aria-live="polite" aria-relevant="additions">
+          {recent.map((e) => (
+            <li key={`${e.txHash}-${e.logIndex}`}>
+              <span className="hint">#{e.blockNumber}</span> {describeEvent(e, shortAddress)}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+/** A task's live dashboard: configuration, rounds, actions, activity, decryption, evaluations. */
+export function TaskDashboard({ id }: { id: bigint }) {
+  const { aggregator, deployment } = useAppChain();
+  const chainError = useChainError();
+  const { address } = useAccount();
+  const now = useChainNow();
+  const task = useChainQuery(["task", deployment.aggregator, String(id)], () => loadTask(aggregator, id));
+  const activity = useTaskActivity(id);
+  const costs = useMemo(() => costsByRound(activity.costs), [activity.costs]);
+
+  return (
+    <>
+      <p>
+        <Link href="/">← All tasks</Link>
+      </p>
+      <h1>Task #{String(id)}</h1>
+      {chainError && (
+        <p role="alert" className="notice error">
+          {chainError}
+        </p>
+      )}
+      {task.error && !task.data ? (
+        <p role="alert" className="notice error">
+          Could not read task #{String(id)}: {describeError(task.error, aggregator.interface).message}
+        </p>
+      ) : !task.data ? (
+        <p role="status">Loading task…</p>
+      ) : (
+        <>
+          <div className="two-col">
+            <div>
+              <Overview task={task.data} account={address} />
+              <RoundTimeline task={task.data} costs={costs} hcuMetered={activity.hcuMetered} now={now} />
+            </div>
+            <div>
+              <RoundActions task={task.data} now={now} />
+              <ActivityFeed activity={activity} />
+            </div>
+          </div>
+          <DecryptPanel task={task.data} activity={activity} />
+          <Evaluations taskId={id} />
+        </>
+      )}
+    </>
+  );
+}
