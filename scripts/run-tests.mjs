@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 // `npm test`: every suite in order (codec/ML unit tests with vitest, contract tests with Hardhat's
-// mocha in fhEVM mock mode, multi-process integration tests), then one closing line "N passed, N failed" summed over all of them.
-import { spawn } from "node:child_process";
+// mocha in fhEVM mock mode, multi-process integration tests, the browser e2e), then one closing line "N passed, N failed" summed over all of them.
+import { execFileSync, spawn } from "node:child_process";
+
+function hasChromium() {
+  try {
+    execFileSync("which", ["chromium"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const suites = [
   { name: "unit (vitest)", cmd: ["npx", "vitest", "run"], parse: parseVitest },
@@ -11,7 +20,19 @@ const suites = [
     cmd: ["npx", "vitest", "run", "--config", "vitest.integration.config.ts"],
     parse: parseVitest,
   },
+  {
+    name: "browser e2e (next build + next start + Debian chromium)",
+    cmd: ["npx", "ts-node", "--transpile-only", "test/web/e2e.ts"],
+    parse: parsePlain,
+    // Needs Debian's chromium (CI installs it: apt-get install chromium); reported, never silently passed.
+    skip: hasChromium() ? undefined : "chromium is not installed (apt-get install chromium)",
+  },
 ];
+
+function parsePlain(out) {
+  const line = out.match(/^(\d+) passed, (\d+) failed/m);
+  return { passed: Number(line?.[1] ?? 0), failed: Number(line?.[2] ?? 0), skipped: 0 };
+}
 
 function parseVitest(out) {
   const line = out.split("\n").find((l) => /^\s*Tests\s/.test(l)) ?? "";
@@ -44,6 +65,11 @@ const total = { passed: 0, failed: 0, skipped: 0 };
 let exitCode = 0;
 for (const suite of suites) {
   process.stdout.write(`\n=== ${suite.name} ===\n`);
+  if (suite.skip) {
+    process.stdout.write(`SKIPPED: ${suite.skip}\n`);
+    total.skipped += 1;
+    continue;
+  }
   const { code, out } = await run(suite.cmd);
   const counts = suite.parse(out);
   if (code !== 0) {
