@@ -1,6 +1,5 @@
 import type { JsonRpcApiProvider, TransactionReceipt } from "ethers";
-import type { FheInstance } from "./instance";
-import type { FhevmConnection } from "./local";
+import type { FheInstance, FhevmConnection } from "./instance";
 
 /** Chain id of a local Hardhat node: the fhEVM runs in mock mode there. */
 export const MOCK_CHAIN_ID = 31337;

@@ -1,3 +1,4 @@
+import type { TransactionReceipt } from "ethers";
 import type { FhevmInstance } from "@zama-fhe/relayer-sdk/node";
 
 /**
@@ -18,4 +19,12 @@ export interface TypedDataSigner {
     types: Record<string, Array<{ name: string; type: string }>>,
     message: Record<string, unknown>,
   ): Promise<string>;
+}
+
+/** An fhEVM connection: the instance plus an HCU meter reading the coprocessor events of a receipt. */
+export interface FhevmConnection {
+  instance: FheInstance;
+  chainId: number;
+  /** Homomorphic complexity units a mined transaction consumed (from the FHEVMExecutor's events). */
+  hcuOf(receipt: TransactionReceipt): number;
 }
