@@ -52,6 +52,18 @@ const log = (message: string) => process.stderr.write(`[demo] ${message}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
+/**
+ * Sends an owner transaction; if the node reports an error but the chain shows the step took effect
+ * (the mock node's concurrent-request race, or a dropped connection after mining), carries on.
+ */
+async function ownerStep(send: () => Promise<{ wait(): Promise<unknown> }>, tookEffect: () => Promise<boolean>) {
+  try {
+    await (await send()).wait();
+  } catch (error) {
+    if (!(await tookEffect())) throw error;
+  }
+}
+
 /** Phase timings of one round, averaged over participants, from their JSON events. */
 function phaseSeconds(processes: ParticipantProcess[], round: number) {
   const pick = <E extends ParticipantEvent["event"]>(name: E) =>
@@ -193,7 +205,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const rows: RoundRow[] = [];
     for (let round = 1; round <= o.rounds; round++) {
       const roundStart = Date.now();
-      await (await aggregator.openRound(taskId, modelCommitment(spec, global))).wait();
+      const stateIs = (states: number[]) => async () =>
+        states.includes(Number((await aggregator.getRound(taskId, round)).state));
+      await ownerStep(() => aggregator.openRound(taskId, modelCommitment(spec, global)), stateIs([RoundState.Open]));
       log(`round ${round} open`);
       for (;;) {
         const bad = failed();
@@ -203,10 +217,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         if (info.completed === info.eligible) break;
         await sleep(300);
       }
-      await (await aggregator.closeRound(taskId, round)).wait();
+      await ownerStep(() => aggregator.closeRound(taskId, round), stateIs([RoundState.Closed, RoundState.Failed]));
       const closed = await aggregator.getRound(taskId, round);
       if (Number(closed.state) !== RoundState.Closed) throw new Error(`round ${round} failed to reach quorum`);
-      await (await aggregator.revealRound(taskId, round)).wait();
+      await ownerStep(() => aggregator.revealRound(taskId, round), stateIs([RoundState.Revealed]));
       const aggregate = await withRetry("decrypting the aggregate", () =>
         fetchAggregate({
           aggregator,

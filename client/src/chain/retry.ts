@@ -7,6 +7,18 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 /**
+ * The fhEVM Hardhat plugin's node sometimes processes a block's coprocessor events for two
+ * concurrent requests and fails the second with "Parse event ... in backward order" although the
+ * first one succeeded: the request is safe to repeat (our submissions are idempotent).
+ */
+function isMockNodeRace(error: unknown): boolean {
+  const e = error as { message?: string; error?: { message?: string } };
+  return /in backward order/.test(`${e?.message ?? ""} ${e?.error?.message ?? ""}`);
+}
+
+const isTransient = (error: unknown) => isConnectionError(error) || isMockNodeRace(error);
+
+/**
  * Runs `fn`, retrying connection errors with exponential backoff; after the last attempt the error
  * says which endpoint failed and what to check. Reverts and other errors are not retried.
  */
@@ -21,7 +33,8 @@ export async function withRetry<T>(
     try {
       return await fn();
     } catch (error) {
-      if (!isConnectionError(error)) throw error;
+      if (!isTransient(error)) throw error;
+      if (attempt >= attempts && isMockNodeRace(error)) throw error;
       if (attempt >= attempts) {
         throw new Error(
           `${label}: the RPC endpoint is unreachable after ${attempts} attempts ` +
