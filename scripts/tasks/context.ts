@@ -47,6 +47,7 @@ export async function flContext(
   const url = networkUrl(hre);
   const network = hre.network.name;
   const { provider } = await withRetry(`connecting to ${url}`, () => connectProvider(url), { attempts: 3 });
+  openProviders.add(provider);
   const signer = await resolveSigner(provider, options.account ?? defaultAccount(network));
   const fhevm = await connectFhevm(url);
   const deployment = options.needsDeployment === false ? undefined : readDeployment(network);
@@ -64,7 +65,13 @@ export async function flContext(
   };
 }
 
-/** Wraps a task action: a failure prints the decoded revert and what to do, and exits non-zero. */
+/** Providers opened by flContext during the running task; guarded() closes them, error or not. */
+const openProviders = new Set<JsonRpcProvider>();
+
+/**
+ * Wraps a task action: a failure prints the decoded revert and what to do, and exits non-zero;
+ * either way the task's RPC connections are closed.
+ */
 export function guarded<A>(action: (args: A, hre: HardhatRuntimeEnvironment) => Promise<void>) {
   return async (args: A, hre: HardhatRuntimeEnvironment) => {
     try {
@@ -73,6 +80,9 @@ export function guarded<A>(action: (args: A, hre: HardhatRuntimeEnvironment) => 
       const { explainError } = await import("../../client/src/chain/errors");
       console.error(`error: ${explainError(error)}`);
       process.exitCode = 1;
+    } finally {
+      for (const provider of openProviders) provider.destroy();
+      openProviders.clear();
     }
   };
 }

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { task, types } from "hardhat/config";
 import { flContext, guarded } from "./context";
-import { openSession } from "./rounds";
+import { openSession, roundTask } from "./rounds";
 
 task("fl:decrypt", "User-decrypt the revealed aggregates (participant or owner), decode, save the global model")
   .addParam("task", "task id", undefined, types.int)
@@ -35,44 +35,41 @@ task("fl:decrypt", "User-decrypt the revealed aggregates (participant or owner),
         },
       );
       session.dispose();
-      ctx.provider.destroy();
     }),
   );
 
-task("fl:publish", "PUBLIC policy: public-decrypt a revealed aggregate and post it with its KMS proof on-chain")
-  .addParam("task", "task id", undefined, types.int)
-  .addOptionalParam("round", "round (default: the current one)", undefined, types.int)
-  .addOptionalParam("account", "any account: 0x key, keystore file or devnet account index")
-  .addFlag("json", "print JSON")
-  .setAction(
-    guarded(async (args: { task: number; round?: number; account?: string; json: boolean }, hre) => {
-      const ctx = await flContext(hre, args);
-      const { allowWholeAggregate } = await import("../../client/src/chain/aggregate");
-      const { publicDecryptWords } = await import("../../client/src/fhe/decrypt");
-      const { layoutFromTask } = await import("../../client/src/chain/task");
-      const t = await ctx.aggregator.getTask(args.task);
-      const round = args.round ?? Number(t.currentRound);
-      const layout = layoutFromTask(t);
-      await allowWholeAggregate(ctx.aggregator, BigInt(args.task), round, layout.wordCount);
-      const handles = await ctx.aggregator.aggregateHandles(args.task, round, 0, layout.wordCount);
-      const batches = await publicDecryptWords(ctx.fhevm.instance, handles);
-      for (let b = 0; b < batches.length; b++) {
-        await (
-          await ctx.aggregator.publishClearAggregate(
-            args.task,
-            round,
-            b,
-            batches[b].abiEncodedClearValues,
-            batches[b].decryptionProof,
-          )
-        ).wait();
-      }
-      const commitment = await ctx.aggregator.clearAggregateCommitment(args.task, round);
-      ctx.print(`round ${round}: ${batches.length} batch(es) verified on-chain, commitment ${commitment}`, {
-        round,
-        batches: batches.length,
-        commitment,
-      });
-      ctx.provider.destroy();
-    }),
-  );
+roundTask(
+  "fl:publish",
+  "PUBLIC policy: public-decrypt a revealed aggregate and post it with its KMS proof on-chain",
+  "any account: 0x key, keystore file or devnet account index",
+).setAction(
+  guarded(async (args: { task: number; round?: number; account?: string; json: boolean }, hre) => {
+    const ctx = await flContext(hre, args);
+    const { allowWholeAggregate } = await import("../../client/src/chain/aggregate");
+    const { publicDecryptWords } = await import("../../client/src/fhe/decrypt");
+    const { layoutFromTask } = await import("../../client/src/chain/task");
+    const t = await ctx.aggregator.getTask(args.task);
+    const round = args.round ?? Number(t.currentRound);
+    const layout = layoutFromTask(t);
+    await allowWholeAggregate(ctx.aggregator, BigInt(args.task), round, layout.wordCount);
+    const handles = await ctx.aggregator.aggregateHandles(args.task, round, 0, layout.wordCount);
+    const batches = await publicDecryptWords(ctx.fhevm.instance, handles);
+    for (let b = 0; b < batches.length; b++) {
+      await (
+        await ctx.aggregator.publishClearAggregate(
+          args.task,
+          round,
+          b,
+          batches[b].abiEncodedClearValues,
+          batches[b].decryptionProof,
+        )
+      ).wait();
+    }
+    const commitment = await ctx.aggregator.clearAggregateCommitment(args.task, round);
+    ctx.print(`round ${round}: ${batches.length} batch(es) verified on-chain, commitment ${commitment}`, {
+      round,
+      batches: batches.length,
+      commitment,
+    });
+  }),
+);

@@ -22,6 +22,5 @@ task("fl:deploy", "Deploy the FLuFHE aggregator and record it in deployments/<ne
         `FLuFHEAggregator deployed at ${deployment.aggregator} (block ${blockNumber}); wrote ${file}`,
         deployment,
       );
-      ctx.provider.destroy();
     }),
   );

@@ -44,44 +44,48 @@ task("fl:open-round", "Open the next round (owner); commits the global model reb
         },
       );
       session.dispose();
-      ctx.provider.destroy();
     }),
   );
 
-task("fl:close-round", "Close the current round (owner at quorum; anyone when all are done or after the deadline)")
-  .addParam("task", "task id", undefined, types.int)
-  .addOptionalParam("round", "round (default: the current one)", undefined, types.int)
-  .addOptionalParam("account", "0x key, keystore file or devnet account index")
-  .addFlag("json", "print JSON")
-  .setAction(
-    guarded(async (args: RoundArgs, hre) => {
-      const ctx = await flContext(hre, args);
-      const round = await currentRound(ctx, args);
-      await (await ctx.aggregator.closeRound(args.task, round)).wait();
-      const info = await ctx.aggregator.getRound(args.task, round);
-      const outcome =
-        Number(info.state) === 2
-          ? "closed (quorum reached: reveal it with fl:reveal)"
-          : "failed (no quorum: it will never be revealed)";
-      ctx.print(`round ${round} ${outcome}`, { round, state: Number(info.state) === 2 ? "closed" : "failed" });
-      ctx.provider.destroy();
-    }),
-  );
+/** A task acting on one round of a task: --task, --round (default current), --account, --json. */
+export function roundTask(name: string, description: string, accountHelp: string) {
+  return task(name, description)
+    .addParam("task", "task id", undefined, types.int)
+    .addOptionalParam("round", "round (default: the current one)", undefined, types.int)
+    .addOptionalParam("account", accountHelp)
+    .addFlag("json", "print JSON");
+}
 
-task("fl:reveal", "Reveal a closed round's aggregate to the task's decryption audience (once)")
-  .addParam("task", "task id", undefined, types.int)
-  .addOptionalParam("round", "round (default: the current one)", undefined, types.int)
-  .addOptionalParam("account", "owner or a participant of the round")
-  .addFlag("json", "print JSON")
-  .setAction(
-    guarded(async (args: RoundArgs, hre) => {
-      const ctx = await flContext(hre, args);
-      const round = await currentRound(ctx, args);
-      await (await ctx.aggregator.revealRound(args.task, round)).wait();
-      ctx.print(`round ${round} revealed: decrypt it with fl:decrypt (or fl:publish for a public task)`, {
-        round,
-        revealed: true,
-      });
-      ctx.provider.destroy();
-    }),
-  );
+roundTask(
+  "fl:close-round",
+  "Close the current round (owner at quorum; anyone when all are done or after the deadline)",
+  "0x key, keystore file or devnet account index",
+).setAction(
+  guarded(async (args: RoundArgs, hre) => {
+    const ctx = await flContext(hre, args);
+    const round = await currentRound(ctx, args);
+    await (await ctx.aggregator.closeRound(args.task, round)).wait();
+    const info = await ctx.aggregator.getRound(args.task, round);
+    const outcome =
+      Number(info.state) === 2
+        ? "closed (quorum reached: reveal it with fl:reveal)"
+        : "failed (no quorum: it will never be revealed)";
+    ctx.print(`round ${round} ${outcome}`, { round, state: Number(info.state) === 2 ? "closed" : "failed" });
+  }),
+);
+
+roundTask(
+  "fl:reveal",
+  "Reveal a closed round's aggregate to the task's decryption audience (once)",
+  "owner or a participant of the round",
+).setAction(
+  guarded(async (args: RoundArgs, hre) => {
+    const ctx = await flContext(hre, args);
+    const round = await currentRound(ctx, args);
+    await (await ctx.aggregator.revealRound(args.task, round)).wait();
+    ctx.print(`round ${round} revealed: decrypt it with fl:decrypt (or fl:publish for a public task)`, {
+      round,
+      revealed: true,
+    });
+  }),
+);

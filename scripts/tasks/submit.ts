@@ -83,6 +83,5 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
         gas,
       });
       session.dispose();
-      ctx.provider.destroy();
     }),
   );

@@ -103,7 +103,6 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
           `${plan.hcuPerParticipant} HCU)`,
         { taskId: String(taskId), parameters: weights.length, txPerParticipant: plan.txPerParticipant },
       );
-      ctx.provider.destroy();
     }),
   );
 
@@ -141,7 +140,6 @@ task("fl:participants", "Add, remove or list a task's participants (changes appl
       } else {
         throw new Error(`unknown action "${args.action}": use add, remove or list`);
       }
-      ctx.provider.destroy();
     }),
   );
 
@@ -207,6 +205,5 @@ task("fl:status", "Show a task: configuration, rounds, contributors per chunk, g
         ),
       ].join("\n");
       ctx.print(text, summary);
-      ctx.provider.destroy();
     }),
   );
