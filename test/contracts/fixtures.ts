@@ -7,22 +7,14 @@ import { submitUpdate } from "../../client/src/chain/submit";
 import { userDecryptWords } from "../../client/src/fhe/decrypt";
 import type { FLuFHEAggregator } from "../../types";
 import { mulberry32 } from "../../client/src/util/random";
+import { SMALL_CODEC } from "../shared/codecs";
 
 export const Policy = { Participants: 0, Public: 1 } as const;
 export const RoundState = { None: 0, Open: 1, Closed: 2, Failed: 3, Revealed: 4 } as const;
 
 export const MODEL_HASH = ethers.id("flufhe-test-model-v1");
 
-/** Small codec for fast tests: 8-bit values, 12-bit lanes (10 per word), 8-word chunks, 3 chunks. */
-export const SMALL_CODEC: CodecParams = {
-  valueBits: 8,
-  laneBits: 12,
-  wordsPerChunk: 8,
-  paramCount: 200,
-  clip: 0.5,
-  sampleCap: 0,
-  weightFloor: 1,
-};
+export { SMALL_CODEC } from "../shared/codecs";
 
 export interface TaskOptions {
   codec?: CodecParams;

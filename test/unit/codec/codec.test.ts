@@ -19,16 +19,9 @@ import {
   unpackWord,
   type CodecParams,
 } from "../../../client/src/codec";
+import { SMALL_CODEC } from "../../shared/codecs";
 
-const base: CodecParams = {
-  valueBits: 8,
-  laneBits: 12,
-  wordsPerChunk: 8,
-  paramCount: 200,
-  clip: 0.5,
-  sampleCap: 0,
-  weightFloor: 1,
-};
+const base: CodecParams = SMALL_CODEC;
 
 /** Arbitrary valid (valueBits, laneBits, maxCohort) with enough headroom. */
 const laneSettings = fc
