@@ -1,5 +1,6 @@
 import type { JsonRpcApiProvider, TransactionReceipt } from "ethers";
 import type { FheInstance, FhevmConnection } from "./instance";
+import { hostHcuMeter, relayerConfigName } from "./meter";
 
 /** Chain id of a local Hardhat node: the fhEVM runs in mock mode there. */
 export const MOCK_CHAIN_ID = 31337;
@@ -7,11 +8,6 @@ export const MOCK_CHAIN_ID = 31337;
 /** The part of an EIP-1193 provider (an injected wallet) the relayer SDK needs. */
 export interface Eip1193Provider {
   request(args: { method: string; params?: unknown[] | Record<string, unknown> }): Promise<unknown>;
-}
-
-/** The part of `@fhevm/mock-utils`' FhevmContractsRepository used to meter HCU. */
-interface HcuMeter {
-  fhevmExecutor: { computeTransactionHCU(receipt: TransactionReceipt): { globalHCU: number } };
 }
 
 let sdkReady: Promise<typeof import("@zama-fhe/relayer-sdk/web")> | undefined;
@@ -63,15 +59,20 @@ export async function connectMockFhevm(provider: JsonRpcApiProvider): Promise<Fh
       kmsVerifierProperties: repository.kmsVerifier.kmsVerifierProperties,
     },
   );
-  return connection(instance as unknown as FheInstance, metadata.chainId, repository);
+  return connection(
+    instance as unknown as FheInstance,
+    metadata.chainId,
+    (receipt) => repository.fhevmExecutor.computeTransactionHCU(receipt).globalHCU,
+  );
 }
 
-function connection(instance: FheInstance, chainId: number, meter: HcuMeter | undefined): FhevmConnection {
-  return {
-    instance,
-    chainId,
-    hcuOf: (receipt) => (meter ? meter.fhevmExecutor.computeTransactionHCU(receipt).globalHCU : Number.NaN),
-  };
+/** HCU is NaN where the host contracts could not be read. */
+function connection(
+  instance: FheInstance,
+  chainId: number,
+  meter: ((receipt: TransactionReceipt) => number) | undefined,
+): FhevmConnection {
+  return { instance, chainId, hcuOf: meter ?? (() => Number.NaN) };
 }
 
 /**
@@ -85,22 +86,11 @@ export async function connectRelayerFhevm(
   readProvider?: JsonRpcApiProvider,
 ): Promise<FhevmConnection> {
   const sdk = await initRelayerSdk();
-  const configs: Record<number, typeof sdk.SepoliaConfig> = { 11155111: sdk.SepoliaConfig, 1: sdk.MainnetConfig };
-  const config = configs[chainId];
-  if (!config) throw new Error(`no fhEVM relayer configuration for chain ${chainId} (supported: 31337, 11155111, 1)`);
+  const config = sdk[relayerConfigName(chainId)];
   const instance = await sdk.createInstance({ ...config, network });
-  let meter: HcuMeter | undefined;
-  if (readProvider) {
-    try {
-      const { contracts } = await import("@fhevm/mock-utils");
-      meter = await contracts.FhevmContractsRepository.create(readProvider, {
-        aclContractAddress: config.aclContractAddress as `0x${string}`,
-        kmsContractAddress: config.kmsContractAddress as `0x${string}`,
-      });
-    } catch {
-      meter = undefined; // host contracts of another version: HCU stays unknown
-    }
-  }
+  const meter = readProvider
+    ? await hostHcuMeter(readProvider, config.aclContractAddress, config.kmsContractAddress)
+    : undefined;
   return connection(instance as unknown as FheInstance, chainId, meter);
 }
 
