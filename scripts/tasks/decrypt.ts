@@ -51,7 +51,7 @@ roundTask(
     const t = await ctx.aggregator.getTask(args.task);
     const round = args.round ?? Number(t.currentRound);
     const layout = layoutFromTask(t);
-    await allowWholeAggregate(ctx.aggregator, BigInt(args.task), round, layout.wordCount);
+    await allowWholeAggregate(ctx.aggregator, BigInt(args.task), round, layout.wordCount, 1);
     const handles = await ctx.aggregator.aggregateHandles(args.task, round, 0, layout.wordCount);
     const batches = await publicDecryptWords(ctx.fhevm.instance, handles);
     for (let b = 0; b < batches.length; b++) {

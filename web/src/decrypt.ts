@@ -1,12 +1,7 @@
-import { WORDS_PER_GRANT } from "../../client/src/chain/aggregate";
+import type { WordRange } from "../../client/src/chain/aggregate";
+export { missingRanges, type WordRange } from "../../client/src/chain/aggregate";
 import { WORDS_PER_DECRYPTION } from "../../client/src/codec/layout";
 import type { TaskEvent } from "./events";
-
-/** Words [from, from + count) of a round's aggregate. */
-export interface WordRange {
-  from: number;
-  count: number;
-}
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -29,24 +24,6 @@ export function grantedRanges(
           : e.name === "AggregateAccessGranted" && account !== undefined && same(e.args.account, account),
     )
     .map((e) => ({ from: Number(e.args.fromWord), count: Number(e.args.count) }));
-}
-
-/** The words of [0, wordCount) no range covers, as ranges of at most `max` words (one transaction each). */
-export function missingRanges(wordCount: number, covered: readonly WordRange[], max = WORDS_PER_GRANT): WordRange[] {
-  const have = new Uint8Array(wordCount);
-  for (const r of covered) have.fill(1, Math.max(0, r.from), Math.min(wordCount, r.from + r.count));
-  const out: WordRange[] = [];
-  let w = 0;
-  while (w < wordCount) {
-    if (have[w]) {
-      w++;
-      continue;
-    }
-    const from = w;
-    while (w < wordCount && !have[w] && w - from < max) w++;
-    out.push({ from, count: w - from });
-  }
-  return out;
 }
 
 /** Decryption batches (16 words) of a PUBLIC round whose clear values are not verified on-chain yet. */
