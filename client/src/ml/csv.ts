@@ -1,22 +1,61 @@
-// Numeric CSV parsing with errors that name the file, the line and the fix: participants load
-// their own data with this, and a silent NaN would train a broken model without anyone noticing.
+// CSV parsing with errors that name the file, the line and the fix: participants load their own
+// data with this, and a silent NaN would train a broken model without anyone noticing.
+// Parsing works on text only (papaparse runs in Node and in browsers); reading files stays in files.ts.
 
+// @ts-expect-error -- papaparse ships no type declarations; the part used here is typed below
+import Papa from "papaparse";
 import { makeDataset, type Dataset } from "./dataset";
 import { readDataFile } from "./files";
 
 export interface CsvLine {
-  /** 1-based line number in the file. */
+  /** 1-based line number in the file (of the line where the record starts). */
   lineNo: number;
   cells: string[];
 }
 
+interface PapaStep {
+  data: string[];
+  errors: { code: string; message: string }[];
+  meta: { cursor: number };
+}
+interface PapaParse {
+  parse(text: string, config: { delimiter: string; newline: string; step: (row: PapaStep) => void }): unknown;
+}
+const papa: PapaParse = Papa;
+
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Non-blank lines split on commas (no quoting: numeric data does not need it). */
+function quoteError(file: string, lineNo: number, errors: PapaStep["errors"]): Error {
+  const codes = errors.map((e) => e.code);
+  const what = codes.includes("InvalidQuotes")
+    ? `a quoted field has text after its closing quote; quote the whole cell and write a " inside it as ""`
+    : codes.includes("MissingQuotes")
+      ? `a quoted field is never closed; add the closing " or remove the opening one`
+      : `${errors[0].message}; fix the quoting of this line`;
+  return new Error(`${file}:${lineNo}: ${what}`);
+}
+
+/**
+ * Non-blank records of a comma-separated file, cells trimmed. Follows RFC 4180 quoting (quoted
+ * commas, "" inside quotes, line breaks inside quotes), ignores a UTF-8 byte-order mark and accepts
+ * LF, CRLF and CR line endings.
+ */
 export function csvLines(text: string, file: string): CsvLine[] {
+  // One line-break convention, so the parser and the line numbers in messages agree.
+  const src = text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
   const lines: CsvLine[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() !== "") lines.push({ lineNo: i + 1, cells: line.split(",").map((c) => c.trim()) });
+  let lineNo = 1;
+  let pos = 0;
+  papa.parse(src, {
+    delimiter: ",",
+    newline: "\n",
+    step: ({ data, errors, meta }) => {
+      const start = lineNo;
+      for (; pos < meta.cursor; pos++) if (src.charCodeAt(pos) === 10) lineNo++;
+      if (errors.length > 0) throw quoteError(file, start, errors);
+      const cells = data.map((c) => c.trim());
+      if (cells.length > 1 || cells[0] !== "") lines.push({ lineNo: start, cells });
+    },
   });
   if (lines.length === 0) {
     throw new Error(
@@ -48,7 +87,7 @@ export function numericRows(
       if (!NUMBER.test(cell)) {
         throw new Error(
           `${file}:${lineNo}: column "${columnName(j)}" holds "${cell}", which is not a number; ` +
-            `use plain decimal numbers (no quotes, units or empty cells)`,
+            `use plain decimal numbers (no units, text or empty cells)`,
         );
       }
       out[r * width + j] = Number(cell);
@@ -105,12 +144,101 @@ export function rowsToDataset(
 export interface CsvDatasetOptions extends LabelOptions {
   /** Header name of the label column. */
   labelColumn: string;
+  /**
+   * The task's class names, for a label column holding names (or any text): class index =
+   * position in this list, and a label not in it is an error. A task should carry this list:
+   * without it, classes are the sorted labels present in this file, so a participant whose
+   * data lacks a class would number the others differently from everyone else.
+   * Labels are compared as text, exactly (case and spaces inside count). Not with allowedLabels.
+   */
+  classNames?: string[];
 }
 
-/** A participant's CSV: a header line of column names, then numeric rows. */
+function checkClassNames(names: string[], file: string): void {
+  if (names.length === 0) throw new Error(`${file}: classNames is empty; list the task's class names`);
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) throw new Error(`${file}: classNames lists "${name}" twice; give each class once`);
+    seen.add(name);
+  }
+}
+
+/**
+ * The class names of the label column, or undefined when its labels are numbers (then they are
+ * class indices, or values of `allowedLabels`, as before class names were supported).
+ * Lines with the wrong number of cells are skipped here: numericRows reports them.
+ */
+function labelClasses(
+  body: CsvLine[],
+  width: number,
+  labelIdx: number,
+  column: string,
+  file: string,
+  opts: CsvDatasetOptions,
+): string[] | undefined {
+  const given = opts.classNames;
+  if (given) {
+    if (opts.allowedLabels) throw new Error(`${file}: pass either classNames or allowedLabels, not both`);
+    checkClassNames(given, file);
+  }
+  const allowed = new Set(given);
+  const present = new Set<string>();
+  let firstNumber: CsvLine | undefined;
+  let firstName: CsvLine | undefined;
+  for (const line of body) {
+    if (line.cells.length !== width) continue;
+    const label = line.cells[labelIdx];
+    const at = `${file}:${line.lineNo}: column "${column}"`;
+    if (label === "") throw new Error(`${at} is empty; give every sample a label`);
+    if (given) {
+      if (!allowed.has(label)) {
+        throw new Error(
+          `${at} holds "${label}", which is not one of the class names [${given.join(", ")}]; ` +
+            `fix the label or add the class to the task's class list`,
+        );
+      }
+      continue;
+    }
+    const fix = `label every sample with a class index (0, 1, 2, ...) or every sample with a class name`;
+    if (NUMBER.test(label)) {
+      firstNumber ??= line;
+      if (firstName) {
+        const name = firstName.cells[labelIdx];
+        throw new Error(
+          `${at} holds "${label}", a number, while line ${firstName.lineNo} holds the class name "${name}"; ${fix}`,
+        );
+      }
+    } else {
+      firstName ??= line;
+      if (firstNumber) {
+        const num = firstNumber.cells[labelIdx];
+        throw new Error(
+          `${at} holds "${label}", which is not a number, while line ${firstNumber.lineNo} holds the number "${num}"; ${fix}`,
+        );
+      }
+    }
+    present.add(label);
+  }
+  if (given) return [...given];
+  if (!firstName) return undefined;
+  if (opts.allowedLabels) {
+    throw new Error(
+      `${file}:${firstName.lineNo}: column "${column}" holds "${firstName.cells[labelIdx]}", which is not a number; ` +
+        `allowedLabels needs numeric labels: pass classNames for labels that are class names`,
+    );
+  }
+  // Default sort = UTF-16 code-unit order: the same on every machine, whatever its locale.
+  return [...present].sort();
+}
+
+/**
+ * A participant's CSV: a header line of column names, then one line per sample. Features must be
+ * numbers; the label column holds class indices (0, 1, 2, ...) or class names (see classNames).
+ * With class names, the returned dataset's labelNames lists them in class-index order.
+ */
 export function parseCsvDataset(text: string, file: string, opts: CsvDatasetOptions): Dataset {
   const [headerLine, ...body] = csvLines(text, file);
-  const header = headerLine.cells.map((c) => c.replace(/^"(.*)"$/, "$1"));
+  const header = headerLine.cells;
   const labelIdx = header.indexOf(opts.labelColumn);
   if (labelIdx < 0) {
     throw new Error(
@@ -119,8 +247,24 @@ export function parseCsvDataset(text: string, file: string, opts: CsvDatasetOpti
     );
   }
   if (body.length === 0) throw new Error(`${file}: the header has no data lines after it; add one line per sample`);
-  const rows = numericRows(body, header.length, file, (j) => header[j]);
-  return rowsToDataset(rows, body, header.length, labelIdx, file, opts);
+  const width = header.length;
+  const classes = labelClasses(body, width, labelIdx, opts.labelColumn, file, opts);
+  if (!classes) {
+    const rows = numericRows(body, width, file, (j) => header[j]);
+    return rowsToDataset(rows, body, width, labelIdx, file, opts);
+  }
+  // Class names become their indices, then the numeric path does the rest (and its checks).
+  const index = new Map(classes.map((name, i) => [name, String(i)]));
+  const indexed = body.map((line) =>
+    line.cells.length !== width
+      ? line
+      : { ...line, cells: line.cells.map((c, j) => (j === labelIdx ? (index.get(c) as string) : c)) },
+  );
+  const rows = numericRows(indexed, width, file, (j) => header[j]);
+  return rowsToDataset(rows, indexed, width, labelIdx, file, {
+    allowedLabels: classes.map((_, i) => i),
+    labelNames: classes,
+  });
 }
 
 export function loadCsvDataset(path: string, opts: CsvDatasetOptions): Dataset {
