@@ -21,6 +21,10 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     uint32 public constant WORDS_PER_DECRYPTION = 16;
     /// @notice Upper bound on chunk size; real chunks are sized by the client planner to the HCU cap.
     uint16 public constant MAX_WORDS_PER_CHUNK = 256;
+    /// @notice Longest round, in seconds (365 days). Any longer round is almost surely a unit mistake
+    ///         (milliseconds for seconds), and the bound keeps `block.timestamp + roundDuration` far from
+    ///         overflowing the uint64 deadline (which `openRound` would otherwise hit near 2^64).
+    uint64 public constant MAX_ROUND_DURATION = 365 days;
 
     struct Task {
         address owner;
@@ -490,5 +494,8 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         if (c.clipMicros == 0) revert InvalidClip();
         if (config.rounds == 0 || config.roundDuration == 0)
             revert InvalidSchedule(config.rounds, config.roundDuration);
+        if (config.roundDuration > MAX_ROUND_DURATION) {
+            revert RoundDurationTooLong(config.roundDuration, MAX_ROUND_DURATION);
+        }
     }
 }

@@ -134,6 +134,11 @@ interface IFLuFHEAggregator {
     error InvalidWeightFloor(uint32 weightFloor, uint8 valueBits);
     error InvalidClip();
     error InvalidSchedule(uint32 rounds, uint64 roundDuration);
+    /// @notice `roundDuration` exceeds `MAX_ROUND_DURATION`; a longer round is almost surely a unit
+    ///         mistake, and near 2^64 seconds its deadline would overflow when the round opens.
+    /// @param roundDuration the requested duration, in seconds.
+    /// @param max the contract's `MAX_ROUND_DURATION`, in seconds.
+    error RoundDurationTooLong(uint64 roundDuration, uint64 max);
 
     // --- access and membership ---
     error UnknownTask(uint256 taskId);

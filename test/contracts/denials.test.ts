@@ -18,6 +18,9 @@ import {
 } from "./fixtures";
 import type { Layout } from "../../client/src/codec";
 
+/** Longest round the contract accepts: 365 days, in seconds. */
+const MAX_ROUND_DURATION = 365 * 24 * 3600;
+
 describe("FLuFHEAggregator: denials", function () {
   let owner: HardhatEthersSigner;
   let alice: HardhatEthersSigner;
@@ -84,6 +87,25 @@ describe("FLuFHEAggregator: denials", function () {
         aggregator,
         "InvalidSchedule",
       );
+    });
+
+    it("rejects a round duration over 365 days (its deadline could overflow), accepts exactly 365 days", async function () {
+      await expect(aggregator.createTask(taskConfig({ roundDuration: MAX_ROUND_DURATION + 1 }), []))
+        .to.be.revertedWithCustomError(aggregator, "RoundDurationTooLong")
+        .withArgs(MAX_ROUND_DURATION + 1, MAX_ROUND_DURATION);
+      // Used to be accepted, and then openRound panicked computing block.timestamp + duration in uint64.
+      const nearOverflow = { ...taskConfig(), roundDuration: 2n ** 64n - 1n };
+      await expect(aggregator.createTask(nearOverflow, []))
+        .to.be.revertedWithCustomError(aggregator, "RoundDurationTooLong")
+        .withArgs(2n ** 64n - 1n, MAX_ROUND_DURATION);
+      expect(await aggregator.MAX_ROUND_DURATION()).to.equal(MAX_ROUND_DURATION);
+
+      const { taskId: longest } = await createTask(aggregator, owner, [alice.address, bob.address], {
+        roundDuration: MAX_ROUND_DURATION,
+      });
+      await expect(aggregator.openRound(longest, MODEL_HASH)).to.emit(aggregator, "RoundOpened");
+      const round = await aggregator.getRound(longest, 1);
+      expect(round.deadline - round.openedAt).to.equal(BigInt(MAX_ROUND_DURATION));
     });
 
     it("rejects zero, duplicate and too many participants", async function () {
