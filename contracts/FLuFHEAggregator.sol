@@ -19,8 +19,12 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     uint32 public constant WORDS_PER_PROOF = 16;
     /// @notice euint128 handles one KMS decryption request may carry (2048 bits).
     uint32 public constant WORDS_PER_DECRYPTION = 16;
-    /// @notice Upper bound on chunk size; real chunks are sized by the client planner to the HCU cap.
-    uint16 public constant MAX_WORDS_PER_CHUNK = 256;
+    /// @notice Largest chunk, in words, a contributor can submit within the fhEVM's 20,000,000 HCU
+    ///         per-transaction cap. Every word of a non-first contribution pays a euint128 scalar AND
+    ///         (37,000 HCU) plus a euint128 add (259,000 HCU): floor(20,000,000 / 296,000) = 67, i.e.
+    ///         19,832,000 HCU, while 68 words (20,128,000 HCU) always revert. The client planner keeps
+    ///         a margin below it.
+    uint16 public constant MAX_WORDS_PER_CHUNK = 67;
     /// @notice Longest round, in seconds (365 days). Any longer round is almost surely a unit mistake
     ///         (milliseconds for seconds), and the bound keeps `block.timestamp + roundDuration` far from
     ///         overflowing the uint64 deadline (which `openRound` would otherwise hit near 2^64).
@@ -484,12 +488,10 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         if (uint256(config.maxCohort) * laneMax >= (uint256(1) << c.laneBits)) {
             revert HeadroomTooSmall(config.maxCohort, c.valueBits, c.laneBits);
         }
-        if (
-            c.paramCount == 0 ||
-            c.wordsPerChunk == 0 ||
-            c.wordsPerChunk > MAX_WORDS_PER_CHUNK ||
-            LaneLayout.paramsPerChunk(c.wordsPerChunk, c.laneBits) == 0
-        ) revert InvalidChunking(c.paramCount, c.wordsPerChunk);
+        if (c.wordsPerChunk > MAX_WORDS_PER_CHUNK) revert ChunkTooLarge(c.wordsPerChunk, MAX_WORDS_PER_CHUNK);
+        if (c.paramCount == 0 || c.wordsPerChunk == 0 || LaneLayout.paramsPerChunk(c.wordsPerChunk, c.laneBits) == 0) {
+            revert InvalidChunking(c.paramCount, c.wordsPerChunk);
+        }
         if (c.weightFloor == 0 || c.weightFloor > laneMax) revert InvalidWeightFloor(c.weightFloor, c.valueBits);
         if (c.clipMicros == 0) revert InvalidClip();
         if (config.rounds == 0 || config.roundDuration == 0)

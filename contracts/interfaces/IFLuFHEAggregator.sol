@@ -134,6 +134,11 @@ interface IFLuFHEAggregator {
     error InvalidWeightFloor(uint32 weightFloor, uint8 valueBits);
     error InvalidClip();
     error InvalidSchedule(uint32 rounds, uint64 roundDuration);
+    /// @notice `wordsPerChunk` exceeds the largest chunk a non-first contributor can submit within the
+    ///         fhEVM's per-transaction HCU cap (every word then pays a masked encrypted add).
+    /// @param wordsPerChunk the requested chunk size, in euint128 words.
+    /// @param max the contract's `MAX_WORDS_PER_CHUNK`.
+    error ChunkTooLarge(uint16 wordsPerChunk, uint16 max);
     /// @notice `roundDuration` exceeds `MAX_ROUND_DURATION`; a longer round is almost surely a unit
     ///         mistake, and near 2^64 seconds its deadline would overflow when the round opens.
     /// @param roundDuration the requested duration, in seconds.

@@ -20,6 +20,8 @@ import type { Layout } from "../../client/src/codec";
 
 /** Longest round the contract accepts: 365 days, in seconds. */
 const MAX_ROUND_DURATION = 365 * 24 * 3600;
+/** Largest chunk the contract accepts: floor(20,000,000 HCU / (259k euint128 add + 37k scalar AND)). */
+const MAX_WORDS_PER_CHUNK = 67;
 
 describe("FLuFHEAggregator: denials", function () {
   let owner: HardhatEthersSigner;
@@ -106,6 +108,18 @@ describe("FLuFHEAggregator: denials", function () {
       await expect(aggregator.openRound(longest, MODEL_HASH)).to.emit(aggregator, "RoundOpened");
       const round = await aggregator.getRound(longest, 1);
       expect(round.deadline - round.openedAt).to.equal(BigInt(MAX_ROUND_DURATION));
+    });
+
+    it("rejects a chunk whose second contribution would exceed 20M HCU, accepts exactly the largest that fits", async function () {
+      const withChunk = (wordsPerChunk: number) => taskConfig({ codec: { ...SMALL_CODEC, wordsPerChunk } });
+      for (const words of [MAX_WORDS_PER_CHUNK + 1, 256, 65535]) {
+        await expect(aggregator.createTask(withChunk(words), []))
+          .to.be.revertedWithCustomError(aggregator, "ChunkTooLarge")
+          .withArgs(words, MAX_WORDS_PER_CHUNK);
+      }
+      expect(await aggregator.MAX_WORDS_PER_CHUNK()).to.equal(MAX_WORDS_PER_CHUNK);
+      await expect(aggregator.createTask(withChunk(MAX_WORDS_PER_CHUNK), [])).to.emit(aggregator, "TaskCreated");
+      // (limits.test.ts submits such a chunk as the second contributor and measures its HCU.)
     });
 
     it("rejects zero, duplicate and too many participants", async function () {

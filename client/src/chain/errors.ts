@@ -28,6 +28,8 @@ const HINTS: Record<string, string> = {
   WordRangeOutOfBounds: "ask for words within the task's word count",
   BatchAlreadyPublished: "this batch was already verified on-chain",
   HeadroomTooSmall: "raise laneBits or lower maxCohort (maxCohort * (2^valueBits - 1) must be < 2^laneBits)",
+  ChunkTooLarge:
+    "use at most the contract's MAX_WORDS_PER_CHUNK words per chunk (or leave wordsPerChunk to the planner): a larger chunk exceeds the 20M HCU per-transaction cap",
   RoundDurationTooLong: "give the round duration in seconds, at most the contract's MAX_ROUND_DURATION (365 days)",
 };
 

@@ -7,7 +7,7 @@ export const WORDS_PER_PROOF = 16;
 /** euint128 handles one KMS decryption request can carry (2048 bits). */
 export const WORDS_PER_DECRYPTION = 16;
 /** The contract's upper bound on words per chunk. */
-export const MAX_WORDS_PER_CHUNK = 256;
+export const MAX_WORDS_PER_CHUNK = 67;
 
 /**
  * Codec settings shared by every participant of a task (stored on-chain in the task's config).
