@@ -25,8 +25,6 @@ export {
   getFlatWeights,
   setFlatWeights,
   parameterCount,
-  specHash,
-  canonicalJson,
   type ModelSpec,
   type ModelKind,
 } from "./models";

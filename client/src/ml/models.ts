@@ -2,22 +2,11 @@
 // same initial model from what the coordinator publishes, and the protocol can treat a model as
 // one flat vector of float32 weights.
 
-import { createHash } from "node:crypto";
 import * as tf from "@tensorflow/tfjs";
+import type { ModelKind, ModelSpec } from "../protocol/modelSpec";
 import { mulberry32 } from "./rng";
 
-export type ModelKind = "logreg" | "mlp" | "cnn";
-
-export interface ModelSpec {
-  kind: ModelKind;
-  /** Shape of one sample, e.g. [30] or [28, 28, 1] (a CNN needs [height, width, channels]). */
-  inputShape: number[];
-  numClasses: number;
-  /** mlp: widths of the hidden dense layers (default [64]); cnn: filters per conv block (default [8, 16]). */
-  hidden?: number[];
-  /** Seed of the weight initialisation. */
-  seed: number;
-}
+export type { ModelKind, ModelSpec };
 
 // Kernels start at zero; initialiseWeights then fills them from the seed.
 const ZERO_INIT = { kernelInitializer: "zeros", biasInitializer: "zeros" } as const;
@@ -126,23 +115,4 @@ export function setFlatWeights(model: tf.LayersModel, flat: Float32Array): void 
   const tensors = weightTensors(model, flat);
   model.setWeights(tensors); // copies the values into the variables
   tf.dispose(tensors);
-}
-
-/** JSON with object keys sorted at every level, so equal specs hash equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** sha256 (hex, no prefix) of canonicalJson(spec) followed by the weights as little-endian float32. */
-export function specHash(spec: ModelSpec, initialWeights: Float32Array): string {
-  const bytes = new DataView(new ArrayBuffer(initialWeights.length * 4));
-  initialWeights.forEach((w, i) => bytes.setFloat32(i * 4, w, true));
-  return createHash("sha256").update(canonicalJson(spec), "utf8").update(new Uint8Array(bytes.buffer)).digest("hex");
 }

@@ -21,6 +21,8 @@ export interface LoadOptions extends ImageSetOptions {
   labelColumn?: string;
   /** CSV: allowed label values, class index = position in the list. */
   allowedLabels?: number[];
+  /** CSV: class names in class-index order (a task's spec carries them, so every participant agrees). */
+  classNames?: string[];
   /** IDX: the labels file; by default the images path with "images"->"labels" and "idx3"->"idx1". */
   labelsPath?: string;
   /** IDX: number of classes when the file may miss some. */
@@ -60,7 +62,11 @@ function pathSource(path: string): Source {
     return {
       load: (o) => {
         if (!o.labelColumn) throw new Error(`${path}: a CSV needs labelColumn, the header name of the label column`);
-        return loadCsvDataset(path, { labelColumn: o.labelColumn, allowedLabels: o.allowedLabels });
+        return loadCsvDataset(path, {
+          labelColumn: o.labelColumn,
+          allowedLabels: o.allowedLabels,
+          classNames: o.classNames,
+        });
       },
       tabular: true,
     };

@@ -2,23 +2,21 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import {
   CodecError,
-  DEFAULT_COSTS,
   assertHeadroom,
-  chooseCodec,
   contributionWeight,
   decodeAggregate,
   dequantize,
   encodeUpdate,
   layoutOf,
-  maxWordsPerTx,
   minLaneBits,
   packWord,
-  planSubmission,
   quantStep,
   quantize,
   unpackWord,
   type CodecParams,
 } from "../../../client/src/codec";
+import { chooseCodec, planSubmission } from "../../../client/src/protocol/plan";
+import { DEFAULT_COSTS, maxWordsPerTx } from "../../../client/src/protocol/prices";
 import { SMALL_CODEC } from "../../shared/codecs";
 
 const base: CodecParams = SMALL_CODEC;
@@ -206,7 +204,7 @@ describe("encode and decode", () => {
 
 describe("planner", () => {
   it("sizes chunks under the HCU and gas caps and picks the narrowest lane", () => {
-    const codec = chooseCodec({ paramCount: 5000, maxCohort: 16 });
+    const codec = chooseCodec({ paramCount: 5000, maxCohort: 16, valueBits: 8, clip: 0.05 });
     expect(codec.laneBits).toBe(12);
     const plan = planSubmission(codec, 16);
     expect(plan.maxChunkHcu).toBeLessThan(20_000_000);
@@ -218,8 +216,12 @@ describe("planner", () => {
   });
 
   it("refuses a chunk size over the caps", () => {
-    expect(() => planSubmission({ ...base, paramCount: 5000, wordsPerChunk: 200 }, 16)).toThrow(
-      /HCU, over the 20000000 cap/,
+    const chunk = { ...base, paramCount: 5000, wordsPerChunk: 40 };
+    expect(() => planSubmission(chunk, 16, { ...DEFAULT_COSTS, hcuPerTx: 10_000_000 })).toThrow(
+      /HCU, over the 10000000 cap/,
+    );
+    expect(() => planSubmission(chunk, 16, { ...DEFAULT_COSTS, gasPerTx: 3_000_000 })).toThrow(
+      /gas, over the 3000000 cap/,
     );
   });
 });

@@ -1,16 +1,16 @@
+import { createHash } from "node:crypto";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   buildModel,
-  canonicalJson,
   getFlatWeights,
   initBackend,
   mulberry32,
   parameterCount,
   setFlatWeights,
-  specHash,
   type ModelSpec,
 } from "../../../client/src/ml";
+import { canonicalJson, modelCommitment } from "../../../client/src/protocol/modelSpec";
 
 const specs: ModelSpec[] = [
   { kind: "logreg", inputShape: [30], numClasses: 2, seed: 1 },
@@ -80,24 +80,30 @@ describe("models", () => {
   });
 });
 
-describe("specHash", () => {
+describe("modelCommitment", () => {
   const spec = specs[0];
 
-  it("is a sha256 hex that ignores key order", () => {
+  it("is sha256 over the canonical spec and the little-endian float32 weights, ignoring key order", () => {
     const w = getFlatWeights(buildModel(spec));
-    const h = specHash(spec, w);
-    expect(h).toMatch(/^[0-9a-f]{64}$/);
+    const h = modelCommitment(spec, w);
+    const bytes = new DataView(new ArrayBuffer(w.length * 4));
+    w.forEach((x, i) => bytes.setFloat32(i * 4, x, true));
+    const expected = createHash("sha256")
+      .update('{"inputShape":[30],"kind":"logreg","numClasses":2,"seed":1}', "utf8")
+      .update(new Uint8Array(bytes.buffer))
+      .digest("hex");
+    expect(h).toBe("0x" + expected);
     const reordered = { seed: 1, numClasses: 2, inputShape: [30], kind: "logreg" } as ModelSpec;
-    expect(specHash(reordered, w)).toBe(h);
+    expect(modelCommitment(reordered, w)).toBe(h);
     expect(canonicalJson(reordered)).toBe('{"inputShape":[30],"kind":"logreg","numClasses":2,"seed":1}');
   });
 
   it("changes with the spec and with any weight", () => {
     const w = getFlatWeights(buildModel(spec));
-    const h = specHash(spec, w);
-    expect(specHash({ ...spec, numClasses: 3 }, w)).not.toBe(h);
+    const h = modelCommitment(spec, w);
+    expect(modelCommitment({ ...spec, numClasses: 3 }, w)).not.toBe(h);
     const w2 = w.slice();
     w2[w2.length - 1] = Math.fround(w2[w2.length - 1] + 1e-7);
-    expect(specHash(spec, w2)).not.toBe(h);
+    expect(modelCommitment(spec, w2)).not.toBe(h);
   });
 });

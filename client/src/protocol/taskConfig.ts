@@ -1,3 +1,4 @@
+/** A task's codec as the contract stores it, and back: the chain's values are the source of truth. */
 import { layoutOf, type CodecParams, type Layout } from "../codec/layout";
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 
@@ -7,6 +8,24 @@ export const CLIP_UNITS = 1_000_000;
 /** Codec settings as the contract stores them. */
 export type OnChainCodec = IFLuFHEAggregator.CodecConfigStruct;
 
+/** The clip bound in the chain's units; throws when it would round to nothing or overflow. */
+export function clipToMicros(clip: number): bigint {
+  const micros = Math.round(clip * CLIP_UNITS);
+  if (!Number.isFinite(clip) || clip <= 0 || micros < 1) {
+    throw new Error(`the clip bound must be at least ${1 / CLIP_UNITS} (the chain stores millionths), got ${clip}`);
+  }
+  if (micros > Number.MAX_SAFE_INTEGER) throw new Error(`the clip bound ${clip} is too large`);
+  return BigInt(micros);
+}
+
+/**
+ * The clip bound exactly as every participant will read it back from the chain: owners must encode
+ * and decode with this value, not with the number they typed.
+ */
+export function onChainClip(clip: number): number {
+  return Number(clipToMicros(clip)) / CLIP_UNITS;
+}
+
 /** Converts codec settings to the contract's representation. */
 export function toOnChainCodec(params: CodecParams): OnChainCodec {
   return {
@@ -14,7 +33,7 @@ export function toOnChainCodec(params: CodecParams): OnChainCodec {
     laneBits: params.laneBits,
     wordsPerChunk: params.wordsPerChunk,
     paramCount: params.paramCount,
-    clipMicros: BigInt(Math.round(params.clip * CLIP_UNITS)),
+    clipMicros: clipToMicros(params.clip),
     sampleCap: params.sampleCap,
     weightFloor: params.weightFloor,
   };

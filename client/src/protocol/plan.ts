@@ -1,55 +1,21 @@
-import { CodecError } from "./errors";
-import { MAX_WORDS_PER_CHUNK, WORDS_PER_PROOF, layoutOf, minLaneBits, type CodecParams, type Layout } from "./layout";
+/** Planning a task's codec and what it costs per participant and round. Pure: no I/O. */
+import { CodecError } from "../codec/errors";
+import { WORDS_PER_PROOF, layoutOf, minLaneBits, type CodecParams, type Layout } from "../codec/layout";
+import { DEFAULT_COSTS, chunkGas, chunkHcu, maxWordsPerTx, type ChainCosts } from "./prices";
 
-/**
- * Per-transaction limits and per-word costs of `submitChunk`. HCU prices are the fhEVM's
- * (HCULimit contract: euint128 add 259k, scalar AND 37k); gas figures were measured with
- * `npm run bench:chain` on the mock (warm accumulator, one proof per 16 words).
- */
-export interface ChainCosts {
-  hcuPerTx: number;
-  gasPerTx: number;
-  hcuAdd: number;
-  hcuMask: number;
-  gasPerWord: number;
-  gasPerProof: number;
-  gasPerTxBase: number;
-}
-
-export const DEFAULT_COSTS: ChainCosts = {
-  hcuPerTx: 20_000_000,
-  gasPerTx: 16_777_216,
-  hcuAdd: 259_000,
-  hcuMask: 37_000,
-  gasPerWord: 105_000,
-  gasPerProof: 25_000,
-  gasPerTxBase: 120_000,
-};
-
-/** Safety margin kept below both caps: estimates drift with calldata and storage warmth. */
-const MARGIN = 0.95;
-
-/** Largest chunk (in words) whose submission stays under the HCU and gas caps. */
-export function maxWordsPerTx(costs: ChainCosts = DEFAULT_COSTS): number {
-  const byHcu = Math.floor((costs.hcuPerTx * MARGIN) / (costs.hcuAdd + costs.hcuMask));
-  const perWordGas = costs.gasPerWord + costs.gasPerProof / WORDS_PER_PROOF;
-  const byGas = Math.floor((costs.gasPerTx * MARGIN - costs.gasPerTxBase) / perWordGas);
-  return Math.max(1, Math.min(byHcu, byGas, MAX_WORDS_PER_CHUNK));
-}
-
-/** What choosing codec settings needs to know; lane width and chunk size are derived. */
+/** What choosing codec settings needs to know; lane width and chunk size are derived (defaults: taskChoices.ts). */
 export interface CodecChoice {
   paramCount: number;
   maxCohort: number;
-  valueBits?: number;
-  clip?: number;
+  valueBits: number;
+  clip: number;
   sampleCap?: number;
   weightFloor?: number;
 }
 
 /** Picks the narrowest lane the cohort allows (more lanes per word) and the largest safe chunk. */
 export function chooseCodec(choice: CodecChoice, costs: ChainCosts = DEFAULT_COSTS): CodecParams {
-  const valueBits = choice.valueBits ?? 8;
+  const { valueBits } = choice;
   const laneBits = minLaneBits(valueBits, choice.maxCohort);
   if (laneBits > 128) throw new CodecError(`a cohort of ${choice.maxCohort} needs ${laneBits}-bit lanes (> 128)`);
   const params: CodecParams = {
@@ -57,7 +23,7 @@ export function chooseCodec(choice: CodecChoice, costs: ChainCosts = DEFAULT_COS
     laneBits,
     wordsPerChunk: maxWordsPerTx(costs),
     paramCount: choice.paramCount,
-    clip: choice.clip ?? 0.05,
+    clip: choice.clip,
     sampleCap: choice.sampleCap ?? 0,
     weightFloor: choice.weightFloor ?? 1,
   };
@@ -85,12 +51,9 @@ export function planSubmission(
   costs: ChainCosts = DEFAULT_COSTS,
 ): SubmissionPlan {
   const layout = layoutOf(params, maxCohort);
-  const chunkGas = (words: number) =>
-    costs.gasPerTxBase + words * costs.gasPerWord + Math.ceil(words / WORDS_PER_PROOF) * costs.gasPerProof;
-  const wordHcu = costs.hcuAdd + costs.hcuMask;
   const fullWords = Math.min(layout.wordsPerChunk, layout.wordCount);
-  const maxChunkHcu = fullWords * wordHcu;
-  const maxChunkGas = chunkGas(fullWords);
+  const maxChunkHcu = chunkHcu(fullWords, costs);
+  const maxChunkGas = chunkGas(fullWords, costs);
   if (maxChunkHcu > costs.hcuPerTx) {
     throw new CodecError(`a ${fullWords}-word chunk needs ${maxChunkHcu} HCU, over the ${costs.hcuPerTx} cap`);
   }
@@ -101,10 +64,10 @@ export function planSubmission(
   let proofs = 0;
   for (let c = 0; c < layout.chunkCount; c++) {
     const words = Math.min(layout.wordsPerChunk, layout.wordCount - c * layout.wordsPerChunk);
-    gas += chunkGas(words);
+    gas += chunkGas(words, costs);
     proofs += Math.ceil(words / WORDS_PER_PROOF);
   }
-  const hcu = layout.wordCount * wordHcu;
+  const hcu = chunkHcu(layout.wordCount, costs);
   return {
     layout,
     txPerParticipant: layout.chunkCount,

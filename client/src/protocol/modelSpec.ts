@@ -1,0 +1,141 @@
+/**
+ * Model specs as the protocol knows them: the kinds, validation of a spec from any source (a form, a
+ * JSON file, a task's on-chain URI), its canonical form, the inline URI a task publishes and the
+ * commitment the chain stores. No tfjs here: the web page and the CLI validate specs without it.
+ */
+import { concat, sha256, toUtf8Bytes } from "ethers";
+
+export const MODEL_KINDS = ["logreg", "mlp", "cnn"] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
+export interface ModelSpec {
+  kind: ModelKind;
+  /** Shape of one sample, e.g. [30] or [28, 28, 1] (a CNN needs [height, width, channels]). */
+  inputShape: number[];
+  numClasses: number;
+  /** mlp: widths of the hidden dense layers (default [64]); cnn: filters per conv block (default [8, 16]). */
+  hidden?: number[];
+  /** Seed of the weight initialisation. */
+  seed: number;
+  /**
+   * Class names in class-index order, when the labels are names (a CSV with "setosa", ...): every
+   * participant maps its labels through this list, so all agree on the indices.
+   */
+  classNames?: string[];
+}
+
+const MAX_INPUT_SIZE = 1_000_000;
+const MAX_LAYER_WIDTH = 4096;
+const MAX_LAYERS = 8;
+const MAX_CLASSES = 10_000;
+
+function positiveInts(name: string, value: unknown, max: number): number[] {
+  if (!Array.isArray(value)) throw new Error(`${name} must be a list of positive integers`);
+  for (const v of value) {
+    if (!Number.isSafeInteger(v) || v < 1 || v > max) {
+      throw new Error(`${name} must hold integers in [1, ${max}], got ${JSON.stringify(v)}`);
+    }
+  }
+  return value as number[];
+}
+
+/** Parses "28, 28, 1", "28x28x1" or "64,32" into numbers (NaN for a part that is not a whole number). */
+export function parseIntList(text: string): number[] {
+  return text
+    .split(/[\s,x×]+/)
+    .filter((p) => p.length > 0)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : Number.NaN));
+}
+
+/** Validates a model spec from any source, bounds its size and returns it with only known fields. */
+export function parseModelSpec(value: unknown): ModelSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error("a model spec is a JSON object {kind, inputShape, numClasses, hidden?, seed, classNames?}");
+  }
+  const v = value as Record<string, unknown>;
+  if (!MODEL_KINDS.includes(v.kind as ModelKind)) {
+    throw new Error(`kind must be one of ${MODEL_KINDS.join(", ")}, got ${JSON.stringify(v.kind)}`);
+  }
+  const kind = v.kind as ModelKind;
+  const inputShape = positiveInts("inputShape", v.inputShape, MAX_INPUT_SIZE);
+  if (inputShape.length === 0) throw new Error("inputShape needs at least one dimension");
+  if (inputShape.reduce((a, b) => a * b, 1) > MAX_INPUT_SIZE) {
+    throw new Error(`an input of ${inputShape.join(" x ")} values is larger than ${MAX_INPUT_SIZE}`);
+  }
+  if (kind === "cnn" && inputShape.length !== 3) {
+    throw new Error(`a cnn needs inputShape [height, width, channels], got [${inputShape}]`);
+  }
+  const numClasses = v.numClasses;
+  if (!Number.isSafeInteger(numClasses) || (numClasses as number) < 2 || (numClasses as number) > MAX_CLASSES) {
+    throw new Error(`numClasses must be an integer in [2, ${MAX_CLASSES}], got ${JSON.stringify(numClasses)}`);
+  }
+  const seed = v.seed;
+  if (!Number.isSafeInteger(seed) || (seed as number) < 0 || (seed as number) > 0xffffffff) {
+    throw new Error(`seed must be an integer in [0, 2^32 - 1], got ${JSON.stringify(seed)}`);
+  }
+  const spec: ModelSpec = { kind, inputShape, numClasses: numClasses as number, seed: seed as number };
+  if (v.hidden !== undefined && kind !== "logreg") {
+    const hidden = positiveInts("hidden", v.hidden, MAX_LAYER_WIDTH);
+    if (hidden.length > MAX_LAYERS) throw new Error(`at most ${MAX_LAYERS} hidden layers`);
+    spec.hidden = hidden;
+  }
+  if (v.classNames !== undefined) {
+    const names = v.classNames;
+    if (!Array.isArray(names) || names.some((n) => typeof n !== "string" || n.length === 0)) {
+      throw new Error("classNames must be a list of non-empty strings");
+    }
+    if (names.length !== spec.numClasses) {
+      throw new Error(`classNames lists ${names.length} names for ${spec.numClasses} classes`);
+    }
+    if (new Set(names).size !== names.length) throw new Error("classNames must not repeat a name");
+    spec.classNames = names as string[];
+  }
+  return spec;
+}
+
+/** JSON with object keys sorted at every level, so equal specs hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The bytes32 commitment the chain stores for a model: sha256 over canonicalJson(spec) followed by
+ * the weights as little-endian float32, so any change of architecture or of one weight shows.
+ */
+export function modelCommitment(spec: ModelSpec, weights: Float32Array): string {
+  const bytes = new DataView(new ArrayBuffer(weights.length * 4));
+  weights.forEach((w, i) => bytes.setFloat32(i * 4, w, true));
+  return sha256(concat([toUtf8Bytes(canonicalJson(spec)), new Uint8Array(bytes.buffer)]));
+}
+
+const DATA_URI_PREFIX = "data:application/json,";
+
+/** Publishes a model spec inside the task itself, so participants need nothing but the chain. */
+export function specToUri(spec: ModelSpec): string {
+  return DATA_URI_PREFIX + encodeURIComponent(canonicalJson(spec));
+}
+
+/** The spec a task's model URI carries; throws with the reason when it is not a valid inline spec. */
+export function specFromUri(uri: string): ModelSpec {
+  if (!uri.startsWith(DATA_URI_PREFIX)) {
+    throw new Error(`the task's model URI "${uri.slice(0, 60)}" is not an inline model spec (${DATA_URI_PREFIX}...)`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(decodeURIComponent(uri.slice(DATA_URI_PREFIX.length)));
+  } catch {
+    throw new Error("the task's model URI does not hold valid JSON");
+  }
+  try {
+    return parseModelSpec(json);
+  } catch (error) {
+    throw new Error(`the task's model spec is malformed: ${(error as Error).message}`);
+  }
+}

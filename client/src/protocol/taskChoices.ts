@@ -1,0 +1,161 @@
+/**
+ * What a model owner chooses when creating a task, the one set of defaults every tool uses (the
+ * demo, the fl: tasks, the web form, the tests), and their validation into settings the contract
+ * accepts. Pure: no I/O, no tfjs.
+ */
+import { MAX_WORDS_PER_CHUNK, type CodecParams } from "../codec/layout";
+import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
+import { chooseCodec, planSubmission, type SubmissionPlan } from "./plan";
+import { onChainClip, toOnChainCodec } from "./taskConfig";
+import { Policy } from "./vocabulary";
+
+/** The longest round the contract accepts (createTask reverts RoundDurationTooLong above it). */
+export const MAX_ROUND_DURATION = 365 * 24 * 3600;
+
+/**
+ * Defaults, documented once:
+ * - valueBits 16, clip 1: 16-bit FedAvg matched float FedAvg to 4 decimals in our runs (README), and
+ *   C = 1 leaves room for the first rounds' large deltas; lower both to cut cost.
+ * - minCohort K = 3: with K = 2 each contributor can subtract its own update from the revealed sum and
+ *   read the other's exactly; 2 is accepted only when asked for, with a warning.
+ * - maxCohort 16: 8-bit values then fit 12-bit lanes (10 per word), 16-bit values 20-bit lanes (6).
+ * - roundDuration one day: long enough for an MNIST round on a laptop, short enough to unblock a
+ *   stalled cohort the same day (anyone may close after the deadline).
+ */
+export const TASK_DEFAULTS = {
+  valueBits: 16,
+  clip: 1,
+  sampleCap: 0,
+  weightFloor: 1,
+  minCohort: 3,
+  maxCohort: 16,
+  rounds: 3,
+  roundDuration: 24 * 3600,
+  policy: Policy.Participants as number,
+};
+
+/** What the owner may set; anything left out takes TASK_DEFAULTS or the planner's choice. */
+export interface TaskChoices {
+  valueBits?: number;
+  clip?: number;
+  sampleCap?: number;
+  weightFloor?: number;
+  /** Default: the narrowest lane the cohort allows. */
+  laneBits?: number;
+  /** Default: the largest chunk under the per-transaction HCU and gas caps. */
+  wordsPerChunk?: number;
+  minCohort?: number;
+  maxCohort?: number;
+  rounds?: number;
+  roundDuration?: number;
+  policy?: number;
+}
+
+/** Settings the contract accepts, with the codec exactly as the chain will store it. */
+export interface TaskSettings {
+  codec: CodecParams;
+  plan: SubmissionPlan;
+  minCohort: number;
+  maxCohort: number;
+  rounds: number;
+  roundDuration: number;
+  policy: number;
+}
+
+export interface CheckedChoices {
+  /** Present when there are no errors and the parameter count is known. */
+  settings?: TaskSettings;
+  /** What blocks creation, each phrased as what to fix. */
+  errors: string[];
+  /** Allowed, but probably not what the owner wants. */
+  warnings: string[];
+}
+
+const intIn = (v: number, lo: number, hi: number) => Number.isSafeInteger(v) && v >= lo && v <= hi;
+
+export const PAIR_COHORT_WARNING =
+  "a minimum cohort of 2 lets each of the two contributors subtract its own update from the revealed sum " +
+  "and read the other's exactly: use 3 or more unless both sides accept that";
+
+/** Validates an owner's choices for a model of `paramCount` parameters (undefined: not known yet). */
+export function checkTaskChoices(paramCount: number | undefined, choices: TaskChoices): CheckedChoices {
+  const c = { ...TASK_DEFAULTS, ...stripUndefined(choices) };
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  if (!intIn(c.minCohort, 2, 65535))
+    errors.push(`the minimum cohort K must be an integer of at least 2, got ${c.minCohort}`);
+  else if (c.minCohort === 2) warnings.push(PAIR_COHORT_WARNING);
+  if (!intIn(c.maxCohort, 1, 65535))
+    errors.push(`the maximum cohort must be an integer in [1, 65535], got ${c.maxCohort}`);
+  else if (c.maxCohort < c.minCohort) {
+    errors.push(`the maximum cohort (${c.maxCohort}) must be at least the minimum cohort K (${c.minCohort})`);
+  }
+  if (!intIn(c.rounds, 1, 2 ** 32 - 1)) errors.push(`rounds must be a positive integer, got ${c.rounds}`);
+  if (!intIn(c.roundDuration, 1, MAX_ROUND_DURATION)) {
+    errors.push(
+      `the round duration must be whole seconds in [1, ${MAX_ROUND_DURATION}] (a year), got ${c.roundDuration}`,
+    );
+  }
+  if (c.policy !== Policy.Participants && c.policy !== Policy.Public) errors.push(`unknown policy ${c.policy}`);
+  if (!intIn(c.valueBits, 2, 32)) errors.push(`value bits must be an integer in [2, 32], got ${c.valueBits}`);
+  let clip = c.clip;
+  try {
+    clip = onChainClip(c.clip);
+  } catch (error) {
+    errors.push((error as Error).message);
+  }
+  if (choices.wordsPerChunk !== undefined && !intIn(choices.wordsPerChunk, 1, MAX_WORDS_PER_CHUNK)) {
+    errors.push(
+      `words per chunk must be an integer in [1, ${MAX_WORDS_PER_CHUNK}] (the per-transaction HCU cap), got ${choices.wordsPerChunk}`,
+    );
+  }
+  if (paramCount === undefined || errors.length > 0) return { errors, warnings };
+  try {
+    const chosen = chooseCodec({
+      paramCount,
+      maxCohort: c.maxCohort,
+      valueBits: c.valueBits,
+      clip,
+      sampleCap: c.sampleCap,
+      weightFloor: c.weightFloor,
+    });
+    const codec: CodecParams = {
+      ...chosen,
+      laneBits: choices.laneBits ?? chosen.laneBits,
+      wordsPerChunk: choices.wordsPerChunk ?? chosen.wordsPerChunk,
+    };
+    const plan = planSubmission(codec, c.maxCohort);
+    const { minCohort, maxCohort, rounds, roundDuration, policy } = c;
+    return { settings: { codec, plan, minCohort, maxCohort, rounds, roundDuration, policy }, errors, warnings };
+  } catch (error) {
+    return { errors: [(error as Error).message], warnings };
+  }
+}
+
+/** Like checkTaskChoices, for callers that stop on the first problem (the CLI tools). */
+export function taskSettings(paramCount: number, choices: TaskChoices): TaskSettings & { warnings: string[] } {
+  const { settings, errors, warnings } = checkTaskChoices(paramCount, choices);
+  if (!settings) throw new Error(errors.join("; "));
+  return { ...settings, warnings };
+}
+
+/** The createTask configuration for settings and a model commitment. */
+export function taskConfig(
+  settings: TaskSettings,
+  model: { modelHash: string; modelURI: string },
+): IFLuFHEAggregator.TaskConfigStruct {
+  return {
+    modelHash: model.modelHash,
+    modelURI: model.modelURI,
+    codec: toOnChainCodec(settings.codec),
+    minCohort: settings.minCohort,
+    maxCohort: settings.maxCohort,
+    rounds: settings.rounds,
+    roundDuration: settings.roundDuration,
+    policy: settings.policy,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
