@@ -1,7 +1,8 @@
 import { decodeAggregate } from "../codec/update";
-import type { Layout } from "../codec/layout";
+import { WORDS_PER_DECRYPTION, type Layout } from "../codec/layout";
 import { publicDecryptWords, userDecryptWords } from "../fhe/decrypt";
 import type { FheInstance, TypedDataSigner } from "../fhe/instance";
+import { Policy } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
 
 /** Words granted per allowAggregate transaction: ~25k gas per ACL grant keeps it well under the cap. */
@@ -36,20 +37,32 @@ export function missingRanges(wordCount: number, covered: readonly WordRange[], 
  * skipping the word ranges earlier grants already cover (read from the contract's events), so
  * rebuilding a model round after round does not pay for the same ACL entries again.
  */
+/**
+ * The address of the signer the aggregator is connected to. Without one, event filters by account
+ * would match everybody's grants (and transactions cannot be sent), so this fails early instead.
+ */
+export async function signerAddress(aggregator: FLuFHEAggregator, purpose: string): Promise<string> {
+  const runner = aggregator.runner as { getAddress?: () => Promise<string> } | null;
+  if (!runner?.getAddress) {
+    throw new Error(`to ${purpose}, connect the aggregator to the account's signer (aggregator.connect(signer))`);
+  }
+  return runner.getAddress();
+}
+
 export async function allowWholeAggregate(
   aggregator: FLuFHEAggregator,
   taskId: bigint,
   round: number,
   wordCount: number,
-  policy = 0,
+  policy: number = Policy.Participants,
+  fromBlock = 0,
 ): Promise<void> {
-  const runner = aggregator.runner as { getAddress?: () => Promise<string> } | null;
-  const account = runner?.getAddress ? await runner.getAddress() : undefined;
+  const account = await signerAddress(aggregator, "grant access to an aggregate");
   const filter =
-    policy === 1
+    policy === Policy.Public
       ? aggregator.filters.AggregateMadePublic(taskId, round)
       : aggregator.filters.AggregateAccessGranted(taskId, round, account);
-  const covered = (await aggregator.queryFilter(filter)).map((e) => ({
+  const covered = (await aggregator.queryFilter(filter, fromBlock)).map((e) => ({
     from: Number(e.args.fromWord),
     count: Number(e.args.count),
   }));
@@ -82,9 +95,45 @@ export async function fetchAggregate(args: {
   await allowWholeAggregate(aggregator, taskId, round, layout.wordCount, args.policy);
   const handles = await aggregator.aggregateHandles(taskId, round, 0, layout.wordCount);
   const words =
-    args.policy === 1
+    args.policy === Policy.Public
       ? (await publicDecryptWords(instance, handles)).flatMap((b) => b.values)
       : await userDecryptWords(instance, signer, await aggregator.getAddress(), handles);
   const contributors = (await aggregator.chunkContributors(taskId, round)).map(Number);
   return { words, contributors, delta: decodeAggregate(words, contributors, layout) };
+}
+
+/**
+ * PUBLIC policy: public-decrypts a revealed round's aggregate and posts each 16-word batch with its
+ * KMS proof, skipping the batches already verified on-chain (so a run cut short resumes where it stopped).
+ */
+export async function publishClearAggregate(args: {
+  aggregator: FLuFHEAggregator;
+  instance: FheInstance;
+  taskId: bigint;
+  round: number;
+  layout: Layout;
+  fromBlock?: number;
+}): Promise<{ posted: number; skipped: number; commitment: string }> {
+  const { aggregator, instance, taskId, round, layout } = args;
+  await allowWholeAggregate(aggregator, taskId, round, layout.wordCount, Policy.Public, args.fromBlock);
+  const published = await aggregator.queryFilter(
+    aggregator.filters.ClearAggregateBatchPublished(taskId, round),
+    args.fromBlock ?? 0,
+  );
+  const done = new Set(published.map((e) => Number(e.args.batch)));
+  const batchCount = Math.ceil(layout.wordCount / WORDS_PER_DECRYPTION);
+  let posted = 0;
+  for (let b = 0; b < batchCount; b++) {
+    if (done.has(b)) continue;
+    const from = b * WORDS_PER_DECRYPTION;
+    const count = Math.min(WORDS_PER_DECRYPTION, layout.wordCount - from);
+    const handles = await aggregator.aggregateHandles(taskId, round, from, count);
+    const [clear] = await publicDecryptWords(instance, handles);
+    await (
+      await aggregator.publishClearAggregate(taskId, round, b, clear.abiEncodedClearValues, clear.decryptionProof)
+    ).wait();
+    posted++;
+  }
+  const commitment = await aggregator.clearAggregateCommitment(taskId, round);
+  return { posted, skipped: batchCount - posted, commitment };
 }

@@ -1,9 +1,6 @@
 import type { Signer } from "ethers";
-import type { CodecParams } from "../codec/layout";
 import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../../../types";
-import { toOnChainCodec } from "./task";
-
-export const Policy = { Participants: 0, Public: 1 } as const;
+import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 
 /** Deploys the aggregator and returns it with its deployment block. */
 export async function deployAggregator(signer: Signer): Promise<{ aggregator: FLuFHEAggregator; blockNumber: number }> {
@@ -12,31 +9,13 @@ export async function deployAggregator(signer: Signer): Promise<{ aggregator: FL
   return { aggregator: aggregator as FLuFHEAggregator, blockNumber: receipt!.blockNumber };
 }
 
-export interface NewTask {
-  modelHash: string;
-  modelURI: string;
-  codec: CodecParams;
-  participants: string[];
-  minCohort: number;
-  maxCohort: number;
-  rounds: number;
-  roundDuration: number;
-  policy: number;
-}
-
 /** Creates a task and returns its id, read from the TaskCreated event. */
-export async function createTrainingTask(aggregator: FLuFHEAggregator, task: NewTask): Promise<bigint> {
-  const config = {
-    modelHash: task.modelHash,
-    modelURI: task.modelURI,
-    codec: toOnChainCodec(task.codec),
-    minCohort: task.minCohort,
-    maxCohort: task.maxCohort,
-    rounds: task.rounds,
-    roundDuration: task.roundDuration,
-    policy: task.policy,
-  };
-  const receipt = await (await aggregator.createTask(config, task.participants)).wait();
+export async function createTrainingTask(
+  aggregator: FLuFHEAggregator,
+  config: IFLuFHEAggregator.TaskConfigStruct,
+  participants: string[],
+): Promise<bigint> {
+  const receipt = await (await aggregator.createTask(config, participants)).wait();
   for (const log of receipt!.logs) {
     const parsed = aggregator.interface.parseLog(log);
     if (parsed?.name === "TaskCreated") return parsed.args.taskId as bigint;

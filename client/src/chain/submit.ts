@@ -1,17 +1,10 @@
 import type { ContractTransactionReceipt } from "ethers";
 import { chunkWords, type Layout } from "../codec/layout";
-import { DEFAULT_COSTS, type ChainCosts } from "../codec/plan";
-import { WORDS_PER_PROOF } from "../codec/layout";
+import { chunkGasLimit } from "../protocol/prices";
 import { encryptWords } from "../fhe/encrypt";
 import type { FheInstance } from "../fhe/instance";
 import type { FLuFHEAggregator } from "../../../types";
-
-/** Gas limit for a chunk: the planner's estimate plus 30 %, never above the per-transaction cap. */
-export function chunkGasLimit(words: number, costs: ChainCosts = DEFAULT_COSTS): bigint {
-  const estimate =
-    costs.gasPerTxBase + words * costs.gasPerWord + Math.ceil(words / WORDS_PER_PROOF) * costs.gasPerProof;
-  return BigInt(Math.min(Math.ceil(estimate * 1.3), costs.gasPerTx));
-}
+import { signerAddress } from "./aggregate";
 
 export interface SubmitProgress {
   chunk: number;
@@ -36,9 +29,7 @@ export async function submitUpdate(args: {
 }): Promise<ContractTransactionReceipt[]> {
   const { aggregator, instance, taskId, round, chunks, layout } = args;
   const contract = await aggregator.getAddress();
-  const runner = aggregator.runner as { getAddress?: () => Promise<string> } | null;
-  if (!runner?.getAddress) throw new Error("the aggregator must be connected to a signer to submit");
-  const user = await runner.getAddress();
+  const user = await signerAddress(aggregator, "submit an update");
   const done = await aggregator.submittedChunks(taskId, round, user);
   const receipts: ContractTransactionReceipt[] = [];
   for (let c = 0; c < layout.chunkCount; c++) {
