@@ -6,12 +6,15 @@
  */
 import { parseArgs } from "node:util";
 import type { JsonRpcSigner, TransactionReceipt } from "ethers";
-import { connectProvider } from "../client/src/chain/rpc";
-import { chooseCodec, decodeAggregate, encodeUpdate, layoutOf, quantStep, type Layout } from "../client/src/codec";
-import { toOnChainCodec } from "../client/src/chain/task";
+import { openNetwork } from "../client/src/chain/network";
+import { decodeAggregate, encodeUpdate, layoutOf, quantStep, type Layout } from "../client/src/codec";
+import { chooseCodec } from "../client/src/protocol/plan";
+import { toOnChainCodec } from "../client/src/protocol/taskConfig";
+import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
+import { Policy } from "../client/src/protocol/vocabulary";
 import { submitUpdate } from "../client/src/chain/submit";
 import { userDecryptWords } from "../client/src/fhe/decrypt";
-import { connectLocalFhevm, type FhevmConnection } from "../client/src/fhe/local";
+import type { FhevmConnection } from "../client/src/fhe/instance";
 import { mulberry32 } from "../client/src/util/random";
 import { FLuFHEAggregator__factory, NaiveAggregator__factory } from "../types";
 import { startDevnet } from "./lib/devnet";
@@ -80,11 +83,11 @@ async function packedRound(
     modelHash: "0x" + "11".repeat(32),
     modelURI: "bench://random",
     codec: toOnChainCodec(layout),
-    minCohort: 2,
+    minCohort: TASK_DEFAULTS.minCohort,
     maxCohort,
     rounds: 1,
-    roundDuration: 24 * 3600,
-    policy: 0,
+    roundDuration: TASK_DEFAULTS.roundDuration,
+    policy: Policy.Participants,
   };
   const addresses = await Promise.all(participants.map((p) => p.getAddress()));
   await (await aggregator.createTask(config, addresses)).wait();
@@ -178,8 +181,8 @@ async function main(): Promise<void> {
   const maxCohort = positiveInt("max-cohort", args["max-cohort"]);
   const baselineCount = positiveInt("baseline-participants", args["baseline-participants"]);
   const seed = positiveInt("seed", args.seed);
-  if (participantsCount < 2 || participantsCount > maxCohort) {
-    throw new Error(`--participants must be between 2 and --max-cohort (${maxCohort})`);
+  if (participantsCount < TASK_DEFAULTS.minCohort || participantsCount > maxCohort) {
+    throw new Error(`--participants must be between ${TASK_DEFAULTS.minCohort} and --max-cohort (${maxCohort})`);
   }
   if (participantsCount + 1 > 20 || baselineCount > 19) throw new Error("the devnet has 20 funded accounts");
 
@@ -193,8 +196,8 @@ async function main(): Promise<void> {
   const devnet = await startDevnet();
   try {
     log(`devnet on ${devnet.url} (pid ${devnet.pid})`);
-    const { provider } = await connectProvider(devnet.url);
-    const fhevm = await connectLocalFhevm(devnet.url);
+    const network = await openNetwork(devnet.url);
+    const { provider, fhevm } = network;
     const accounts = await Promise.all(Array.from({ length: 20 }, (_, i) => provider.getSigner(i)));
     const [owner, ...rest] = accounts;
 
@@ -248,6 +251,7 @@ async function main(): Promise<void> {
     );
     if (args.json) console.log(JSON.stringify(result));
     if (!packed.matches) process.exitCode = 1;
+    network.close();
   } finally {
     await devnet.stop();
   }

@@ -11,6 +11,8 @@ import { explainError } from "../client/src/chain/errors";
 import { guardAgainstDroppedConnections } from "../client/src/chain/retry";
 import { initBackend } from "../client/src/ml/backend";
 import { PARTITION_KINDS } from "../client/src/node/data";
+import { MODEL_KINDS } from "../client/src/protocol/modelSpec";
+import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
 import { runDemo, type DemoOptions } from "./lib/demo-run";
 import type { DemoReport } from "./lib/report";
 
@@ -64,7 +66,7 @@ const program = new Command()
   .name("demo")
   .description("end-to-end encrypted federated training on a local fhEVM devnet, with a plaintext FedAvg baseline")
   .option("--dataset <name|path>", "breast-cancer, digits, mnist, fashion-mnist or a CSV/IDX path", "breast-cancer")
-  .option("--model <kind>", "logreg, mlp or cnn", "logreg")
+  .option("--model <kind>", MODEL_KINDS.join(", "), "logreg")
   .option("--clients <n>", "participant processes", positive("--clients"), 4)
   .option("--rounds <n>", "rounds", positive("--rounds"), 3)
   .option("--partition <kind>", `${PARTITION_KINDS.join(", ")}`, "iid")
@@ -75,8 +77,18 @@ const program = new Command()
   .option("--lr <x>", "local learning rate", positive("--lr", false), 0.1)
   .option("--limit <n>", "use only the first n samples of the dataset", positive("--limit"))
   .option("--hidden <sizes>", "mlp/cnn hidden sizes, comma-separated")
-  .option("--value-bits <b>", "quantization bits per value", positive("--value-bits"), 16)
-  .option("--clip <C>", "clip bound of a delta coordinate", positive("--clip", false), 1)
+  .option("--label-column <name>", "CSV: header of the label column")
+  .option(
+    "--value-bits <b>",
+    `quantization bits per value (default ${TASK_DEFAULTS.valueBits})`,
+    positive("--value-bits"),
+  )
+  .option("--clip <C>", `clip bound of a delta coordinate (default ${TASK_DEFAULTS.clip})`, positive("--clip", false))
+  .option(
+    "--min-cohort <K>",
+    `minimum contributors per chunk to reveal (default ${TASK_DEFAULTS.minCohort}; 2 lets the two read each other)`,
+    positive("--min-cohort"),
+  )
   .option(
     "--words-per-chunk <n>",
     "override the planner's chunk size (words per transaction)",
@@ -90,8 +102,8 @@ const program = new Command()
   )
   .option("--json", "print one JSON object as the last stdout line")
   .action(async (o: DemoOptions) => {
-    if (!["logreg", "mlp", "cnn"].includes(o.model))
-      throw new InvalidArgumentError("--model must be logreg, mlp or cnn");
+    if (!MODEL_KINDS.includes(o.model))
+      throw new InvalidArgumentError(`--model must be one of ${MODEL_KINDS.join(", ")}`);
     if (!PARTITION_KINDS.includes(o.partition))
       throw new InvalidArgumentError(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
     // Load tfjs first (its wasm runtime installs an exception handler), then keep dropped node

@@ -8,16 +8,16 @@ import path from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { SingleBar, Presets } from "cli-progress";
 import { resolveSigner } from "./chain/account";
-import { readDeployment } from "./chain/deployment";
+import { connectAggregator } from "./chain/aggregator";
+import { readDeployment, type Deployment } from "./chain/deployment";
 import { explainError } from "./chain/errors";
 import { guardAgainstDroppedConnections, withRetry } from "./chain/retry";
-import { connectProvider } from "./chain/rpc";
-import { connectFhevm } from "./fhe/connect";
+import { openNetwork } from "./chain/network";
 import { initBackend, type BackendName } from "./ml/backend";
 import { loadParticipantData, PARTITION_KINDS, type PartitionKind } from "./node/data";
 import { runParticipant, type ParticipantEvent } from "./node/participant";
 import { StateStore } from "./node/state";
-import { FLuFHEAggregator__factory } from "../../types";
+import { specFromUri } from "./protocol/modelSpec";
 
 const int =
   (name: string, min = 0) =>
@@ -88,51 +88,71 @@ function reporter(json: boolean): (event: ParticipantEvent) => void {
   };
 }
 
+/** Where the node finds the chain: flags first, then the network's deployment file. */
+function endpoints(o: NodeOptions): { rpc: string; aggregator: string; source: string } {
+  let deployment: Deployment | undefined;
+  try {
+    deployment = readDeployment(o.network);
+  } catch (error) {
+    if (!o.aggregator) throw error;
+  }
+  return {
+    rpc: o.rpc ?? deployment?.rpcUrl ?? "http://127.0.0.1:8545",
+    aggregator: o.aggregator ?? deployment!.aggregator,
+    source: o.aggregator ? "--aggregator" : `deployments/${o.network}.json`,
+  };
+}
+
 async function runNode(o: NodeOptions): Promise<void> {
   const json = o.json ?? !process.stdout.isTTY;
   const log = (message: string) => process.stderr.write(`[node] ${message}\n`);
-  const deployment = o.aggregator ? undefined : readDeployment(o.network);
-  const rpc = o.rpc ?? deployment?.rpcUrl ?? "http://127.0.0.1:8545";
-  const aggregatorAddress = o.aggregator ?? deployment!.aggregator;
+  const { rpc, aggregator: aggregatorAddress, source } = endpoints(o);
   const retry = { attempts: o.retries, onRetry: (n: number) => log(`RPC ${rpc} unreachable, retrying (${n})...`) };
 
   // Bad data fails fast, before anything touches the network.
-  const data = loadParticipantData({
-    data: o.data,
-    clientIndex: o.client,
-    clients: o.clients,
-    partition: o.partition,
-    alpha: o.alpha,
-    seed: o.seed,
-    load: { labelColumn: o.labelColumn, limit: o.limit },
-  });
-  log(`data: ${data.train.y.length} training samples, ${data.test.y.length} test samples`);
-  const fhevm = await withRetry(`connecting to ${rpc}`, () => connectFhevm(rpc), retry);
-  const { provider } = await connectProvider(rpc);
-  const signer = await resolveSigner(provider, o.account);
-  const account = await signer.getAddress();
-  await initBackend(o.backend, log);
-  guardAgainstDroppedConnections(log, explainError);
-  const aggregator = FLuFHEAggregator__factory.connect(aggregatorAddress, signer);
-  const statePath = o.state ?? path.join(".flufhe", `task-${o.task}-${account.toLowerCase()}.json`);
-  await runParticipant({
-    aggregator,
-    instance: fhevm.instance,
-    signer,
-    taskId: BigInt(o.task),
-    train: data.train,
-    test: data.test,
-    training: {
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      learningRate: o.lr,
-      proxMu: o.proxMu,
-      seed: o.seed + (o.client ?? 0),
-    },
-    state: new StateStore(statePath),
-    emit: reporter(json),
-  });
-  provider.destroy();
+  const loadData = (classNames?: string[]) =>
+    loadParticipantData({
+      data: o.data,
+      clientIndex: o.client,
+      clients: o.clients,
+      partition: o.partition,
+      alpha: o.alpha,
+      seed: o.seed,
+      load: { labelColumn: o.labelColumn, limit: o.limit, classNames },
+    });
+  let data = loadData();
+  const network = await withRetry(`connecting to ${rpc}`, () => openNetwork(rpc), retry);
+  try {
+    const signer = await resolveSigner(network.provider, o.account);
+    const account = await signer.getAddress();
+    const aggregator = await connectAggregator(aggregatorAddress, signer, source);
+    // Labels that are names map to classes through the task's list, identically for every participant.
+    const { classNames } = specFromUri((await aggregator.getTask(o.task)).config.modelURI);
+    if (classNames) data = loadData(classNames);
+    log(`data: ${data.train.y.length} training samples, ${data.test.y.length} test samples`);
+    await initBackend(o.backend, log);
+    guardAgainstDroppedConnections(log, explainError);
+    const statePath = o.state ?? path.join(".flufhe", `task-${o.task}-${account.toLowerCase()}.json`);
+    await runParticipant({
+      aggregator,
+      instance: network.fhevm.instance,
+      signer,
+      taskId: BigInt(o.task),
+      train: data.train,
+      test: data.test,
+      training: {
+        epochs: o.epochs,
+        batchSize: o.batchSize,
+        learningRate: o.lr,
+        proxMu: o.proxMu,
+        seed: o.seed + (o.client ?? 0),
+      },
+      state: new StateStore(statePath),
+      emit: reporter(json),
+    });
+  } finally {
+    network.close();
+  }
 }
 
 const program = new Command()

@@ -1,28 +1,21 @@
 /** The demo run itself (devnet, task, participant processes, rounds, baseline), used by `npm run demo` and the integration tests. */
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { connectProvider } from "../../client/src/chain/rpc";
-import { chooseCodec, layoutOf, quantStep } from "../../client/src/codec";
-import { fetchAggregate } from "../../client/src/chain/aggregate";
-import { costsByRound } from "../../client/src/chain/costs";
-import { withRetry } from "../../client/src/chain/retry";
-import { Policy, createTrainingTask, deployAggregator } from "../../client/src/chain/owner";
-import { connectLocalFhevm } from "../../client/src/fhe/local";
+import { quantStep } from "../../client/src/codec";
+import { openNetwork } from "../../client/src/chain/network";
+import { measureTaskCosts } from "../../client/src/chain/events";
+import { deployAggregator } from "../../client/src/chain/owner";
 import { initBackend } from "../../client/src/ml/backend";
 import { computeDelta, fedAvg } from "../../client/src/ml/fedavg";
-import {
-  buildModel,
-  getFlatWeights,
-  initialiseWeights,
-  setFlatWeights,
-  type ModelKind,
-  type ModelSpec,
-} from "../../client/src/ml/models";
+import { buildModel, getFlatWeights, setFlatWeights } from "../../client/src/ml/models";
 import { evaluate, trainLocal } from "../../client/src/ml/train";
 import type { Dataset } from "../../client/src/ml/dataset";
 import { loadPartitions, type PartitionKind } from "../../client/src/node/data";
-import { applyDelta, modelCommitment, specToUri } from "../../client/src/node/model";
-import { RoundState, localTrainingSeed, type ParticipantEvent } from "../../client/src/node/participant";
+import { OwnerSession } from "../../client/src/node/owner";
+import { localTrainingSeed, type ParticipantEvent } from "../../client/src/node/participant";
+import { planTask, type TaskPlan } from "../../client/src/node/planTask";
+import { parseIntList, parseModelSpec, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import type { TaskChoices } from "../../client/src/protocol/taskChoices";
 import { startDevnet, type Devnet } from "./devnet";
 import { spawnParticipant, type ParticipantProcess } from "./participants";
 import { writeReport, type DemoReport, type RoundRow } from "./report";
@@ -40,8 +33,10 @@ export interface DemoOptions {
   lr: number;
   limit?: number;
   hidden?: string;
-  valueBits: number;
-  clip: number;
+  labelColumn?: string;
+  valueBits?: number;
+  clip?: number;
+  minCohort?: number;
   wordsPerChunk?: number;
   out: string;
   miningIntervalMs?: number;
@@ -51,18 +46,6 @@ export interface DemoOptions {
 const log = (message: string) => process.stderr.write(`[demo] ${message}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
-
-/**
- * Sends an owner transaction; if the node reports an error but the chain shows the step took effect
- * (the mock node's concurrent-request race, or a dropped connection after mining), carries on.
- */
-async function ownerStep(send: () => Promise<{ wait(): Promise<unknown> }>, tookEffect: () => Promise<boolean>) {
-  try {
-    await (await send()).wait();
-  } catch (error) {
-    if (!(await tookEffect())) throw error;
-  }
-}
 
 /** Phase timings of one round, averaged over participants, from their JSON events. */
 function phaseSeconds(processes: ParticipantProcess[], round: number) {
@@ -85,7 +68,6 @@ function phaseSeconds(processes: ParticipantProcess[], round: number) {
 /** Plaintext FedAvg with the same partitions, seeds and local training as the encrypted run. */
 function plaintextFedAvg(o: DemoOptions, spec: ModelSpec, parts: Dataset[], test: Dataset) {
   const model = buildModel(spec);
-  initialiseWeights(model, spec.seed);
   let global = getFlatWeights(model);
   const accuracies: number[] = [];
   for (let round = 1; round <= o.rounds; round++) {
@@ -115,9 +97,30 @@ export interface DemoResult {
   stepSize: number;
 }
 
+/** The owner's plan for the demo's task: the model for the data, every choice not given from TASK_DEFAULTS. */
+function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
+  const first = parts[0];
+  const spec = parseModelSpec({
+    kind: o.model,
+    inputShape: first.featureShape,
+    numClasses: first.numClasses,
+    seed: o.seed,
+    hidden: o.hidden ? parseIntList(o.hidden) : undefined,
+    classNames: first.labelNames,
+  });
+  const choices: TaskChoices = {
+    valueBits: o.valueBits,
+    clip: o.clip,
+    minCohort: o.minCohort,
+    maxCohort: o.clients,
+    rounds: o.rounds,
+    wordsPerChunk: o.wordsPerChunk,
+    sampleCap: Math.max(...parts.map((d) => d.y.length)),
+  };
+  return planTask(spec, choices);
+}
+
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
-  if (o.clients < 2)
-    throw new Error("--clients must be at least 2 (the minimum cohort that hides an individual update)");
   if (o.clients > 19) throw new Error("--clients can be at most 19 (the devnet funds 20 accounts, one is the owner)");
   const started = Date.now();
   await initBackend(undefined, log);
@@ -129,56 +132,38 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     partition: o.partition,
     alpha: o.alpha,
     seed: o.seed,
-    load: { limit: o.limit },
+    load: { limit: o.limit, labelColumn: o.labelColumn },
   });
   log(`partition (${o.partition}), label histogram per client:\n${histogram}`);
-  const first = parts[0];
-  const spec: ModelSpec = {
-    kind: o.model,
-    inputShape: first.featureShape,
-    numClasses: first.numClasses,
-    seed: o.seed,
-    ...(o.hidden ? { hidden: o.hidden.split(",").map(Number) } : {}),
-  };
-  const model = buildModel(spec);
-  initialiseWeights(model, spec.seed);
-  let global = getFlatWeights(model);
-  const maxSamples = Math.max(...parts.map((d) => d.y.length));
-  const codec = {
-    ...chooseCodec({ paramCount: global.length, maxCohort: o.clients, valueBits: o.valueBits, clip: o.clip }),
-    sampleCap: maxSamples,
-    ...(o.wordsPerChunk ? { wordsPerChunk: o.wordsPerChunk } : {}),
-  };
-  const layout = layoutOf(codec, o.clients);
+  const plan = planDemoTask(o, parts);
+  plan.warnings.forEach((w) => log(`warning: ${w}`));
+  if (o.clients < plan.minCohort) {
+    throw new Error(`--clients ${o.clients} is below the minimum cohort K=${plan.minCohort}: no round could reveal`);
+  }
+  const { layout } = plan.plan;
   log(
-    `${o.model} on ${o.dataset}: ${global.length} parameters -> ${layout.wordCount} words, ` +
+    `${o.model} on ${o.dataset}: ${plan.paramCount} parameters -> ${layout.wordCount} words, ` +
       `${layout.chunkCount} chunk(s) per participant per round (${layout.valueBits}-bit values, ${layout.laneBits}-bit lanes)`,
   );
 
   let devnet: Devnet | undefined;
+  let owner: OwnerSession | undefined;
   const processes: ParticipantProcess[] = [];
   const stopAll = () => processes.forEach((p) => p.kill());
   process.once("exit", stopAll);
   try {
     devnet = await startDevnet({ miningIntervalMs: o.miningIntervalMs });
     log(`devnet ${devnet.url} (pid ${devnet.pid})`);
-    const { provider } = await connectProvider(devnet.url);
-    const fhevm = await connectLocalFhevm(devnet.url);
-    const owner = await provider.getSigner(0);
-    const participants = await Promise.all(Array.from({ length: o.clients }, (_, i) => provider.getSigner(i + 1)));
-    const { aggregator, blockNumber } = await deployAggregator(owner);
+    const network = await openNetwork(devnet.url);
+    const { provider } = network;
+    const signer = await provider.getSigner(0);
+    const participants = await Promise.all(
+      Array.from({ length: o.clients }, async (_, i) => (await provider.getSigner(i + 1)).getAddress()),
+    );
+    const { aggregator, blockNumber } = await deployAggregator(signer);
     const address = await aggregator.getAddress();
-    const taskId = await createTrainingTask(aggregator, {
-      modelHash: modelCommitment(spec, global),
-      modelURI: specToUri(spec),
-      codec,
-      participants: await Promise.all(participants.map((p) => p.getAddress())),
-      minCohort: 2,
-      maxCohort: o.clients,
-      rounds: o.rounds,
-      roundDuration: 24 * 3600,
-      policy: Policy.Participants,
-    });
+    const taskId = await OwnerSession.create(aggregator, plan, participants);
+    owner = await OwnerSession.open({ aggregator, instance: network.fhevm.instance, signer, taskId, test });
     log(`aggregator ${address}, task ${taskId}`);
 
     const runDir = path.resolve(o.out, `demo-${new Date().toISOString().replace(/[:.]/g, "-")}`);
@@ -188,58 +173,30 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         ...["--rpc", devnet.url, "--aggregator", address, "--task", String(taskId), "--account", String(i + 1)],
         ...["--data", o.dataset, "--client", String(i), "--clients", String(o.clients), "--partition", o.partition],
         ...["--alpha", String(o.alpha), "--seed", String(o.seed), "--epochs", String(o.epochs)],
-        ...[
-          "--batch-size",
-          String(o.batchSize),
-          "--lr",
-          String(o.lr),
-          "--state",
-          path.join(runDir, `participant-${i}.json`),
-        ],
+        ...["--batch-size", String(o.batchSize), "--lr", String(o.lr)],
+        ...["--state", path.join(runDir, `participant-${i}.json`)],
         ...(o.limit ? ["--limit", String(o.limit)] : []),
+        ...(o.labelColumn ? ["--label-column", o.labelColumn] : []),
       ];
       processes.push(spawnParticipant(i, args));
     }
-    const failed = () => processes.find((p) => p.child.exitCode !== null && p.child.exitCode !== 0);
+    const failFast = () => {
+      const bad = processes.find((p) => p.child.exitCode !== null && p.child.exitCode !== 0);
+      if (bad) throw new Error(`participant ${bad.index} exited with code ${bad.child.exitCode}:\n${bad.stderrTail()}`);
+    };
 
     const rows: RoundRow[] = [];
     for (let round = 1; round <= o.rounds; round++) {
       const roundStart = Date.now();
-      const stateIs = (states: number[]) => async () =>
-        states.includes(Number((await aggregator.getRound(taskId, round)).state));
-      await ownerStep(() => aggregator.openRound(taskId, modelCommitment(spec, global)), stateIs([RoundState.Open]));
+      await owner.openNextRound();
       log(`round ${round} open`);
-      for (;;) {
-        const bad = failed();
-        if (bad)
-          throw new Error(`participant ${bad.index} exited with code ${bad.child.exitCode}:\n${bad.stderrTail()}`);
-        const info = await withRetry("reading the round", () => aggregator.getRound(taskId, round));
-        if (info.completed === info.eligible) break;
-        await sleep(300);
-      }
-      await ownerStep(() => aggregator.closeRound(taskId, round), stateIs([RoundState.Closed, RoundState.Failed]));
-      const closed = await aggregator.getRound(taskId, round);
-      if (Number(closed.state) !== RoundState.Closed) throw new Error(`round ${round} failed to reach quorum`);
-      await ownerStep(() => aggregator.revealRound(taskId, round), stateIs([RoundState.Revealed]));
-      const aggregate = await withRetry("decrypting the aggregate", () =>
-        fetchAggregate({
-          aggregator,
-          instance: fhevm.instance,
-          signer: owner,
-          taskId,
-          round,
-          layout,
-          policy: Policy.Participants,
-        }),
-      );
-      global = applyDelta(global, aggregate.delta);
-      setFlatWeights(model, global);
-      const accuracy = evaluate(model, test).accuracy;
+      await owner.waitForSubmissions(round, failFast);
+      if ((await owner.close(round)) !== "Closed") throw new Error(`round ${round} failed to reach quorum`);
+      await owner.reveal(round);
+      const { accuracy } = await owner.applyRound(round);
       // Wait for the participants' own decryptions so the round's timings and costs are complete.
       while (processes.some((p) => !p.events.some((e) => e.event === "round-done" && e.round === round))) {
-        const bad = failed();
-        if (bad)
-          throw new Error(`participant ${bad.index} exited with code ${bad.child.exitCode}:\n${bad.stderrTail()}`);
+        failFast();
         await sleep(200);
       }
       rows.push({
@@ -256,19 +213,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }
     await Promise.all(processes.map((p) => p.exited));
 
-    const costs = await costsByRound(
+    const costs = await measureTaskCosts(
       provider,
       address,
       taskId,
       blockNumber,
       await provider.getBlockNumber(),
-      fhevm.hcuOf,
+      network.fhevm.hcuOf,
     );
-    for (const row of rows) Object.assign(row, costs.get(row.round) ?? {});
+    for (const row of rows) {
+      const cost = costs.get(row.round);
+      if (cost) Object.assign(row, { gasUsed: cost.gas, hcuUsed: cost.hcu, txs: cost.txs });
+    }
+    network.close();
     log("plaintext FedAvg baseline (same partitions, seeds and training)...");
-    const plaintext = plaintextFedAvg(o, spec, parts, test);
+    const plaintext = plaintextFedAvg(o, plan.spec, parts, test);
     rows.forEach((row, i) => (row.plaintextAccuracy = plaintext.accuracies[i]));
-    provider.destroy();
 
     const report: DemoReport = {
       dataset: o.dataset,
@@ -277,7 +237,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       rounds: rows,
       finalAccuracy: rows.at(-1)!.accuracy,
       plaintextFinalAccuracy: rows.at(-1)!.plaintextAccuracy,
-      parameters: global.length,
+      parameters: plan.paramCount,
       codec: {
         valueBits: layout.valueBits,
         laneBits: layout.laneBits,
@@ -292,13 +252,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     log(`report: ${path.join(runDir, "report.json")} and report.html`);
     return {
       report,
-      weights: global,
+      weights: owner.model.global,
       plaintextWeights: plaintext.weights,
       stepSize: quantStep(layout.clip, layout.valueBits),
     };
   } finally {
     stopAll();
-    model.dispose();
+    owner?.dispose();
     await devnet?.stop();
   }
 }

@@ -13,10 +13,12 @@ task("fl:decrypt", "User-decrypt the revealed aggregates (participant or owner),
   .setAction(
     guarded(async (args: { task: number; round?: number; out: string; account?: string; json: boolean }, hre) => {
       const ctx = await flContext(hre, args);
+      const { RoundState } = await import("../../client/src/protocol/vocabulary");
       const current = Number((await ctx.aggregator.getTask(args.task)).currentRound);
       let last = args.round ?? current;
-      if (args.round === undefined && last > 0 && Number((await ctx.aggregator.getRound(args.task, last)).state) !== 4)
-        last--;
+      const revealed = async (round: number) =>
+        Number((await ctx.aggregator.getRound(args.task, round)).state) === RoundState.Revealed;
+      if (args.round === undefined && last > 0 && !(await revealed(last))) last--;
       if (last < 1) throw new Error("no round has been revealed yet: run fl:close-round and fl:reveal first");
       const session = await openSession(ctx, args.task);
       await session.catchUp(last);
@@ -45,31 +47,21 @@ roundTask(
 ).setAction(
   guarded(async (args: { task: number; round?: number; account?: string; json: boolean }, hre) => {
     const ctx = await flContext(hre, args);
-    const { allowWholeAggregate } = await import("../../client/src/chain/aggregate");
-    const { publicDecryptWords } = await import("../../client/src/fhe/decrypt");
-    const { layoutFromTask } = await import("../../client/src/chain/task");
+    const { publishClearAggregate } = await import("../../client/src/chain/aggregate");
+    const { layoutFromTask } = await import("../../client/src/protocol/taskConfig");
     const t = await ctx.aggregator.getTask(args.task);
     const round = args.round ?? Number(t.currentRound);
-    const layout = layoutFromTask(t);
-    await allowWholeAggregate(ctx.aggregator, BigInt(args.task), round, layout.wordCount, 1);
-    const handles = await ctx.aggregator.aggregateHandles(args.task, round, 0, layout.wordCount);
-    const batches = await publicDecryptWords(ctx.fhevm.instance, handles);
-    for (let b = 0; b < batches.length; b++) {
-      await (
-        await ctx.aggregator.publishClearAggregate(
-          args.task,
-          round,
-          b,
-          batches[b].abiEncodedClearValues,
-          batches[b].decryptionProof,
-        )
-      ).wait();
-    }
-    const commitment = await ctx.aggregator.clearAggregateCommitment(args.task, round);
-    ctx.print(`round ${round}: ${batches.length} batch(es) verified on-chain, commitment ${commitment}`, {
+    const result = await publishClearAggregate({
+      aggregator: ctx.aggregator,
+      instance: ctx.fhevm.instance,
+      taskId: BigInt(args.task),
       round,
-      batches: batches.length,
-      commitment,
+      layout: layoutFromTask(t),
+      fromBlock: ctx.deploymentBlock,
     });
+    ctx.print(
+      `round ${round}: ${result.posted} batch(es) verified on-chain now, ${result.skipped} already were; commitment ${result.commitment}`,
+      { round, ...result },
+    );
   }),
 );

@@ -3,16 +3,22 @@ import { flContext, guarded, type FlContext } from "./context";
 
 /** Opens a TaskSession for the context's signer (lazy: loads tfjs only when a task runs). */
 export async function openSession(ctx: FlContext, taskId: number, extra: Record<string, unknown> = {}) {
-  const { TaskSession } = await import("../../client/src/node/participant");
+  const { TaskSession } = await import("../../client/src/node/taskSession");
   const { initBackend } = await import("../../client/src/ml/backend");
   await initBackend(undefined, () => {});
-  return TaskSession.open({
-    aggregator: ctx.aggregator,
-    instance: ctx.fhevm.instance,
-    signer: ctx.signer,
-    taskId: BigInt(taskId),
-    ...extra,
-  });
+  return TaskSession.open({ ...sessionOptions(ctx, taskId), ...extra });
+}
+
+/** Opens the task as its owner (the context's signer must be the owner). */
+export async function openOwnerSession(ctx: FlContext, taskId: number) {
+  const { OwnerSession } = await import("../../client/src/node/owner");
+  const { initBackend } = await import("../../client/src/ml/backend");
+  await initBackend(undefined, () => {});
+  return OwnerSession.open(sessionOptions(ctx, taskId));
+}
+
+function sessionOptions(ctx: FlContext, taskId: number) {
+  return { aggregator: ctx.aggregator, instance: ctx.fhevm.instance, signer: ctx.signer, taskId: BigInt(taskId) };
 }
 
 type RoundArgs = { task: number; round?: number; account?: string; json: boolean };
@@ -28,22 +34,16 @@ task("fl:open-round", "Open the next round (owner); commits the global model reb
   .setAction(
     guarded(async (args: RoundArgs, hre) => {
       const ctx = await flContext(hre, args);
-      const previous = Number((await ctx.aggregator.getTask(args.task)).currentRound);
-      const session = await openSession(ctx, args.task);
-      await session.catchUp(previous);
-      const commitment = session.commitment();
-      await (await ctx.aggregator.openRound(args.task, commitment)).wait();
-      const info = await ctx.aggregator.getRound(args.task, previous + 1);
-      ctx.print(
-        `round ${previous + 1} open until ${new Date(Number(info.deadline) * 1000).toISOString()} for ${info.eligible} participants; global model ${commitment}`,
-        {
-          round: previous + 1,
-          globalModelHash: commitment,
-          deadline: Number(info.deadline),
-          eligible: Number(info.eligible),
-        },
-      );
-      session.dispose();
+      const owner = await openOwnerSession(ctx, args.task);
+      try {
+        const opened = await owner.openNextRound();
+        ctx.print(
+          `round ${opened.round} open until ${new Date(opened.deadline * 1000).toISOString()} for ${opened.eligible} participants; global model ${opened.globalModelHash}`,
+          opened,
+        );
+      } finally {
+        owner.dispose();
+      }
     }),
   );
 
@@ -64,13 +64,13 @@ roundTask(
   guarded(async (args: RoundArgs, hre) => {
     const ctx = await flContext(hre, args);
     const round = await currentRound(ctx, args);
+    const { RoundState } = await import("../../client/src/protocol/vocabulary");
     await (await ctx.aggregator.closeRound(args.task, round)).wait();
-    const info = await ctx.aggregator.getRound(args.task, round);
-    const outcome =
-      Number(info.state) === 2
-        ? "closed (quorum reached: reveal it with fl:reveal)"
-        : "failed (no quorum: it will never be revealed)";
-    ctx.print(`round ${round} ${outcome}`, { round, state: Number(info.state) === 2 ? "closed" : "failed" });
+    const closed = Number((await ctx.aggregator.getRound(args.task, round)).state) === RoundState.Closed;
+    const outcome = closed
+      ? "closed (quorum reached: reveal it with fl:reveal)"
+      : "failed (no quorum: it will never be revealed)";
+    ctx.print(`round ${round} ${outcome}`, { round, state: closed ? "closed" : "failed" });
   }),
 );
 

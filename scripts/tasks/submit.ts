@@ -42,6 +42,11 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
       if (!(PARTITION_KINDS as readonly string[]).includes(args.partition)) {
         throw new Error(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
       }
+      const { specFromUri } = await import("../../client/src/protocol/modelSpec");
+      const { RoundState } = await import("../../client/src/protocol/vocabulary");
+      const ctx = await flContext(hre, args);
+      const task = await ctx.aggregator.getTask(args.task);
+      // The task's class names (if its labels are names) fix the class indices for every participant.
       const data = loadParticipantData({
         data: args.data,
         clientIndex: args.client,
@@ -49,11 +54,10 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
         partition: args.partition as "iid",
         alpha: args.alpha,
         seed: args.seed,
-        load: { labelColumn: args.labelColumn },
+        load: { labelColumn: args.labelColumn, classNames: specFromUri(task.config.modelURI).classNames },
       });
-      const ctx = await flContext(hre, args);
       const account = (await ctx.signer.getAddress()).toLowerCase();
-      const round = Number((await ctx.aggregator.getTask(args.task)).currentRound);
+      const round = Number(task.currentRound);
       if (round === 0) throw new Error("no round is open yet: the owner runs fl:open-round first");
       const session = await openSession(ctx, args.task, {
         train: data.train,
@@ -68,7 +72,7 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
       });
       await session.catchUp(round - 1);
       const info = await ctx.aggregator.getRound(args.task, round);
-      if (Number(info.state) !== 1) throw new Error(`round ${round} is not open: wait for fl:open-round`);
+      if (Number(info.state) !== RoundState.Open) throw new Error(`round ${round} is not open: wait for fl:open-round`);
       session.checkRoundModel(round, info.globalModelHash);
       let txs = 0;
       let gas = 0;

@@ -4,18 +4,21 @@ import { flContext, guarded, type FlContext } from "./context";
 
 interface CreateArgs {
   spec?: string;
-  dataset: string;
+  dataset?: string;
+  labelColumn?: string;
+  inputShape?: string;
+  classes?: number;
   model: string;
   hidden?: string;
   seed: number;
-  valueBits: number;
-  clip: number;
+  valueBits?: number;
+  clip?: number;
   wordsPerChunk?: number;
-  sampleCap: number;
-  minCohort: number;
-  maxCohort: number;
-  rounds: number;
-  duration: number;
+  sampleCap?: number;
+  minCohort?: number;
+  maxCohort?: number;
+  rounds?: number;
+  duration?: number;
   policy: string;
   participants: string;
   account?: string;
@@ -24,84 +27,129 @@ interface CreateArgs {
 
 /** Accepts addresses or, on a devnet, account indices ("1,2,3"). */
 async function resolveAddresses(ctx: FlContext, list: string): Promise<string[]> {
+  const { isAddress, getAddress } = await import("ethers");
   const items = list
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
   return Promise.all(
-    items.map(async (item) => (/^\d+$/.test(item) ? (await ctx.provider.getSigner(Number(item))).getAddress() : item)),
+    items.map(async (item) => {
+      if (/^\d+$/.test(item)) return (await ctx.provider.getSigner(Number(item))).getAddress();
+      if (!isAddress(item))
+        throw new Error(`"${item}" is not an address (0x and 40 hex digits) or a devnet account index`);
+      return getAddress(item.toLowerCase());
+    }),
   );
 }
 
+/** Flags merged over a JSON spec file (flags given on the command line win). */
+function withSpecFile(cli: CreateArgs): CreateArgs {
+  if (!cli.spec) return cli;
+  let text: string;
+  try {
+    text = readFileSync(cli.spec, "utf8");
+  } catch (error) {
+    throw new Error(
+      `--spec ${cli.spec}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`--spec ${cli.spec}: not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`--spec ${cli.spec}: expected a JSON object of this task's parameters`);
+  }
+  return {
+    ...(parsed as Partial<CreateArgs>),
+    ...Object.fromEntries(Object.entries(cli).filter(([, v]) => v !== undefined)),
+  } as CreateArgs;
+}
+
+/** The model's input shape and classes: from --input-shape/--classes, else from the dataset (or CSV). */
+async function modelShape(args: CreateArgs) {
+  const { parseIntList } = await import("../../client/src/protocol/modelSpec");
+  if (args.inputShape !== undefined || args.classes !== undefined) {
+    if (args.inputShape === undefined || args.classes === undefined) {
+      throw new Error("a model by shape needs both --input-shape (e.g. 30 or 28x28x1) and --classes");
+    }
+    if (args.dataset !== undefined) throw new Error("give either --dataset or --input-shape/--classes, not both");
+    return { inputShape: parseIntList(String(args.inputShape)), numClasses: Number(args.classes), source: "shape" };
+  }
+  const dataset = args.dataset ?? "breast-cancer";
+  const { loadDataset } = await import("../../client/src/ml/registry");
+  const { initBackend } = await import("../../client/src/ml/backend");
+  await initBackend(undefined, () => {});
+  const data = loadDataset(dataset, { seed: args.seed, labelColumn: args.labelColumn }).train;
+  return { inputShape: data.featureShape, numClasses: data.numClasses, classNames: data.labelNames, source: dataset };
+}
+
 task("fl:create-task", "Create a training task (from flags or a JSON spec); prints the task id")
-  .addOptionalParam("spec", "JSON file with any of this task's parameters (flags not given on the command line)")
-  .addOptionalParam("dataset", "dataset the model is for (sets input shape and classes)", "breast-cancer")
+  .addOptionalParam("spec", "JSON file with any of this task's parameters (flags on the command line win)")
+  .addOptionalParam("dataset", "dataset the model is for: a name or a CSV / IDX path (sets input shape and classes)")
+  .addOptionalParam("labelColumn", "CSV: header of the label column")
+  .addOptionalParam("inputShape", "model by shape, without data: input shape, e.g. 30 or 28x28x1")
+  .addOptionalParam("classes", "model by shape: number of classes", undefined, types.int)
   .addOptionalParam("model", "logreg, mlp or cnn", "logreg")
   .addOptionalParam("hidden", "mlp/cnn hidden sizes, comma-separated")
   .addOptionalParam("seed", "initialisation seed", 1, types.int)
-  .addOptionalParam("valueBits", "quantization bits per value", 16, types.int)
-  .addOptionalParam("clip", "clip bound of a delta coordinate", 1, types.float)
+  .addOptionalParam("valueBits", "quantization bits per value (default 16)", undefined, types.int)
+  .addOptionalParam("clip", "clip bound of a delta coordinate (default 1)", undefined, types.float)
   .addOptionalParam("wordsPerChunk", "words per submission transaction (default: the planner's)", undefined, types.int)
-  .addOptionalParam("sampleCap", "FedAvg sample cap (0 = unweighted)", 0, types.int)
-  .addOptionalParam("minCohort", "minimum contributors per chunk to reveal", 2, types.int)
-  .addOptionalParam("maxCohort", "maximum participants per round", 16, types.int)
-  .addOptionalParam("rounds", "number of rounds", 3, types.int)
-  .addOptionalParam("duration", "round duration in seconds", 3600, types.int)
+  .addOptionalParam("sampleCap", "FedAvg sample cap (default 0 = unweighted)", undefined, types.int)
+  .addOptionalParam("minCohort", "minimum contributors per chunk to reveal (default 3)", undefined, types.int)
+  .addOptionalParam("maxCohort", "maximum participants per round (default 16)", undefined, types.int)
+  .addOptionalParam("rounds", "number of rounds (default 3)", undefined, types.int)
+  .addOptionalParam("duration", "round duration in seconds (default 86400)", undefined, types.int)
   .addOptionalParam("policy", "participants or public", "participants")
   .addOptionalParam("participants", "comma-separated addresses (or devnet account indices)", "")
   .addOptionalParam("account", "owner: 0x key, keystore file or devnet account index")
   .addFlag("json", "print JSON")
   .setAction(
     guarded(async (cli: CreateArgs, hre) => {
-      const args: CreateArgs = cli.spec ? { ...cli, ...JSON.parse(readFileSync(cli.spec, "utf8")) } : cli;
-      if (!["participants", "public"].includes(args.policy)) throw new Error("--policy must be participants or public");
-      const ctx = await flContext(hre, args);
-      const { loadDataset } = await import("../../client/src/ml/registry");
-      const { initBackend } = await import("../../client/src/ml/backend");
-      const { buildModel, getFlatWeights, initialiseWeights } = await import("../../client/src/ml/models");
-      const { chooseCodec, planSubmission } = await import("../../client/src/codec");
-      const { createTrainingTask, Policy } = await import("../../client/src/chain/owner");
-      const { modelCommitment, specToUri } = await import("../../client/src/node/model");
-      await initBackend(undefined, () => {});
-      const data = loadDataset(args.dataset, { seed: args.seed }).train;
-      const spec = {
-        kind: args.model as "logreg" | "mlp" | "cnn",
-        inputShape: data.featureShape,
-        numClasses: data.numClasses,
+      const args = withSpecFile(cli);
+      const { parsePolicy } = await import("../../client/src/protocol/vocabulary");
+      const { parseIntList, parseModelSpec } = await import("../../client/src/protocol/modelSpec");
+      const { planTask } = await import("../../client/src/node/planTask");
+      const { OwnerSession } = await import("../../client/src/node/owner");
+      const policy = parsePolicy(args.policy);
+      const shape = await modelShape(args);
+      const spec = parseModelSpec({
+        kind: args.model,
+        inputShape: shape.inputShape,
+        numClasses: shape.numClasses,
         seed: args.seed,
-        ...(args.hidden ? { hidden: String(args.hidden).split(",").map(Number) } : {}),
-      };
-      const model = buildModel(spec);
-      initialiseWeights(model, spec.seed);
-      const weights = getFlatWeights(model);
-      model.dispose();
-      const codec = {
-        ...chooseCodec({
-          paramCount: weights.length,
-          maxCohort: args.maxCohort,
-          valueBits: args.valueBits,
-          clip: args.clip,
-        }),
+        hidden: args.hidden ? parseIntList(String(args.hidden)) : undefined,
+        classNames: shape.classNames,
+      });
+      const plan = planTask(spec, {
+        valueBits: args.valueBits,
+        clip: args.clip,
+        wordsPerChunk: args.wordsPerChunk,
         sampleCap: args.sampleCap,
-        ...(args.wordsPerChunk ? { wordsPerChunk: args.wordsPerChunk } : {}),
-      };
-      const plan = planSubmission(codec, args.maxCohort);
-      const taskId = await createTrainingTask(ctx.aggregator, {
-        modelHash: modelCommitment(spec, weights),
-        modelURI: specToUri(spec),
-        codec,
-        participants: await resolveAddresses(ctx, args.participants),
         minCohort: args.minCohort,
         maxCohort: args.maxCohort,
         rounds: args.rounds,
         roundDuration: args.duration,
-        policy: args.policy === "public" ? Policy.Public : Policy.Participants,
+        policy,
       });
+      for (const warning of plan.warnings) console.error(`warning: ${warning}`);
+      const ctx = await flContext(hre, args);
+      const taskId = await OwnerSession.create(ctx.aggregator, plan, await resolveAddresses(ctx, args.participants));
+      const { plan: cost } = plan;
       ctx.print(
-        `task ${taskId}: ${spec.kind} for ${args.dataset}, ${weights.length} parameters, ` +
-          `${plan.layout.chunkCount} transaction(s) per participant per round (~${plan.gasPerParticipant} gas, ` +
-          `${plan.hcuPerParticipant} HCU)`,
-        { taskId: String(taskId), parameters: weights.length, txPerParticipant: plan.txPerParticipant },
+        `task ${taskId}: ${spec.kind} for ${shape.source}, ${plan.paramCount} parameters, ` +
+          `${cost.txPerParticipant} transaction(s) per participant per round (~${cost.gasPerParticipant} gas, ` +
+          `${cost.hcuPerParticipant} HCU), K=${plan.minCohort}`,
+        {
+          taskId: String(taskId),
+          parameters: plan.paramCount,
+          txPerParticipant: cost.txPerParticipant,
+          minCohort: plan.minCohort,
+          warnings: plan.warnings,
+        },
       );
     }),
   );
@@ -143,19 +191,18 @@ task("fl:participants", "Add, remove or list a task's participants (changes appl
     }),
   );
 
-const STATE_NAMES = ["none", "open", "closed", "failed", "revealed"];
-
 task("fl:status", "Show a task: configuration, rounds, contributors per chunk, gas and HCU spent")
   .addParam("task", "task id", undefined, types.int)
   .addFlag("json", "print JSON")
   .setAction(
     guarded(async (args: { task: number; json: boolean }, hre) => {
       const ctx = await flContext(hre, args);
-      const { costsByRound } = await import("../../client/src/chain/costs");
-      const { layoutFromTask } = await import("../../client/src/chain/task");
+      const { measureTaskCosts } = await import("../../client/src/chain/events");
+      const { layoutFromTask } = await import("../../client/src/protocol/taskConfig");
+      const { policyName, roundStateName } = await import("../../client/src/protocol/vocabulary");
       const t = await ctx.aggregator.getTask(args.task);
       const layout = layoutFromTask(t);
-      const costs = await costsByRound(
+      const costs = await measureTaskCosts(
         ctx.provider,
         await ctx.aggregator.getAddress(),
         BigInt(args.task),
@@ -169,12 +216,14 @@ task("fl:status", "Show a task: configuration, rounds, contributors per chunk, g
         const contributors = (await ctx.aggregator.chunkContributors(args.task, r)).map(Number);
         rounds.push({
           round: r,
-          state: STATE_NAMES[Number(info.state)],
+          state: roundStateName(info.state).toLowerCase(),
           deadline: new Date(Number(info.deadline) * 1000).toISOString(),
           eligible: Number(info.eligible),
           completed: Number(info.completed),
           contributors,
-          ...(costs.get(r) ?? { gasUsed: 0, hcuUsed: 0, txs: 0 }),
+          gasUsed: costs.get(r)?.gas ?? 0,
+          hcuUsed: costs.get(r)?.hcu ?? 0,
+          txs: costs.get(r)?.txs ?? 0,
         });
       }
       const summary = {
@@ -190,7 +239,7 @@ task("fl:status", "Show a task: configuration, rounds, contributors per chunk, g
         minCohort: Number(t.config.minCohort),
         maxCohort: Number(t.config.maxCohort),
         rounds: Number(t.config.rounds),
-        policy: Number(t.config.policy) === 1 ? "public" : "participants",
+        policy: policyName(t.config.policy).toLowerCase(),
         participantsNextRound: Number(t.participantsNextRound),
         currentRound: Number(t.currentRound),
         history: rounds,

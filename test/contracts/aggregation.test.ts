@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { decodeAggregate, quantStep, layoutOf } from "../../client/src/codec";
-import { layoutFromTask } from "../../client/src/chain/task";
+import { layoutFromTask } from "../../client/src/protocol/taskConfig";
 import type { FLuFHEAggregator } from "../../types";
 import {
   MODEL_HASH,

@@ -1,16 +1,10 @@
 import { expect } from "chai";
 import { ethers, fhevm } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import {
-  chooseCodec,
-  decodeAggregate,
-  encodeUpdate,
-  layoutOf,
-  planSubmission,
-  quantStep,
-} from "../../client/src/codec";
+import { decodeAggregate, encodeUpdate, layoutOf, quantStep } from "../../client/src/codec";
+import { chooseCodec, planSubmission } from "../../client/src/protocol/plan";
 import { encryptWords } from "../../client/src/fhe/encrypt";
-import { chunkGasLimit } from "../../client/src/chain/submit";
+import { chunkGasLimit } from "../../client/src/protocol/prices";
 import type { FLuFHEAggregator } from "../../types";
 import { MODEL_HASH, createTask, decryptAggregate, deployAggregator, randomDelta, submitDelta } from "./fixtures";
 import type { Layout } from "../../client/src/codec";

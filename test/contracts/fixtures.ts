@@ -2,7 +2,7 @@ import { ethers, fhevm } from "hardhat";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { layoutOf, type CodecParams, type Layout } from "../../client/src/codec/layout";
 import { encodeUpdate } from "../../client/src/codec/update";
-import { toOnChainCodec } from "../../client/src/chain/task";
+import { toOnChainCodec } from "../../client/src/protocol/taskConfig";
 import { submitUpdate } from "../../client/src/chain/submit";
 import { userDecryptWords } from "../../client/src/fhe/decrypt";
 import type { FLuFHEAggregator } from "../../types";

@@ -2,17 +2,15 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { JsonRpcProvider } from "ethers";
-import { chooseCodec, layoutOf } from "../../client/src/codec";
 import { userDecryptWords } from "../../client/src/fhe/decrypt";
-import { connectLocalFhevm } from "../../client/src/fhe/local";
 import { allowWholeAggregate } from "../../client/src/chain/aggregate";
-import { Policy, createTrainingTask, deployAggregator } from "../../client/src/chain/owner";
-import { connectProvider } from "../../client/src/chain/rpc";
+import { openNetwork, type Network } from "../../client/src/chain/network";
+import { deployAggregator } from "../../client/src/chain/owner";
 import { initBackend } from "../../client/src/ml/backend";
-import { buildModel, getFlatWeights, initialiseWeights, type ModelSpec } from "../../client/src/ml/models";
-import { modelCommitment, specToUri } from "../../client/src/node/model";
+import { OwnerSession } from "../../client/src/node/owner";
+import { planTask } from "../../client/src/node/planTask";
 import type { ParticipantState } from "../../client/src/node/state";
+import type { ModelSpec } from "../../client/src/protocol/modelSpec";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
 import { spawnParticipant, type ParticipantProcess } from "../../scripts/lib/participants";
 
@@ -28,57 +26,42 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 
 describe("a participant killed mid-submission", () => {
   let devnet: Devnet;
-  let provider: JsonRpcProvider;
+  let network: Network;
   const processes: ParticipantProcess[] = [];
 
   beforeAll(async () => {
     devnet = await startDevnet();
-    ({ provider } = await connectProvider(devnet.url));
+    network = await openNetwork(devnet.url);
   });
 
   afterAll(async () => {
     processes.forEach((p) => p.kill());
-    provider?.destroy();
+    network?.close();
     await devnet?.stop();
   });
 
   it("resumes the same update and no chunk is counted twice", async () => {
     await initBackend("wasm", () => {});
     const spec: ModelSpec = { kind: "logreg", inputShape: [8, 8, 1], numClasses: 10, seed: 5 };
-    const model = buildModel(spec);
-    initialiseWeights(model, spec.seed);
-    const initial = getFlatWeights(model);
-    model.dispose();
     // Small chunks so the update spans many transactions and the kill lands mid-way.
-    const codec = {
-      ...chooseCodec({ paramCount: initial.length, maxCohort: 2, valueBits: 8, clip: 1 }),
-      wordsPerChunk: 4,
-    };
-    const layout = layoutOf(codec, 2);
+    const plan = planTask(spec, { valueBits: 8, clip: 1, minCohort: 2, maxCohort: 2, rounds: 1, wordsPerChunk: 4 });
+    const { layout } = plan.plan;
     expect(layout.chunkCount).toBeGreaterThan(10);
 
-    const owner = await provider.getSigner(0);
+    const { provider } = network;
+    const signer = await provider.getSigner(0);
     const accounts = await Promise.all([1, 2].map(async (i) => (await provider.getSigner(i)).getAddress()));
-    const { aggregator } = await deployAggregator(owner);
+    const { aggregator } = await deployAggregator(signer);
     const address = await aggregator.getAddress();
-    const taskId = await createTrainingTask(aggregator, {
-      modelHash: modelCommitment(spec, initial),
-      modelURI: specToUri(spec),
-      codec,
-      participants: accounts,
-      minCohort: 2,
-      maxCohort: 2,
-      rounds: 1,
-      roundDuration: 3600,
-      policy: Policy.Participants,
-    });
+    const taskId = await OwnerSession.create(aggregator, plan, accounts);
+    const owner = await OwnerSession.open({ aggregator, instance: network.fhevm.instance, signer, taskId });
     const stateDir = mkdtempSync(path.join(tmpdir(), "flufhe-resume-"));
     const args = (i: number) => [
       ...["--rpc", devnet.url, "--aggregator", address, "--task", String(taskId), "--account", String(i + 1)],
       ...["--data", "digits", "--client", String(i), "--clients", "2", "--seed", "4", "--epochs", "1"],
       ...["--state", path.join(stateDir, `p${i}.json`)],
     ];
-    await (await aggregator.openRound(taskId, modelCommitment(spec, initial))).wait();
+    await owner.openNextRound();
 
     const victim = spawnParticipant(0, args(0));
     processes.push(victim, spawnParticipant(1, args(1)));
@@ -105,17 +88,17 @@ describe("a participant killed mid-submission", () => {
     const counts = (await aggregator.chunkContributors(taskId, 1)).map(Number);
     expect(counts).toEqual(Array(layout.chunkCount).fill(2));
 
-    await (await aggregator.closeRound(taskId, 1)).wait();
-    await (await aggregator.revealRound(taskId, 1)).wait();
+    expect(await owner.close(1)).toBe("Closed");
+    await owner.reveal(1);
     await allowWholeAggregate(aggregator, taskId, 1, layout.wordCount);
-    const fhevm = await connectLocalFhevm(devnet.url);
     const handles = await aggregator.aggregateHandles(taskId, 1, 0, layout.wordCount);
-    const words = await userDecryptWords(fhevm.instance, owner, address, handles);
+    const words = await userDecryptWords(network.fhevm.instance, signer, address, handles);
     // The aggregate is exactly the sum of the two saved updates (lanes are in range, so masking is a no-op).
     const saved = [0, 1].map(
       (i) => (JSON.parse(readFileSync(path.join(stateDir, `p${i}.json`), "utf8")) as ParticipantState).updates["1"],
     );
     const expected = saved[0].flat().map((w, j) => BigInt(w) + BigInt(saved[1].flat()[j]));
     expect(words).toEqual(expected);
+    owner.dispose();
   });
 });

@@ -4,7 +4,7 @@ import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { WORDS_PER_GRANT } from "../../client/src/chain/aggregate";
 import { ModelResult } from "../../web/src/components/ModelResult";
 import { grantedRanges, missingRanges, unpublishedBatches } from "../../web/src/decrypt";
-import type { TaskEvent } from "../../web/src/events";
+import type { TaskEvent } from "../../client/src/chain/events";
 
 afterEach(cleanup);
 

@@ -7,7 +7,8 @@ import { roundActions } from "../../web/src/actions";
 import { aggregatorInterface, type RoundSnapshot, type TaskSnapshot } from "../../web/src/chain";
 import { ChunkBars } from "../../web/src/components/charts";
 import { describeError } from "../../web/src/errors";
-import { costsByRound, decodeTaskLogs, describeEvent, taskTopic, txCost } from "../../web/src/events";
+import { sumCostsByRound as costsByRound, decodeTaskLogs, taskTopic, txCost } from "../../client/src/chain/events";
+import { describeEvent } from "../../web/src/events";
 import { histogram, summarize } from "../../web/src/stats";
 
 afterEach(cleanup);

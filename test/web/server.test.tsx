@@ -4,7 +4,8 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseDeployment } from "../../web/src/deployment";
 import { parseEvaluations } from "../../web/src/evaluations";
-import { parseIntList, parseModelSpec, specFromModelURI, modelURIOf } from "../../web/src/modelSpec";
+import { parseIntList, parseModelSpec, specFromModelURI } from "../../web/src/modelSpec";
+import { specToUri } from "../../client/src/protocol/modelSpec";
 import { isForwardedRpcMethod } from "../../web/src/rpcMethods";
 import { GET as getDeployment } from "../../web/app/api/deployment/route";
 import { POST as rpc } from "../../web/app/api/rpc/route";
@@ -73,7 +74,7 @@ describe("model specs", () => {
 
   it("validates a spec and round-trips it through the task's modelURI", () => {
     const spec = parseModelSpec({ kind: "cnn", inputShape: [28, 28, 1], numClasses: 10, hidden: [8, 16], seed: 3 });
-    expect(specFromModelURI(modelURIOf(JSON.stringify(spec)))).toEqual(spec);
+    expect(specFromModelURI(specToUri(spec))).toEqual(spec);
     expect(specFromModelURI("ipfs://x")).toBeUndefined();
     expect(
       parseModelSpec({ kind: "logreg", inputShape: [30], numClasses: 2, hidden: [64], seed: 1 }).hidden,

@@ -1,9 +1,10 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, render, screen } from "@testing-library/react";
-import { chooseCodec, planSubmission } from "../../client/src/codec/plan";
+import { chooseCodec, planSubmission } from "../../client/src/protocol/plan";
 import { CostPreview } from "../../web/src/components/CostPreview";
-import { draftTask, parseAddresses, taskConfig, type TaskForm } from "../../web/src/taskForm";
+import { PAIR_COHORT_WARNING, taskConfig } from "../../client/src/protocol/taskChoices";
+import { draftTask, parseAddresses, type TaskForm } from "../../web/src/taskForm";
 
 afterEach(cleanup);
 
@@ -16,7 +17,7 @@ const form = (overrides: Partial<TaskForm> = {}): TaskForm => ({
   clip: 0.05,
   sampleCap: 0,
   weightFloor: 1,
-  minCohort: 2,
+  minCohort: 3,
   maxCohort: 16,
   rounds: 3,
   roundDurationSeconds: 3600,
@@ -56,25 +57,36 @@ describe("draftTask", () => {
 
   it("rejects a cohort below 2, more participants than the maximum cohort, and empty schedules", () => {
     expect(draftTask(form({ minCohort: 1 }), 10).errors).toContain(
-      "the minimum cohort K must be an integer of at least 2",
+      "the minimum cohort K must be an integer of at least 2, got 1",
     );
     expect(draftTask(form({ maxCohort: 2 }), 10).errors).toContain(
       "3 participants listed, more than the maximum cohort of 2",
     );
-    expect(draftTask(form({ rounds: 0 }), 10).errors).toContain("rounds must be a positive integer");
-    expect(draftTask(form({ roundDurationSeconds: Number.NaN }), 10).errors).toContain(
-      "the round duration must be positive",
+    expect(draftTask(form({ rounds: 0 }), 10).errors).toContain("rounds must be a positive integer, got 0");
+    expect(draftTask(form({ roundDurationSeconds: Number.NaN }), 10).errors.join(" ")).toMatch(
+      /the round duration must be whole seconds in \[1, 31536000\]/,
     );
+    expect(draftTask(form({ roundDurationSeconds: 2 ** 64 }), 10).errors.join(" ")).toMatch(/a year/);
+  });
+
+  it("warns that a minimum cohort of 2 lets the two contributors read each other, and only then", () => {
+    expect(draftTask(form(), 10).warnings).not.toContain(PAIR_COHORT_WARNING);
+    const pair = draftTask(form({ minCohort: 2 }), 10);
+    expect(pair.errors).toEqual([]);
+    expect(pair.warnings).toContain(PAIR_COHORT_WARNING);
   });
 
   it("warns, without blocking, when fewer participants than K are listed", () => {
-    const draft = draftTask(form({ participants: A, minCohort: 2 }), 10);
+    const draft = draftTask(form({ participants: A }), 10);
     expect(draft.errors).toEqual([]);
-    expect(draft.warnings[0]).toMatch(/round 1 cannot open until at least 2 are listed/);
+    expect(draft.warnings[0]).toMatch(/round 1 cannot open until at least 3 are listed/);
   });
 
   it("reports an invalid clip bound from the codec", () => {
-    expect(draftTask(form({ clip: Number.NaN }), 10).errors.join(" ")).toMatch(/clip must be a finite number > 0/);
+    expect(draftTask(form({ clip: Number.NaN }), 10).errors.join(" ")).toMatch(
+      /the clip bound must be at least 0.000001/,
+    );
+    expect(draftTask(form({ clip: 4e-7 }), 10).errors.join(" ")).toMatch(/the clip bound must be at least 0.000001/);
   });
 
   it("builds the createTask config the contract expects (clip in millionths)", () => {
@@ -85,7 +97,7 @@ describe("draftTask", () => {
       modelHash: "0x" + "11".repeat(32),
       modelURI: "data:application/json,x",
     };
-    const config = taskConfig(form({ policy: 1 }), draft.codec!, model);
+    const config = taskConfig(draft.settings!, model);
     expect(config.codec.clipMicros).toBe(50_000n);
     expect(config.codec.paramCount).toBe(62);
     expect(config.policy).toBe(1);
@@ -95,7 +107,7 @@ describe("draftTask", () => {
 
 describe("CostPreview", () => {
   it("shows the plan's words, transactions, gas and HCU, and the whole round for the cohort", () => {
-    const plan = planSubmission(chooseCodec({ paramCount: 5000, maxCohort: 16 }), 16);
+    const plan = planSubmission(chooseCodec({ paramCount: 5000, maxCohort: 16, valueBits: 8, clip: 0.05 }), 16);
     render(<CostPreview plan={plan} participants={16} />);
     const row = (name: string) => screen.getByRole("rowheader", { name }).nextElementSibling?.textContent;
     expect(row("Parameters")).toBe("5,000");

@@ -1,16 +1,11 @@
 import { JsonRpcProvider, Network, type ContractRunner } from "ethers";
 import type { Layout } from "../../client/src/codec/layout";
-import { Policy } from "../../client/src/chain/owner";
-import { layoutFromTask } from "../../client/src/chain/task";
+import { layoutFromTask } from "../../client/src/protocol/taskConfig";
+import { Policy, roundStateName, type RoundStateName } from "../../client/src/protocol/vocabulary";
 import { FLuFHEAggregator__factory } from "../../types/factories/contracts/FLuFHEAggregator__factory";
 import type { FLuFHEAggregator } from "../../types/contracts/FLuFHEAggregator";
 
 export type { FLuFHEAggregator };
-
-export const POLICY_NAMES = ["Participants", "Public"] as const;
-export const ROUND_STATES = ["None", "Open", "Closed", "Failed", "Revealed"] as const;
-export type RoundStateName = (typeof ROUND_STATES)[number];
-export { Policy };
 
 /** The app's own JSON-RPC endpoint (same origin, forwarded to the node by /api/rpc). */
 export function appRpcUrl(origin: string): string {
@@ -87,7 +82,7 @@ async function loadRound(aggregator: FLuFHEAggregator, id: bigint, round: number
   ]);
   const snapshot: RoundSnapshot = {
     round,
-    state: ROUND_STATES[Number(info.state)],
+    state: roundStateName(info.state),
     openedAt: Number(info.openedAt),
     deadline: Number(info.deadline),
     eligible: Number(info.eligible),

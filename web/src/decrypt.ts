@@ -1,7 +1,8 @@
 import type { WordRange } from "../../client/src/chain/aggregate";
 export { missingRanges, type WordRange } from "../../client/src/chain/aggregate";
 import { WORDS_PER_DECRYPTION } from "../../client/src/codec/layout";
-import type { TaskEvent } from "./events";
+import { Policy } from "../../client/src/protocol/vocabulary";
+import type { TaskEvent } from "../../client/src/chain/events";
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
@@ -19,7 +20,7 @@ export function grantedRanges(
     .filter((e) =>
       e.round !== round
         ? false
-        : policy === 1
+        : policy === Policy.Public
           ? e.name === "AggregateMadePublic"
           : e.name === "AggregateAccessGranted" && account !== undefined && same(e.args.account, account),
     )

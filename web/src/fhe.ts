@@ -1,6 +1,6 @@
 import type { JsonRpcApiProvider } from "ethers";
-import type { Eip1193Provider } from "../../client/src/fhe/browser";
-import type { FhevmConnection } from "../../client/src/fhe/local";
+import type { FhevmConnection } from "../../client/src/fhe/instance";
+import type { Eip1193Provider } from "../../client/src/fhe/relayer";
 
 const connections = new Map<string, Promise<FhevmConnection>>();
 
@@ -16,8 +16,8 @@ export function fhevmConnection(
   const key = String(chainId);
   let connection = connections.get(key);
   if (!connection) {
-    connection = import("../../client/src/fhe/browser").then((m) =>
-      m.connectBrowserFhevm({ chainId, readProvider: provider, wallet }),
+    connection = import("../../client/src/fhe/connect").then((m) =>
+      m.connectFhevm({ chainId, readProvider: provider, network: wallet }),
     );
     connection.catch(() => connections.delete(key));
     connections.set(key, connection);
@@ -27,6 +27,6 @@ export function fhevmConnection(
 
 /** Loads the decryption wasm (TKMS keypairs) before a user or public decryption. */
 export async function prepareDecryption(): Promise<void> {
-  const { initRelayerSdk } = await import("../../client/src/fhe/browser");
-  await initRelayerSdk();
+  const { loadRelayerSdk } = await import("../../client/src/fhe/relayer");
+  await loadRelayerSdk();
 }

@@ -1,9 +1,7 @@
 import { getAddress, isAddress } from "ethers";
-import { chooseCodec, planSubmission, type SubmissionPlan } from "../../client/src/codec/plan";
 import type { CodecParams } from "../../client/src/codec/layout";
-import { toOnChainCodec } from "../../client/src/chain/task";
-import type { IFLuFHEAggregator } from "../../types/contracts/FLuFHEAggregator";
-import type { ModelCommitment } from "./modelSpec";
+import type { SubmissionPlan } from "../../client/src/protocol/plan";
+import { checkTaskChoices, type TaskSettings } from "../../client/src/protocol/taskChoices";
 
 /** Addresses pasted by the owner (any mix of spaces, commas, newlines), checksummed and deduplicated. */
 export function parseAddresses(text: string): { addresses: string[]; errors: string[] } {
@@ -45,6 +43,8 @@ export interface TaskForm {
 }
 
 export interface TaskDraft {
+  /** Present when the form is valid and the model is known: what createTask gets. */
+  settings?: TaskSettings;
   codec?: CodecParams;
   plan?: SubmissionPlan;
   participants: string[];
@@ -54,18 +54,24 @@ export interface TaskDraft {
   warnings: string[];
 }
 
-const intIn = (v: number, lo: number, hi: number) => Number.isInteger(v) && v >= lo && v <= hi;
-
-/** Validates the form against the model and derives the codec and its cost plan (planSubmission). */
+/** Validates the form against the model (the same checkTaskChoices every tool uses) and derives codec and plan. */
 export function draftTask(form: TaskForm, paramCount: number | undefined): TaskDraft {
-  const errors: string[] = [];
-  const warnings: string[] = [];
   const { addresses, errors: addressErrors } = parseAddresses(form.participants);
-  errors.push(...addressErrors);
-  if (!intIn(form.minCohort, 2, 65535)) errors.push("the minimum cohort K must be an integer of at least 2");
-  if (!intIn(form.maxCohort, 1, 65535) || form.maxCohort < form.minCohort) {
-    errors.push("the maximum cohort must be an integer no smaller than the minimum cohort");
-  }
+  const checked = checkTaskChoices(paramCount, {
+    valueBits: form.valueBits,
+    clip: form.clip,
+    sampleCap: form.sampleCap,
+    weightFloor: form.weightFloor,
+    laneBits: form.laneBits,
+    wordsPerChunk: form.wordsPerChunk,
+    minCohort: form.minCohort,
+    maxCohort: form.maxCohort,
+    rounds: form.rounds,
+    roundDuration: form.roundDurationSeconds,
+    policy: form.policy,
+  });
+  const errors = [...addressErrors, ...checked.errors];
+  const warnings = [...checked.warnings];
   if (addresses.length > form.maxCohort) {
     errors.push(`${addresses.length} participants listed, more than the maximum cohort of ${form.maxCohort}`);
   } else if (addresses.length < form.minCohort) {
@@ -73,48 +79,6 @@ export function draftTask(form: TaskForm, paramCount: number | undefined): TaskD
       `${addresses.length} participant(s) listed: round 1 cannot open until at least ${form.minCohort} are listed`,
     );
   }
-  if (!intIn(form.rounds, 1, 2 ** 32 - 1)) errors.push("rounds must be a positive integer");
-  if (!intIn(form.roundDurationSeconds, 1, Number.MAX_SAFE_INTEGER)) errors.push("the round duration must be positive");
-  let codec: CodecParams | undefined;
-  let plan: SubmissionPlan | undefined;
-  if (paramCount !== undefined && errors.length === 0) {
-    try {
-      const chosen = chooseCodec({
-        paramCount,
-        maxCohort: form.maxCohort,
-        valueBits: form.valueBits,
-        clip: form.clip,
-        sampleCap: form.sampleCap,
-        weightFloor: form.weightFloor,
-      });
-      codec = {
-        ...chosen,
-        laneBits: form.laneBits ?? chosen.laneBits,
-        wordsPerChunk: form.wordsPerChunk ?? chosen.wordsPerChunk,
-      };
-      plan = planSubmission(codec, form.maxCohort);
-    } catch (error) {
-      codec = undefined;
-      errors.push((error as Error).message);
-    }
-  }
-  return { codec, plan, participants: addresses, errors, warnings };
-}
-
-/** The createTask arguments for a valid draft. */
-export function taskConfig(
-  form: TaskForm,
-  codec: CodecParams,
-  model: ModelCommitment,
-): IFLuFHEAggregator.TaskConfigStruct {
-  return {
-    modelHash: model.modelHash,
-    modelURI: model.modelURI,
-    codec: toOnChainCodec(codec),
-    minCohort: form.minCohort,
-    maxCohort: form.maxCohort,
-    rounds: form.rounds,
-    roundDuration: form.roundDurationSeconds,
-    policy: form.policy,
-  };
+  const settings = errors.length === 0 ? checked.settings : undefined;
+  return { settings, codec: settings?.codec, plan: settings?.plan, participants: addresses, errors, warnings };
 }

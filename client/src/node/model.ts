@@ -1,26 +1,32 @@
-import { canonicalJson, specHash, type ModelSpec } from "../ml/models";
+/** The model as both roles hold it: the initial model of a spec and the FedAvg step (tfjs). */
+import { buildModel, getFlatWeights } from "../ml/models";
+import { modelCommitment, specToUri, type ModelSpec } from "../protocol/modelSpec";
 
-const DATA_URI_PREFIX = "data:application/json,";
-
-/** The bytes32 commitment the chain stores for a model: sha256 over the spec and the float32 weights. */
-export function modelCommitment(spec: ModelSpec, weights: Float32Array): string {
-  return "0x" + specHash(spec, weights);
+/** A spec's seeded initial model: what `createTask` commits to and every participant rebuilds. */
+export interface InitialModel {
+  spec: ModelSpec;
+  weights: Float32Array;
+  paramCount: number;
+  /** bytes32 commitment (modelCommitment of the spec and the initial weights). */
+  modelHash: string;
+  /** The spec inline as a data: URI, so participants need nothing but the chain. */
+  modelURI: string;
 }
 
-/** Publishes a model spec inside the task itself, so participants need nothing but the chain. */
-export function specToUri(spec: ModelSpec): string {
-  return DATA_URI_PREFIX + encodeURIComponent(canonicalJson(spec));
-}
-
-export function specFromUri(uri: string): ModelSpec {
-  if (!uri.startsWith(DATA_URI_PREFIX)) {
-    throw new Error(`the task's model URI "${uri.slice(0, 60)}" is not an inline model spec (${DATA_URI_PREFIX}...)`);
+export function initialModel(spec: ModelSpec): InitialModel {
+  const model = buildModel(spec);
+  try {
+    const weights = getFlatWeights(model);
+    return {
+      spec,
+      weights,
+      paramCount: weights.length,
+      modelHash: modelCommitment(spec, weights),
+      modelURI: specToUri(spec),
+    };
+  } finally {
+    model.dispose();
   }
-  const spec = JSON.parse(decodeURIComponent(uri.slice(DATA_URI_PREFIX.length))) as ModelSpec;
-  if (!["logreg", "mlp", "cnn"].includes(spec.kind) || !Array.isArray(spec.inputShape)) {
-    throw new Error(`the task's model spec is malformed: ${JSON.stringify(spec).slice(0, 120)}`);
-  }
-  return spec;
 }
 
 /** The next global model: float32(global + decoded average delta), identical on every machine. */

@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { TransactionReceipt } from "ethers";
-import { decodeTaskLogs, fetchTaskLogs, txCost, type TaskEvent, type TxCost } from "../events";
+import { decodeTaskLogs, fetchTaskLogs, txCost, type TaskEvent, type TxCost } from "../../../client/src/chain/events";
 import { fhevmConnection } from "../fhe";
 import { useAppChain, useChainHead } from "./context";
 

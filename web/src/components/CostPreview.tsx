@@ -1,5 +1,5 @@
-import type { SubmissionPlan } from "../../../client/src/codec/plan";
-import { DEFAULT_COSTS } from "../../../client/src/codec/plan";
+import type { SubmissionPlan } from "../../../client/src/protocol/plan";
+import { DEFAULT_COSTS } from "../../../client/src/protocol/prices";
 import { formatCompact, formatFloat, formatInt } from "../format";
 
 /** The planner's estimate for the settings on screen (client/src/codec/plan.ts planSubmission). */

@@ -6,13 +6,15 @@ import { useMemo, useState } from "react";
 import type { CodecParams } from "../../../client/src/codec/layout";
 import { useModelCommitment } from "../app/useModelCommitment";
 import { useTx } from "../app/useTx";
-import { aggregatorInterface, Policy } from "../chain";
+import { aggregatorInterface } from "../chain";
+import { Policy } from "../../../client/src/protocol/vocabulary";
 import { CostPreview } from "../components/CostPreview";
 import { Field, InputField, JsonFileField, NumberField } from "../components/forms";
 import { TxStatus } from "../components/TxStatus";
 import { formatInt, shortHash } from "../format";
 import { MODEL_KINDS, parseIntList, parseModelSpec, type ModelSpec } from "../modelSpec";
-import { draftTask, taskConfig, type TaskForm } from "../taskForm";
+import { draftTask, type TaskForm } from "../taskForm";
+import { TASK_DEFAULTS, taskConfig } from "../../../client/src/protocol/taskChoices";
 import { useWallet } from "../wallet/useWallet";
 
 interface CodecText {
@@ -56,7 +58,12 @@ const CODEC_FIELDS: (NumberSpec<keyof CodecText> & { hint: string | ((c?: CodecP
 ];
 
 const COHORT_FIELDS: (NumberSpec<Exclude<keyof CohortText, "duration">> & { hint?: string })[] = [
-  { key: "minCohort", label: "Minimum cohort (K)", hint: "contributors every chunk needs; at least 2", min: 2 },
+  {
+    key: "minCohort",
+    label: "Minimum cohort (K)",
+    hint: "contributors every chunk needs; 3 or more (with 2, each reads the other)",
+    min: 2,
+  },
   { key: "maxCohort", label: "Maximum cohort", hint: "bounds the lane headroom", min: 2 },
   { key: "rounds", label: "Rounds", min: 1 },
 ];
@@ -110,16 +117,21 @@ export function CreateTask() {
   });
   const [uploadError, setUploadError] = useState<string>();
   const [codec, setCodec] = useState<CodecText>({
-    valueBits: "8",
-    clip: "0.05",
-    sampleCap: "0",
-    weightFloor: "1",
+    valueBits: String(TASK_DEFAULTS.valueBits),
+    clip: String(TASK_DEFAULTS.clip),
+    sampleCap: String(TASK_DEFAULTS.sampleCap),
+    weightFloor: String(TASK_DEFAULTS.weightFloor),
     laneBits: "",
     wordsPerChunk: "",
   });
-  const [cohort, setCohort] = useState<CohortText>({ minCohort: "2", maxCohort: "16", rounds: "5", duration: "1" });
+  const [cohort, setCohort] = useState<CohortText>({
+    minCohort: String(TASK_DEFAULTS.minCohort),
+    maxCohort: String(TASK_DEFAULTS.maxCohort),
+    rounds: String(TASK_DEFAULTS.rounds),
+    duration: String(TASK_DEFAULTS.roundDuration / DURATION_UNITS.hours),
+  });
   const [unit, setUnit] = useState<DurationUnit>("hours");
-  const [policy, setPolicy] = useState<number>(Policy.Participants);
+  const [policy, setPolicy] = useState<number>(TASK_DEFAULTS.policy);
   const [participants, setParticipants] = useState("");
   const [created, setCreated] = useState<bigint>();
 
@@ -142,8 +154,7 @@ export function CreateTask() {
     participants,
   };
   const draft = draftTask(form, commitment?.paramCount);
-  const canCreate =
-    wallet.status === "ready" && commitment !== undefined && draft.codec !== undefined && draft.errors.length === 0;
+  const canCreate = wallet.status === "ready" && commitment !== undefined && draft.settings !== undefined;
 
   const upload = (json: unknown, fileName: string) => {
     try {
@@ -162,10 +173,9 @@ export function CreateTask() {
   };
 
   const create = async () => {
-    if (!canCreate || !draft.codec || !commitment) return;
-    const receipt = await tx.run("Create task", (a) =>
-      a.createTask(taskConfig(form, draft.codec!, commitment), draft.participants),
-    );
+    if (!canCreate || !draft.settings || !commitment) return;
+    const config = taskConfig(draft.settings, commitment);
+    const receipt = await tx.run("Create task", (a) => a.createTask(config, draft.participants));
     const event = receipt?.logs
       .map((l) => aggregatorInterface.parseLog({ topics: [...l.topics], data: l.data }))
       .find((e) => e?.name === "TaskCreated");

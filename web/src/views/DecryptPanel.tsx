@@ -6,7 +6,8 @@ import { publicDecryptWords, userDecryptWords, type PublicBatch } from "../../..
 import type { TypedDataSigner } from "../../../client/src/fhe/instance";
 import { useAppChain } from "../app/context";
 import type { TaskActivity } from "../app/useTaskActivity";
-import { aggregatorAt, aggregatorInterface, POLICY_NAMES, type FLuFHEAggregator, type TaskSnapshot } from "../chain";
+import { aggregatorAt, aggregatorInterface, type FLuFHEAggregator, type TaskSnapshot } from "../chain";
+import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { grantedRanges, missingRanges, unpublishedBatches } from "../decrypt";
 import { describeError } from "../errors";
 import { fhevmConnection, prepareDecryption } from "../fhe";

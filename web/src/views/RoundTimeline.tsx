@@ -2,7 +2,7 @@
 
 import { ChunkBars } from "../components/charts";
 import type { RoundSnapshot, TaskSnapshot } from "../chain";
-import type { RoundCost } from "../events";
+import type { RoundCost } from "../../../client/src/chain/events";
 import { formatCompact, formatDuration, formatInt, formatTime, shortHash } from "../format";
 
 function Deadline({ round, now }: { round: RoundSnapshot; now: number }) {

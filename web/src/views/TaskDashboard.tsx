@@ -6,9 +6,11 @@ import { useAccount } from "wagmi";
 import { useAppChain, useChainError, useChainNow } from "../app/context";
 import { useChainQuery } from "../app/useChainQuery";
 import { useTaskActivity, type TaskActivity } from "../app/useTaskActivity";
-import { inRound, loadTask, POLICY_NAMES, type TaskSnapshot } from "../chain";
+import { inRound, loadTask, type TaskSnapshot } from "../chain";
+import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { describeError } from "../errors";
-import { costsByRound, describeEvent } from "../events";
+import { sumCostsByRound } from "../../../client/src/chain/events";
+import { describeEvent } from "../events";
 import { formatCompact, formatInt, formatSpan, shortAddress, shortHash } from "../format";
 import { DecryptPanel } from "./DecryptPanel";
 import { Evaluations } from "./Evaluations";
@@ -125,7 +127,7 @@ export function TaskDashboard({ id }: { id: bigint }) {
   const now = useChainNow();
   const task = useChainQuery(["task", deployment.aggregator, String(id)], () => loadTask(aggregator, id));
   const activity = useTaskActivity(id);
-  const costs = useMemo(() => costsByRound(activity.costs), [activity.costs]);
+  const costs = useMemo(() => sumCostsByRound(activity.costs), [activity.costs]);
 
   return (
     <>

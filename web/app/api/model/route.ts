@@ -1,5 +1,6 @@
-import { buildModel, canonicalJson, getFlatWeights, parameterCount, specHash } from "../../../../client/src/ml/models";
-import { modelURIOf, parseModelSpec, type ModelCommitment } from "../../../src/modelSpec";
+import { initialModel } from "../../../../client/src/node/model";
+import { parseModelSpec } from "../../../../client/src/protocol/modelSpec";
+import type { ModelCommitment } from "../../../src/modelSpec";
 
 export const dynamic = "force-dynamic";
 
@@ -14,20 +15,11 @@ export async function POST(request: Request): Promise<Response> {
   } catch (error) {
     return Response.json({ error: (error as Error).message }, { status: 400 });
   }
-  let model;
   try {
-    model = buildModel(spec);
-    const weights = getFlatWeights(model);
-    const body: ModelCommitment = {
-      spec,
-      paramCount: parameterCount(model),
-      modelHash: "0x" + specHash(spec, weights),
-      modelURI: modelURIOf(canonicalJson(spec)),
-    };
+    const { paramCount, modelHash, modelURI } = initialModel(spec);
+    const body: ModelCommitment = { spec, paramCount, modelHash, modelURI };
     return Response.json(body);
   } catch (error) {
     return Response.json({ error: `cannot build this model: ${(error as Error).message}` }, { status: 400 });
-  } finally {
-    model?.dispose();
   }
 }

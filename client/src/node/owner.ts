@@ -1,0 +1,133 @@
+import type { Signer } from "ethers";
+import { createTrainingTask } from "../chain/owner";
+import { withRetry } from "../chain/retry";
+import { RoundState, roundStateName } from "../protocol/vocabulary";
+import type { FLuFHEAggregator } from "../../../types";
+import type { TaskPlan } from "./planTask";
+import { DEFAULT_WAIT_MS, TaskSession, type SessionOptions } from "./taskSession";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the owner's session needs: the participant's session options (test data evaluates the model). */
+export type OwnerOptions = Omit<SessionOptions, "train" | "training" | "state" | "emit">;
+
+/**
+ * The model owner's side of a task, written once for the demo, the fl: tasks, the web's server
+ * pieces and the tests: open each round with the global model rebuilt from the revealed aggregates
+ * (the same TaskSession code participants run), wait for submissions, close, reveal, decrypt and apply.
+ * Owner transactions are idempotent: a step whose transaction took effect although the node reported
+ * an error (a dropped connection after mining, the mock node's concurrent-request race) carries on.
+ */
+export class OwnerSession {
+  private constructor(
+    readonly o: OwnerOptions,
+    /** The owner's own view of the model, advanced with every revealed aggregate. */
+    readonly model: TaskSession,
+  ) {}
+
+  /** Creates the planned task with its participants and returns its id. */
+  static create(aggregator: FLuFHEAggregator, plan: TaskPlan, participants: string[]): Promise<bigint> {
+    return createTrainingTask(aggregator, plan.config, participants);
+  }
+
+  /** Opens an existing task as its owner; the model is rebuilt from the chain (checked against its commitment). */
+  static async open(o: OwnerOptions): Promise<OwnerSession> {
+    const model = await TaskSession.open(o);
+    const signer = (await o.signer.getAddress()).toLowerCase();
+    if (model.task.owner.toLowerCase() !== signer) {
+      model.dispose();
+      throw new Error(`task ${o.taskId} belongs to ${model.task.owner}, not ${signer}: sign as the task's owner`);
+    }
+    return new OwnerSession(o, model);
+  }
+
+  get taskId(): bigint {
+    return this.o.taskId;
+  }
+
+  private get aggregator(): FLuFHEAggregator {
+    return this.o.aggregator.connect(this.o.signer as Signer);
+  }
+
+  /** The task's current round (0 before the first opens). */
+  async currentRound(): Promise<number> {
+    return Number((await withRetry("reading the task", () => this.o.aggregator.getTask(this.o.taskId))).currentRound);
+  }
+
+  /**
+   * Opens the next round with the commitment of the global model rebuilt from every revealed round
+   * before it; returns the round and what the chain recorded.
+   */
+  async openNextRound(): Promise<{ round: number; globalModelHash: string; deadline: number; eligible: number }> {
+    const round = (await this.currentRound()) + 1;
+    await this.model.catchUp(round - 1, { from: this.applied + 1 });
+    this.applied = round - 1;
+    const globalModelHash = this.model.commitment();
+    await this.step(
+      () => this.aggregator.openRound(this.o.taskId, globalModelHash),
+      async () => (await this.currentRound()) >= round,
+    );
+    const info = await this.model.readRound(round);
+    return { round, globalModelHash, deadline: Number(info.deadline), eligible: Number(info.eligible) };
+  }
+
+  /** Rounds whose aggregates the owner's model already includes. */
+  private applied = 0;
+
+  /**
+   * Waits until every eligible participant of the round has submitted all its chunks, or the
+   * round's deadline passed. `check` runs on every poll (e.g. to fail fast when a participant died).
+   */
+  async waitForSubmissions(round: number, check?: () => void): Promise<void> {
+    const giveUpAt = Date.now() + (this.o.waitMs ?? DEFAULT_WAIT_MS);
+    for (;;) {
+      check?.();
+      const info = await this.model.readRound(round);
+      if (info.completed === info.eligible || Number(info.deadline) * 1000 <= Date.now()) return;
+      if (Date.now() > giveUpAt) {
+        throw new Error(`round ${round}: ${info.completed}/${info.eligible} participants done after waiting`);
+      }
+      await sleep(this.o.pollMs ?? 300);
+    }
+  }
+
+  /** Closes the round; Closed when every chunk reached the minimum cohort, else Failed (never revealed). */
+  async close(round: number): Promise<"Closed" | "Failed"> {
+    await this.step(
+      () => this.aggregator.closeRound(this.o.taskId, round),
+      async () => this.stateIs(round, RoundState.Closed, RoundState.Failed),
+    );
+    return roundStateName((await this.model.readRound(round)).state) as "Closed" | "Failed";
+  }
+
+  /** Reveals a closed round's aggregate to the task's decryption audience (once). */
+  async reveal(round: number): Promise<void> {
+    await this.step(
+      () => this.aggregator.revealRound(this.o.taskId, round),
+      async () => this.stateIs(round, RoundState.Revealed),
+    );
+  }
+
+  /** Decrypts the revealed aggregate as the owner, applies it and evaluates on the test data (if any). */
+  async applyRound(round: number): Promise<{ decryptMs: number; accuracy: number; loss: number }> {
+    const result = await this.model.applyRound(round);
+    this.applied = round;
+    return result;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  private async stateIs(round: number, ...states: number[]): Promise<boolean> {
+    return states.includes(Number((await this.model.readRound(round)).state));
+  }
+
+  private async step(send: () => Promise<{ wait(): Promise<unknown> }>, tookEffect: () => Promise<boolean>) {
+    try {
+      await (await send()).wait();
+    } catch (error) {
+      if (!(await tookEffect().catch(() => false))) throw error;
+    }
+  }
+}

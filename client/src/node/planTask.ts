@@ -1,0 +1,23 @@
+import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
+import type { ModelSpec } from "../protocol/modelSpec";
+import { taskConfig, taskSettings, type TaskChoices, type TaskSettings } from "../protocol/taskChoices";
+import { initialModel, type InitialModel } from "./model";
+
+/** Everything creating a task needs, decided before anything touches a chain. */
+export interface TaskPlan extends InitialModel, TaskSettings {
+  /** The createTask configuration (the participants go beside it). */
+  config: IFLuFHEAggregator.TaskConfigStruct;
+  /** Accepted, but worth telling the owner (e.g. a minimum cohort of 2). */
+  warnings: string[];
+}
+
+/**
+ * Plans a task for a model spec and the owner's choices (TASK_DEFAULTS for the rest): the seeded
+ * initial weights, their commitment and inline URI, the codec exactly as the chain will store it,
+ * and the cost per participant and round. Throws with every problem found.
+ */
+export function planTask(spec: ModelSpec, choices: TaskChoices = {}): TaskPlan {
+  const model = initialModel(spec);
+  const settings = taskSettings(model.paramCount, choices);
+  return { ...model, ...settings, config: taskConfig(settings, model) };
+}

@@ -1,0 +1,276 @@
+import type { Signer } from "ethers";
+import type * as tf from "@tensorflow/tfjs";
+import type { Layout } from "../codec/layout";
+import { encodeUpdate } from "../codec/update";
+import { fetchAggregate } from "../chain/aggregate";
+import { withRetry } from "../chain/retry";
+import { submitUpdate } from "../chain/submit";
+import type { FheInstance } from "../fhe/instance";
+import type { Dataset } from "../ml/dataset";
+import { buildModel, getFlatWeights, setFlatWeights } from "../ml/models";
+import { evaluate, trainLocal } from "../ml/train";
+import { modelCommitment, specFromUri, type ModelSpec } from "../protocol/modelSpec";
+import { layoutFromTask } from "../protocol/taskConfig";
+import { RoundState, roundStateName } from "../protocol/vocabulary";
+import type { FLuFHEAggregator } from "../../../types";
+import { applyDelta } from "./model";
+import { StateStore, fromHexChunks, toHexChunks, type ParticipantState } from "./state";
+
+/** Structured progress of a participant, one object per event (printed as JSON lines or bars). */
+export type ParticipantEvent =
+  | { event: "ready"; taskId: string; account: string; params: number; chunks: number; samples: number }
+  | { event: "round-open"; round: number }
+  | { event: "trained"; round: number; ms: number; loss: number }
+  | { event: "chunk"; round: number; chunk: number; of: number; skipped: boolean; gas?: number }
+  | {
+      event: "submitted";
+      round: number;
+      encodeMs: number;
+      encryptMs: number;
+      submitMs: number;
+      txs: number;
+      gas: number;
+    }
+  | { event: "round-failed"; round: number }
+  | { event: "round-done"; round: number; decryptMs: number; accuracy: number; loss: number }
+  | { event: "finished"; accuracy: number };
+
+export interface TrainingSettings {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  proxMu?: number;
+  seed: number;
+}
+
+/** Seed of a participant's local training in a round: the plaintext baseline reuses it. */
+export function localTrainingSeed(participantSeed: number, round: number): number {
+  return participantSeed * 1000 + round;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How long waiting for a round state may take before giving up, unless the caller says otherwise. */
+export const DEFAULT_WAIT_MS = 7 * 24 * 3600 * 1000;
+
+export interface SessionOptions {
+  aggregator: FLuFHEAggregator;
+  instance: FheInstance;
+  signer: Signer;
+  taskId: bigint;
+  /** Local training data (needed to submit). */
+  train?: Dataset;
+  /** Evaluation data (optional: accuracy is reported when given). */
+  test?: Dataset;
+  training?: TrainingSettings;
+  /** Resumable state (needed to submit). */
+  state?: StateStore;
+  pollMs?: number;
+  /** Longest wait for a round to change state (default DEFAULT_WAIT_MS); then waitFor throws. */
+  waitMs?: number;
+  emit?: (event: ParticipantEvent) => void;
+}
+
+export type ParticipantOptions = SessionOptions & {
+  train: Dataset;
+  test: Dataset;
+  training: TrainingSettings;
+  state: StateStore;
+  emit: (event: ParticipantEvent) => void;
+};
+
+/**
+ * One account's view of a task: the model rebuilt from the task's inline spec and checked against
+ * its commitment, then advanced round by round with the decrypted aggregates. Shared by the
+ * participant node and the Hardhat tasks, so the protocol is written once.
+ */
+export class TaskSession {
+  global: Float32Array;
+  private stateData?: ParticipantState;
+
+  private constructor(
+    readonly o: SessionOptions,
+    readonly task: Awaited<ReturnType<FLuFHEAggregator["getTask"]>>,
+    readonly layout: Layout,
+    readonly spec: ModelSpec,
+    readonly model: tf.Sequential,
+    readonly account: string,
+  ) {
+    this.global = getFlatWeights(model);
+  }
+
+  static async open(o: SessionOptions): Promise<TaskSession> {
+    const task = await withRetry("reading the task", () => o.aggregator.getTask(o.taskId));
+    const layout = layoutFromTask(task);
+    const spec = specFromUri(task.config.modelURI);
+    for (const [name, data] of [
+      ["training", o.train],
+      ["test", o.test],
+    ] as const) {
+      if (data && (data.featureShape.join("x") !== spec.inputShape.join("x") || data.numClasses !== spec.numClasses)) {
+        throw new Error(
+          `the ${name} data has samples of shape [${data.featureShape}] with ${data.numClasses} classes, but the ` +
+            `task's model expects [${spec.inputShape}] with ${spec.numClasses}: use the task's dataset or a matching file`,
+        );
+      }
+    }
+    const model = buildModel(spec);
+    const session = new TaskSession(o, task, layout, spec, model, await o.signer.getAddress());
+    if (session.global.length !== layout.paramCount) {
+      throw new Error(
+        `the model spec has ${session.global.length} parameters but the task expects ${layout.paramCount}`,
+      );
+    }
+    if (session.commitment() !== task.config.modelHash) {
+      throw new Error("the initial model rebuilt from the task's spec does not match its on-chain commitment");
+    }
+    return session;
+  }
+
+  get rounds(): number {
+    return Number(this.task.config.rounds);
+  }
+
+  commitment(): string {
+    return modelCommitment(this.spec, this.global);
+  }
+
+  readRound(round: number) {
+    return withRetry(`reading round ${round}`, () => this.o.aggregator.getRound(this.o.taskId, round));
+  }
+
+  /** Polls until the round's state is one of `states`; throws after `waitMs` (the round's deadline plus a margin by default). */
+  async waitFor(round: number, states: number[]) {
+    const giveUpAt = Date.now() + (this.o.waitMs ?? DEFAULT_WAIT_MS);
+    let info = await this.readRound(round);
+    while (!states.includes(Number(info.state))) {
+      if (Date.now() > giveUpAt) {
+        throw new Error(
+          `round ${round} of task ${this.o.taskId} is still ${roundStateName(info.state)} after waiting ` +
+            `${Math.round((this.o.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s for ${states.map(roundStateName).join(" or ")}: ` +
+            `ask the task owner (fl:status shows the round), then restart the node; its state file resumes it`,
+        );
+      }
+      await sleep(this.o.pollMs ?? 500);
+      info = await this.readRound(round);
+    }
+    return info;
+  }
+
+  /** Throws unless the locally rebuilt global model is the one the round committed to. */
+  checkRoundModel(round: number, globalModelHash: string): void {
+    if (this.commitment() !== globalModelHash) {
+      throw new Error(
+        `round ${round}: the global model rebuilt locally does not match the round's commitment ` +
+          `(${globalModelHash}); refusing to train on a model the cohort does not share`,
+      );
+    }
+  }
+
+  /**
+   * Trains on the local data from the current global model, encodes the delta, saves it (before
+   * the first chunk leaves, so a restart resumes this exact update) and submits the chunks the chain
+   * does not hold yet.
+   */
+  async submitRound(round: number): Promise<void> {
+    const { train, training, state: store } = this.o;
+    if (!train || !training || !store) throw new Error("submitting needs training data, settings and a state file");
+    const emit = this.o.emit ?? (() => {});
+    const state = (this.stateData ??= store.load({
+      aggregator: await this.o.aggregator.getAddress(),
+      taskId: String(this.o.taskId),
+      account: this.account,
+    }));
+    const eligible = await this.o.aggregator.isEligible(this.o.taskId, round, this.account);
+    if (!eligible)
+      throw new Error(`account ${this.account} is not a participant of round ${round} of task ${this.o.taskId}`);
+    let chunks = state.updates[round] ? fromHexChunks(state.updates[round]) : undefined;
+    let encodeMs = 0;
+    if (!chunks) {
+      setFlatWeights(this.model, this.global);
+      const t0 = performance.now();
+      const result = trainLocal(this.model, train, { ...training, seed: localTrainingSeed(training.seed, round) });
+      const t1 = performance.now();
+      emit({ event: "trained", round, ms: t1 - t0, loss: result.epochLosses.at(-1) ?? NaN });
+      const local = getFlatWeights(this.model);
+      chunks = encodeUpdate(
+        local.map((w, i) => w - this.global[i]),
+        this.layout,
+        { samples: train.y.length },
+      );
+      encodeMs = performance.now() - t1;
+      state.updates[round] = toHexChunks(chunks);
+      store.save(state);
+    }
+    let encryptMs = 0;
+    let submitMs = 0;
+    let gas = 0;
+    // Connection drops are retried by re-running the whole submission: it skips the chunks the
+    // chain already holds, so a transaction that landed before the drop is never sent twice.
+    const receipts = await withRetry(`round ${round} submission`, () =>
+      submitUpdate({
+        aggregator: this.o.aggregator.connect(this.o.signer),
+        instance: this.o.instance,
+        taskId: this.o.taskId,
+        round,
+        chunks: chunks!,
+        layout: this.layout,
+        onChunk: (p) => {
+          encryptMs += p.encryptMs ?? 0;
+          submitMs += p.submitMs ?? 0;
+          gas += Number(p.receipt?.gasUsed ?? 0);
+          emit({
+            event: "chunk",
+            round,
+            chunk: p.chunk,
+            of: this.layout.chunkCount,
+            skipped: p.skipped,
+            gas: p.receipt ? Number(p.receipt.gasUsed) : undefined,
+          });
+        },
+      }),
+    );
+    emit({ event: "submitted", round, encodeMs, encryptMs, submitMs, txs: receipts.length, gas });
+  }
+
+  /** Decrypts a revealed round's aggregate, applies it to the global model and evaluates. */
+  async applyRound(round: number): Promise<{ decryptMs: number; accuracy: number; loss: number }> {
+    const t0 = performance.now();
+    const aggregate = await withRetry(`round ${round} decryption`, () =>
+      fetchAggregate({
+        aggregator: this.o.aggregator.connect(this.o.signer),
+        instance: this.o.instance,
+        signer: this.o.signer,
+        taskId: this.o.taskId,
+        round,
+        layout: this.layout,
+        policy: Number(this.task.config.policy),
+      }),
+    );
+    const decryptMs = performance.now() - t0;
+    this.global = applyDelta(this.global, aggregate.delta);
+    if (!this.o.test) return { decryptMs, accuracy: NaN, loss: NaN };
+    setFlatWeights(this.model, this.global);
+    const { accuracy, loss } = evaluate(this.model, this.o.test);
+    return { decryptMs, accuracy, loss };
+  }
+
+  /**
+   * Rebuilds the global model up to (and including) round `last` from the revealed aggregates,
+   * starting at round `from` (the model must already include every round before it).
+   */
+  async catchUp(last: number, { from = 1 }: { from?: number } = {}): Promise<void> {
+    for (let round = from; round <= last; round++) {
+      const info = await this.readRound(round);
+      const state = Number(info.state);
+      if (state === RoundState.Revealed) await this.applyRound(round);
+      else if (state !== RoundState.Failed) {
+        throw new Error(`round ${round} is ${roundStateName(state)}, not revealed yet: close and reveal it first`);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
