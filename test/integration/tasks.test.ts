@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import { trainLocal } from "../../client/src/ml/train";
 import { loadPartitions } from "../../client/src/node/data";
 import { localTrainingSeed } from "../../client/src/node/participant";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
-import { runNode } from "./helpers";
+import { runCli, runNode } from "./helpers";
 
 let devnet: Devnet;
 const dir = mkdtempSync(path.join(tmpdir(), "flufhe-tasks-"));
@@ -68,9 +68,13 @@ describe("fl: Hardhat tasks drive the whole lifecycle", () => {
     const early = await hh(["fl:close-round", "--task", task]);
     expect(early.code).toBe(1);
     expect(early.stderr).toMatch(/RoundNotOpen\(taskId=1, round=0, state=0\): the round is not open/);
-    const intruder = await hh(["fl:open-round", "--task", task, "--account", "5"]);
+    const intruder = await hh(["fl:participants", "--task", task, "add", "--accounts", "6", "--account", "5"]);
     expect(intruder.stderr).toMatch(
       /NotTaskOwner\(taskId=1, caller=0x[0-9a-fA-F]{40}\): send this from the account that created the task/,
+    );
+    const notOwner = await hh(["fl:open-round", "--task", task, "--account", "5"]);
+    expect(notOwner.stderr).toMatch(
+      /task 1 belongs to 0x[0-9a-fA-F]{40}, not 0x[0-9a-fA-F]{40}: sign as the task's owner/,
     );
 
     await ok(["fl:open-round", "--task", task]);
@@ -128,5 +132,63 @@ describe("fl: Hardhat tasks drive the whole lifecycle", () => {
       const expected = initial[j] + (deltas[0][j] + deltas[1][j] + deltas[2][j]) / 3;
       expect(Math.abs(w - expected)).toBeLessThanOrEqual(step + 1e-6);
     });
+  });
+
+  it("creates tasks for owners without data (by shape) and for CSVs with class-name labels; explains bad input", async () => {
+    const byShape = lastJson(
+      await ok(["fl:create-task", "--input-shape", "4", "--classes", "3", "--participants", "1,2,3", "--json"]),
+    );
+    expect(byShape.parameters).toBe(4 * 3 + 3);
+    expect(byShape.minCohort).toBe(3);
+
+    // Quoted fields, CRLF, a byte-order mark and class names: the task carries the sorted names.
+    const csv = path.join(dir, "flowers.csv");
+    const rows = ["\uFEFFsepal,petal,species"];
+    for (let i = 0; i < 30; i++) {
+      const species = ["virginica", "setosa", "versicolor"][i % 3];
+      rows.push(`${(4 + (i % 3) + i / 100).toFixed(2)},"${(1 + (i % 3) * 2).toFixed(1)}",${species}`);
+    }
+    writeFileSync(csv, rows.join("\r\n") + "\r\n");
+    const fromCsv = lastJson(
+      await ok([
+        "fl:create-task",
+        "--dataset",
+        csv,
+        "--label-column",
+        "species",
+        "--participants",
+        "1,2,3",
+        "--min-cohort",
+        "2",
+        "--json",
+      ]),
+    );
+    expect(fromCsv.warnings).toEqual([expect.stringMatching(/minimum cohort of 2 lets each of the two/)]);
+    const status = lastJson(await ok(["fl:status", "--task", String(fromCsv.taskId), "--json"]));
+    expect(status.parameters).toBe(2 * 3 + 3);
+
+    const bad = async (args: string[], message: RegExp) => {
+      const r = await hh(["fl:create-task", ...args]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+    };
+    await bad(["--max-cohort", "0"], /the maximum cohort must be an integer in \[1, 65535\], got 0/);
+    await bad(["--model", "svm"], /kind must be one of logreg, mlp, cnn, got "svm"/);
+    await bad(["--participants", "1,0xnope"], /"0xnope" is not an address/);
+    await bad(["--clip", "0.0000001"], /clip bound must be at least 0.000001/);
+    await bad(["--duration", String(400 * 24 * 3600)], /a year/);
+    const spec = path.join(dir, "broken.json");
+    writeFileSync(spec, "{ rounds: 3 ");
+    await bad(["--spec", spec], new RegExp(`--spec ${spec.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not valid JSON`));
+  });
+
+  it("tells a node pointed at an address without a contract what to do", async () => {
+    const r = await runCli([
+      "node",
+      ...["--task", "1", "--account", "1", "--data", "breast-cancer", "--rpc", devnet.url],
+      ...["--aggregator", "0x000000000000000000000000000000000000dEaD", "--retries", "1"],
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--aggregator: no contract at 0x000000000000000000000000000000000000dEaD on chain 31337/);
   });
 });
