@@ -22,17 +22,12 @@ const suites = [
   },
   {
     name: "browser e2e (next build + next start + Debian chromium)",
-    cmd: ["npx", "ts-node", "--transpile-only", "test/web/e2e.ts"],
-    parse: parsePlain,
+    cmd: ["npx", "vitest", "run", "--config", "vitest.e2e.config.ts"],
+    parse: parseVitest,
     // Needs Debian's chromium (CI installs it: apt-get install chromium); reported, never silently passed.
     skip: hasChromium() ? undefined : "chromium is not installed (apt-get install chromium)",
   },
 ];
-
-function parsePlain(out) {
-  const line = out.match(/^(\d+) passed, (\d+) failed/m);
-  return { passed: Number(line?.[1] ?? 0), failed: Number(line?.[2] ?? 0), skipped: 0 };
-}
 
 function parseVitest(out) {
   const line = out.split("\n").find((l) => /^\s*Tests\s/.test(l)) ?? "";
