@@ -17,6 +17,7 @@ import { initBackend, type BackendName } from "./ml/backend";
 import { loadParticipantData, PARTITION_KINDS, type PartitionKind } from "./node/data";
 import { runParticipant, type ParticipantEvent } from "./node/participant";
 import { StateStore } from "./node/state";
+import { DEFAULT_WAIT_MS } from "./node/taskSession";
 import { specFromUri } from "./protocol/modelSpec";
 
 const int =
@@ -53,6 +54,7 @@ interface NodeOptions {
   state?: string;
   backend?: BackendName;
   retries: number;
+  maxWaitMinutes: number;
   json?: boolean;
 }
 
@@ -148,6 +150,7 @@ async function runNode(o: NodeOptions): Promise<void> {
         seed: o.seed + (o.client ?? 0),
       },
       state: new StateStore(statePath),
+      waitMs: o.maxWaitMinutes * 60_000,
       emit: reporter(json),
     });
   } finally {
@@ -182,6 +185,12 @@ program
   .option("--state <file>", "resumable state file (default .flufhe/task-<id>-<account>.json)")
   .option("--backend <name>", "tfjs backend: node, wasm or cpu (default: fastest available)")
   .option("--retries <n>", "attempts to reach the RPC endpoint before giving up", int("--retries", 1), 5)
+  .option(
+    "--max-wait-minutes <n>",
+    "give up when a round does not open or reveal within this time (the state file resumes a restarted node)",
+    int("--max-wait-minutes", 1),
+    DEFAULT_WAIT_MS / 60_000,
+  )
   .option("--json", "JSON lines on stdout")
   .action(async (options: NodeOptions) => {
     if (!PARTITION_KINDS.includes(options.partition)) {

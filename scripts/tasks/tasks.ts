@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { task, types } from "hardhat/config";
+// Plain data, no contract types: safe to load with hardhat.config.ts before compilation.
+import { TASK_DEFAULTS as D } from "../../client/src/protocol/taskChoices";
 import { flContext, guarded, type FlContext } from "./context";
 
 interface CreateArgs {
@@ -95,14 +97,19 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   .addOptionalParam("model", "logreg, mlp or cnn", "logreg")
   .addOptionalParam("hidden", "mlp/cnn hidden sizes, comma-separated")
   .addOptionalParam("seed", "initialisation seed", 1, types.int)
-  .addOptionalParam("valueBits", "quantization bits per value (default 16)", undefined, types.int)
-  .addOptionalParam("clip", "clip bound of a delta coordinate (default 1)", undefined, types.float)
+  .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, types.int)
+  .addOptionalParam("clip", `clip bound of a delta coordinate (default ${D.clip})`, undefined, types.float)
   .addOptionalParam("wordsPerChunk", "words per submission transaction (default: the planner's)", undefined, types.int)
-  .addOptionalParam("sampleCap", "FedAvg sample cap (default 0 = unweighted)", undefined, types.int)
-  .addOptionalParam("minCohort", "minimum contributors per chunk to reveal (default 3)", undefined, types.int)
-  .addOptionalParam("maxCohort", "maximum participants per round (default 16)", undefined, types.int)
-  .addOptionalParam("rounds", "number of rounds (default 3)", undefined, types.int)
-  .addOptionalParam("duration", "round duration in seconds (default 86400)", undefined, types.int)
+  .addOptionalParam("sampleCap", `FedAvg sample cap (default ${D.sampleCap}; 0 = unweighted)`, undefined, types.int)
+  .addOptionalParam(
+    "minCohort",
+    `minimum contributors per chunk to reveal (default ${D.minCohort}; 2 lets the two read each other)`,
+    undefined,
+    types.int,
+  )
+  .addOptionalParam("maxCohort", `maximum participants per round (default ${D.maxCohort})`, undefined, types.int)
+  .addOptionalParam("rounds", `number of rounds (default ${D.rounds})`, undefined, types.int)
+  .addOptionalParam("duration", `round duration in seconds (default ${D.roundDuration})`, undefined, types.int)
   .addOptionalParam("policy", "participants or public", "participants")
   .addOptionalParam("participants", "comma-separated addresses (or devnet account indices)", "")
   .addOptionalParam("account", "owner: 0x key, keystore file or devnet account index")
