@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import type { Connector } from "wagmi";
-import { WalletStatusView } from "../../web/src/wallet/WalletBar";
-import type { WalletState } from "../../web/src/wallet/useWallet";
+import { WalletStatusView } from "../../web/src/views/WalletBar";
+import type { WalletState } from "../../web/src/hooks/useWallet";
 
 afterEach(cleanup);
 

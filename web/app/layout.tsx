@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
-import { Providers } from "../src/app/Providers";
+import { Providers } from "../src/providers/Providers";
 import { readDeployment } from "../src/server/deployment";
-import { WalletBar } from "../src/wallet/WalletBar";
+import { WalletBar } from "../src/views/WalletBar";
 import "./globals.css";
 
 export const metadata: Metadata = {

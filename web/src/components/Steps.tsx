@@ -1,10 +1,4 @@
-export type StepStatus = "todo" | "active" | "done" | "skipped" | "failed";
-
-export interface Step {
-  label: string;
-  status: StepStatus;
-  detail?: string;
-}
+import type { Step, StepStatus } from "../progress";
 
 const MARK: Record<StepStatus, string> = { todo: "○", active: "…", done: "✓", skipped: "–", failed: "✗" };
 const SPOKEN: Record<StepStatus, string> = {
@@ -33,9 +27,4 @@ export function StepList({ steps, label }: { steps: Step[]; label: string }) {
       ))}
     </ol>
   );
-}
-
-/** Immutable update of one step. */
-export function withStep(steps: Step[], index: number, status: StepStatus, detail?: string): Step[] {
-  return steps.map((s, i) => (i === index ? { ...s, status, detail: detail ?? s.detail } : s));
 }

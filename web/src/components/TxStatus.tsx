@@ -1,4 +1,4 @@
-import type { TxState } from "../app/useTx";
+import type { TxState } from "../progress";
 import { formatInt, shortHash } from "../format";
 
 /** Announces a transaction's progress (polite live region); failures are alerts. */

@@ -4,8 +4,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import type { CodecParams } from "../../../client/src/codec/layout";
-import { useModelCommitment } from "../app/useModelCommitment";
-import { useTx } from "../app/useTx";
+import { useModelCommitment } from "../hooks/useModelCommitment";
+import { useTx } from "../hooks/useTx";
 import { aggregatorInterface } from "../chain";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import { CostPreview } from "../components/CostPreview";
@@ -15,7 +15,7 @@ import { formatInt, shortHash } from "../format";
 import { MODEL_KINDS, parseIntList, parseModelSpec, type ModelSpec } from "../modelSpec";
 import { draftTask, type TaskForm } from "../taskForm";
 import { TASK_DEFAULTS, taskConfig } from "../../../client/src/protocol/taskChoices";
-import { useWallet } from "../wallet/useWallet";
+import { useWallet } from "../hooks/useWallet";
 
 interface CodecText {
   valueBits: string;

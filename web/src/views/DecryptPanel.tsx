@@ -4,8 +4,8 @@ import { useState } from "react";
 import { decodeAggregate } from "../../../client/src/codec/update";
 import { publicDecryptWords, userDecryptWords, type PublicBatch } from "../../../client/src/fhe/decrypt";
 import type { TypedDataSigner } from "../../../client/src/fhe/instance";
-import { useAppChain } from "../app/context";
-import type { TaskActivity } from "../app/useTaskActivity";
+import type { TaskActivity } from "../hooks/useTaskActivity";
+import { useAppChain } from "../providers/appChain";
 import { aggregatorAt, aggregatorInterface, type FLuFHEAggregator, type TaskSnapshot } from "../chain";
 import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { grantedRanges, missingRanges, unpublishedBatches } from "../decrypt";
@@ -14,8 +14,10 @@ import { fhevmConnection, prepareDecryption } from "../fhe";
 import { shortHash } from "../format";
 import { specFromModelURI } from "../modelSpec";
 import { ModelResult } from "../components/ModelResult";
-import { StepList, withStep, type Step } from "../components/Steps";
-import { useSigner, useWallet, type WalletSigner } from "../wallet/useWallet";
+import { StepList } from "../components/Steps";
+import { withStep, type Step } from "../progress";
+import { useSigner, useWallet } from "../hooks/useWallet";
+import type { WalletSigner } from "../wallet/signer";
 
 const HANDLE_PAGE = 256;
 

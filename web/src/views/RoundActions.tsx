@@ -6,8 +6,8 @@ import { useAccount } from "wagmi";
 import { roundActions, type RoundAction } from "../actions";
 import type { TaskSnapshot } from "../chain";
 import { TxStatus } from "../components/TxStatus";
-import { useTx } from "../app/useTx";
-import { useWallet } from "../wallet/useWallet";
+import { useTx } from "../hooks/useTx";
+import { useWallet } from "../hooks/useWallet";
 
 const LABEL = { open: "Open round", close: "Close round", reveal: "Reveal round" } as const;
 

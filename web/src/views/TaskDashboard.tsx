@@ -3,9 +3,10 @@
 import Link from "next/link";
 import { useMemo } from "react";
 import { useAccount } from "wagmi";
-import { useAppChain, useChainError, useChainNow } from "../app/context";
-import { useChainQuery } from "../app/useChainQuery";
-import { useTaskActivity, type TaskActivity } from "../app/useTaskActivity";
+import { useChainQuery } from "../hooks/useChainQuery";
+import { useTaskActivity, type TaskActivity } from "../hooks/useTaskActivity";
+import { useAppChain } from "../providers/appChain";
+import { useChainError, useChainNow } from "../providers/chainHead";
 import { inRound, loadTask, type TaskSnapshot } from "../chain";
 import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { describeError } from "../errors";

@@ -2,8 +2,9 @@
 
 import Link from "next/link";
 import { useAccount } from "wagmi";
-import { useAppChain, useChainError } from "../app/context";
-import { useChainQuery } from "../app/useChainQuery";
+import { useChainQuery } from "../hooks/useChainQuery";
+import { useAppChain } from "../providers/appChain";
+import { useChainError } from "../providers/chainHead";
 import { loadTaskList } from "../chain";
 import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { describeError } from "../errors";

@@ -2,7 +2,7 @@
 
 import { ErrorAlert } from "../components/forms";
 import { shortAddress } from "../format";
-import { useWallet, type WalletState } from "./useWallet";
+import { useWallet, type WalletState } from "../hooks/useWallet";
 
 /** The wallet's state in words, with the one action that moves it forward. Presentational: tested alone. */
 export function WalletStatusView({ wallet }: { wallet: WalletState }) {

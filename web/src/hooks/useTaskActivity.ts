@@ -4,7 +4,8 @@ import { useEffect, useRef, useState } from "react";
 import type { TransactionReceipt } from "ethers";
 import { decodeTaskLogs, fetchTaskLogs, txCost, type TaskEvent, type TxCost } from "../../../client/src/chain/events";
 import { fhevmConnection } from "../fhe";
-import { useAppChain, useChainHead } from "./context";
+import { useAppChain } from "../providers/appChain";
+import { useChainHead } from "../providers/chainHead";
 
 /** Everything the task's events tell, scanned incrementally block by block. */
 export interface TaskActivity {

@@ -1,7 +1,7 @@
 "use client";
 
 import { keepPreviousData, useQuery, type UseQueryResult } from "@tanstack/react-query";
-import { useChainHead } from "./context";
+import { useChainHead } from "../providers/chainHead";
 
 /**
  * A chain read re-run whenever a new block arrives (the previous answer stays on screen meanwhile):

@@ -1,10 +1,10 @@
 "use client";
 
 import { useCallback, useEffect, useState } from "react";
-import { BrowserProvider, type JsonRpcSigner } from "ethers";
 import { useAccount, useConnect, useConnectors, useDisconnect, useSwitchChain, type Connector } from "wagmi";
-import { useAppChain } from "../app/context";
 import { describeError } from "../errors";
+import { useAppChain } from "../providers/appChain";
+import { walletSigner, type WalletSigner } from "../wallet/signer";
 
 /**
  * - checking: the page has not looked for wallets yet (server render, first paint)
@@ -86,23 +86,12 @@ export function useWallet(): WalletState {
   };
 }
 
-type Eip1193 = ConstructorParameters<typeof BrowserProvider>[0];
-
-/** The connected wallet's EIP-1193 provider and an ethers signer for its account. */
-export interface WalletSigner {
-  eip1193: Eip1193;
-  signer: JsonRpcSigner;
-}
-
 /** A getter for the connected account's signer (undefined while no account is connected). */
 export function useSigner(): (() => Promise<WalletSigner>) | undefined {
   const { connector, address, status } = useAccount();
   const getSigner = useCallback(async () => {
     if (!connector || !address) throw new Error("connect a wallet first");
-    const eip1193 = (await connector.getProvider()) as Eip1193;
-    // No read cache: back-to-back transactions on an automining node would reuse a stale nonce.
-    const signer = await new BrowserProvider(eip1193, undefined, { cacheTimeout: -1 }).getSigner(address);
-    return { eip1193, signer };
+    return walletSigner(connector, address);
   }, [connector, address]);
   return status === "connected" ? getSigner : undefined;
 }

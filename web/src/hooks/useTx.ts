@@ -3,17 +3,10 @@
 import { useCallback, useState } from "react";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import { aggregatorAt, aggregatorInterface, type FLuFHEAggregator } from "../chain";
-import { describeError, type Failure } from "../errors";
-import { useSigner } from "../wallet/useWallet";
-import { useAppChain } from "./context";
-
-/** A transaction's life in the page: waiting for the wallet, mined or not yet, or why it failed. */
-export type TxState =
-  | { phase: "idle" }
-  | { phase: "wallet"; label: string }
-  | { phase: "pending"; label: string; hash: string }
-  | { phase: "confirmed"; label: string; hash: string; block: number; gasUsed: bigint }
-  | { phase: "failed"; label: string; failure: Failure };
+import { describeError } from "../errors";
+import type { TxState } from "../progress";
+import { useAppChain } from "../providers/appChain";
+import { useSigner } from "./useWallet";
 
 export interface TxRunner {
   state: TxState;

@@ -6,7 +6,8 @@ import { WagmiProvider } from "wagmi";
 import type { Deployment } from "../deployment";
 import { appRpcUrl, readProvider } from "../chain";
 import { appChain, walletConfig } from "../wallet/config";
-import { AppChainProvider, ChainHeadProvider, makeAppChain } from "./context";
+import { AppChainProvider, makeAppChain } from "./appChain";
+import { ChainHeadProvider } from "./chainHead";
 
 /** Origin of the page; a placeholder during server rendering (nothing reads the chain there). */
 const pageOrigin = () => (typeof window === "undefined" ? "http://localhost" : window.location.origin);
