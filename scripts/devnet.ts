@@ -42,8 +42,7 @@ async function main(): Promise<void> {
   };
   process.removeAllListeners("SIGINT");
   process.removeAllListeners("SIGTERM");
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => void stop());
   await new Promise(() => {}); // until a signal arrives
 }
 
