@@ -15,9 +15,9 @@ import { guardAgainstDroppedConnections, withRetry } from "./chain/retry";
 import { openNetwork } from "./chain/network";
 import { initBackend, type BackendName } from "./ml/backend";
 import { loadParticipantData, PARTITION_KINDS, type PartitionKind } from "./node/data";
-import { runParticipant, type ParticipantEvent } from "./node/participant";
+import { runParticipant } from "./node/participant";
+import { DEFAULT_WAIT_MS, type ParticipantEvent } from "./node/taskSession";
 import { StateStore } from "./node/state";
-import { DEFAULT_WAIT_MS } from "./node/taskSession";
 import { specFromUri } from "./protocol/modelSpec";
 
 const int =

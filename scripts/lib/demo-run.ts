@@ -12,7 +12,7 @@ import { evaluate, trainLocal } from "../../client/src/ml/train";
 import type { Dataset } from "../../client/src/ml/dataset";
 import { loadPartitions, type PartitionKind } from "../../client/src/node/data";
 import { OwnerSession } from "../../client/src/node/owner";
-import { localTrainingSeed, type ParticipantEvent } from "../../client/src/node/participant";
+import { localTrainingSeed, type ParticipantEvent } from "../../client/src/node/taskSession";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { parseIntList, parseModelSpec, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { TaskChoices } from "../../client/src/protocol/taskChoices";

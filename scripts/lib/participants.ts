@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import type { ParticipantEvent } from "../../client/src/node/participant";
+import type { ParticipantEvent } from "../../client/src/node/taskSession";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CLI = path.join(ROOT, "client", "src", "cli.ts");

@@ -13,7 +13,7 @@ import {
 } from "../../client/src/ml/models";
 import { trainLocal } from "../../client/src/ml/train";
 import { loadPartitions } from "../../client/src/node/data";
-import { localTrainingSeed } from "../../client/src/node/participant";
+import { localTrainingSeed } from "../../client/src/node/taskSession";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
 import { runCli, runNode } from "./helpers";
 

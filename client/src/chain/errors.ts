@@ -35,17 +35,30 @@ const HINTS: Record<string, string> = {
 
 const aggregatorInterface = new Interface(FLuFHEAggregator__factory.abi);
 
+/**
+ * The error and every object it wraps, outermost first: viem's `cause`, ethers' `error` and
+ * `info.error`, and provider error objects under `data`. Each object once (wrappers may repeat or
+ * loop), at most `limit` of them. Callers look for what they need (revert data, a rejection code).
+ */
+export function errorCauses(error: unknown, limit = 16): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  const queue: unknown[] = [error];
+  const seen = new Set<unknown>();
+  while (queue.length > 0 && out.length < limit) {
+    const e = queue.shift();
+    if (typeof e !== "object" || e === null || seen.has(e)) continue;
+    seen.add(e);
+    const o = e as Record<string, unknown>;
+    out.push(o);
+    queue.push(o.cause, o.error, (o.info as { error?: unknown } | undefined)?.error, o.data);
+  }
+  return out;
+}
+
+/** The first revert data (0x + 4-byte selector at least) anywhere in the error. */
 function revertData(error: unknown): string | undefined {
-  // ethers v6 puts the revert data at error.data, or deeper for errors wrapped by providers.
-  let e: unknown = error;
-  for (let depth = 0; depth < 5 && e && typeof e === "object"; depth++) {
-    const data = (e as { data?: unknown }).data;
-    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) return data;
-    if (data && typeof data === "object" && typeof (data as { data?: unknown }).data === "string") {
-      return (data as { data: string }).data;
-    }
-    e =
-      (e as { error?: unknown; info?: { error?: unknown } }).error ?? (e as { info?: { error?: unknown } }).info?.error;
+  for (const e of errorCauses(error)) {
+    if (typeof e.data === "string" && e.data.startsWith("0x") && e.data.length >= 10) return e.data;
   }
   return undefined;
 }

@@ -1,8 +1,6 @@
 import { RoundState } from "../protocol/vocabulary";
 import { TaskSession, type ParticipantOptions } from "./taskSession";
 
-export { TaskSession, localTrainingSeed, type ParticipantEvent, type TrainingSettings } from "./taskSession";
-
 /**
  * The participant's round loop: waits for each round, checks the global model it rebuilt against
  * the round's on-chain commitment, trains, encodes, encrypts and submits, then decrypts the
