@@ -1,12 +1,11 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it } from "vitest";
 import { cleanup, render, screen } from "@testing-library/react";
-import { AbiCoder, Interface, id, zeroPadValue, toBeHex, type Log, type TransactionReceipt } from "ethers";
+import { AbiCoder, id, zeroPadValue, toBeHex, type Log, type TransactionReceipt } from "ethers";
 import { layoutOf } from "../../client/src/codec/layout";
 import { roundActions } from "../../web/src/actions";
 import { aggregatorInterface, type RoundSnapshot, type TaskSnapshot } from "../../web/src/chain";
 import { ChunkBars } from "../../web/src/components/charts";
-import { describeError } from "../../web/src/errors";
 import { sumCostsByRound as costsByRound, decodeTaskLogs, taskTopic, txCost } from "../../client/src/chain/events";
 import { describeEvent } from "../../web/src/events";
 import { histogram, summarize } from "../../web/src/stats";
@@ -93,45 +92,6 @@ describe("roundActions (mirrors the contract's rules)", () => {
     expect(roundActions(task([round({ state: "Failed" })]), OWNER, 0)[0]).toMatchObject({ round: 2, enabled: true });
     const done = task([round({ state: "Revealed" }), round({ round: 2, state: "Revealed" })]);
     expect(roundActions(done, OWNER, 0)).toEqual([]);
-  });
-});
-
-describe("describeError", () => {
-  it("recognises a rejection however the wallet library wraps it", () => {
-    for (const e of [
-      { code: "ACTION_REJECTED" },
-      { code: 4001, message: "User rejected" },
-      { name: "ConnectorError", cause: { name: "UserRejectedRequestError" } },
-      { code: "UNKNOWN_ERROR", info: { error: { code: 4001 } } },
-    ]) {
-      expect(describeError(e)).toEqual({
-        message: "You rejected the request in your wallet. Nothing was sent.",
-        rejected: true,
-      });
-    }
-  });
-
-  it("decodes the aggregator's custom errors from revert data, with a hint", () => {
-    const data = aggregatorInterface.encodeErrorResult("NotTaskOwner", [7n, OUTSIDER]);
-    const failure = describeError({ code: "CALL_EXCEPTION", data }, aggregatorInterface);
-    expect(failure.rejected).toBe(false);
-    expect(failure.message).toBe(`only the task owner can do this [NotTaskOwner(7, ${OUTSIDER})]`);
-    const nested = describeError(
-      { error: { data: { data: aggregatorInterface.encodeErrorResult("RoundNotOpen", [1n, 2, 3]) } } },
-      aggregatorInterface,
-    );
-    expect(nested.message).toBe("the round is not open [RoundNotOpen(1, 2, 3)]");
-  });
-
-  it("falls back to the first line of the message, or the node's own words", () => {
-    expect(describeError(new Error("network down\nstack")).message).toBe("network down");
-    expect(
-      describeError({ shortMessage: "could not coalesce error", error: { message: "nonce too low" } }).message,
-    ).toBe("could not coalesce error: nonce too low");
-    const foreign = new Interface(["error Other(uint256)"]).encodeErrorResult("Other", [1]);
-    expect(describeError({ shortMessage: "execution reverted", data: foreign }, aggregatorInterface).message).toBe(
-      "execution reverted",
-    );
   });
 });
 
