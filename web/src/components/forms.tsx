@@ -80,14 +80,13 @@ export function JsonFileField({
       {...props}
       type="file"
       accept="application/json,.json"
-      onChange={async (e) => {
+      onChange={(e) => {
         const file = e.target.files?.[0];
         if (!file) return;
-        try {
-          onLoad(JSON.parse(await file.text()), file.name);
-        } catch (error) {
-          onError(`${file.name}: ${(error as Error).message}`);
-        }
+        file
+          .text()
+          .then((text) => onLoad(JSON.parse(text), file.name))
+          .catch((error: unknown) => onError(`${file.name}: ${(error as Error).message}`));
       }}
     />
   );

@@ -11,15 +11,12 @@ export type CommitmentState =
 
 /** Asks the server (client/src/ml through /api/model) for a spec's parameter count and commitment, debounced. */
 export function useModelCommitment(spec: ModelSpec | undefined, delayMs = 300): CommitmentState {
-  const [state, setState] = useState<CommitmentState>({ status: "idle" });
+  // The last answer, with the spec it answers: a newer spec shows "loading" until its own answer comes.
+  const [answer, setAnswer] = useState<{ key: string; state: CommitmentState }>();
   const key = spec ? JSON.stringify(spec) : "";
   useEffect(() => {
-    if (!key) {
-      setState({ status: "idle" });
-      return;
-    }
+    if (!key) return;
     const controller = new AbortController();
-    setState({ status: "loading" });
     const timer = setTimeout(() => {
       fetch("/api/model", {
         method: "POST",
@@ -29,12 +26,15 @@ export function useModelCommitment(spec: ModelSpec | undefined, delayMs = 300): 
       })
         .then(async (r) => {
           const body = (await r.json()) as ModelCommitment & { error?: string };
-          setState(
-            r.ok ? { status: "ready", commitment: body } : { status: "error", error: body.error ?? `HTTP ${r.status}` },
-          );
+          setAnswer({
+            key,
+            state: r.ok
+              ? { status: "ready", commitment: body }
+              : { status: "error", error: body.error ?? `HTTP ${r.status}` },
+          });
         })
         .catch((e: unknown) => {
-          if (!controller.signal.aborted) setState({ status: "error", error: (e as Error).message });
+          if (!controller.signal.aborted) setAnswer({ key, state: { status: "error", error: (e as Error).message } });
         });
     }, delayMs);
     return () => {
@@ -42,5 +42,6 @@ export function useModelCommitment(spec: ModelSpec | undefined, delayMs = 300): 
       controller.abort();
     };
   }, [key, delayMs]);
-  return state;
+  if (!key) return { status: "idle" };
+  return answer?.key === key ? answer.state : { status: "loading" };
 }

@@ -32,7 +32,7 @@ export function ChainHeadProvider({ provider, children }: { provider: JsonRpcPro
           if (!stopped) setError(`The chain node does not answer: ${(e as Error).message.split("\n")[0]}`);
         }
       }
-      if (!stopped) timer = setTimeout(poll, 1000);
+      if (!stopped) timer = setTimeout(() => void poll(), 1000);
     };
     void poll();
     return () => {
