@@ -25,7 +25,7 @@ import { writeDeployment } from "../../../client/src/chain/deployment";
 import { deployAggregator } from "../../../client/src/chain/owner";
 import { toOnChainCodec } from "../../../client/src/protocol/taskConfig";
 import type { FhevmConnection } from "../../../client/src/fhe/instance";
-import { openNetwork } from "../../../client/src/chain/network";
+import { openNetwork, type Network } from "../../../client/src/chain/network";
 import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../../../types";
 import { freePort, startDevnet, type Devnet } from "../../../scripts/lib/devnet";
 import { TestWallet } from "../wallet";
@@ -63,6 +63,8 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
   let context: BrowserContext | undefined;
   let provider: JsonRpcProvider;
   let aggregator: FLuFHEAggregator;
+  /** The participants' fhEVM connection (its own provider, closed in afterAll). */
+  let network: Network | undefined;
   let fhevm: FhevmConnection;
   let ownerKey: string;
   let participants: JsonRpcSigner[];
@@ -90,7 +92,8 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     const deployed = await deployAggregator(await provider.getSigner(0));
     const address = await deployed.aggregator.getAddress();
     aggregator = FLuFHEAggregator__factory.connect(address, provider);
-    fhevm = await openNetwork(devnet.url).then((n) => n.fhevm);
+    network = await openNetwork(devnet.url);
+    fhevm = network.fhevm;
     ownerKey = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), "m/44'/60'/0'/0/0").privateKey;
     participants = await Promise.all([1, 2, 3].map((i) => provider.getSigner(i)));
     participantAddresses = await Promise.all(participants.map((s) => s.getAddress()));
@@ -134,6 +137,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     await stopChild(next);
     await devnet?.stop();
     await stopAllChildren(); // e.g. a build still running after a beforeAll timeout
+    network?.close();
     provider?.destroy();
     rmSync(tmp, { recursive: true, force: true });
     log(`screenshots of the stages in ${path.relative(ROOT, OUT)}/`);
