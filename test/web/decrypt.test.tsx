@@ -1,10 +1,17 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
-import { WORDS_PER_GRANT } from "../../client/src/chain/aggregate";
-import { ModelResult } from "../../web/src/components/ModelResult";
-import { grantedRanges, missingRanges, unpublishedBatches } from "../../web/src/decrypt";
+import { WORDS_PER_GRANT, missingRanges } from "../../client/src/chain/aggregate";
 import type { TaskEvent } from "../../client/src/chain/events";
+import { layoutOf } from "../../client/src/codec/layout";
+import { specToUri } from "../../client/src/protocol/modelSpec";
+import type { RoundSnapshot, TaskSnapshot } from "../../web/src/chain";
+import { ModelResult } from "../../web/src/components/ModelResult";
+import { aggregateDownload } from "../../web/src/decryption/download";
+import { HANDLE_PAGE, readHandles } from "../../web/src/decryption/handles";
+import { decryptionBatchCount, grantedRanges, unpublishedBatches } from "../../web/src/decryption/ranges";
+import type { FlowRunner } from "../../web/src/hooks/useFlow";
+import { PublishClear } from "../../web/src/views/PublishClear";
 
 afterEach(cleanup);
 
@@ -64,6 +71,137 @@ describe("word ranges", () => {
     ];
     expect(unpublishedBatches(events, 1, 40)).toEqual([0, 2]);
     expect(unpublishedBatches(events, 2, 16)).toEqual([]);
+    expect([1, 16, 17, 32, 33].map(decryptionBatchCount)).toEqual([1, 1, 2, 2, 3]);
+  });
+});
+
+describe("readHandles", () => {
+  it("reads the aggregate in pages of HANDLE_PAGE words, in word order", async () => {
+    const calls: [number, number][] = [];
+    const aggregator = {
+      aggregateHandles: (_task: bigint, _round: number, from: number, count: number) => {
+        calls.push([from, count]);
+        return Promise.resolve(Array.from({ length: count }, (_, i) => `h${from + i}`));
+      },
+    } as unknown as Parameters<typeof readHandles>[0];
+    const handles = await readHandles(aggregator, 1n, 1, 2 * HANDLE_PAGE + 3);
+    expect(calls).toEqual([
+      [0, HANDLE_PAGE],
+      [HANDLE_PAGE, HANDLE_PAGE],
+      [2 * HANDLE_PAGE, 3],
+    ]);
+    expect(handles).toEqual(Array.from({ length: 2 * HANDLE_PAGE + 3 }, (_, i) => `h${i}`));
+    calls.length = 0;
+    expect(await readHandles(aggregator, 1n, 1, 0)).toEqual([]);
+    expect(calls).toEqual([]);
+  });
+});
+
+const revealedRound = (overrides: Partial<RoundSnapshot> = {}): RoundSnapshot => ({
+  round: 1,
+  state: "Revealed",
+  openedAt: 1000,
+  deadline: 4600,
+  eligible: 3,
+  completed: 3,
+  chunksAtQuorum: 1,
+  publishedBatches: 0,
+  globalModelHash: "0x" + "22".repeat(32),
+  contributors: [3],
+  ...overrides,
+});
+
+describe("aggregateDownload", () => {
+  it("names the file after task and round and records origin, codec, lane sums and the average", () => {
+    const spec = { kind: "logreg" as const, inputShape: [2], numClasses: 2, seed: 1 };
+    const layout = layoutOf(
+      { valueBits: 8, laneBits: 12, wordsPerChunk: 2, paramCount: 6, clip: 0.5, sampleCap: 0, weightFloor: 1 },
+      4,
+    );
+    const task = {
+      id: 7n,
+      policy: 1,
+      modelHash: "0x" + "11".repeat(32),
+      modelURI: specToUri(spec),
+      layout,
+      roundInfos: [revealedRound()],
+    } as TaskSnapshot;
+    const download = aggregateDownload({ chainId: 31337, aggregator: "0xAgg" }, task, {
+      round: 1,
+      words: [5n, 6n],
+      values: Float64Array.from([0.25, -0.5]),
+    });
+    expect(download.filename).toBe("flufhe-task7-round1.json");
+    expect(download.json()).toEqual({
+      format: "flufhe-aggregate/1",
+      chainId: 31337,
+      aggregator: "0xAgg",
+      taskId: "7",
+      round: 1,
+      policy: "Public",
+      modelHash: task.modelHash,
+      modelURI: task.modelURI,
+      spec,
+      globalModelHash: "0x" + "22".repeat(32),
+      codec: { valueBits: 8, laneBits: 12, wordsPerChunk: 2, paramCount: 6, clip: 0.5, sampleCap: 0, weightFloor: 1 },
+      contributors: [3],
+      laneSums: ["5", "6"],
+      averagedDelta: [0.25, -0.5],
+    });
+    expect(
+      (
+        aggregateDownload(
+          { chainId: 1, aggregator: "0x" },
+          { ...task, modelURI: "ipfs://x" },
+          {
+            round: 1,
+            words: [],
+            values: new Float64Array(),
+          },
+        ).json() as { spec: unknown }
+      ).spec,
+    ).toBeNull();
+  });
+});
+
+describe("PublishClear", () => {
+  const idle: FlowRunner = { steps: [], running: false, start: () => Promise.resolve(undefined) };
+
+  it("offers to post the clear aggregate while batches are missing, and reports a failure", () => {
+    const onPublish = vi.fn();
+    render(
+      <PublishClear
+        info={revealedRound()}
+        ready
+        toPublish={[0, 1]}
+        publication={{ ...idle, failure: { message: "boom", rejected: false } }}
+        onPublish={onPublish}
+      />,
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Post the clear aggregate on-chain" }));
+    expect(onPublish).toHaveBeenCalledOnce();
+    expect(screen.getByRole("alert").textContent).toBe("boom");
+  });
+
+  it("cannot post without a wallet or with nothing left, and shows the commitment once verified", () => {
+    const { rerender } = render(
+      <PublishClear info={revealedRound()} ready={false} toPublish={[0]} publication={idle} onPublish={vi.fn()} />,
+    );
+    expect((screen.getByRole("button") as HTMLButtonElement).disabled).toBe(true);
+    rerender(<PublishClear info={revealedRound()} ready toPublish={[]} publication={idle} onPublish={vi.fn()} />);
+    expect((screen.getByRole("button") as HTMLButtonElement).disabled).toBe(true);
+    const commitment = "0x" + "ab".repeat(32);
+    rerender(
+      <PublishClear
+        info={revealedRound({ clearCommitment: commitment })}
+        ready
+        toPublish={[]}
+        publication={idle}
+        onPublish={vi.fn()}
+      />,
+    );
+    expect(screen.queryByRole("button")).toBeNull();
+    expect(screen.getByText(/The clear aggregate is verified on-chain/).querySelector("code")?.title).toBe(commitment);
   });
 });
 

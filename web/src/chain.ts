@@ -69,6 +69,11 @@ export interface TaskSnapshot {
 
 const ZERO_HASH = "0x" + "0".repeat(64);
 
+/** Whether two addresses are the same account (any checksum casing); false when either is missing. */
+export function sameAddress(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
 /** Whether `account` takes part in `round` (mirrors the contract's membership rule). */
 export function inRound(p: Participant, round: number): boolean {
   return p.joinRound !== 0 && p.joinRound <= round && (p.leaveRound === 0 || round < p.leaveRound);

@@ -24,3 +24,9 @@ export type StepReporter = (index: number, status: StepStatus, detail?: string) 
 export function withStep(steps: Step[], index: number, status: StepStatus, detail?: string): Step[] {
   return steps.map((s, i) => (i === index ? { ...s, status, detail: detail ?? s.detail } : s));
 }
+
+/** A multi-step flow: the labels of its steps, and the work, which reports on them as it goes. */
+export interface Flow<T> {
+  labels: string[];
+  run(report: StepReporter): Promise<T>;
+}
