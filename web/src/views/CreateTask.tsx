@@ -3,19 +3,19 @@
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
-import type { CodecParams } from "../../../client/src/codec/layout";
-import { useModelCommitment } from "../hooks/useModelCommitment";
-import { useTx } from "../hooks/useTx";
-import { aggregatorInterface } from "../chain";
+import { decodeTaskLogs } from "../../../client/src/chain/events";
+import { MAX_WORDS_PER_CHUNK, WORD_BITS, type CodecParams } from "../../../client/src/codec/layout";
+import { TASK_DEFAULTS, taskConfig } from "../../../client/src/protocol/taskChoices";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import { CostPreview } from "../components/CostPreview";
 import { Field, InputField, JsonFileField, NumberField } from "../components/forms";
 import { TxStatus } from "../components/TxStatus";
 import { formatInt, shortHash } from "../format";
+import { useModelCommitment } from "../hooks/useModelCommitment";
+import { useTx } from "../hooks/useTx";
+import { useWallet } from "../hooks/useWallet";
 import { MODEL_KINDS, parseIntList, parseModelSpec, type ModelSpec } from "../modelSpec";
 import { draftTask, type TaskForm } from "../taskForm";
-import { TASK_DEFAULTS, taskConfig } from "../../../client/src/protocol/taskChoices";
-import { useWallet } from "../hooks/useWallet";
 
 interface CodecText {
   valueBits: string;
@@ -46,14 +46,14 @@ const CODEC_FIELDS: (NumberSpec<keyof CodecText> & { hint: string | ((c?: CodecP
     label: "Lane bits (L)",
     hint: (c) => `blank: narrowest for the cohort${c ? ` (${c.laneBits})` : ""}`,
     min: 3,
-    max: 128,
+    max: WORD_BITS,
   },
   {
     key: "wordsPerChunk",
     label: "Words per chunk",
     hint: (c) => `blank: largest under the caps${c ? ` (${c.wordsPerChunk})` : ""}`,
     min: 1,
-    max: 256,
+    max: MAX_WORDS_PER_CHUNK,
   },
 ];
 
@@ -176,11 +176,9 @@ export function CreateTask() {
     if (!canCreate || !draft.settings || !commitment) return;
     const config = taskConfig(draft.settings, commitment);
     const receipt = await tx.run("Create task", (a) => a.createTask(config, draft.participants));
-    const event = receipt?.logs
-      .map((l) => aggregatorInterface.parseLog({ topics: [...l.topics], data: l.data }))
-      .find((e) => e?.name === "TaskCreated");
+    const event = receipt && decodeTaskLogs(receipt.logs).find((e) => e.name === "TaskCreated");
     if (event) {
-      const id = event.args.taskId as bigint;
+      const id = BigInt(event.args.taskId);
       setCreated(id);
       router.push(`/tasks/${id}`);
     }
