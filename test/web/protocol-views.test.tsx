@@ -8,6 +8,7 @@ import { aggregatorInterface, type RoundSnapshot, type TaskSnapshot } from "../.
 import { ChunkBars } from "../../web/src/components/charts";
 import { sumCostsByRound as costsByRound, decodeTaskLogs, taskTopic, txCost } from "../../client/src/chain/events";
 import { describeEvent } from "../../web/src/events";
+import { RoundState } from "../../client/src/protocol/vocabulary";
 import { histogram, summarize } from "../../web/src/stats";
 
 afterEach(cleanup);
@@ -149,6 +150,15 @@ describe("task events", () => {
       submissionGas: 5000,
       submissionHcu: 2_000_000,
     });
+  });
+
+  it("says whether a round closed with quorum from the RoundState the event carries", () => {
+    const [closed, failed] = decodeTaskLogs([
+      log("RoundClosed", [1n, 1, RoundState.Closed, 3], tx(5), 0),
+      log("RoundClosed", [1n, 2, RoundState.Failed, 1], tx(6), 0),
+    ]);
+    expect(describeEvent(closed, (a) => a)).toBe("Round 1 closed: quorum reached");
+    expect(describeEvent(failed, (a) => a)).toBe("Round 2 closed: failed (no quorum)");
   });
 
   it("keeps the ABI encoding the contract emits (sanity of the fixture)", () => {

@@ -1,4 +1,4 @@
-import { inRound, type TaskSnapshot } from "./chain";
+import { inRound, sameAddress, type TaskSnapshot } from "./chain";
 
 export type ActionKind = "open" | "close" | "reveal";
 
@@ -10,11 +10,9 @@ export interface RoundAction {
   reason?: string;
 }
 
-const same = (a?: string, b?: string) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
-
 /** What `account` (or a visitor without one) can do on the task at chain time `now`. */
 export function roundActions(task: TaskSnapshot, account: string | undefined, now: number): RoundAction[] {
-  const isOwner = same(account, task.owner);
+  const isOwner = sameAddress(account, task.owner);
   const actions: RoundAction[] = [];
   const current = task.roundInfos[task.currentRound - 1];
   const next = task.currentRound + 1;
@@ -44,7 +42,7 @@ export function roundActions(task: TaskSnapshot, account: string | undefined, no
   }
 
   if (current?.state === "Closed") {
-    const participant = task.participants.some((p) => same(p.account, account) && inRound(p, current.round));
+    const participant = task.participants.some((p) => sameAddress(p.account, account) && inRound(p, current.round));
     const reason =
       isOwner || participant
         ? undefined

@@ -74,9 +74,14 @@ export function sameAddress(a: string | undefined, b: string | undefined): boole
   return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
+/** False for an account removed before its first round (the contract then records joinRound 0). */
+export function hasJoined(p: Participant): boolean {
+  return p.joinRound !== 0;
+}
+
 /** Whether `account` takes part in `round` (mirrors the contract's membership rule). */
 export function inRound(p: Participant, round: number): boolean {
-  return p.joinRound !== 0 && p.joinRound <= round && (p.leaveRound === 0 || round < p.leaveRound);
+  return hasJoined(p) && p.joinRound <= round && (p.leaveRound === 0 || round < p.leaveRound);
 }
 
 async function loadRound(aggregator: FLuFHEAggregator, id: bigint, round: number, policy: number) {

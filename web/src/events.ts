@@ -1,4 +1,5 @@
 import type { TaskEvent } from "../../client/src/chain/events";
+import { RoundState, isRoundState } from "../../client/src/protocol/vocabulary";
 
 /** A one-line description of an event for the activity feed. */
 export function describeEvent(e: TaskEvent, short: (address: string) => string): string {
@@ -17,7 +18,7 @@ export function describeEvent(e: TaskEvent, short: (address: string) => string):
     case "ParticipantCompleted":
       return `Round ${e.round}: ${short(a.participant)} submitted every chunk`;
     case "RoundClosed":
-      return `Round ${e.round} closed: ${a.outcome === "2" ? "quorum reached" : "failed (no quorum)"}`;
+      return `Round ${e.round} closed: ${isRoundState(Number(a.outcome), RoundState.Closed) ? "quorum reached" : "failed (no quorum)"}`;
     case "RoundRevealed":
       return `Round ${e.round} revealed`;
     case "AggregateAccessGranted":

@@ -1,8 +1,10 @@
 "use client";
 
 import { ChunkBars } from "../components/charts";
-import type { RoundSnapshot, TaskSnapshot } from "../chain";
 import type { RoundCost } from "../../../client/src/chain/events";
+import { Policy } from "../../../client/src/protocol/vocabulary";
+import type { RoundSnapshot, TaskSnapshot } from "../chain";
+import { decryptionBatchCount } from "../decryption/ranges";
 import { formatCompact, formatDuration, formatInt, formatTime, shortHash } from "../format";
 
 function Deadline({ round, now }: { round: RoundSnapshot; now: number }) {
@@ -46,7 +48,6 @@ export function RoundCard({
   now: number;
 }) {
   const { layout } = task;
-  const batches = Math.ceil(layout.wordCount / 16);
   return (
     <>
       <h3 id={`round-${round.round}`}>
@@ -82,7 +83,7 @@ export function RoundCard({
         <dd>
           <code title={round.globalModelHash}>{shortHash(round.globalModelHash)}</code>
         </dd>
-        {task.policy === 1 && round.state === "Revealed" && (
+        {task.policy === Policy.Public && round.state === "Revealed" && (
           <>
             <dt>Clear aggregate</dt>
             <dd>
@@ -91,7 +92,7 @@ export function RoundCard({
                   published, commitment <code title={round.clearCommitment}>{shortHash(round.clearCommitment)}</code>
                 </>
               ) : (
-                `${round.publishedBatches} of ${batches} batch(es) verified on-chain`
+                `${round.publishedBatches} of ${decryptionBatchCount(layout.wordCount)} batch(es) verified on-chain`
               )}
             </dd>
           </>

@@ -7,7 +7,7 @@ import { useChainQuery } from "../hooks/useChainQuery";
 import { useTaskActivity, type TaskActivity } from "../hooks/useTaskActivity";
 import { useAppChain } from "../providers/appChain";
 import { useChainError, useChainNow } from "../providers/chainHead";
-import { inRound, loadTask, type TaskSnapshot } from "../chain";
+import { hasJoined, inRound, loadTask, sameAddress, type TaskSnapshot } from "../chain";
 import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { describeError } from "../errors";
 import { sumCostsByRound } from "../../../client/src/chain/events";
@@ -21,8 +21,8 @@ import { modelLabel } from "./TaskList";
 
 function Overview({ task, account }: { task: TaskSnapshot; account?: string }) {
   const { layout } = task;
-  const you = (a: string) => account !== undefined && a.toLowerCase() === account.toLowerCase();
-  const listed = task.participants.filter((p) => p.joinRound !== 0);
+  const you = (a: string) => sameAddress(a, account);
+  const listed = task.participants.filter(hasJoined);
   return (
     <section className="panel" aria-labelledby="overview-heading">
       <h2 id="overview-heading">Configuration</h2>
@@ -69,7 +69,7 @@ function Overview({ task, account }: { task: TaskSnapshot; account?: string }) {
               <code>{p.account}</code>
               {you(p.account) && " (you)"}{" "}
               <span className="hint">
-                {p.joinRound === 0
+                {!hasJoined(p)
                   ? "removed before taking part"
                   : `from round ${p.joinRound}${p.leaveRound ? ` until round ${p.leaveRound - 1}` : ""}`}
                 {task.currentRound > 0 && inRound(p, task.currentRound) ? " — in the current round" : ""}

@@ -5,7 +5,7 @@ import { useAccount } from "wagmi";
 import { useChainQuery } from "../hooks/useChainQuery";
 import { useAppChain } from "../providers/appChain";
 import { useChainError } from "../providers/chainHead";
-import { loadTaskList } from "../chain";
+import { loadTaskList, sameAddress } from "../chain";
 import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { describeError } from "../errors";
 import { formatInt, shortAddress } from "../format";
@@ -23,7 +23,6 @@ export function TaskList() {
   const chainError = useChainError();
   const { address } = useAccount();
   const tasks = useChainQuery(["tasks", deployment.aggregator], () => loadTaskList(aggregator));
-  const mine = (owner: string) => address !== undefined && owner.toLowerCase() === address.toLowerCase();
   return (
     <>
       <h1>Training tasks</h1>
@@ -76,7 +75,7 @@ export function TaskList() {
                   <td className="num">{t.participants}</td>
                   <td>
                     <code title={t.owner}>{shortAddress(t.owner)}</code>
-                    {mine(t.owner) && <span className="muted"> (you)</span>}
+                    {sameAddress(t.owner, address) && <span className="muted"> (you)</span>}
                   </td>
                 </tr>
               ))}
