@@ -1,7 +1,5 @@
 import { specFromUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
 
-export { MODEL_KINDS, parseIntList, parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
-
 /** What the model API answers for a spec: the commitment createTask records and where the spec lives. */
 export interface ModelCommitment {
   spec: ModelSpec;

@@ -1,7 +1,8 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { ModelCommitment, ModelSpec } from "../modelSpec";
+import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
+import type { ModelCommitment } from "../modelSpec";
 
 export type CommitmentState =
   | { status: "idle" }

@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { decodeTaskLogs } from "../../../client/src/chain/events";
 import { MAX_WORDS_PER_CHUNK, WORD_BITS, type CodecParams } from "../../../client/src/codec/layout";
+import { MODEL_KINDS, parseIntList, parseModelSpec, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { TASK_DEFAULTS, taskConfig } from "../../../client/src/protocol/taskChoices";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import { CostPreview } from "../components/CostPreview";
@@ -14,7 +15,6 @@ import { formatInt, shortHash } from "../format";
 import { useModelCommitment } from "../hooks/useModelCommitment";
 import { useTx } from "../hooks/useTx";
 import { useWallet } from "../hooks/useWallet";
-import { MODEL_KINDS, parseIntList, parseModelSpec, type ModelSpec } from "../modelSpec";
 import { draftTask, type TaskForm } from "../taskForm";
 
 interface CodecText {
