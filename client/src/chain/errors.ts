@@ -1,8 +1,8 @@
 import { Interface, type ErrorDescription } from "ethers";
 import { FLuFHEAggregator__factory } from "../../../types";
 
-/** What to do next, per custom error of the aggregator. */
-const HINTS: Record<string, string> = {
+/** What to do next, per custom error of the aggregator (test/unit/chain checks every ABI error has one). */
+export const HINTS: Record<string, string> = {
   UnknownTask: "check the task id (fl:status lists the task count) and the aggregator address of this network",
   NotTaskOwner: "send this from the account that created the task",
   NotEligible:
@@ -31,6 +31,20 @@ const HINTS: Record<string, string> = {
   ChunkTooLarge:
     "use at most the contract's MAX_WORDS_PER_CHUNK words per chunk (or leave wordsPerChunk to the planner): a larger chunk exceeds the 20M HCU per-transaction cap",
   RoundDurationTooLong: "give the round duration in seconds, at most the contract's MAX_ROUND_DURATION (365 days)",
+  BatchOutOfRange: "a round's aggregate has ceil(wordCount / 16) decryption batches: post one of those",
+  ChunkOutOfRange: "the task has fewer chunks: re-read its codec settings (fl:status)",
+  InvalidChunking: "give a positive parameter count and a chunk of at least one word with room for parameters",
+  InvalidClip: "give a clip bound of at least 0.000001 (the chain stores millionths)",
+  InvalidCohort: "the minimum cohort must be at least 2 and at most the maximum cohort",
+  InvalidKMSSignatures: "the decryption proof does not match these handles and values: public-decrypt the batch again",
+  InvalidLaneBits: "lane bits must exceed value bits and be at most 128",
+  InvalidSchedule: "rounds and round duration must be positive",
+  InvalidValueBits: "value bits must be between 2 and 32",
+  InvalidWeightFloor: "the weight floor must be between 1 and 2^valueBits - 1",
+  SenderNotAllowedToUseHandle: "the encrypted input was made for another account or contract: encrypt it again",
+  WrongClearLength: "post exactly 32 bytes per handle of the batch, as the KMS returned them",
+  ZamaProtocolUnsupported: "this chain has no Zama fhEVM deployment: use the local devnet, Sepolia or mainnet",
+  ZeroAddress: "the zero address cannot take part",
 };
 
 const aggregatorInterface = new Interface(FLuFHEAggregator__factory.abi);

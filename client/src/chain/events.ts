@@ -122,10 +122,25 @@ export function sumCostsByRound(costs: Iterable<TxCost>): Map<number, RoundCost>
 }
 
 /**
- * Gas, HCU and transactions of every round of a task in [fromBlock, toBlock]: the task's logs in
- * pages, then the receipt of each transaction that emitted them, a few at a time (bounded, so a long
- * task does not fire hundreds of concurrent requests at the node).
+ * The cost of each transaction among `hashes`, from its receipt, a few receipts at a time (bounded, so a
+ * long task does not fire hundreds of concurrent requests at the node).
  */
+export async function transactionCosts(
+  provider: JsonRpcApiProvider,
+  hashes: readonly string[],
+  events: readonly TaskEvent[],
+  hcuOf: (receipt: TransactionReceipt) => number,
+  concurrency = 4,
+): Promise<TxCost[]> {
+  const costs: TxCost[] = [];
+  for (let i = 0; i < hashes.length; i += concurrency) {
+    const receipts = await Promise.all(hashes.slice(i, i + concurrency).map((h) => provider.getTransactionReceipt(h)));
+    for (const receipt of receipts) if (receipt) costs.push(txCost(receipt, events, hcuOf));
+  }
+  return costs;
+}
+
+/** Gas, HCU and transactions of every round of a task in [fromBlock, toBlock], from its logs. */
 export async function measureTaskCosts(
   provider: JsonRpcApiProvider,
   address: string,
@@ -133,14 +148,8 @@ export async function measureTaskCosts(
   fromBlock: number,
   toBlock: number,
   hcuOf: (receipt: TransactionReceipt) => number,
-  concurrency = 4,
 ): Promise<Map<number, RoundCost>> {
   const events = decodeTaskLogs(await fetchTaskLogs(provider, address, taskId, fromBlock, toBlock));
   const hashes = [...new Set(events.map((e) => e.txHash))];
-  const costs: TxCost[] = [];
-  for (let i = 0; i < hashes.length; i += concurrency) {
-    const receipts = await Promise.all(hashes.slice(i, i + concurrency).map((h) => provider.getTransactionReceipt(h)));
-    for (const receipt of receipts) if (receipt) costs.push(txCost(receipt, events, hcuOf));
-  }
-  return sumCostsByRound(costs);
+  return sumCostsByRound(await transactionCosts(provider, hashes, events, hcuOf));
 }

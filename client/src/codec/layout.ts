@@ -6,6 +6,9 @@ export const WORD_BITS = 128;
 export const WORDS_PER_PROOF = 16;
 /** euint128 handles one KMS decryption request can carry (2048 bits). */
 export const WORDS_PER_DECRYPTION = 16;
+/** Value bits the contract accepts (InvalidValueBits outside). */
+export const MIN_VALUE_BITS = 2;
+export const MAX_VALUE_BITS = 32;
 /** The contract's upper bound on words per chunk. */
 export const MAX_WORDS_PER_CHUNK = 67;
 
@@ -42,7 +45,7 @@ export interface Layout extends CodecParams {
 /** Validates settings (and the lane headroom for a cohort, when given) and derives the layout. */
 export function layoutOf(params: CodecParams, maxCohort?: number): Layout {
   const { valueBits, laneBits, wordsPerChunk, paramCount, clip, sampleCap, weightFloor } = params;
-  assertInteger("valueBits", valueBits, 2, 32);
+  assertInteger("valueBits", valueBits, MIN_VALUE_BITS, MAX_VALUE_BITS);
   assertInteger("laneBits", laneBits, valueBits + 1, WORD_BITS);
   assertInteger("wordsPerChunk", wordsPerChunk, 1, MAX_WORDS_PER_CHUNK);
   assertInteger("paramCount", paramCount, 1, 2 ** 32 - 1);

@@ -3,7 +3,7 @@
  * demo, the fl: tasks, the web form, the tests), and their validation into settings the contract
  * accepts. Pure: no I/O, no tfjs.
  */
-import { MAX_WORDS_PER_CHUNK, type CodecParams } from "../codec/layout";
+import { MAX_VALUE_BITS, MAX_WORDS_PER_CHUNK, MIN_VALUE_BITS, type CodecParams } from "../codec/layout";
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import { chooseCodec, planSubmission, type SubmissionPlan } from "./plan";
 import { onChainClip, toOnChainCodec } from "./taskConfig";
@@ -97,7 +97,9 @@ export function checkTaskChoices(paramCount: number | undefined, choices: TaskCh
     );
   }
   if (c.policy !== Policy.Participants && c.policy !== Policy.Public) errors.push(`unknown policy ${c.policy}`);
-  if (!intIn(c.valueBits, 2, 32)) errors.push(`value bits must be an integer in [2, 32], got ${c.valueBits}`);
+  if (!intIn(c.valueBits, MIN_VALUE_BITS, MAX_VALUE_BITS)) {
+    errors.push(`value bits must be an integer in [${MIN_VALUE_BITS}, ${MAX_VALUE_BITS}], got ${c.valueBits}`);
+  }
   let clip = c.clip;
   try {
     clip = onChainClip(c.clip);

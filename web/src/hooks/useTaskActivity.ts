@@ -2,7 +2,13 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { TransactionReceipt } from "ethers";
-import { decodeTaskLogs, fetchTaskLogs, txCost, type TaskEvent, type TxCost } from "../../../client/src/chain/events";
+import {
+  decodeTaskLogs,
+  fetchTaskLogs,
+  transactionCosts,
+  type TaskEvent,
+  type TxCost,
+} from "../../../client/src/chain/events";
 import { fhevmConnection } from "../fhe";
 import { useAppChain } from "../providers/appChain";
 import { useChainHead } from "../providers/chainHead";
@@ -16,14 +22,6 @@ export interface TaskActivity {
   /** False when HCU cannot be metered here (no fhEVM host contracts readable). */
   hcuMetered: boolean;
   error?: string;
-}
-
-const RECEIPT_CONCURRENCY = 8;
-
-async function inBatches<T, R>(items: T[], size: number, f: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(f))));
-  return out;
 }
 
 /**
@@ -63,8 +61,7 @@ export function useTaskActivity(taskId: bigint): TaskActivity {
           // no fhEVM host contracts here: gas only
         }
       }
-      const receipts = await inBatches(newTx, RECEIPT_CONCURRENCY, (h) => provider.getTransactionReceipt(h));
-      const costs = receipts.filter((r): r is TransactionReceipt => r !== null).map((r) => txCost(r, events, hcuOf));
+      const costs = await transactionCosts(provider, newTx, events, hcuOf);
       if (!alive.current) return;
       newTx.forEach((h) => seenTx.current.add(h));
       scanned.current = to;

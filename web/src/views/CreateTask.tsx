@@ -4,7 +4,13 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useMemo, useState } from "react";
 import { decodeTaskLogs } from "../../../client/src/chain/events";
-import { MAX_WORDS_PER_CHUNK, WORD_BITS, type CodecParams } from "../../../client/src/codec/layout";
+import {
+  MAX_VALUE_BITS,
+  MAX_WORDS_PER_CHUNK,
+  MIN_VALUE_BITS,
+  WORD_BITS,
+  type CodecParams,
+} from "../../../client/src/codec/layout";
 import { MODEL_KINDS, parseIntList, parseModelSpec, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { TASK_DEFAULTS, taskConfig } from "../../../client/src/protocol/taskChoices";
 import { Policy } from "../../../client/src/protocol/vocabulary";
@@ -37,7 +43,13 @@ type NumberSpec<K> = { key: K; label: string; min?: number; max?: number; step?:
 
 /** The codec inputs; blank lane bits and chunk size are chosen by the planner (shown in the hint). */
 const CODEC_FIELDS: (NumberSpec<keyof CodecText> & { hint: string | ((c?: CodecParams) => string) })[] = [
-  { key: "valueBits", label: "Value bits (b)", hint: "bits per quantized coordinate", min: 2, max: 32 },
+  {
+    key: "valueBits",
+    label: "Value bits (b)",
+    hint: "bits per quantized coordinate",
+    min: MIN_VALUE_BITS,
+    max: MAX_VALUE_BITS,
+  },
   { key: "clip", label: "Clip bound (C)", hint: "deltas are clipped to [-C, C]", min: 0, step: "any" },
   { key: "sampleCap", label: "FedAvg sample cap", hint: "0: unweighted average", min: 0 },
   { key: "weightFloor", label: "Weight floor", hint: "smallest weight code (weighted tasks)", min: 1 },
