@@ -29,6 +29,9 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     ///         (milliseconds for seconds), and the bound keeps `block.timestamp + roundDuration` far from
     ///         overflowing the uint64 deadline (which `openRound` would otherwise hit near 2^64).
     uint64 public constant MAX_ROUND_DURATION = 365 days;
+    /// @notice Most membership intervals one account can have in a task. Eligibility checks walk the
+    ///         history, so it stays short: 16 join/leave cycles are plenty for a real consortium.
+    uint256 public constant MAX_MEMBERSHIP_INTERVALS = 16;
 
     struct Task {
         address owner;
@@ -41,13 +44,6 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         TaskConfig config;
     }
 
-    /// @dev A participant takes part in rounds [joinRound, leaveRound); leaveRound 0 means open-ended.
-    struct Membership {
-        uint32 joinRound;
-        uint32 leaveRound;
-        bool listed;
-    }
-
     struct Submission {
         uint32 chunksDone;
         mapping(uint256 => uint256) chunkBits;
@@ -56,7 +52,9 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     uint256 private _taskCount;
     mapping(uint256 taskId => Task) private _tasks;
     mapping(uint256 taskId => address[]) private _listed;
-    mapping(uint256 taskId => mapping(address => Membership)) private _members;
+    mapping(uint256 taskId => mapping(address => bool)) private _everListed;
+    /// @dev Every interval each account was listed for, oldest first (see Membership).
+    mapping(uint256 taskId => mapping(address => Membership[])) private _members;
     mapping(uint256 taskId => mapping(uint32 round => RoundInfo)) private _rounds;
     mapping(uint256 taskId => mapping(uint32 round => mapping(uint256 word => euint128))) private _acc;
     mapping(uint256 taskId => mapping(uint32 round => mapping(uint256 chunk => uint16))) private _contributors;
@@ -106,12 +104,13 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         Task storage t = _tasks[taskId];
         uint32 next = t.currentRound + 1;
         for (uint256 i = 0; i < accounts.length; ++i) {
-            Membership storage m = _members[taskId][accounts[i]];
-            if (!_inRound(m, next)) revert NotParticipant(taskId, accounts[i]);
-            if (m.joinRound == next) {
-                m.joinRound = 0; // never took part: drop the pending membership
+            Membership[] storage history = _members[taskId][accounts[i]];
+            if (!_inRound(history, next)) revert NotParticipant(taskId, accounts[i]);
+            Membership storage last = history[history.length - 1];
+            if (last.joinRound == next) {
+                history.pop(); // covers no opened round yet: dropping it changes no past right
             } else {
-                m.leaveRound = next;
+                last.leaveRound = next;
             }
             --t.participantsNextRound;
             emit ParticipantRemoved(taskId, accounts[i], next);
@@ -305,27 +304,36 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         return _rounds[taskId][round];
     }
 
-    /// @notice Everyone ever listed on the task, with the rounds they take part in.
-    /// @return accounts listed addresses; joinRounds/leaveRounds their membership (leave 0 = open-ended,
-    ///         join 0 = removed before taking part).
+    /// @notice Everyone ever listed on the task, with every interval of rounds they were listed for.
+    /// @return accounts listed addresses, in the order they were first added.
+    /// @return histories each account's membership intervals, oldest first (empty if every interval was
+    ///         withdrawn before its first round opened).
     function getParticipants(
         uint256 taskId
-    ) external view returns (address[] memory accounts, uint32[] memory joinRounds, uint32[] memory leaveRounds) {
+    ) external view returns (address[] memory accounts, Membership[][] memory histories) {
         _task(taskId);
         accounts = _listed[taskId];
-        joinRounds = new uint32[](accounts.length);
-        leaveRounds = new uint32[](accounts.length);
-        for (uint256 i = 0; i < accounts.length; ++i) {
-            Membership storage m = _members[taskId][accounts[i]];
-            joinRounds[i] = m.joinRound;
-            leaveRounds[i] = m.leaveRound;
-        }
+        histories = new Membership[][](accounts.length);
+        for (uint256 i = 0; i < accounts.length; ++i) histories[i] = _members[taskId][accounts[i]];
     }
 
     /// @notice Whether `account` may submit in (and decrypt the aggregate of) round `round`.
     function isEligible(uint256 taskId, uint32 round, address account) external view returns (bool) {
         _task(taskId);
         return _inRound(_members[taskId][account], round);
+    }
+
+    /// @notice The first round at or after `fromRound` that `account` is listed for (0: none). A late
+    ///         joiner starts from the global model committed for that round.
+    function firstEligibleRound(uint256 taskId, address account, uint32 fromRound) external view returns (uint32) {
+        _task(taskId);
+        Membership[] storage history = _members[taskId][account];
+        for (uint256 i = 0; i < history.length; ++i) {
+            Membership storage m = history[i];
+            if (m.leaveRound != 0 && m.leaveRound <= fromRound) continue;
+            return m.joinRound > fromRound ? m.joinRound : fromRound;
+        }
+        return 0;
     }
 
     /// @notice Contributors per chunk in a round: the `n` each chunk's lane sums are decoded with.
@@ -420,17 +428,18 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     function _addParticipant(uint256 taskId, Task storage t, address account) private {
         if (account == address(0)) revert ZeroAddress();
         uint32 next = t.currentRound + 1;
-        Membership storage m = _members[taskId][account];
-        if (_inRound(m, next)) revert AlreadyParticipant(taskId, account);
-        if (!m.listed) {
-            m.listed = true;
+        Membership[] storage history = _members[taskId][account];
+        if (_inRound(history, next)) revert AlreadyParticipant(taskId, account);
+        if (!_everListed[taskId][account]) {
+            _everListed[taskId][account] = true;
             _listed[taskId].push(account);
         }
-        if (m.joinRound != 0 && m.leaveRound == next) {
-            m.leaveRound = 0; // removal had not taken effect yet: membership simply continues
+        uint256 n = history.length;
+        if (n != 0 && history[n - 1].leaveRound == next) {
+            history[n - 1].leaveRound = 0; // removal had not taken effect yet: membership simply continues
         } else {
-            m.joinRound = next;
-            m.leaveRound = 0;
+            if (n >= MAX_MEMBERSHIP_INTERVALS) revert MembershipHistoryFull(taskId, account);
+            history.push(Membership({joinRound: next, leaveRound: 0}));
         }
         if (++t.participantsNextRound > t.config.maxCohort) revert CohortTooLarge(taskId, t.config.maxCohort);
         emit ParticipantAdded(taskId, account, next);
@@ -470,8 +479,14 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         return (wordCount + WORDS_PER_DECRYPTION - 1) / WORDS_PER_DECRYPTION;
     }
 
-    function _inRound(Membership storage m, uint32 round) private view returns (bool) {
-        return m.joinRound != 0 && m.joinRound <= round && (m.leaveRound == 0 || round < m.leaveRound);
+    /// @dev Walks the history newest first: most checks are about the current or next round.
+    function _inRound(Membership[] storage history, uint32 round) private view returns (bool) {
+        for (uint256 i = history.length; i > 0; --i) {
+            Membership storage m = history[i - 1];
+            if (m.joinRound <= round && (m.leaveRound == 0 || round < m.leaveRound)) return true;
+            if (m.joinRound <= round) return false; // older intervals end before this one starts
+        }
+        return false;
     }
 
     function _validate(TaskConfig calldata config) private pure {

@@ -70,6 +70,15 @@ interface IFLuFHEAggregator {
         uint16 participantsNextRound;
     }
 
+    /// @notice One interval of a participant's membership: rounds [joinRound, leaveRound); leaveRound 0
+    ///         means open-ended. A participant's history is a list of such intervals, appended as it is
+    ///         added again; an interval that already covered an opened round is never shortened or
+    ///         dropped, so rights to past rounds never change after the fact.
+    struct Membership {
+        uint32 joinRound;
+        uint32 leaveRound;
+    }
+
     /// @notice Public state of one round.
     /// @param globalModelHash commitment to the global model every participant starts this round from.
     /// @param eligible participants allowed to submit in this round (snapshot at opening).
@@ -153,6 +162,8 @@ interface IFLuFHEAggregator {
     error AlreadyParticipant(uint256 taskId, address account);
     error NotParticipant(uint256 taskId, address account);
     error CohortTooLarge(uint256 taskId, uint16 maxCohort);
+    /// @notice The account was added back too often: its membership history is full (MAX_MEMBERSHIP_INTERVALS).
+    error MembershipHistoryFull(uint256 taskId, address account);
 
     // --- round lifecycle ---
     error NoRoundsLeft(uint256 taskId, uint32 rounds);

@@ -180,17 +180,12 @@ task("fl:participants", "Add, remove or list a task's participants (changes appl
           accounts,
         });
       } else if (args.action === "list") {
-        const [accounts, joins, leaves] = await ctx.aggregator.getParticipants(args.task);
-        const rows = accounts.map((a, i) => ({
-          account: a,
-          joinRound: Number(joins[i]),
-          leaveRound: Number(leaves[i]),
-        }));
+        const { describeHistory, membersFromChain } = await import("../../client/src/protocol/membership");
+        const { accounts, histories } = await ctx.aggregator.getParticipants(args.task);
+        const members = membersFromChain(accounts, histories);
         ctx.print(
-          rows
-            .map((r) => `${r.account}  rounds ${r.joinRound || "-"}..${r.leaveRound ? r.leaveRound - 1 : "end"}`)
-            .join("\n") || "no participants",
-          rows,
+          members.map((m) => `${m.account}  ${describeHistory(m.history)}`).join("\n") || "no participants",
+          members,
         );
       } else {
         throw new Error(`unknown action "${args.action}": use add, remove or list`);

@@ -8,9 +8,9 @@ import { userDecryptWords } from "../../client/src/fhe/decrypt";
 import type { FLuFHEAggregator } from "../../types";
 import { mulberry32 } from "../../client/src/util/random";
 import { SMALL_CODEC } from "../shared/codecs";
+import { Policy } from "../../client/src/protocol/vocabulary";
 
-export const Policy = { Participants: 0, Public: 1 } as const;
-export const RoundState = { None: 0, Open: 1, Closed: 2, Failed: 3, Revealed: 4 } as const;
+export { Policy, RoundState } from "../../client/src/protocol/vocabulary";
 
 export const MODEL_HASH = ethers.id("flufhe-test-model-v1");
 

@@ -49,8 +49,8 @@ const task = (rounds: RoundSnapshot[], overrides: Partial<TaskSnapshot> = {}): T
   currentRound: rounds.length,
   participantsNextRound: 2,
   participants: [
-    { account: P1, joinRound: 1, leaveRound: 0 },
-    { account: P2, joinRound: 2, leaveRound: 0 },
+    { account: P1, history: [{ joinRound: 1, leaveRound: 0 }] },
+    { account: P2, history: [{ joinRound: 2, leaveRound: 0 }] },
   ],
   roundInfos: rounds,
   ...overrides,

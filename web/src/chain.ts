@@ -1,5 +1,6 @@
 import { JsonRpcProvider, Network, type ContractRunner } from "ethers";
 import type { Layout } from "../../client/src/codec/layout";
+import { inRound as inHistory, membersFromChain, type Member } from "../../client/src/protocol/membership";
 import { layoutFromTask } from "../../client/src/protocol/taskConfig";
 import { Policy, roundStateName, type RoundStateName } from "../../client/src/protocol/vocabulary";
 import { FLuFHEAggregator__factory } from "../../types/factories/contracts/FLuFHEAggregator__factory";
@@ -28,12 +29,8 @@ export function aggregatorAt(address: string, runner: ContractRunner): FLuFHEAgg
 
 export const aggregatorInterface = FLuFHEAggregator__factory.createInterface();
 
-export interface Participant {
-  account: string;
-  joinRound: number;
-  /** 0: open-ended. */
-  leaveRound: number;
-}
+/** A listed account and every interval of rounds it was listed for (client/src/protocol/membership). */
+export type Participant = Member;
 
 export interface RoundSnapshot {
   round: number;
@@ -74,14 +71,14 @@ export function sameAddress(a: string | undefined, b: string | undefined): boole
   return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
-/** False for an account removed before its first round (the contract then records joinRound 0). */
+/** False for an account whose every interval was withdrawn before its first round. */
 export function hasJoined(p: Participant): boolean {
-  return p.joinRound !== 0;
+  return p.history.length > 0;
 }
 
-/** Whether `account` takes part in `round` (mirrors the contract's membership rule). */
+/** Whether the participant takes part in `round` (the contract's membership rule). */
 export function inRound(p: Participant, round: number): boolean {
-  return hasJoined(p) && p.joinRound <= round && (p.leaveRound === 0 || round < p.leaveRound);
+  return inHistory(p.history, round);
 }
 
 async function loadRound(aggregator: FLuFHEAggregator, id: bigint, round: number, policy: number) {
@@ -127,11 +124,7 @@ export async function loadTask(aggregator: FLuFHEAggregator, id: bigint): Promis
     policy,
     currentRound,
     participantsNextRound: Number(view.participantsNextRound),
-    participants: listed.accounts.map((account, i) => ({
-      account,
-      joinRound: Number(listed.joinRounds[i]),
-      leaveRound: Number(listed.leaveRounds[i]),
-    })),
+    participants: membersFromChain(listed.accounts, listed.histories),
     roundInfos,
   };
 }

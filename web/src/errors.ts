@@ -30,6 +30,7 @@ export const HINTS: Record<string, string> = {
   NotTaskOwner: "only the task owner can do this",
   NotEligible: "this account is not a participant of that round",
   ZeroAddress: "the zero address cannot take part",
+  MembershipHistoryFull: "this account was added and removed too often (16 intervals per task): create a new task",
   AlreadyParticipant: "an address is listed twice",
   NotParticipant: "the address is not listed for the next round",
   CohortTooLarge: "more participants than the maximum cohort",

@@ -45,6 +45,7 @@ export const HINTS: Record<string, string> = {
   WrongClearLength: "post exactly 32 bytes per handle of the batch, as the KMS returned them",
   ZamaProtocolUnsupported: "this chain has no Zama fhEVM deployment: use the local devnet, Sepolia or mainnet",
   ZeroAddress: "the zero address cannot take part",
+  MembershipHistoryFull: "this account was added back too often (16 join/leave intervals per task): create a new task",
 };
 
 const aggregatorInterface = new Interface(FLuFHEAggregator__factory.abi);

@@ -8,6 +8,7 @@ import { useTaskActivity, type TaskActivity } from "../hooks/useTaskActivity";
 import { useAppChain } from "../providers/appChain";
 import { useChainError, useChainNow } from "../providers/chainHead";
 import { hasJoined, inRound, loadTask, sameAddress, type TaskSnapshot } from "../chain";
+import { describeHistory } from "../../../client/src/protocol/membership";
 import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { describeError } from "../errors";
 import { sumCostsByRound } from "../../../client/src/chain/events";
@@ -69,9 +70,7 @@ function Overview({ task, account }: { task: TaskSnapshot; account?: string }) {
               <code>{p.account}</code>
               {you(p.account) && " (you)"}{" "}
               <span className="hint">
-                {!hasJoined(p)
-                  ? "removed before taking part"
-                  : `from round ${p.joinRound}${p.leaveRound ? ` until round ${p.leaveRound - 1}` : ""}`}
+                {hasJoined(p) ? describeHistory(p.history) : "removed before taking part"}
                 {task.currentRound > 0 && inRound(p, task.currentRound) ? " — in the current round" : ""}
               </span>
             </li>
