@@ -17,6 +17,8 @@ import { initBackend, type BackendName } from "./ml/backend";
 import { loadParticipantData, PARTITION_KINDS, type PartitionKind } from "./node/data";
 import { runParticipant } from "./node/participant";
 import { DEFAULT_WAIT_MS, type ParticipantEvent } from "./node/taskSession";
+import { DEFAULT_MODEL_DIR, ModelDirectory, modelSources } from "./node/modelStore";
+import { serveModels } from "./node/modelServer";
 import { StateStore } from "./node/state";
 import { specFromUri } from "./protocol/modelSpec";
 
@@ -55,6 +57,8 @@ interface NodeOptions {
   backend?: BackendName;
   retries: number;
   maxWaitMinutes: number;
+  modelDir: string;
+  models?: string;
   json?: boolean;
 }
 
@@ -151,6 +155,8 @@ async function runNode(o: NodeOptions): Promise<void> {
       },
       state: new StateStore(statePath),
       waitMs: o.maxWaitMinutes * 60_000,
+      modelCache: new ModelDirectory(o.modelDir),
+      modelSources: modelSources(o.models ? o.models.split(",") : []),
       emit: reporter(json),
     });
   } finally {
@@ -191,12 +197,32 @@ program
     int("--max-wait-minutes", 1),
     DEFAULT_WAIT_MS / 60_000,
   )
+  .option(
+    "--model-dir <dir>",
+    "where the node keeps the global models it computes (others may fetch them)",
+    DEFAULT_MODEL_DIR,
+  )
+  .option(
+    "--models <dir|url,...>",
+    "where to fetch a round's committed model this node cannot rebuild (it joined late): directories or flufhe serve-models URLs",
+  )
   .option("--json", "JSON lines on stdout")
   .action(async (options: NodeOptions) => {
     if (!PARTITION_KINDS.includes(options.partition)) {
       throw new InvalidArgumentError(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
     }
     await runNode(options);
+  });
+
+program
+  .command("serve-models")
+  .description("serve this machine's global models (<commitment>.json) read-only over HTTP, for late joiners")
+  .option("--dir <dir>", "the models directory", DEFAULT_MODEL_DIR)
+  .option("--host <host>", "address to listen on (0.0.0.0 to reach other machines)", "127.0.0.1")
+  .option("--port <n>", "port", int("--port", 1), 8600)
+  .action(async (o: { dir: string; host: string; port: number }) => {
+    const server = await serveModels(o.dir, o.host, o.port);
+    process.stderr.write(`[models] serving ${path.resolve(o.dir)} at ${server.url} (Ctrl-C to stop)\n`);
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -6,7 +6,7 @@ export async function openSession(ctx: FlContext, taskId: number, extra: Record<
   const { TaskSession } = await import("../../client/src/node/taskSession");
   const { initBackend } = await import("../../client/src/ml/backend");
   await initBackend(undefined, () => {});
-  return TaskSession.open({ ...sessionOptions(ctx, taskId), ...extra });
+  return TaskSession.open({ ...(await sessionOptions(ctx, taskId)), ...extra });
 }
 
 /** Opens the task as its owner (the context's signer must be the owner). */
@@ -14,11 +14,19 @@ export async function openOwnerSession(ctx: FlContext, taskId: number) {
   const { OwnerSession } = await import("../../client/src/node/owner");
   const { initBackend } = await import("../../client/src/ml/backend");
   await initBackend(undefined, () => {});
-  return OwnerSession.open(sessionOptions(ctx, taskId));
+  return OwnerSession.open(await sessionOptions(ctx, taskId));
 }
 
-function sessionOptions(ctx: FlContext, taskId: number) {
-  return { aggregator: ctx.aggregator, instance: ctx.fhevm.instance, signer: ctx.signer, taskId: BigInt(taskId) };
+/** Every task keeps the global models it computes in .flufhe/models (participants who join late fetch them). */
+async function sessionOptions(ctx: FlContext, taskId: number) {
+  const { DEFAULT_MODEL_DIR, ModelDirectory } = await import("../../client/src/node/modelStore");
+  return {
+    aggregator: ctx.aggregator,
+    instance: ctx.fhevm.instance,
+    signer: ctx.signer,
+    taskId: BigInt(taskId),
+    modelCache: new ModelDirectory(DEFAULT_MODEL_DIR),
+  };
 }
 
 type RoundArgs = { task: number; round?: number; account?: string; json: boolean };

@@ -17,6 +17,7 @@ interface SubmitArgs {
   batchSize: number;
   lr: number;
   state?: string;
+  models?: string;
   json: boolean;
 }
 
@@ -34,11 +35,13 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
   .addOptionalParam("batchSize", "batch size", 16, types.int)
   .addOptionalParam("lr", "learning rate", 0.1, types.float)
   .addOptionalParam("state", "resumable state file (default .flufhe/task-<id>-<account>.json)")
+  .addOptionalParam("models", "joined late: where to fetch the round's committed model (directories or URLs, comma-separated)")
   .addFlag("json", "print JSON")
   .setAction(
     guarded(async (args: SubmitArgs, hre) => {
       const { loadParticipantData, PARTITION_KINDS } = await import("../../client/src/node/data");
       const { StateStore } = await import("../../client/src/node/state");
+      const { modelSources } = await import("../../client/src/node/modelStore");
       if (!(PARTITION_KINDS as readonly string[]).includes(args.partition)) {
         throw new Error(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
       }
@@ -69,6 +72,7 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
           seed: args.seed + (args.client ?? 0),
         },
         state: new StateStore(args.state ?? path.join(".flufhe", `task-${args.task}-${account}.json`)),
+        modelSources: modelSources(args.models ? args.models.split(",") : []),
       });
       await session.catchUp(round - 1);
       const info = await ctx.aggregator.getRound(args.task, round);

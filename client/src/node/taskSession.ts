@@ -11,9 +11,10 @@ import { buildModel, getFlatWeights, setFlatWeights } from "../ml/models";
 import { evaluate, trainLocal } from "../ml/train";
 import { modelCommitment, specFromUri, type ModelSpec } from "../protocol/modelSpec";
 import { layoutFromTask } from "../protocol/taskConfig";
-import { RoundState, roundStateName } from "../protocol/vocabulary";
+import { Policy, RoundState, roundStateName } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
 import { applyDelta } from "./model";
+import { findModel, type ModelDirectory, type ModelSource } from "./modelStore";
 import { StateStore, fromHexChunks, toHexChunks, type ParticipantState } from "./state";
 
 /** Structured progress of a participant, one object per event (printed as JSON lines or bars). */
@@ -31,6 +32,7 @@ export type ParticipantEvent =
       txs: number;
       gas: number;
     }
+  | { event: "round-skipped"; round: number; reason: string }
   | { event: "round-failed"; round: number }
   | { event: "round-done"; round: number; decryptMs: number; accuracy: number; loss: number }
   | { event: "finished"; accuracy: number };
@@ -68,6 +70,10 @@ export interface SessionOptions {
   pollMs?: number;
   /** Longest wait for a round to change state (default DEFAULT_WAIT_MS); then waitFor throws. */
   waitMs?: number;
+  /** Where to get a round's starting model this account cannot rebuild (rounds it was not part of). */
+  modelSources?: ModelSource[];
+  /** Where to keep each global model this session computes (so others can fetch it). */
+  modelCache?: ModelDirectory;
   emit?: (event: ParticipantEvent) => void;
 }
 
@@ -168,6 +174,34 @@ export class TaskSession {
   }
 
   /**
+   * Makes the round's committed model the session's global model: the one rebuilt locally when it
+   * matches, else (after rounds this account could not decrypt) one fetched from the model sources
+   * and accepted only if it hashes to the commitment.
+   */
+  async adoptRoundModel(round: number, globalModelHash: string): Promise<void> {
+    if (this.commitment() === globalModelHash) return;
+    if (!this.behind) this.checkRoundModel(round, globalModelHash);
+    const sources = [...(this.o.modelCache ? [this.o.modelCache] : []), ...(this.o.modelSources ?? [])];
+    this.global = await findModel(sources, this.spec, globalModelHash, this.global.length);
+    this.behind = false;
+  }
+
+  /** Set when a revealed round was skipped (this account may not decrypt it): the model is behind. */
+  private behind = false;
+
+  /** Whether this account may decrypt a revealed round: PUBLIC tasks, the owner, or a participant of it. */
+  async canDecrypt(round: number): Promise<boolean> {
+    if (Number(this.task.config.policy) === Policy.Public) return true;
+    if (this.task.owner.toLowerCase() === this.account.toLowerCase()) return true;
+    return withRetry("reading eligibility", () => this.o.aggregator.isEligible(this.o.taskId, round, this.account));
+  }
+
+  /** Marks the model as behind after a revealed round this account could not decrypt. */
+  skipRound(): void {
+    this.behind = true;
+  }
+
+  /**
    * Trains on the local data from the current global model, encodes the delta, saves it (before
    * the first chunk leaves, so a restart resumes this exact update) and submits the chunks the chain
    * does not hold yet.
@@ -249,6 +283,13 @@ export class TaskSession {
     );
     const decryptMs = performance.now() - t0;
     this.global = applyDelta(this.global, aggregate.delta);
+    this.o.modelCache?.save({
+      spec: this.spec,
+      commitment: this.commitment(),
+      weights: Array.from(this.global),
+      task: String(this.o.taskId),
+      round,
+    });
     if (!this.o.test) return { decryptMs, accuracy: NaN, loss: NaN };
     setFlatWeights(this.model, this.global);
     const { accuracy, loss } = evaluate(this.model, this.o.test);
@@ -263,11 +304,23 @@ export class TaskSession {
     for (let round = from; round <= last; round++) {
       const info = await this.readRound(round);
       const state = Number(info.state);
-      if (state === RoundState.Revealed) await this.applyRound(round);
-      else if (state !== RoundState.Failed) {
+      if (state === RoundState.Revealed) {
+        if (await this.canDecrypt(round)) await this.applyRound(round);
+        else this.skipRound();
+      } else if (state !== RoundState.Failed) {
         throw new Error(`round ${round} is ${roundStateName(state)}, not revealed yet: close and reveal it first`);
       }
     }
+    if (!this.behind) return;
+    // A late joiner: the model after `last` is committed as the next round's starting model.
+    const next = await this.readRound(last + 1);
+    if (Number(next.state) === RoundState.None) {
+      throw new Error(
+        `this account took no part in some of rounds ${from}..${last}, so it cannot rebuild the model after ` +
+          `round ${last}; it can start once round ${last + 1} opens (its commitment identifies the model to fetch)`,
+      );
+    }
+    await this.adoptRoundModel(last + 1, next.globalModelHash);
   }
 
   dispose(): void {

@@ -1,0 +1,113 @@
+/**
+ * Global models by commitment. A late joiner cannot decrypt the aggregates of rounds it was not part
+ * of, so it takes the round's starting model from anyone who has it (the owner, any participant: a
+ * directory on this machine or an HTTP server) and accepts it only if its hash is the round's
+ * on-chain commitment. Nothing here needs to be trusted: the chain is the arbiter.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { modelCommitment, type ModelSpec } from "../protocol/modelSpec";
+
+/** The file format: also what `fl:decrypt` writes. */
+export interface ModelFile {
+  spec: ModelSpec;
+  commitment: string;
+  weights: number[];
+  task?: string;
+  round?: number;
+}
+
+/** Where a model may be fetched from. */
+export interface ModelSource {
+  readonly name: string;
+  fetch(commitment: string): Promise<ModelFile | undefined>;
+}
+
+/** Where nodes and owners keep the global models they compute, by default. */
+export const DEFAULT_MODEL_DIR = path.join(".flufhe", "models");
+
+export const MODEL_COMMITMENT = /^0x[0-9a-f]{64}$/;
+const HASH = MODEL_COMMITMENT;
+
+/** `<commitment>.json` files in a directory; also where a session keeps the models it computes. */
+export class ModelDirectory implements ModelSource {
+  constructor(readonly dir: string) {}
+
+  get name(): string {
+    return this.dir;
+  }
+
+  path(commitment: string): string {
+    if (!HASH.test(commitment)) throw new Error(`"${commitment}" is not a model commitment (0x and 64 hex digits)`);
+    return path.join(this.dir, `${commitment}.json`);
+  }
+
+  async fetch(commitment: string): Promise<ModelFile | undefined> {
+    const file = this.path(commitment);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as ModelFile) : undefined;
+  }
+
+  /** Saves a model under its commitment (atomically: a reader never sees half a file). */
+  save(model: ModelFile): string {
+    const file = this.path(model.commitment);
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(`${file}.tmp`, JSON.stringify(model) + "\n");
+    renameSync(`${file}.tmp`, file);
+    return file;
+  }
+}
+
+/** An HTTP server of `<commitment>.json` files (e.g. `flufhe serve-models`). */
+export class ModelUrl implements ModelSource {
+  constructor(readonly base: string) {}
+
+  get name(): string {
+    return this.base;
+  }
+
+  async fetch(commitment: string): Promise<ModelFile | undefined> {
+    if (!HASH.test(commitment)) return undefined;
+    const response = await fetch(new URL(`${commitment}.json`, this.base.endsWith("/") ? this.base : this.base + "/"));
+    if (response.status === 404) return undefined;
+    if (!response.ok) throw new Error(`${this.base} answered HTTP ${response.status}`);
+    return (await response.json()) as ModelFile;
+  }
+}
+
+/** Parses `--models` entries: http(s) URLs or directories. */
+export function modelSources(entries: readonly string[]): ModelSource[] {
+  return entries.map((e) => (/^https?:\/\//.test(e) ? new ModelUrl(e) : new ModelDirectory(path.resolve(e))));
+}
+
+/**
+ * The first model among `sources` whose weights hash, with the task's spec, to `commitment`.
+ * Models that fail the check are skipped (and named in the error if none passes).
+ */
+export async function findModel(
+  sources: readonly ModelSource[],
+  spec: ModelSpec,
+  commitment: string,
+  paramCount: number,
+): Promise<Float32Array> {
+  const tried: string[] = [];
+  for (const source of sources) {
+    let file: ModelFile | undefined;
+    try {
+      file = await source.fetch(commitment);
+    } catch (error) {
+      tried.push(`${source.name} (${(error as Error).message})`);
+      continue;
+    }
+    if (!file) {
+      tried.push(`${source.name} (not there)`);
+      continue;
+    }
+    const weights = Float32Array.from(file.weights ?? []);
+    if (weights.length === paramCount && modelCommitment(spec, weights) === commitment) return weights;
+    tried.push(`${source.name} (its model does not hash to the commitment: ignored)`);
+  }
+  throw new Error(
+    `no model source has the global model ${commitment}: tried ${tried.join(", ") || "none"}. Ask the owner or a ` +
+      `participant for it (their .flufhe/models directory, or flufhe serve-models) and pass --models <dir|url>`,
+  );
+}
