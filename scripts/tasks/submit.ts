@@ -35,7 +35,10 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
   .addOptionalParam("batchSize", "batch size", 16, types.int)
   .addOptionalParam("lr", "learning rate", 0.1, types.float)
   .addOptionalParam("state", "resumable state file (default .flufhe/task-<id>-<account>.json)")
-  .addOptionalParam("models", "joined late: where to fetch the round's committed model (directories or URLs, comma-separated)")
+  .addOptionalParam(
+    "models",
+    "joined late: where to fetch the round's committed model (directories or URLs, comma-separated)",
+  )
   .addFlag("json", "print JSON")
   .setAction(
     guarded(async (args: SubmitArgs, hre) => {
