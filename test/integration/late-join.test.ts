@@ -1,33 +1,20 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openNetwork, type Network } from "../../client/src/chain/network";
+import { describe, expect, it } from "vitest";
 import { deployAggregator } from "../../client/src/chain/owner";
 import { initBackend } from "../../client/src/ml/backend";
 import { ModelDirectory } from "../../client/src/node/modelStore";
 import { OwnerSession } from "../../client/src/node/owner";
 import { planTask } from "../../client/src/node/planTask";
-import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
-import { spawnParticipant, type ParticipantProcess } from "../../scripts/lib/participants";
+import { spawnParticipant } from "../../scripts/lib/participants";
+import { useDevnet } from "./helpers";
 
 describe("a participant added at round 2", () => {
-  let devnet: Devnet;
-  let network: Network;
-  const processes: ParticipantProcess[] = [];
-
-  beforeAll(async () => {
-    devnet = await startDevnet();
-    network = await openNetwork(devnet.url);
-  });
-
-  afterAll(async () => {
-    processes.forEach((p) => p.kill());
-    network?.close();
-    await devnet?.stop();
-  });
+  const env = useDevnet();
 
   it("fetches the committed model, trains, submits and finishes the task with the others", async () => {
+    const { devnet, network, processes } = env;
     await initBackend("wasm", () => {});
     const dir = mkdtempSync(path.join(tmpdir(), "flufhe-late-"));
     const shared = path.join(dir, "owner-models");

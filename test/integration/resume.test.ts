@@ -1,18 +1,17 @@
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { userDecryptWords } from "../../client/src/fhe/decrypt";
 import { allowWholeAggregate } from "../../client/src/chain/aggregate";
-import { openNetwork, type Network } from "../../client/src/chain/network";
 import { deployAggregator } from "../../client/src/chain/owner";
 import { initBackend } from "../../client/src/ml/backend";
 import { OwnerSession } from "../../client/src/node/owner";
 import { planTask } from "../../client/src/node/planTask";
 import type { ParticipantState } from "../../client/src/node/state";
 import type { ModelSpec } from "../../client/src/protocol/modelSpec";
-import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
-import { spawnParticipant, type ParticipantProcess } from "../../scripts/lib/participants";
+import { spawnParticipant } from "../../scripts/lib/participants";
+import { useDevnet } from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -25,22 +24,10 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
 }
 
 describe("a participant killed mid-submission", () => {
-  let devnet: Devnet;
-  let network: Network;
-  const processes: ParticipantProcess[] = [];
-
-  beforeAll(async () => {
-    devnet = await startDevnet();
-    network = await openNetwork(devnet.url);
-  });
-
-  afterAll(async () => {
-    processes.forEach((p) => p.kill());
-    network?.close();
-    await devnet?.stop();
-  });
+  const env = useDevnet();
 
   it("resumes the same update and no chunk is counted twice", async () => {
+    const { devnet, network, processes } = env;
     await initBackend("wasm", () => {});
     const spec: ModelSpec = { kind: "logreg", inputShape: [8, 8, 1], numClasses: 10, seed: 5 };
     // Small chunks so the update spans many transactions and the kill lands mid-way.
