@@ -1,3 +1,4 @@
+import type { UpdateEncoding } from "../codec/encoding";
 import { decodeAggregate } from "../codec/update";
 import { WORDS_PER_DECRYPTION, type Layout } from "../codec/layout";
 import { publicDecryptWords, userDecryptWords } from "../fhe/decrypt";
@@ -90,6 +91,8 @@ export async function fetchAggregate(args: {
   round: number;
   layout: Layout;
   policy: number;
+  /** The task's encoding (default: today's codec); its round context is read from the chain. */
+  encoding?: UpdateEncoding;
 }): Promise<RevealedAggregate> {
   const { aggregator, instance, signer, taskId, round, layout } = args;
   await allowWholeAggregate(aggregator, taskId, round, layout.wordCount, args.policy);
@@ -99,7 +102,10 @@ export async function fetchAggregate(args: {
       ? (await publicDecryptWords(instance, handles)).flatMap((b) => b.values)
       : await userDecryptWords(instance, signer, await aggregator.getAddress(), handles);
   const contributors = (await aggregator.chunkContributors(taskId, round)).map(Number);
-  return { words, contributors, delta: decodeAggregate(words, contributors, layout) };
+  if (!args.encoding) return { words, contributors, delta: decodeAggregate(words, contributors, layout) };
+  const { globalModelHash } = await aggregator.getRound(taskId, round);
+  const delta = args.encoding.decode(words, contributors, layout, { taskId, round, globalModelHash });
+  return { words, contributors, delta };
 }
 
 /**

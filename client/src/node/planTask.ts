@@ -1,6 +1,7 @@
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import type { ModelSpec } from "../protocol/modelSpec";
 import { taskConfig, taskSettings, type TaskChoices, type TaskSettings } from "../protocol/taskChoices";
+import { taskEncoding } from "./encoding";
 import { initialModel, type InitialModel } from "./model";
 
 /** Everything creating a task needs, decided before anything touches a chain. */
@@ -12,12 +13,13 @@ export interface TaskPlan extends InitialModel, TaskSettings {
 }
 
 /**
- * Plans a task for a model spec and the owner's choices (TASK_DEFAULTS for the rest): the seeded
- * initial weights, their commitment and inline URI, the codec exactly as the chain will store it,
- * and the cost per participant and round. Throws with every problem found.
+ * Plans a task for a model spec and the owner's choices (TASK_DEFAULTS for the rest, ENCODED_DEFAULTS
+ * when the spec's encoding compresses): the seeded initial weights, their commitment and inline URI
+ * (both covering the encoding), the codec exactly as the chain will store it (its paramCount is what the
+ * encoding sends), and the cost per participant and round. Throws with every problem found.
  */
 export function planTask(spec: ModelSpec, choices: TaskChoices = {}): TaskPlan {
   const model = initialModel(spec);
-  const settings = taskSettings(model.paramCount, choices);
+  const settings = taskSettings(model.paramCount, choices, taskEncoding(spec, model.paramCount));
   return { ...model, ...settings, config: taskConfig(settings, model) };
 }

@@ -1,7 +1,7 @@
 import type { Signer } from "ethers";
 import type * as tf from "@tensorflow/tfjs";
 import type { Layout } from "../codec/layout";
-import { encodeUpdate } from "../codec/update";
+import type { UpdateEncoding } from "../codec/encoding";
 import { fetchAggregate } from "../chain/aggregate";
 import { withRetry } from "../chain/retry";
 import { submitUpdate } from "../chain/submit";
@@ -13,6 +13,7 @@ import { modelCommitment, specFromUri, type ModelSpec } from "../protocol/modelS
 import { layoutFromTask } from "../protocol/taskConfig";
 import { Policy, RoundState, roundStateName } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
+import { checkTaskEncoding, encodeRound, taskEncoding } from "./encoding";
 import { applyDelta } from "./model";
 import { findModel, type ModelDirectory, type ModelSource } from "./modelStore";
 import { StateStore, fromHexChunks, toHexChunks, type ParticipantState } from "./state";
@@ -92,6 +93,8 @@ export type ParticipantOptions = SessionOptions & {
  */
 export class TaskSession {
   global: Float32Array;
+  /** How updates are encoded: the spec's encoding (today's codec when it names none). */
+  readonly encoding: UpdateEncoding;
   private stateData?: ParticipantState;
 
   private constructor(
@@ -103,6 +106,7 @@ export class TaskSession {
     readonly account: string,
   ) {
     this.global = getFlatWeights(model);
+    this.encoding = taskEncoding(spec, this.global.length);
   }
 
   static async open(o: SessionOptions): Promise<TaskSession> {
@@ -122,11 +126,7 @@ export class TaskSession {
     }
     const model = buildModel(spec);
     const session = new TaskSession(o, task, layout, spec, model, await o.signer.getAddress());
-    if (session.global.length !== layout.paramCount) {
-      throw new Error(
-        `the model spec has ${session.global.length} parameters but the task expects ${layout.paramCount}`,
-      );
-    }
+    checkTaskEncoding(session.encoding, layout);
     if (session.commitment() !== task.config.modelHash) {
       throw new Error("the initial model rebuilt from the task's spec does not match its on-chain commitment");
     }
@@ -221,17 +221,19 @@ export class TaskSession {
     let chunks = state.updates[round] ? fromHexChunks(state.updates[round]) : undefined;
     let encodeMs = 0;
     if (!chunks) {
+      const { globalModelHash } = await this.readRound(round);
       setFlatWeights(this.model, this.global);
       const t0 = performance.now();
       const result = trainLocal(this.model, train, { ...training, seed: localTrainingSeed(training.seed, round) });
       const t1 = performance.now();
       emit({ event: "trained", round, ms: t1 - t0, loss: result.epochLosses.at(-1) ?? NaN });
       const local = getFlatWeights(this.model);
-      chunks = encodeUpdate(
-        local.map((w, i) => w - this.global[i]),
-        this.layout,
-        { samples: train.y.length },
-      );
+      chunks = encodeRound(this.encoding, state, {
+        delta: local.map((w, i) => w - this.global[i]),
+        layout: this.layout,
+        ctx: { taskId: this.o.taskId, round, globalModelHash },
+        samples: train.y.length,
+      }).chunks;
       encodeMs = performance.now() - t1;
       state.updates[round] = toHexChunks(chunks);
       store.save(state);
@@ -279,6 +281,7 @@ export class TaskSession {
         round,
         layout: this.layout,
         policy: Number(this.task.config.policy),
+        encoding: this.encoding,
       }),
     );
     const decryptMs = performance.now() - t0;

@@ -4,6 +4,7 @@
  * commitment the chain stores. No tfjs here: the web page and the CLI validate specs without it.
  */
 import { concat, sha256, toUtf8Bytes } from "ethers";
+import { parseEncodingSpec, type EncodingSpec } from "../codec/encoding";
 
 export const MODEL_KINDS = ["logreg", "mlp", "cnn"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -22,6 +23,11 @@ export interface ModelSpec {
    * participant maps its labels through this list, so all agree on the indices.
    */
   classNames?: string[];
+  /**
+   * How updates are encoded (codec/encoding.ts); absent: today's codec ("quant"). Part of the spec, so
+   * the task's on-chain modelURI and modelHash commit to the encoding and its parameters.
+   */
+  encoding?: EncodingSpec;
 }
 
 const MAX_INPUT_SIZE = 1_000_000;
@@ -89,6 +95,20 @@ export function parseModelSpec(value: unknown): ModelSpec {
     }
     if (new Set(names).size !== names.length) throw new Error("classNames must not repeat a name");
     spec.classNames = names as string[];
+  }
+  if (v.encoding !== undefined) {
+    spec.encoding = parseEncodingSpec(v.encoding);
+    const images = (kind === "logreg" || kind === "mlp") && (inputShape.length === 2 || inputShape.length === 3);
+    if (spec.encoding.kind === "dct" && !images) {
+      throw new Error(
+        "the dct encoding compresses a first dense layer on images: a logreg or mlp with inputShape [h, w] or [h, w, c]",
+      );
+    }
+    if (spec.encoding.kind === "dct" && spec.encoding.keep! > Math.min(inputShape[0], inputShape[1])) {
+      throw new Error(
+        `dct keeps at most ${Math.min(inputShape[0], inputShape[1])} frequencies per side of a [${inputShape}] input`,
+      );
+    }
   }
   return spec;
 }

@@ -38,17 +38,22 @@ export interface SubmissionPlan {
   proofsPerParticipant: number;
   gasPerParticipant: number;
   hcuPerParticipant: number;
+  /** Per model parameter (the chain's paramCount unless the update is compressed). */
   gasPerParam: number;
   hcuPerParam: number;
   maxChunkHcu: number;
   maxChunkGas: number;
 }
 
-/** Estimates transactions, gas and HCU per participant per round (worst case: every word adds). */
+/**
+ * Estimates transactions, gas and HCU per participant per round (worst case: every word adds); per
+ * parameter figures divide by `modelParams` (the model's parameters when an encoding compresses them).
+ */
 export function planSubmission(
   params: CodecParams,
   maxCohort: number,
   costs: ChainCosts = DEFAULT_COSTS,
+  modelParams: number = params.paramCount,
 ): SubmissionPlan {
   const layout = layoutOf(params, maxCohort);
   const fullWords = Math.min(layout.wordsPerChunk, layout.wordCount);
@@ -74,8 +79,8 @@ export function planSubmission(
     proofsPerParticipant: proofs,
     gasPerParticipant: gas,
     hcuPerParticipant: hcu,
-    gasPerParam: gas / layout.paramCount,
-    hcuPerParam: hcu / layout.paramCount,
+    gasPerParam: gas / modelParams,
+    hcuPerParam: hcu / modelParams,
     maxChunkHcu,
     maxChunkGas,
   };

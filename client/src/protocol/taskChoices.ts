@@ -3,6 +3,7 @@
  * demo, the fl: tasks, the web form, the tests), and their validation into settings the contract
  * accepts. Pure: no I/O, no tfjs.
  */
+import type { UpdateEncoding } from "../codec/encoding";
 import { MAX_VALUE_BITS, MAX_WORDS_PER_CHUNK, MIN_VALUE_BITS, type CodecParams } from "../codec/layout";
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import { chooseCodec, planSubmission, type SubmissionPlan } from "./plan";
@@ -33,6 +34,14 @@ export const TASK_DEFAULTS = {
   roundDuration: 24 * 3600,
   policy: Policy.Participants as number,
 };
+
+/**
+ * Defaults of a task whose spec names a compressing encoding (codec/encoding.ts): 3-bit stochastic
+ * codes (levels -3..3; lanes of 6 bits hold up to 9 contributors, 7 bits up to 18) and a clip of the
+ * compressed coordinates at 0.12 (step 0.04), the best of the settings `npm run bench:learning` measured
+ * (README).
+ */
+export const ENCODED_DEFAULTS = { valueBits: 3, clip: 0.12 };
 
 /** What the owner may set; anything left out takes TASK_DEFAULTS or the planner's choice. */
 export interface TaskChoices {
@@ -77,9 +86,18 @@ export const PAIR_COHORT_WARNING =
   "a minimum cohort of 2 lets each of the two contributors subtract its own update from the revealed sum " +
   "and read the other's exactly: use 3 or more unless both sides accept that";
 
-/** Validates an owner's choices for a model of `paramCount` parameters (undefined: not known yet). */
-export function checkTaskChoices(paramCount: number | undefined, choices: TaskChoices): CheckedChoices {
-  const c = { ...TASK_DEFAULTS, ...stripUndefined(choices) };
+/**
+ * Validates an owner's choices for a model of `paramCount` parameters (undefined: not known yet). With
+ * the task's encoding, the chain's paramCount is what the encoding sends (its compressed coordinates and
+ * weight digits) and costs are per model parameter.
+ */
+export function checkTaskChoices(
+  paramCount: number | undefined,
+  choices: TaskChoices,
+  encoding?: Pick<UpdateEncoding, "name" | "paramCount">,
+): CheckedChoices {
+  const encoded = encoding !== undefined && encoding.name !== "quant";
+  const c = { ...TASK_DEFAULTS, ...(encoded ? ENCODED_DEFAULTS : {}), ...stripUndefined(choices) };
   const errors: string[] = [];
   const warnings: string[] = [];
   if (!intIn(c.minCohort, 2, 65535))
@@ -126,7 +144,8 @@ export function checkTaskChoices(paramCount: number | undefined, choices: TaskCh
       laneBits: choices.laneBits ?? chosen.laneBits,
       wordsPerChunk: choices.wordsPerChunk ?? chosen.wordsPerChunk,
     };
-    const plan = planSubmission(codec, c.maxCohort);
+    if (encoding) codec.paramCount = encoding.paramCount(codec);
+    const plan = planSubmission(codec, c.maxCohort, undefined, paramCount);
     const { minCohort, maxCohort, rounds, roundDuration, policy } = c;
     return { settings: { codec, plan, minCohort, maxCohort, rounds, roundDuration, policy }, errors, warnings };
   } catch (error) {
@@ -135,8 +154,12 @@ export function checkTaskChoices(paramCount: number | undefined, choices: TaskCh
 }
 
 /** Like checkTaskChoices, for callers that stop on the first problem (the CLI tools). */
-export function taskSettings(paramCount: number, choices: TaskChoices): TaskSettings & { warnings: string[] } {
-  const { settings, errors, warnings } = checkTaskChoices(paramCount, choices);
+export function taskSettings(
+  paramCount: number,
+  choices: TaskChoices,
+  encoding?: Pick<UpdateEncoding, "name" | "paramCount">,
+): TaskSettings & { warnings: string[] } {
+  const { settings, errors, warnings } = checkTaskChoices(paramCount, choices, encoding);
   if (!settings) throw new Error(errors.join("; "));
   return { ...settings, warnings };
 }

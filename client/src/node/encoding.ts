@@ -1,0 +1,76 @@
+/**
+ * A task's update encoding as the node uses it: built from the model spec (its `encoding` field, on
+ * chain in the task's modelURI and committed in its modelHash), the round's public context, and the
+ * participant's error-feedback residual kept in its state file next to the round's encoded update.
+ */
+import { DEFAULT_ENCODING, createEncoding, type EncodedUpdate, type UpdateEncoding } from "../codec/encoding";
+import type { Layout } from "../codec/layout";
+import type { RoundContext, Rng } from "../codec/sharedSeed";
+import type { ImageDenseLayer } from "../codec/transforms";
+import type { ModelSpec } from "../protocol/modelSpec";
+import type { ParticipantState } from "./state";
+
+/** Width of an mlp's first hidden layer when the spec gives none (ml/models.ts builds [64]). */
+const DEFAULT_MLP_WIDTH = 64;
+
+/**
+ * The first dense layer of a logreg or mlp on image inputs ([h, w] or [h, w, c]): its kernel opens
+ * the flat weights (flatten has none), [h * w * c, units] in row-major order.
+ */
+export function imageLayerOf(spec: ModelSpec): ImageDenseLayer | undefined {
+  if (spec.kind === "cnn" || (spec.inputShape.length !== 2 && spec.inputShape.length !== 3)) return undefined;
+  const [height, width, channels = 1] = spec.inputShape;
+  const units = spec.kind === "mlp" ? ((spec.hidden ?? [DEFAULT_MLP_WIDTH])[0] ?? spec.numClasses) : spec.numClasses;
+  return { offset: 0, height, width, channels, units };
+}
+
+/** The encoding a task's spec names (today's codec when it names none), for a model of `paramCount` parameters. */
+export function taskEncoding(spec: ModelSpec, paramCount: number): UpdateEncoding {
+  return createEncoding(spec.encoding ?? DEFAULT_ENCODING, { paramCount, imageLayer: imageLayerOf(spec) });
+}
+
+/**
+ * Throws unless the task's on-chain codec carries exactly what the spec's encoding sends for this
+ * model (for today's codec: one slot per model parameter).
+ */
+export function checkTaskEncoding(encoding: UpdateEncoding, layout: Layout): void {
+  const expected = encoding.paramCount(layout);
+  if (expected !== layout.paramCount) {
+    const what =
+      encoding.name === "quant"
+        ? `the model spec has ${encoding.modelDimension} parameters`
+        : `encoding ${encoding.name} of the model's ${encoding.modelDimension} parameters needs ${expected} slots`;
+    throw new Error(`${what} but the task expects ${layout.paramCount}`);
+  }
+  encoding.checkLayout(layout);
+}
+
+/** A participant's residual as stored (base64 of little-endian float32). */
+export const residualToText = (values: Float32Array): string =>
+  Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
+
+export function residualFromText(text: string): Float32Array {
+  const bytes = Buffer.from(text, "base64");
+  const out = new Float32Array(bytes.length / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+/** Where a participant keeps its error-feedback residual: after the latest round it encoded. */
+export type FeedbackState = ParticipantState & { feedback?: { round: number; residual: string } };
+
+/**
+ * Encodes a round's delta with the participant's residual from its latest earlier round (none in its
+ * first) and records the new residual in `state` (the caller saves it with the encoded update, before
+ * anything is sent). A round that then fails loses what it sent, as any failed round loses its updates.
+ */
+export function encodeRound(
+  encoding: UpdateEncoding,
+  state: FeedbackState,
+  args: { delta: ArrayLike<number>; layout: Layout; ctx: RoundContext; samples: number; dither?: Rng },
+): EncodedUpdate {
+  const previous = state.feedback && state.feedback.round < args.ctx.round ? state.feedback : undefined;
+  const encoded = encoding.encode({ ...args, feedback: previous ? residualFromText(previous.residual) : undefined });
+  if (encoded.feedback) state.feedback = { round: args.ctx.round, residual: residualToText(encoded.feedback) };
+  return encoded;
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { layoutOf } from "../../../client/src/codec/layout";
+import { seededStream } from "../../../client/src/codec/sharedSeed";
+import { buildModel } from "../../../client/src/ml/models";
+import {
+  checkTaskEncoding,
+  encodeRound,
+  imageLayerOf,
+  residualFromText,
+  residualToText,
+  taskEncoding,
+  type FeedbackState,
+} from "../../../client/src/node/encoding";
+import { planTask } from "../../../client/src/node/planTask";
+import {
+  modelCommitment,
+  parseModelSpec,
+  specFromUri,
+  specToUri,
+  type ModelSpec,
+} from "../../../client/src/protocol/modelSpec";
+import { ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../../client/src/protocol/taskChoices";
+
+const mlp: ModelSpec = { kind: "mlp", inputShape: [8, 8, 1], numClasses: 3, hidden: [5], seed: 3 };
+const HASH = "0x" + "12".repeat(32);
+
+describe("a task's encoding", () => {
+  it("finds the first dense layer on images exactly where the model keeps its kernel", () => {
+    for (const spec of [
+      mlp,
+      { ...mlp, hidden: undefined },
+      { ...mlp, kind: "logreg" as const, hidden: undefined },
+      { ...mlp, inputShape: [6, 4, 2] },
+    ]) {
+      const model = buildModel(spec);
+      const layer = imageLayerOf(spec)!;
+      expect(model.weights[0].shape).toEqual([layer.height * layer.width * layer.channels, layer.units]);
+      model.dispose();
+    }
+    expect(imageLayerOf({ ...mlp, inputShape: [64] })).toBeUndefined();
+    expect(imageLayerOf({ ...mlp, kind: "cnn" })).toBeUndefined();
+  });
+
+  it("is part of the spec: validated, carried by the task's URI and covered by its commitment", () => {
+    const spec = parseModelSpec({ ...mlp, encoding: { kind: "dct", keep: 4 } });
+    expect(specFromUri(specToUri(spec))).toEqual(spec);
+    const weights = new Float32Array(10);
+    expect(modelCommitment(spec, weights)).not.toBe(
+      modelCommitment({ ...spec, encoding: { kind: "dct", keep: 3 } }, weights),
+    );
+    expect(modelCommitment(spec, weights)).not.toBe(modelCommitment(mlp, weights));
+    expect(() => parseModelSpec({ ...mlp, encoding: { kind: "dct", keep: 9 } })).toThrow(/at most 8/);
+    expect(() => parseModelSpec({ ...mlp, inputShape: [64], encoding: { kind: "dct", keep: 2 } })).toThrow(/images/);
+    expect(() => parseModelSpec({ ...mlp, encoding: { kind: "hash" } })).toThrow(/ratio/);
+    expect(parseModelSpec({ ...mlp, encoding: { kind: "hash", ratio: 4 } }).encoding).toEqual({
+      kind: "hash",
+      ratio: 4,
+    });
+  });
+
+  it("plans the chain's paramCount from what the encoding sends, with the compressed defaults", () => {
+    const plain = planTask(mlp, { maxCohort: 8 });
+    expect(plain.codec.paramCount).toBe(plain.paramCount);
+    expect(plain.codec.valueBits).toBe(TASK_DEFAULTS.valueBits);
+    const spec = parseModelSpec({ ...mlp, encoding: { kind: "dct", keep: 3 } });
+    const plan = planTask(spec, { maxCohort: 8, sampleCap: 100 });
+    const encoding = taskEncoding(spec, plan.paramCount);
+    expect(plan.codec.valueBits).toBe(ENCODED_DEFAULTS.valueBits);
+    expect(plan.codec.clip).toBe(ENCODED_DEFAULTS.clip);
+    expect(plan.codec.paramCount).toBe(encoding.paramCount(plan.codec));
+    expect(plan.codec.paramCount).toBeLessThan(plan.paramCount);
+    expect(() => checkTaskEncoding(encoding, layoutOf(plan.codec, 8))).not.toThrow();
+    // Costs are per model parameter: compression shows in them.
+    expect(plan.plan.gasPerParam).toBeLessThan(
+      planTask(mlp, { maxCohort: 8, valueBits: 3, clip: 0.12 }).plan.gasPerParam / 2,
+    );
+    expect(() => checkTaskEncoding(taskEncoding(mlp, plan.paramCount), layoutOf(plan.codec, 8))).toThrow(
+      /the model spec has \d+ parameters but the task expects/,
+    );
+  });
+
+  it("keeps the participant's residual with its state and uses it from the next round only", () => {
+    const spec = parseModelSpec({ ...mlp, encoding: { kind: "hash", ratio: 4 } });
+    const plan = planTask(spec, { maxCohort: 8 });
+    const encoding = taskEncoding(spec, plan.paramCount);
+    const state: FeedbackState = { aggregator: "0x", taskId: "1", account: "0x", updates: {} };
+    const delta = Array.from({ length: plan.paramCount }, (_, i) => Math.sin(i) * 0.05);
+    const args = (round: number) => ({
+      delta,
+      layout: plan.plan.layout,
+      ctx: { taskId: 1n, round, globalModelHash: HASH },
+      samples: 10,
+      dither: seededStream(HASH, "d"),
+    });
+    const first = encodeRound(encoding, state, args(1));
+    expect(state.feedback?.round).toBe(1);
+    expect(residualFromText(state.feedback!.residual)).toEqual(first.feedback);
+    // Re-encoding round 1 (a restart before saving) starts from the same (empty) residual.
+    expect(encodeRound(encoding, { ...state, feedback: undefined }, args(1)).chunks).toEqual(first.chunks);
+    const again = encodeRound(encoding, { ...state }, args(1));
+    expect(again.chunks).toEqual(first.chunks);
+    const second = encodeRound(encoding, state, args(2));
+    expect(second.chunks).not.toEqual(encodeRound(encoding, { ...state, feedback: undefined }, args(2)).chunks);
+    const r = new Float32Array([1.5, -2.25, 3e-8]);
+    expect(residualFromText(residualToText(r))).toEqual(r);
+  });
+});
