@@ -33,8 +33,15 @@ export interface Decryption {
   publish(): void;
 }
 
-/** The decryption panel's state: which revealed round, its decoded aggregate, and the flows that get there. */
-export function useDecryption(task: TaskSnapshot, activity: TaskActivity): Decryption {
+/**
+ * The decryption panel's state: which revealed round, its decoded aggregate, and the flows that get there.
+ * `onDecoded` hears every decoded average (the global model's rebuild then need not decrypt it again).
+ */
+export function useDecryption(
+  task: TaskSnapshot,
+  activity: TaskActivity,
+  onDecoded?: (round: number, values: Float64Array) => void,
+): Decryption {
   const { deployment, provider } = useAppChain();
   const getSigner = useSigner();
   const revealed = task.roundInfos.filter((r) => r.state === "Revealed");
@@ -58,7 +65,11 @@ export function useDecryption(task: TaskSnapshot, activity: TaskActivity): Decry
     decrypt: () => {
       if (round === undefined) return;
       const flow = (task.policy === Policy.Public ? publicDecryption : userDecryption)(context(round), getSigner);
-      void decryption.start(flow).then((r) => r && setResult(r));
+      void decryption.start(flow).then((r) => {
+        if (!r) return;
+        setResult(r);
+        onDecoded?.(r.round, r.values);
+      });
     },
     toPublish,
     publication,

@@ -20,17 +20,25 @@ function policyHint(isPublic: boolean, ready: boolean): string {
     : "Participants policy: connect the wallet of the task owner or a participant of this round to decrypt.";
 }
 
-/** The global model of a revealed round: pick the round, decrypt it per the task's policy, inspect and download it. */
-export function DecryptPanel({ task, activity }: { task: TaskSnapshot; activity: TaskActivity }) {
+/** The averaged update of a revealed round: pick the round, decrypt it per the task's policy, inspect and download it. */
+export function DecryptPanel({
+  task,
+  activity,
+  onDecoded,
+}: {
+  task: TaskSnapshot;
+  activity: TaskActivity;
+  onDecoded?: (round: number, values: Float64Array) => void;
+}) {
   const { deployment } = useAppChain();
   const wallet = useWallet();
-  const d = useDecryption(task, activity);
+  const d = useDecryption(task, activity, onDecoded);
   const { round, decoded, decryption } = d;
 
   if (round === undefined) {
     return (
       <section className="panel" aria-labelledby="decrypt-heading">
-        <h2 id="decrypt-heading">Global model</h2>
+        <h2 id="decrypt-heading">Round aggregates</h2>
         <p className="muted">
           No round has been revealed yet: the aggregate can be decrypted once a round is revealed.
         </p>
@@ -41,7 +49,7 @@ export function DecryptPanel({ task, activity }: { task: TaskSnapshot; activity:
   const ready = wallet.status === "ready";
   return (
     <section className="panel" aria-labelledby="decrypt-heading">
-      <h2 id="decrypt-heading">Global model</h2>
+      <h2 id="decrypt-heading">Round aggregates</h2>
       <div className="actions">
         <label htmlFor="decrypt-round">Round</label>
         <select id="decrypt-round" value={round} onChange={(e) => d.choose(Number(e.target.value))}>

@@ -6,55 +6,118 @@ import { useAccount } from "wagmi";
 import { roundActions, type RoundAction } from "../actions";
 import type { TaskSnapshot } from "../chain";
 import { TxStatus } from "../components/TxStatus";
+import { shortHash } from "../format";
+import type { GlobalModelState } from "../hooks/useGlobalModel";
+import { settledRound } from "../model/rebuild";
 import { useTx } from "../hooks/useTx";
 import { useWallet } from "../hooks/useWallet";
 
 const LABEL = { open: "Open round", close: "Close round", reveal: "Reveal round" } as const;
 
-function OpenRound({
+/** A commitment typed by hand: only for tasks whose model the page cannot rebuild (not an inline spec). */
+function ManualCommitment({
   task,
   action,
-  run,
-  busy,
+  value,
+  onChange,
 }: {
   task: TaskSnapshot;
   action: RoundAction;
-  run: ReturnType<typeof useTx>["run"];
-  busy: boolean;
+  value: string;
+  onChange: (hash: string) => void;
 }) {
-  const previous = task.roundInfos[task.currentRound - 1];
-  // Round 1 must start from the task's model; after a failed round the global model is unchanged.
-  const fixed = action.round === 1 ? task.modelHash : undefined;
-  const [hash, setHash] = useState(fixed ?? (previous?.state === "Failed" ? previous.globalModelHash : ""));
-  const valid = isHexString(hash, 32);
   const id = `open-hash-${action.round}`;
+  const valid = isHexString(value, 32);
   return (
-    <form
-      className="field"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void run(`Open round ${action.round}`, (a) => a.openRound(task.id, hash));
-      }}
-    >
+    <>
       <label htmlFor={id}>
         Global model commitment for round {action.round}
         <span className="hint">
           {" "}
-          {fixed ? "(round 1 starts from the task's model)" : "(bytes32 hash of the model participants start from)"}
+          (bytes32 hash of the model participants start from: task {String(task.id)}’s model is not an inline spec, so
+          this page cannot rebuild it)
         </span>
       </label>
       <input
         id={id}
         className="mono"
-        value={hash}
-        readOnly={fixed !== undefined}
-        onChange={(e) => setHash(e.target.value.trim())}
-        aria-invalid={hash !== "" && !valid}
+        value={value}
+        onChange={(e) => onChange(e.target.value.trim())}
+        aria-invalid={value !== "" && !valid}
         placeholder="0x…"
         spellCheck={false}
       />
+    </>
+  );
+}
+
+/**
+ * The commitment round `action.round` opens with: the task's model for round 1; later the model this
+ * page rebuilt from the revealed aggregates (useGlobalModel), never pasted; typed by hand only for a
+ * task whose model is not an inline spec.
+ */
+function OpenRound({
+  task,
+  action,
+  next,
+  run,
+  busy,
+}: {
+  task: TaskSnapshot;
+  action: RoundAction;
+  next?: GlobalModelState;
+  run: ReturnType<typeof useTx>["run"];
+  busy: boolean;
+}) {
+  const previous = task.roundInfos[task.currentRound - 1];
+  const rebuildable = next?.spec !== undefined;
+  // Without a spec: after a failed round the global model is unchanged.
+  const [typed, setTyped] = useState(previous?.state === "Failed" ? previous.globalModelHash : "");
+  let hash: string | undefined;
+  let source: string;
+  if (action.round === 1) {
+    hash = task.modelHash;
+    source = "the task’s initial model";
+  } else if (rebuildable) {
+    const model = next?.model?.afterRound === action.round - 1 ? next.model : undefined;
+    hash = model?.commitment;
+    const previousRound = action.round - 1;
+    source = model
+      ? `the model after round ${previousRound}, rebuilt in this browser`
+      : settledRound(task) < previousRound
+        ? `the model after round ${previousRound}, which this page rebuilds once round ${previousRound} is revealed`
+        : next?.toDecrypt.length
+          ? `the model after round ${previousRound}: rebuild it first (Global model, below)`
+          : "the global model, being rebuilt…";
+  } else {
+    hash = isHexString(typed, 32) ? typed : undefined;
+    source = "typed by hand";
+  }
+  return (
+    <form
+      className="field"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (hash) void run(`Open round ${action.round}`, (a) => a.openRound(task.id, hash));
+      }}
+    >
+      {action.round === 1 || rebuildable ? (
+        <p style={{ margin: 0 }}>
+          Round {action.round} starts from {source}
+          {hash && (
+            <>
+              :{" "}
+              <code data-testid={`open-commitment-${action.round}`} title={hash}>
+                {shortHash(hash)}
+              </code>
+            </>
+          )}
+        </p>
+      ) : (
+        <ManualCommitment task={task} action={action} value={typed} onChange={setTyped} />
+      )}
       <div className="actions">
-        <button type="submit" disabled={!action.enabled || !valid || busy}>
+        <button type="submit" disabled={!action.enabled || !hash || busy}>
           {LABEL.open} {action.round}
         </button>
         {action.reason && <span className="hint">{action.reason}</span>}
@@ -64,7 +127,7 @@ function OpenRound({
 }
 
 /** Open, close and reveal, for whoever may: each with its pending and confirmed state. */
-export function RoundActions({ task, now }: { task: TaskSnapshot; now: number }) {
+export function RoundActions({ task, now, next }: { task: TaskSnapshot; now: number; next?: GlobalModelState }) {
   const { address } = useAccount();
   const wallet = useWallet();
   const tx = useTx();
@@ -85,6 +148,7 @@ export function RoundActions({ task, now }: { task: TaskSnapshot; now: number })
           <OpenRound
             key={`open-${action.round}`}
             task={task}
+            next={next}
             action={{ ...action, enabled: action.enabled && ready }}
             run={tx.run}
             busy={tx.busy}

@@ -14,8 +14,11 @@ import { describeError } from "../errors";
 import { sumCostsByRound } from "../../../client/src/chain/events";
 import { describeEvent } from "../events";
 import { formatCompact, formatInt, formatSpan, shortAddress, shortHash } from "../format";
+import { useGlobalModel } from "../hooks/useGlobalModel";
+import { useWallet } from "../hooks/useWallet";
 import { DecryptPanel } from "./DecryptPanel";
 import { Evaluations } from "./Evaluations";
+import { GlobalModel } from "./GlobalModel";
 import { RoundActions } from "./RoundActions";
 import { RoundTimeline } from "./RoundTimeline";
 import { modelLabel } from "./TaskList";
@@ -119,7 +122,41 @@ function ActivityFeed({ activity }: { activity: TaskActivity }) {
   );
 }
 
-/** A task's live dashboard: configuration, rounds, actions, activity, decryption, evaluations. */
+/** The sections that need a loaded task: one global-model state shared by round actions, model and decryption. */
+function TaskSections({
+  task,
+  activity,
+  account,
+  now,
+}: {
+  task: TaskSnapshot;
+  activity: TaskActivity;
+  account?: string;
+  now: number;
+}) {
+  const { deployment } = useAppChain();
+  const wallet = useWallet();
+  const model = useGlobalModel(task, activity);
+  const costs = useMemo(() => sumCostsByRound(activity.costs), [activity.costs]);
+  return (
+    <>
+      <div className="two-col">
+        <div>
+          <Overview task={task} account={account} />
+          <RoundTimeline task={task} costs={costs} hcuMetered={activity.hcuMetered} now={now} />
+        </div>
+        <div>
+          <RoundActions task={task} now={now} next={model} />
+          <GlobalModel task={task} state={model} deployment={deployment} walletReady={wallet.status === "ready"} />
+          <ActivityFeed activity={activity} />
+        </div>
+      </div>
+      <DecryptPanel task={task} activity={activity} onDecoded={model.offer} />
+    </>
+  );
+}
+
+/** A task's live dashboard: configuration, rounds, actions, global model, activity, decryption, evaluations. */
 export function TaskDashboard({ id }: { id: bigint }) {
   const { aggregator, deployment } = useAppChain();
   const chainError = useChainError();
@@ -127,7 +164,6 @@ export function TaskDashboard({ id }: { id: bigint }) {
   const now = useChainNow();
   const task = useChainQuery(["task", deployment.aggregator, String(id)], () => loadTask(aggregator, id));
   const activity = useTaskActivity(id);
-  const costs = useMemo(() => sumCostsByRound(activity.costs), [activity.costs]);
 
   return (
     <>
@@ -148,17 +184,7 @@ export function TaskDashboard({ id }: { id: bigint }) {
         <p role="status">Loading task…</p>
       ) : (
         <>
-          <div className="two-col">
-            <div>
-              <Overview task={task.data} account={address} />
-              <RoundTimeline task={task.data} costs={costs} hcuMetered={activity.hcuMetered} now={now} />
-            </div>
-            <div>
-              <RoundActions task={task.data} now={now} />
-              <ActivityFeed activity={activity} />
-            </div>
-          </div>
-          <DecryptPanel task={task.data} activity={activity} />
+          <TaskSections task={task.data} activity={activity} account={address} now={now} />
           <Evaluations taskId={id} />
         </>
       )}

@@ -1,0 +1,253 @@
+// Node environment: ethers' sha256 (every model commitment) rejects jsdom's typed arrays, so the views that
+// need no hashing are tested in global-model-view.test.tsx under jsdom.
+import { beforeAll, describe, expect, it } from "vitest";
+import * as tf from "@tensorflow/tfjs";
+import { layoutOf } from "../../client/src/codec/layout";
+import { getFlatWeights } from "../../client/src/ml/models";
+import { applyDelta, initialModel } from "../../client/src/node/model";
+import { modelCommitment, specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import type { RoundSnapshot, TaskSnapshot } from "../../web/src/chain";
+import { nodeModelFile, parseNodeModelFile } from "../../web/src/model/files";
+import { applyPlan, chainCommitmentAfter, planRebuild, settledRound } from "../../web/src/model/rebuild";
+import { planFromStore, rebuildFlow, rebuildLabels } from "../../web/src/model/rebuildFlow";
+import { memoryStore, readVerified, saveModel, taskKey, type GlobalModel as Model } from "../../web/src/model/store";
+import { initialWeights, loadTf, tfjsFiles } from "../../web/src/model/tfjs";
+import { modelFilePrefix } from "../../web/src/views/GlobalModel";
+import { Policy } from "../../client/src/protocol/vocabulary";
+import type { StepStatus } from "../../web/src/progress";
+
+const SPEC: ModelSpec = { kind: "mlp", inputShape: [4], hidden: [3], numClasses: 2, seed: 5 };
+const init = initialModel(SPEC); // 4*3 + 3 + 3*2 + 2 = 23 parameters
+const N = init.paramCount;
+const delta = (seed: number) => Float64Array.from({ length: N }, (_, i) => ((i * 7 + seed * 13) % 11) / 100 - 0.05);
+const after1 = applyDelta(init.weights, delta(1));
+const after2 = applyDelta(after1, delta(2));
+const C0 = init.modelHash;
+const C1 = modelCommitment(SPEC, after1);
+const C2 = modelCommitment(SPEC, after2);
+const KEY = taskKey(31337, "0xAbC0000000000000000000000000000000000001", 1n);
+
+const round = (n: number, state: RoundSnapshot["state"], globalModelHash: string): RoundSnapshot => ({
+  round: n,
+  state,
+  openedAt: 0,
+  deadline: 0,
+  eligible: 2,
+  completed: 2,
+  chunksAtQuorum: 1,
+  publishedBatches: 0,
+  globalModelHash,
+  contributors: [2],
+});
+
+const task = (rounds: RoundSnapshot[]): TaskSnapshot => ({
+  id: 1n,
+  owner: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+  modelHash: C0,
+  modelURI: specToUri(SPEC),
+  layout: layoutOf(
+    { valueBits: 8, laneBits: 12, wordsPerChunk: 8, paramCount: N, clip: 0.5, sampleCap: 0, weightFloor: 1 },
+    4,
+  ),
+  minCohort: 2,
+  maxCohort: 4,
+  rounds: 3,
+  roundDuration: 3600,
+  policy: Policy.Participants,
+  currentRound: rounds.length,
+  participantsNextRound: 2,
+  participants: [],
+  roundInfos: rounds,
+});
+
+const model = (weights: Float32Array, afterRound: number): Model => ({
+  commitment: modelCommitment(SPEC, weights),
+  spec: SPEC,
+  weights,
+  afterRound,
+});
+
+describe("planning the rebuild (pure)", () => {
+  it("targets the last revealed or failed round; the chain names each model after a round once the next opened", () => {
+    expect(settledRound(task([]))).toBe(0);
+    expect(settledRound(task([round(1, "Open", C0)]))).toBe(0);
+    expect(settledRound(task([round(1, "Revealed", C0)]))).toBe(1);
+    expect(settledRound(task([round(1, "Revealed", C0), round(2, "Closed", C1)]))).toBe(1);
+    const t = task([round(1, "Revealed", C0), round(2, "Failed", C1)]);
+    expect(settledRound(t)).toBe(2);
+    expect([0, 1, 2].map((j) => chainCommitmentAfter(t, j))).toEqual([C0, C1, undefined]);
+  });
+
+  it("with nothing stored: builds the initial model and decrypts every revealed round", () => {
+    const t = task([round(1, "Revealed", C0), round(2, "Failed", C1), round(3, "Revealed", C1)]);
+    expect(planRebuild(t, [], new Set())).toEqual({
+      target: 3,
+      from: 0,
+      fromCommitment: C0,
+      buildInitial: true,
+      decrypt: [1, 3],
+    });
+  });
+
+  it("starts from the newest verified model; a lineage record counts only if its parent is the chain's", () => {
+    const t = task([round(1, "Revealed", C0), round(2, "Revealed", C1)]);
+    const good = [{ task: KEY, afterRound: 2, commitment: C2, parent: C1 }];
+    expect(planRebuild(t, good, new Set([C1, C2]))).toMatchObject({ from: 2, decrypt: [], buildInitial: false });
+    const forged = [{ task: KEY, afterRound: 2, commitment: C2, parent: "0x" + "99".repeat(32) }];
+    expect(planRebuild(t, forged, new Set([C1, C2]))).toMatchObject({ from: 1, fromCommitment: C1, decrypt: [2] });
+    expect(planRebuild(t, good, new Set([C0]))).toMatchObject({ from: 0, buildInitial: false, decrypt: [1, 2] });
+  });
+
+  it("a failed last round leaves the model unchanged: nothing to decrypt when the one before is kept", () => {
+    const t = task([round(1, "Revealed", C0), round(2, "Failed", C1)]);
+    expect(planRebuild(t, [], new Set([C1]))).toMatchObject({ target: 2, from: 2, fromCommitment: C1, decrypt: [] });
+  });
+
+  it("applies the averages as the nodes do and checks each model against the commitment its successor opened with", () => {
+    const t = task([round(1, "Revealed", C0), round(2, "Revealed", C1)]);
+    const plan = planRebuild(t, [], new Set());
+    const averages = new Map([
+      [1, delta(1)],
+      [2, delta(2)],
+    ]);
+    const { model: m, steps } = applyPlan(t, SPEC, plan, init.weights, averages);
+    expect(m.commitment).toBe(C2);
+    expect(steps.map((s) => [s.model.afterRound, s.model.commitment, s.parent])).toEqual([
+      [1, C1, C0],
+      [2, C2, C1],
+    ]);
+    const wrong = new Map([...averages, [1, delta(9)]]);
+    expect(() => applyPlan(t, SPEC, plan, init.weights, wrong)).toThrow(/round 2 opened with/);
+    expect(() => applyPlan(t, SPEC, plan, init.weights, new Map([[1, delta(1)]]))).toThrow(/round 2's aggregate/);
+  });
+});
+
+describe("the browser's model store", () => {
+  it("returns a model only if it hashes to its commitment with the spec; a bad record is dropped", async () => {
+    const store = memoryStore();
+    await saveModel(store, KEY, model(after1, 1), C0);
+    expect(await readVerified(store, C1, SPEC)).toEqual(after1);
+    expect(await readVerified(store, C1, { ...SPEC, seed: 6 })).toBeUndefined();
+    expect(await store.getModel(C1)).toBeUndefined(); // deleted after failing
+    const tampered = Float32Array.from(after1);
+    tampered[0] += 1;
+    await store.putModel({ commitment: C2, spec: SPEC, weights: tampered, savedAt: 0 });
+    expect(await readVerified(store, C2, SPEC)).toBeUndefined();
+  });
+
+  it("plans from the store, skipping a start that fails its check", async () => {
+    const store = memoryStore();
+    const t = task([round(1, "Revealed", C0), round(2, "Revealed", C1)]);
+    await saveModel(store, KEY, model(init.weights, 0), undefined);
+    await saveModel(store, KEY, model(after1, 1), C0);
+    await store.putLineage({ task: KEY, afterRound: 2, commitment: C2, parent: C1 });
+    await store.putModel({ commitment: C2, spec: SPEC, weights: after1, savedAt: 0 }); // wrong weights
+    expect(await planFromStore(t, SPEC, store, KEY)).toMatchObject({ from: 1, decrypt: [2], buildInitial: false });
+  });
+});
+
+function reporter() {
+  const log: [number, StepStatus][] = [];
+  return { log, report: (i: number, s: StepStatus) => void log.push([i, s]) };
+}
+
+describe("the rebuild flow", () => {
+  const ctx = (t: TaskSnapshot, store = memoryStore(), decoded = new Map<number, Float64Array>()) => ({
+    deployment: { chainId: 31337, aggregator: "0xAbC0000000000000000000000000000000000001" },
+    provider: undefined as never,
+    task: t,
+    spec: SPEC,
+    events: [],
+    store,
+    taskKey: KEY,
+    decoded,
+    buildInitial: async () => Float32Array.from(init.weights),
+  });
+
+  it("names its steps after the plan and the task's policy", () => {
+    const plan = { target: 2, from: 0, fromCommitment: C0, buildInitial: true, decrypt: [1, 2] };
+    expect(rebuildLabels(plan, [1, 2], Policy.Participants)).toEqual([
+      "Build the initial model from the task's spec (TensorFlow.js, seeded)",
+      "Grant this account access to rounds 1, 2",
+      "Sign one EIP-712 user-decryption request",
+      "Decrypt rounds 1, 2 through the KMS",
+      "Apply the averaged update(s) up to round 2 and check them against the chain",
+      "Keep the model(s) in this browser",
+    ]);
+    expect(rebuildLabels({ ...plan, buildInitial: false, from: 2, decrypt: [] }, [], Policy.Public)).toEqual([
+      "Read the model after round 2 from this browser",
+      "Check the model against the chain's commitment",
+      "Keep the model(s) in this browser",
+    ]);
+  });
+
+  it("rebuilds from averages decoded in the page (no wallet), keeps every model, and the next visit starts from it", async () => {
+    const t = task([round(1, "Revealed", C0), round(2, "Revealed", C1)]);
+    const store = memoryStore();
+    const decoded = new Map([
+      [1, delta(1)],
+      [2, delta(2)],
+    ]);
+    const plan = await planFromStore(t, SPEC, store, KEY);
+    const { log, report } = reporter();
+    const m = await rebuildFlow(ctx(t, store, decoded), plan, undefined).run(report);
+    expect(m.commitment).toBe(C2);
+    expect(log.filter(([, s]) => s === "done").map(([i]) => i)).toEqual([0, 1, 2]);
+    expect((await store.lineage(KEY)).map((r) => [r.afterRound, r.commitment])).toEqual([
+      [0, C0],
+      [1, C1],
+      [2, C2],
+    ]);
+    expect(await planFromStore(t, SPEC, store, KEY)).toMatchObject({ from: 2, decrypt: [] });
+  });
+
+  it("refuses to decrypt without a wallet", async () => {
+    const t = task([round(1, "Revealed", C0)]);
+    const plan = await planFromStore(t, SPEC, memoryStore(), KEY);
+    await expect(rebuildFlow(ctx(t), plan, undefined).run(() => {})).rejects.toThrow(/connect the wallet/);
+  });
+});
+
+describe("tfjs in the page (cpu backend)", () => {
+  beforeAll(async () => {
+    await loadTf();
+  });
+
+  it("builds the spec's initial weights bit for bit as the nodes do", async () => {
+    expect(tf.getBackend()).toBe("cpu");
+    const weights = await initialWeights(SPEC);
+    expect(modelCommitment(SPEC, weights)).toBe(C0);
+  });
+
+  it("exports model.json + weights that tf.loadLayersModel loads back to the same weights", async () => {
+    const files = await tfjsFiles(SPEC, after2, modelFilePrefix(7n, 2), { flufhe: { commitment: C2 } });
+    expect([files.jsonName, files.binName]).toEqual([
+      "flufhe-task7-after-round2.json",
+      "flufhe-task7-after-round2.weights.bin",
+    ]);
+    const json = JSON.parse(files.json);
+    expect(json.weightsManifest[0].paths).toEqual(["./flufhe-task7-after-round2.weights.bin"]);
+    expect(json.userDefinedMetadata).toEqual({ flufhe: { commitment: C2 } });
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: files.bin,
+      }),
+    );
+    expect(modelCommitment(SPEC, getFlatWeights(loaded))).toBe(C2);
+    loaded.dispose();
+  });
+});
+
+describe("the nodes' model file", () => {
+  it("is <commitment>.json with {spec, commitment, weights, task, round}, and a tampered one is refused", () => {
+    const { filename, json } = nodeModelFile(model(after1, 1), 3n);
+    expect(filename).toBe(`${C1}.json`);
+    expect(json).toMatchObject({ spec: SPEC, commitment: C1, task: "3", round: 1 });
+    expect(parseNodeModelFile(JSON.parse(JSON.stringify(json)), "m.json").commitment).toBe(C1);
+    const bad = { ...json, weights: json.weights.map((w, i) => (i === 0 ? w + 1 : w)) };
+    expect(() => parseNodeModelFile(bad, "m.json")).toThrow(/do not hash to the commitment/);
+    expect(() => parseNodeModelFile({ modelTopology: {} }, "x.json")).toThrow(/not a FLuFHE model file/);
+  });
+});

@@ -1,0 +1,126 @@
+"use client";
+
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
+import type { TaskSnapshot } from "../chain";
+import { specFromModelURI } from "../modelSpec";
+import { planFromStore, rebuildFlow, toDecrypt, type RebuildContext } from "../model/rebuildFlow";
+import type { RebuildPlan } from "../model/rebuild";
+import { browserModelStore, taskKey, type GlobalModel, type ModelStore } from "../model/store";
+import { useAppChain } from "../providers/appChain";
+import { useFlow, type FlowRunner } from "./useFlow";
+import type { TaskActivity } from "./useTaskActivity";
+import { useSigner } from "./useWallet";
+
+export interface GlobalModelState {
+  /** The task's inline spec; undefined when its model lives elsewhere (the page cannot rebuild it). */
+  spec?: ModelSpec;
+  /** What the rebuild does from what this browser keeps (undefined while the store is read). */
+  plan?: RebuildPlan;
+  /** The model after the last settled round (what the next round opens with), once rebuilt. */
+  model?: GlobalModel;
+  /** Revealed rounds the rebuild still has to decrypt (needs the owner's or a participant's wallet). */
+  toDecrypt: number[];
+  flow: FlowRunner;
+  /** Whether the last run decrypted rounds (its steps are worth showing). */
+  decrypted: boolean;
+  rebuild(): void;
+  /** Hands over an average this page decoded already (the decryption panel), so it is not decrypted again. */
+  offer(round: number, values: Float64Array): void;
+  storeKind: ModelStore["kind"];
+  error?: string;
+}
+
+/** What the rebuild depends on: the rounds' states and the commitments they opened with. */
+function signature(task: TaskSnapshot): string {
+  return [task.modelHash, ...task.roundInfos.map((r) => `${r.state}:${r.globalModelHash}`)].join("|");
+}
+
+/**
+ * The task's global model in this page: planned from the browser's store on every settled-round change,
+ * rebuilt at once when nothing needs decrypting, else on `rebuild()` (the decryption asks the wallet).
+ */
+export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store?: ModelStore): GlobalModelState {
+  const { deployment, provider } = useAppChain();
+  const getSigner = useSigner();
+  const models = useMemo(() => store ?? browserModelStore(), [store]);
+  const spec = useMemo(() => specFromModelURI(task.modelURI), [task.modelURI]);
+  const key = taskKey(deployment.chainId, deployment.aggregator, task.id);
+  const sig = signature(task);
+  const flow = useFlow();
+  const [planned, setPlanned] = useState<{ sig: string; plan: RebuildPlan }>();
+  const [result, setResult] = useState<{ sig: string; model: GlobalModel; decrypted: boolean }>();
+  const [error, setError] = useState<{ sig: string; message: string }>();
+  const [decoded, setDecoded] = useState<ReadonlyMap<number, Float64Array>>(new Map());
+  const latest = useRef({ task, activity, decoded, sig });
+  useEffect(() => {
+    latest.current = { task, activity, decoded, sig };
+  });
+
+  useEffect(() => {
+    if (!spec) return;
+    let cancelled = false;
+    planFromStore(latest.current.task, spec, models, key).then(
+      (plan) => !cancelled && setPlanned({ sig, plan }),
+      (e: unknown) => !cancelled && setError({ sig, message: `browser storage: ${(e as Error).message}` }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [sig, spec, models, key]);
+
+  const plan = planned?.sig === sig ? planned.plan : undefined;
+  const model = result?.sig === sig ? result.model : undefined;
+  const pending = plan ? toDecrypt(plan, decoded) : [];
+
+  const { start, running } = flow;
+  const run = useCallback(() => {
+    const now = latest.current;
+    if (!spec || !plan || planned?.sig !== now.sig) return;
+    const ctx: RebuildContext = {
+      deployment,
+      provider,
+      task: now.task,
+      spec,
+      events: now.activity.events,
+      store: models,
+      taskKey: key,
+      decoded: now.decoded,
+    };
+    const runSig = now.sig;
+    const decrypting = toDecrypt(plan, now.decoded).length > 0;
+    void start(rebuildFlow(ctx, plan, getSigner)).then((m) => {
+      if (m) setResult({ sig: runSig, model: m, decrypted: decrypting });
+    });
+  }, [spec, plan, planned, deployment, provider, models, key, start, getSigner]);
+
+  // Nothing to decrypt (a stored model, the initial one, failed rounds): rebuild at once, no wallet needed.
+  const autoRan = useRef<string>("");
+  useEffect(() => {
+    if (!plan || model || running || pending.length > 0 || autoRan.current === sig) return;
+    autoRan.current = sig;
+    run();
+  }, [plan, model, running, pending.length, sig, run]);
+
+  return {
+    spec,
+    plan,
+    model,
+    toDecrypt: pending,
+    flow,
+    decrypted: result?.sig === sig && result.decrypted,
+    rebuild: run,
+    offer: useCallback(
+      (round, values) =>
+        setDecoded((d) => {
+          if (d.has(round)) return d;
+          const next = new Map(d);
+          next.set(round, values);
+          return next;
+        }),
+      [],
+    ),
+    storeKind: models.kind,
+    error: error?.sig === sig ? error.message : undefined,
+  };
+}

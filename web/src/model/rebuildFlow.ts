@@ -1,0 +1,223 @@
+/**
+ * The page's global-model rebuild as a step flow: start from the latest verified model this browser
+ * keeps (or the spec's initial model), decrypt the revealed rounds after it (PARTICIPANTS: the missing
+ * ACL grants, then ONE EIP-712 signature for all of them; PUBLIC: public decryption), decode, apply,
+ * check against the chain's commitments, and keep every model on the way. No React here.
+ */
+import type { JsonRpcProvider } from "ethers";
+import { missingRanges } from "../../../client/src/chain/aggregate";
+import type { TaskEvent } from "../../../client/src/chain/events";
+import { decodeAggregate } from "../../../client/src/codec/update";
+import { publicDecryptWords, userDecryptWords } from "../../../client/src/fhe/decrypt";
+import type { TypedDataSigner } from "../../../client/src/fhe/instance";
+import { modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
+import { Policy } from "../../../client/src/protocol/vocabulary";
+import { aggregatorAt, type TaskSnapshot } from "../chain";
+import type { GetSigner } from "../decryption/flows";
+import { readHandles } from "../decryption/handles";
+import { grantedRanges } from "../decryption/ranges";
+import type { Deployment } from "../deployment";
+import { fhevmConnection, prepareDecryption } from "../fhe";
+import { shortHash } from "../format";
+import type { Flow, StepReporter } from "../progress";
+import { applyPlan, planRebuild, type RebuildPlan } from "./rebuild";
+import { readVerified, saveModel, type GlobalModel, type ModelStore } from "./store";
+import { initialWeights } from "./tfjs";
+
+export interface RebuildContext {
+  deployment: Pick<Deployment, "chainId" | "aggregator">;
+  provider: JsonRpcProvider;
+  task: TaskSnapshot;
+  spec: ModelSpec;
+  events: readonly TaskEvent[];
+  store: ModelStore;
+  /** The task's key in the store (taskKey). */
+  taskKey: string;
+  /** Averages this page decoded already (the decryption panel), by round: not decrypted again. */
+  decoded: ReadonlyMap<number, ArrayLike<number>>;
+  /** Builds the initial model (tfjs); injectable for tests. */
+  buildInitial?: (spec: ModelSpec) => Promise<Float32Array>;
+}
+
+const list = (rounds: number[]) => (rounds.length === 1 ? `round ${rounds[0]}` : `rounds ${rounds.join(", ")}`);
+
+/** The rounds of the plan still to decrypt in this page. */
+export function toDecrypt(plan: RebuildPlan, decoded: ReadonlyMap<number, unknown>): number[] {
+  return plan.decrypt.filter((r) => !decoded.has(r));
+}
+
+/** Labels of the rebuild's steps for this plan (the flow's first step is always the starting model). */
+export function rebuildLabels(plan: RebuildPlan, rounds: number[], policy: number): string[] {
+  const labels = [
+    plan.buildInitial
+      ? "Build the initial model from the task's spec (TensorFlow.js, seeded)"
+      : `Read the model after ${plan.from === 0 ? "creation" : `round ${plan.from}`} from this browser`,
+  ];
+  if (rounds.length > 0) {
+    if (policy === Policy.Public) {
+      labels.push(`Make ${list(rounds)} publicly decryptable`, `Public-decrypt ${list(rounds)} through the KMS`);
+    } else {
+      labels.push(
+        `Grant this account access to ${list(rounds)}`,
+        "Sign one EIP-712 user-decryption request",
+        `Decrypt ${list(rounds)} through the KMS`,
+      );
+    }
+  }
+  labels.push(
+    plan.target === plan.from
+      ? "Check the model against the chain's commitment"
+      : `Apply the averaged update(s) up to round ${plan.target} and check them against the chain`,
+    "Keep the model(s) in this browser",
+  );
+  return labels;
+}
+
+/** Sends the allowAggregate transactions every round still misses (for `account`, or the public). */
+async function grantAll(
+  ctx: RebuildContext,
+  getSigner: GetSigner,
+  rounds: number[],
+  account: string | undefined,
+  step: number,
+  report: StepReporter,
+) {
+  const { task } = ctx;
+  const todo = rounds.flatMap((round) =>
+    missingRanges(task.layout.wordCount, grantedRanges(ctx.events, round, task.policy, account)).map((r) => ({
+      round,
+      ...r,
+    })),
+  );
+  if (todo.length === 0) return report(step, "skipped", "already granted");
+  if (!getSigner) throw new Error("connect a wallet on the aggregator's chain first");
+  const aggregator = aggregatorAt(ctx.deployment.aggregator, (await getSigner()).signer);
+  for (const [i, g] of todo.entries()) {
+    report(step, "active", `transaction ${i + 1} of ${todo.length} (round ${g.round}): confirm in your wallet`);
+    const tx = await aggregator.allowAggregate(task.id, g.round, g.from, g.count);
+    report(step, "active", `transaction ${i + 1} of ${todo.length} pending (${shortHash(tx.hash)})`);
+    await tx.wait();
+  }
+  report(step, "done", `${todo.length} transaction(s) confirmed`);
+}
+
+/** Decrypts and decodes `rounds` (steps `step`..): their averaged updates by round. */
+async function decryptAverages(
+  ctx: RebuildContext,
+  getSigner: GetSigner,
+  rounds: number[],
+  step: number,
+  report: StepReporter,
+): Promise<Map<number, Float64Array>> {
+  const { task } = ctx;
+  const reader = aggregatorAt(ctx.deployment.aggregator, ctx.provider);
+  const handlesOf = (round: number) => readHandles(reader, task.id, round, task.layout.wordCount);
+  let words: bigint[];
+  if (task.policy === Policy.Public) {
+    await grantAll(ctx, getSigner, rounds, undefined, step, report);
+    report(step + 1, "active");
+    const { instance } = await fhevmConnection(ctx.deployment.chainId, ctx.provider);
+    words = [];
+    for (const round of rounds)
+      words.push(...(await publicDecryptWords(instance, await handlesOf(round))).flatMap((b) => b.values));
+    report(step + 1, "done", `${words.length} word(s)`);
+  } else {
+    if (!getSigner) throw new Error("connect the wallet of the task owner or a participant of these rounds first");
+    const signer = await getSigner();
+    const me = await signer.signer.getAddress();
+    await grantAll(ctx, getSigner, rounds, me, step, report);
+    report(step + 1, "active", "loading the decryption keys");
+    await prepareDecryption();
+    const { instance } = await fhevmConnection(ctx.deployment.chainId, ctx.provider, signer.eip1193);
+    const handles: string[] = [];
+    for (const round of rounds) handles.push(...(await handlesOf(round)));
+    report(step + 1, "active", "confirm in your wallet");
+    const signing: TypedDataSigner = {
+      getAddress: () => signer.signer.getAddress(),
+      signTypedData: async (domain, types, message) => {
+        const signature = await signer.signer.signTypedData(domain, types, message);
+        report(step + 1, "done", "signed");
+        report(step + 2, "active", `${handles.length} word(s)`);
+        return signature;
+      },
+    };
+    words = await userDecryptWords(instance, signing, ctx.deployment.aggregator, handles);
+    report(step + 2, "done", `${words.length} word(s)`);
+  }
+  const out = new Map<number, Float64Array>();
+  const n = task.layout.wordCount;
+  rounds.forEach((round, i) =>
+    out.set(
+      round,
+      decodeAggregate(words.slice(i * n, (i + 1) * n), task.roundInfos[round - 1].contributors, task.layout),
+    ),
+  );
+  return out;
+}
+
+/** The rebuild of `plan` as a flow; resolves with the model the next round starts from. */
+export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: GetSigner): Flow<GlobalModel> {
+  const rounds = toDecrypt(plan, ctx.decoded);
+  const labels = rebuildLabels(plan, rounds, ctx.task.policy);
+  return {
+    labels,
+    run: async (report) => {
+      report(0, "active");
+      let start: Float32Array | undefined;
+      if (plan.buildInitial) {
+        start = await (ctx.buildInitial ?? initialWeights)(ctx.spec);
+      } else {
+        start = await readVerified(ctx.store, plan.fromCommitment, ctx.spec);
+        if (!start) throw new Error("the stored model changed meanwhile: reload the page");
+      }
+      report(0, "done", shortHash(plan.fromCommitment));
+      const averages = new Map<number, ArrayLike<number>>(ctx.decoded);
+      if (rounds.length > 0) {
+        for (const [round, values] of await decryptAverages(ctx, getSigner, rounds, 1, report))
+          averages.set(round, values);
+      }
+      const apply = labels.length - 2;
+      report(apply, "active");
+      if (plan.buildInitial && modelCommitment(ctx.spec, start) !== ctx.task.modelHash) {
+        throw new Error(
+          "the model built from the task's spec does not hash to the task's commitment: the task was created from other weights",
+        );
+      }
+      const { model, steps } = applyPlan(ctx.task, ctx.spec, plan, start, averages);
+      report(apply, "done", shortHash(model.commitment));
+      report(apply + 1, "active");
+      if (plan.buildInitial) {
+        await saveModel(
+          ctx.store,
+          ctx.taskKey,
+          { commitment: ctx.task.modelHash, spec: ctx.spec, weights: start, afterRound: 0 },
+          undefined,
+        );
+      }
+      for (const s of steps) await saveModel(ctx.store, ctx.taskKey, s.model, s.parent);
+      report(apply + 1, "done", ctx.store.kind === "indexeddb" ? "IndexedDB" : "this visit only (no IndexedDB)");
+      return model;
+    },
+  };
+}
+
+/**
+ * The plan from what the store holds: optimistically trusts every model the task's lineage names, then
+ * verifies only the one the plan starts from (readVerified deletes a bad one) and plans again without it
+ * until the start checks out, so a visit hashes one stored model, not all of them.
+ */
+export async function planFromStore(
+  task: TaskSnapshot,
+  spec: ModelSpec,
+  store: ModelStore,
+  key: string,
+): Promise<RebuildPlan> {
+  const lineage = await store.lineage(key);
+  const candidates = new Set([task.modelHash, ...lineage.map((r) => r.commitment)]);
+  for (;;) {
+    const plan = planRebuild(task, lineage, candidates);
+    if (plan.buildInitial) return plan;
+    if (await readVerified(store, plan.fromCommitment, spec)) return plan;
+    candidates.delete(plan.fromCommitment);
+  }
+}
