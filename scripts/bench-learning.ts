@@ -1,0 +1,507 @@
+/**
+ * `npm run bench:learning -- --json`: what compressing the encrypted updates costs in accuracy and buys
+ * on chain. In one process, on the same partitions, seeds and local training: plaintext FedAvg (the
+ * reference), today's 8-bit codec and every compressed configuration, each through the production
+ * encode -> integer lane sums -> decode path (the lane sums are added in plaintext, which is exact: the
+ * contract's masked euint128 additions never carry between lanes). Then the best configuration goes
+ * through a local fhEVM devnet for one round with the real client path (planTask, OwnerSession,
+ * submitUpdate, fetchAggregate): the decrypted on-chain aggregate must equal the simulated lane sums
+ * bit for bit, and gas and HCU are measured there. With --json the last stdout line is one JSON object:
+ * {"reference": {"accuracy"}, "configs": [{"name", "wordsPerParticipant", "compression", "accuracy",
+ * "gapPp", "gasPerModelParam", "hcuPerModelParam", "onChainVerified", ...}], "best": "<name>"}.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import { parseCompressFlag, encodingName, type EncodingSpec, type UpdateEncoding } from "../client/src/codec/encoding";
+import type { Layout } from "../client/src/codec/layout";
+import { seededStream, type RoundContext } from "../client/src/codec/sharedSeed";
+import { fetchAggregate } from "../client/src/chain/aggregate";
+import { openNetwork } from "../client/src/chain/network";
+import { deployAggregator } from "../client/src/chain/owner";
+import { submitUpdate } from "../client/src/chain/submit";
+import { initBackend } from "../client/src/ml/backend";
+import type { Dataset } from "../client/src/ml/dataset";
+import { computeDelta, fedAvg } from "../client/src/ml/fedavg";
+import { buildModel, getFlatWeights, setFlatWeights } from "../client/src/ml/models";
+import { evaluate, trainLocal } from "../client/src/ml/train";
+import { loadPartitions, PARTITION_KINDS, type PartitionKind } from "../client/src/node/data";
+import { checkTaskEncoding, taskEncoding } from "../client/src/node/encoding";
+import { applyDelta } from "../client/src/node/model";
+import { OwnerSession } from "../client/src/node/owner";
+import { planTask, type TaskPlan } from "../client/src/node/planTask";
+import { localTrainingSeed } from "../client/src/node/taskSession";
+import {
+  MODEL_KINDS,
+  modelCommitment,
+  parseIntList,
+  parseModelSpec,
+  type ModelKind,
+  type ModelSpec,
+} from "../client/src/protocol/modelSpec";
+import { Policy } from "../client/src/protocol/vocabulary";
+import { startDevnet } from "./lib/devnet";
+
+interface Options {
+  json?: boolean;
+  dataset: string;
+  model: ModelKind;
+  hidden: string;
+  clients: number;
+  partition: PartitionKind;
+  alpha: number;
+  rounds: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  limit?: number;
+  maxCohort?: number;
+  baselineClip: number;
+  configs: string;
+  chain: boolean;
+  chainConfig?: string;
+}
+
+/** One configuration of the sweep: an encoding with its value bits and clip (the task's on-chain codec). */
+interface ConfigSpec {
+  name: string;
+  encoding: EncodingSpec;
+  valueBits: number;
+  clip: number;
+}
+
+/** The default sweep (README): plain stochastic rounding, the shared-seed projections, the image-layer DCT at four sizes. */
+const DEFAULT_CONFIGS = [
+  "stochastic,bits=3,clip=0.12",
+  "randk:5,bits=3,clip=0.12",
+  "hash:5,bits=3,clip=0.12",
+  "dct:12,bits=3,clip=0.12",
+  "dct:11,bits=3,clip=0.12",
+  "dct:10,bits=3,clip=0.12",
+  "dct:8,bits=3,clip=0.12",
+].join(";");
+
+/** "dct:10,bits=3,clip=0.12" -> a config; --compress syntax first, then value bits and clip. */
+function parseConfig(text: string): ConfigSpec {
+  const [compress, ...settings] = text.split(",").map((s) => s.trim());
+  const encoding = parseCompressFlag(compress);
+  let valueBits = 3;
+  let clip = 0.12;
+  for (const s of settings) {
+    const [key, value] = s.split("=");
+    const n = Number(value);
+    if (key === "bits" && Number.isInteger(n)) valueBits = n;
+    else if (key === "clip" && n > 0) clip = n;
+    else throw new InvalidArgumentError(`config "${text}": unknown setting "${s}" (use bits=<b>, clip=<C>)`);
+  }
+  return { name: `${encodingName(encoding)}-${valueBits}b-c${clip}`, encoding, valueBits, clip };
+}
+
+const log = (message: string) => process.stderr.write(`[bench:learning] ${message}\n`);
+
+function positive(name: string, integer = true) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(`${name} must be a positive ${integer ? "integer" : "number"}`);
+    }
+    return n;
+  };
+}
+
+/** The simulated task id: what the devnet's first task gets, so the chain round reuses the sweep's seeds. */
+const TASK_ID = 1n;
+
+interface Run {
+  accuracies: number[];
+  /** Round 1 of an encoded run: every participant's chunks and the simulated aggregate. */
+  round1?: { chunks: bigint[][][]; words: bigint[]; delta: Float64Array };
+}
+
+interface Setup {
+  o: Options;
+  parts: Dataset[];
+  test: Dataset;
+  sampleCap: number;
+  maxCohort: number;
+  baseSpec: ModelSpec;
+}
+
+/** Trains every participant from `global` for a round and returns their deltas (same seeds in every run). */
+function trainRound(setup: Setup, model: ReturnType<typeof buildModel>, global: Float32Array, round: number) {
+  const { o, parts } = setup;
+  return parts.map((train, i) => {
+    setFlatWeights(model, global);
+    trainLocal(model, train, {
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      learningRate: o.lr,
+      seed: localTrainingSeed(o.seed + i, round),
+    });
+    return computeDelta(getFlatWeights(model), global);
+  });
+}
+
+function plaintextRun(setup: Setup): Run {
+  const model = buildModel(setup.baseSpec);
+  let global = getFlatWeights(model);
+  const accuracies: number[] = [];
+  for (let round = 1; round <= setup.o.rounds; round++) {
+    const deltas = trainRound(setup, model, global, round);
+    global = fedAvg(
+      global,
+      deltas.map((delta, i) => ({ delta, numSamples: setup.parts[i].y.length })),
+      { weighted: true },
+    );
+    setFlatWeights(model, global);
+    accuracies.push(evaluate(model, setup.test).accuracy);
+    log(`  reference round ${round}: ${(accuracies.at(-1)! * 100).toFixed(2)}%`);
+  }
+  model.dispose();
+  return { accuracies };
+}
+
+/** The lane-wise sum the contract computes: every word masked to b bits per lane (a no-op for honest words), then added. */
+function laneSums(updates: bigint[][][], layout: Layout): bigint[] {
+  const flat = updates.map((chunks) => chunks.flat());
+  return flat[0].map((_, w) =>
+    flat.reduce((sum, words) => {
+      if ((words[w] & layout.laneMask) !== words[w]) throw new Error(`word ${w} has bits outside the lane mask`);
+      return sum + words[w];
+    }, 0n),
+  );
+}
+
+/** The task plan of a config: the spec with its encoding, TASK_DEFAULTS for the rest, cohort and sample cap of the run. */
+function planConfig(setup: Setup, config: ConfigSpec): { plan: TaskPlan; encoding: UpdateEncoding } {
+  const spec = parseModelSpec({
+    ...setup.baseSpec,
+    ...(config.encoding.kind === "quant" ? {} : { encoding: config.encoding }),
+  });
+  const plan = planTask(spec, {
+    valueBits: config.valueBits,
+    clip: config.clip,
+    maxCohort: setup.maxCohort,
+    minCohort: Math.min(3, setup.o.clients),
+    rounds: setup.o.rounds,
+    sampleCap: setup.sampleCap,
+  });
+  const encoding = taskEncoding(spec, plan.paramCount);
+  checkTaskEncoding(encoding, plan.plan.layout);
+  return { plan, encoding };
+}
+
+/** Encoded FedAvg with the production encoder and decoder, the lane sums added exactly in plaintext. */
+function encodedRun(setup: Setup, config: ConfigSpec): Run & { plan: TaskPlan; encoding: UpdateEncoding } {
+  const { plan, encoding } = planConfig(setup, config);
+  const { layout } = plan.plan;
+  const model = buildModel(plan.spec);
+  let global = getFlatWeights(model);
+  const feedback: (Float32Array | undefined)[] = setup.parts.map(() => undefined);
+  const accuracies: number[] = [];
+  let round1: Run["round1"];
+  for (let round = 1; round <= setup.o.rounds; round++) {
+    const deltas = trainRound(setup, model, global, round);
+    const ctx: RoundContext = { taskId: TASK_ID, round, globalModelHash: modelCommitment(plan.spec, global) };
+    const chunks = deltas.map((delta, i) => {
+      const out = encoding.encode({
+        delta,
+        layout,
+        ctx,
+        samples: setup.parts[i].y.length,
+        feedback: feedback[i],
+        // Reproducible here; a real participant draws its own (encodeRound's default is crypto-seeded).
+        dither: seededStream(ctx.globalModelHash, `bench-dither-${setup.o.seed}-${i}`),
+      });
+      feedback[i] = out.feedback;
+      return out.chunks;
+    });
+    const words = laneSums(chunks, layout);
+    const delta = encoding.decode(words, new Array(layout.chunkCount).fill(chunks.length), layout, ctx);
+    if (round === 1) round1 = { chunks, words, delta };
+    global = applyDelta(global, delta);
+    setFlatWeights(model, global);
+    accuracies.push(evaluate(model, setup.test).accuracy);
+    log(`  ${config.name} round ${round}: ${(accuracies.at(-1)! * 100).toFixed(2)}%`);
+  }
+  model.dispose();
+  return { accuracies, round1, plan, encoding };
+}
+
+/**
+ * Round 1 of a config on a fresh devnet through the client path: planTask's config, OwnerSession
+ * create/open/close/reveal, each participant's sweep chunks encrypted and sent by submitUpdate, then
+ * fetchAggregate (user decryption + the encoding's decoder). Checks words and decoded delta bit for bit.
+ */
+async function chainRound(setup: Setup, config: ConfigSpec, run: ReturnType<typeof encodedRun>) {
+  const { plan, encoding, round1 } = run;
+  if (!round1) throw new Error("no round 1 to replay");
+  const devnet = await startDevnet();
+  log(`devnet ${devnet.url} (pid ${devnet.pid}) for ${config.name}`);
+  try {
+    const network = await openNetwork(devnet.url);
+    try {
+      const { provider, fhevm } = network;
+      const owner = await provider.getSigner(0);
+      const signers = await Promise.all(setup.parts.map((_, i) => provider.getSigner(i + 1)));
+      const { aggregator } = await deployAggregator(owner);
+      const taskId = await OwnerSession.create(aggregator, plan, await Promise.all(signers.map((s) => s.getAddress())));
+      if (taskId !== TASK_ID) throw new Error(`the devnet's task is ${taskId}, the sweep simulated task ${TASK_ID}`);
+      const session = await OwnerSession.open({ aggregator, instance: fhevm.instance, signer: owner, taskId });
+      try {
+        const { round, globalModelHash } = await session.openNextRound();
+        if (globalModelHash !== modelCommitment(plan.spec, plan.weights))
+          throw new Error("round 1 opened on another model");
+        const started = Date.now();
+        let gas = 0;
+        let hcu = 0;
+        let txs = 0;
+        // Participants submit one after another (2 cores: concurrent encryption only slows each down).
+        for (const [i, signer] of signers.entries()) {
+          const receipts = await submitUpdate({
+            aggregator: aggregator.connect(signer),
+            instance: fhevm.instance,
+            taskId,
+            round,
+            chunks: round1.chunks[i],
+            layout: plan.plan.layout,
+          });
+          for (const r of receipts) {
+            gas += Number(r.gasUsed);
+            hcu += fhevm.hcuOf(r);
+            txs++;
+          }
+          log(`  participant ${i + 1}/${signers.length}: ${receipts.length} transaction(s)`);
+        }
+        const submitSeconds = (Date.now() - started) / 1000;
+        if ((await session.close(round)) !== "Closed") throw new Error("the round failed to reach its cohort");
+        await session.reveal(round);
+        const aggregate = await fetchAggregate({
+          aggregator: aggregator.connect(owner),
+          instance: fhevm.instance,
+          signer: owner,
+          taskId,
+          round,
+          layout: plan.plan.layout,
+          policy: Policy.Participants,
+          encoding,
+        });
+        const wordsEqual =
+          aggregate.words.length === round1.words.length && aggregate.words.every((w, i) => w === round1.words[i]);
+        const deltaEqual =
+          aggregate.delta.length === round1.delta.length &&
+          aggregate.delta.every((v, i) => Object.is(v, round1.delta[i]));
+        const perParam = (x: number) => Math.round(x / (plan.paramCount * signers.length));
+        return {
+          onChainVerified: wordsEqual && deltaEqual,
+          wordsEqual,
+          deltaEqual,
+          contributors: aggregate.contributors,
+          gasPerModelParam: perParam(gas),
+          hcuPerModelParam: perParam(hcu),
+          gasPerParticipant: Math.round(gas / signers.length),
+          hcuPerParticipant: Math.round(hcu / signers.length),
+          txsPerParticipant: txs / signers.length,
+          submitSeconds,
+        };
+      } finally {
+        session.dispose();
+      }
+    } finally {
+      network.close();
+    }
+  } finally {
+    await devnet.stop();
+  }
+}
+
+async function main(o: Options): Promise<void> {
+  if (!MODEL_KINDS.includes(o.model))
+    throw new InvalidArgumentError(`--model must be one of ${MODEL_KINDS.join(", ")}`);
+  if (!PARTITION_KINDS.includes(o.partition)) {
+    throw new InvalidArgumentError(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
+  }
+  if (o.clients > 19) throw new InvalidArgumentError("--clients can be at most 19 (the devnet funds 20 accounts)");
+  const configs = o.configs
+    .split(";")
+    .filter((c) => c.trim())
+    .map(parseConfig);
+  const started = Date.now();
+  await initBackend(undefined, log);
+  const { parts, test } = loadPartitions({
+    data: o.dataset,
+    clients: o.clients,
+    partition: o.partition,
+    alpha: o.alpha,
+    seed: o.seed,
+    load: { limit: o.limit },
+  });
+  const baseSpec = parseModelSpec({
+    kind: o.model,
+    inputShape: parts[0].featureShape,
+    numClasses: parts[0].numClasses,
+    seed: o.seed,
+    hidden: o.model === "logreg" ? undefined : parseIntList(o.hidden),
+  });
+  const setup: Setup = {
+    o,
+    parts,
+    test,
+    sampleCap: Math.max(...parts.map((p) => p.y.length)),
+    maxCohort: o.maxCohort ?? o.clients,
+    baseSpec,
+  };
+  log(
+    `${o.model} on ${o.dataset}: ${o.clients} participants (${o.partition}, alpha ${o.alpha}), ${o.rounds} rounds of ${o.epochs} epoch(s)`,
+  );
+
+  log("reference: plaintext FedAvg");
+  const reference = plaintextRun(setup);
+  const referenceAccuracy = reference.accuracies.at(-1)!;
+
+  const baselineConfig: ConfigSpec = {
+    name: "quant-8b",
+    encoding: { kind: "quant" },
+    valueBits: 8,
+    clip: o.baselineClip,
+  };
+  const all = [baselineConfig, ...configs];
+  const runs = new Map<string, ReturnType<typeof encodedRun>>();
+  for (const config of all) {
+    log(`${config.name}`);
+    runs.set(config.name, encodedRun(setup, config));
+  }
+  const baselineWords = runs.get(baselineConfig.name)!.plan.plan.layout.wordCount;
+  const rows = all.map((config) => {
+    const run = runs.get(config.name)!;
+    const { layout } = run.plan.plan;
+    const accuracy = run.accuracies.at(-1)!;
+    return {
+      name: config.name,
+      wordsPerParticipant: layout.wordCount,
+      compression: baselineWords / layout.wordCount,
+      accuracy,
+      gapPp: (referenceAccuracy - accuracy) * 100,
+      gasPerModelParam: null as number | null,
+      hcuPerModelParam: null as number | null,
+      onChainVerified: false,
+      encoding: config.encoding,
+      valueBits: layout.valueBits,
+      laneBits: layout.laneBits,
+      lanesPerWord: layout.lanesPerWord,
+      clip: layout.clip,
+      coordinates: run.encoding.dimension,
+      txsPerParticipant: layout.chunkCount,
+      estimatedGasPerModelParam: Math.round(run.plan.plan.gasPerParam),
+      estimatedHcuPerModelParam: Math.round(run.plan.plan.hcuPerParam),
+      accuracies: run.accuracies,
+    };
+  });
+  // Best: the most compressed configuration within 1.0 pp of the reference, else the closest one.
+  const compressed = rows.filter((r) => r.name !== baselineConfig.name);
+  const within = compressed.filter((r) => r.gapPp <= 1.0).sort((a, b) => b.compression - a.compression);
+  const best = within[0] ?? [...compressed].sort((a, b) => a.gapPp - b.gapPp)[0] ?? rows[0];
+  const onChainName = o.chainConfig ?? best.name;
+  let chain: Awaited<ReturnType<typeof chainRound>> | undefined;
+  if (o.chain) {
+    const config = all.find((c) => c.name === onChainName);
+    if (!config)
+      throw new InvalidArgumentError(
+        `--chain-config ${onChainName} is not one of ${all.map((c) => c.name).join(", ")}`,
+      );
+    log(`round 1 of ${config.name} on the devnet`);
+    chain = await chainRound(setup, config, runs.get(config.name)!);
+    Object.assign(
+      rows.find((r) => r.name === config.name)!,
+      {
+        gasPerModelParam: chain.gasPerModelParam,
+        hcuPerModelParam: chain.hcuPerModelParam,
+        onChainVerified: chain.onChainVerified,
+      },
+    );
+    log(
+      `on chain: aggregate ${chain.onChainVerified ? "equals" : "DIFFERS FROM"} the simulated lane sums; ` +
+        `${chain.gasPerModelParam} gas and ${chain.hcuPerModelParam} HCU per model parameter per participant`,
+    );
+  }
+
+  const pct = (x: number) => (x * 100).toFixed(2);
+  console.log(`reference (plaintext FedAvg): ${pct(referenceAccuracy)}%`);
+  const header = ["config", "words", "compr.", "acc %", "gap pp", "gas/param", "HCU/param", "on chain"];
+  const widths = [26, 7, 7, 7, 7, 10, 10, 9];
+  console.log(header.map((h, i) => (i === 0 ? h.padEnd(widths[i]) : h.padStart(widths[i]))).join(" "));
+  for (const r of rows) {
+    const cells = [
+      r.name,
+      r.wordsPerParticipant,
+      r.compression.toFixed(1) + "x",
+      pct(r.accuracy),
+      r.gapPp.toFixed(2),
+      r.gasPerModelParam ?? `~${r.estimatedGasPerModelParam}`,
+      r.hcuPerModelParam ?? `~${r.estimatedHcuPerModelParam}`,
+      r.onChainVerified ? "verified" : "-",
+    ];
+    console.log(cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(" "));
+  }
+  console.log(
+    `best: ${best.name} (${best.compression.toFixed(1)}x fewer words, ${best.gapPp.toFixed(2)} pp from the reference)`,
+  );
+  if (o.json) {
+    console.log(
+      JSON.stringify({
+        reference: { accuracy: referenceAccuracy, accuracies: reference.accuracies },
+        configs: rows,
+        best: best.name,
+        chain: chain ? { config: onChainName, ...chain } : null,
+        settings: {
+          dataset: o.dataset,
+          model: o.model,
+          hidden: o.hidden,
+          parameters: runs.get(baselineConfig.name)!.plan.paramCount,
+          clients: o.clients,
+          partition: o.partition,
+          alpha: o.alpha,
+          rounds: o.rounds,
+          epochs: o.epochs,
+          batchSize: o.batchSize,
+          lr: o.lr,
+          seed: o.seed,
+          maxCohort: setup.maxCohort,
+        },
+        seconds: Math.round((Date.now() - started) / 1000),
+      }),
+    );
+  }
+  if (chain && !chain.onChainVerified) process.exitCode = 1;
+}
+
+const program = new Command()
+  .name("bench:learning")
+  .description("accuracy and on-chain cost of compressed encrypted updates against plaintext FedAvg")
+  .option("--dataset <name|path>", "dataset", "mnist")
+  .option("--model <kind>", MODEL_KINDS.join(", "), "mlp")
+  .option("--hidden <sizes>", "mlp/cnn hidden sizes, comma-separated", "32")
+  .option("--clients <n>", "participants", positive("--clients"), 8)
+  .option("--partition <kind>", PARTITION_KINDS.join(", "), "dirichlet")
+  .option("--alpha <a>", "Dirichlet concentration", positive("--alpha", false), 0.5)
+  .option("--rounds <n>", "rounds", positive("--rounds"), 10)
+  .option("--epochs <n>", "local epochs per round", positive("--epochs"), 1)
+  .option("--batch-size <n>", "local batch size", positive("--batch-size"), 32)
+  .option("--lr <x>", "local learning rate", positive("--lr", false), 0.1)
+  .option("--seed <n>", "seed of the split, partition, model and training", positive("--seed"), 1)
+  .option("--limit <n>", "use only the first n samples of the dataset", positive("--limit"))
+  .option("--max-cohort <n>", "the tasks' maximum cohort (lane headroom; default: --clients)", positive("--max-cohort"))
+  .option("--baseline-clip <C>", "clip bound of today's 8-bit codec", positive("--baseline-clip", false), 0.1)
+  .option(
+    "--configs <list>",
+    "compressed configs, ';'-separated: <--compress value>[,bits=<b>][,clip=<C>]",
+    DEFAULT_CONFIGS,
+  )
+  .option("--no-chain", "skip the devnet round")
+  .option("--chain-config <name>", "the config to take through the devnet (default: the best)")
+  .option("--json", "print one JSON object as the last stdout line")
+  .action(async (o: Options) => main(o));
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(`bench:learning failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
