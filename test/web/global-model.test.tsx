@@ -3,13 +3,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { layoutOf } from "../../client/src/codec/layout";
+import { decodeAggregate, encodeUpdate } from "../../client/src/codec/update";
 import { getFlatWeights } from "../../client/src/ml/models";
 import { applyDelta, initialModel } from "../../client/src/node/model";
 import { modelCommitment, specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { RoundSnapshot, TaskSnapshot } from "../../web/src/chain";
 import { nodeModelFile, parseNodeModelFile } from "../../web/src/model/files";
 import { applyPlan, chainCommitmentAfter, planRebuild, settledRound } from "../../web/src/model/rebuild";
-import { planFromStore, rebuildFlow, rebuildLabels } from "../../web/src/model/rebuildFlow";
+import { decodeRound, planFromStore, rebuildFlow, rebuildLabels } from "../../web/src/model/rebuildFlow";
 import { memoryStore, readVerified, saveModel, taskKey, type GlobalModel as Model } from "../../web/src/model/store";
 import { initialWeights, loadTf, tfjsFiles } from "../../web/src/model/tfjs";
 import { modelFilePrefix } from "../../web/src/views/GlobalModel";
@@ -19,7 +20,19 @@ import type { StepStatus } from "../../web/src/progress";
 const SPEC: ModelSpec = { kind: "mlp", inputShape: [4], hidden: [3], numClasses: 2, seed: 5 };
 const init = initialModel(SPEC); // 4*3 + 3 + 3*2 + 2 = 23 parameters
 const N = init.paramCount;
-const delta = (seed: number) => Float64Array.from({ length: N }, (_, i) => ((i * 7 + seed * 13) % 11) / 100 - 0.05);
+const LAYOUT = layoutOf(
+  { valueBits: 8, laneBits: 12, wordsPerChunk: 2, paramCount: N, clip: 0.5, sampleCap: 0, weightFloor: 1 },
+  4,
+);
+const CONTRIBUTORS = Array<number>(LAYOUT.chunkCount).fill(2);
+const update = (seed: number) => Float64Array.from({ length: N }, (_, i) => ((i * 7 + seed * 13) % 11) / 100 - 0.05);
+/** A round's lane sums: two participants' encoded updates added word by word, as the contract does. */
+const wordsOf = (seed: number): bigint[] => {
+  const [a, b] = [encodeUpdate(update(seed), LAYOUT).flat(), encodeUpdate(update(seed + 50), LAYOUT).flat()];
+  return a.map((w, i) => w + b[i]);
+};
+/** The averaged delta the nodes apply for round words `wordsOf(seed)`. */
+const delta = (seed: number) => decodeAggregate(wordsOf(seed), CONTRIBUTORS, LAYOUT);
 const after1 = applyDelta(init.weights, delta(1));
 const after2 = applyDelta(after1, delta(2));
 const C0 = init.modelHash;
@@ -37,7 +50,7 @@ const round = (n: number, state: RoundSnapshot["state"], globalModelHash: string
   chunksAtQuorum: 1,
   publishedBatches: 0,
   globalModelHash,
-  contributors: [2],
+  contributors: CONTRIBUTORS,
 });
 
 const task = (rounds: RoundSnapshot[]): TaskSnapshot => ({
@@ -45,10 +58,7 @@ const task = (rounds: RoundSnapshot[]): TaskSnapshot => ({
   owner: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
   modelHash: C0,
   modelURI: specToUri(SPEC),
-  layout: layoutOf(
-    { valueBits: 8, laneBits: 12, wordsPerChunk: 8, paramCount: N, clip: 0.5, sampleCap: 0, weightFloor: 1 },
-    4,
-  ),
+  layout: LAYOUT,
   minCohort: 2,
   maxCohort: 4,
   rounds: 3,
@@ -152,7 +162,15 @@ function reporter() {
 }
 
 describe("the rebuild flow", () => {
-  const ctx = (t: TaskSnapshot, store = memoryStore(), decoded = new Map<number, Float64Array>()) => ({
+  it("decodes a round with the task's encoding and the round's public context, as the nodes do", () => {
+    const t = task([round(1, "Revealed", C0)]);
+    expect(decodeRound(t, SPEC, N, 1, wordsOf(1))).toEqual(delta(1));
+    const withEncoding = { ...SPEC, encoding: { kind: "quant" as const } };
+    expect(decodeRound(t, withEncoding, N, 1, wordsOf(1))).toEqual(delta(1));
+    expect(() => decodeRound(t, SPEC, N + 1, 1, wordsOf(1))).toThrow(/parameters/);
+  });
+
+  const ctx = (t: TaskSnapshot, store = memoryStore(), decrypted = new Map<number, bigint[]>()) => ({
     deployment: { chainId: 31337, aggregator: "0xAbC0000000000000000000000000000000000001" },
     provider: undefined as never,
     task: t,
@@ -160,7 +178,7 @@ describe("the rebuild flow", () => {
     events: [],
     store,
     taskKey: KEY,
-    decoded,
+    decrypted,
     buildInitial: async () => Float32Array.from(init.weights),
   });
 
@@ -181,16 +199,16 @@ describe("the rebuild flow", () => {
     ]);
   });
 
-  it("rebuilds from averages decoded in the page (no wallet), keeps every model, and the next visit starts from it", async () => {
+  it("rebuilds from lane sums decrypted in the page (no wallet), keeps every model, and the next visit starts from it", async () => {
     const t = task([round(1, "Revealed", C0), round(2, "Revealed", C1)]);
     const store = memoryStore();
-    const decoded = new Map([
-      [1, delta(1)],
-      [2, delta(2)],
+    const decrypted = new Map([
+      [1, wordsOf(1)],
+      [2, wordsOf(2)],
     ]);
     const plan = await planFromStore(t, SPEC, store, KEY);
     const { log, report } = reporter();
-    const m = await rebuildFlow(ctx(t, store, decoded), plan, undefined).run(report);
+    const m = await rebuildFlow(ctx(t, store, decrypted), plan, undefined).run(report);
     expect(m.commitment).toBe(C2);
     expect(log.filter(([, s]) => s === "done").map(([i]) => i)).toEqual([0, 1, 2]);
     expect((await store.lineage(KEY)).map((r) => [r.afterRound, r.commitment])).toEqual([

@@ -35,12 +35,13 @@ export interface Decryption {
 
 /**
  * The decryption panel's state: which revealed round, its decoded aggregate, and the flows that get there.
- * `onDecoded` hears every decoded average (the global model's rebuild then need not decrypt it again).
+ * `onDecrypted` hears every decrypted aggregate's lane sums (the global model's rebuild then need not
+ * decrypt it again; it decodes them with the task's encoding itself).
  */
 export function useDecryption(
   task: TaskSnapshot,
   activity: TaskActivity,
-  onDecoded?: (round: number, values: Float64Array) => void,
+  onDecrypted?: (round: number, words: readonly bigint[]) => void,
 ): Decryption {
   const { deployment, provider } = useAppChain();
   const getSigner = useSigner();
@@ -68,7 +69,7 @@ export function useDecryption(
       void decryption.start(flow).then((r) => {
         if (!r) return;
         setResult(r);
-        onDecoded?.(r.round, r.values);
+        onDecrypted?.(r.round, r.words);
       });
     },
     toPublish,

@@ -25,8 +25,8 @@ export interface GlobalModelState {
   /** Whether the last run decrypted rounds (its steps are worth showing). */
   decrypted: boolean;
   rebuild(): void;
-  /** Hands over an average this page decoded already (the decryption panel), so it is not decrypted again. */
-  offer(round: number, values: Float64Array): void;
+  /** Hands over a round's lane sums this page decrypted already (the decryption panel): not decrypted again. */
+  offer(round: number, words: readonly bigint[]): void;
   storeKind: ModelStore["kind"];
   error?: string;
 }
@@ -51,10 +51,10 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
   const [planned, setPlanned] = useState<{ sig: string; plan: RebuildPlan }>();
   const [result, setResult] = useState<{ sig: string; model: GlobalModel; decrypted: boolean }>();
   const [error, setError] = useState<{ sig: string; message: string }>();
-  const [decoded, setDecoded] = useState<ReadonlyMap<number, Float64Array>>(new Map());
-  const latest = useRef({ task, activity, decoded, sig });
+  const [decrypted, setDecrypted] = useState<ReadonlyMap<number, readonly bigint[]>>(new Map());
+  const latest = useRef({ task, activity, decrypted, sig });
   useEffect(() => {
-    latest.current = { task, activity, decoded, sig };
+    latest.current = { task, activity, decrypted, sig };
   });
 
   useEffect(() => {
@@ -71,7 +71,7 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
 
   const plan = planned?.sig === sig ? planned.plan : undefined;
   const model = result?.sig === sig ? result.model : undefined;
-  const pending = plan ? toDecrypt(plan, decoded) : [];
+  const pending = plan ? toDecrypt(plan, decrypted) : [];
 
   const { start, running } = flow;
   const run = useCallback(() => {
@@ -85,10 +85,10 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
       events: now.activity.events,
       store: models,
       taskKey: key,
-      decoded: now.decoded,
+      decrypted: now.decrypted,
     };
     const runSig = now.sig;
-    const decrypting = toDecrypt(plan, now.decoded).length > 0;
+    const decrypting = toDecrypt(plan, now.decrypted).length > 0;
     void start(rebuildFlow(ctx, plan, getSigner)).then((m) => {
       if (m) setResult({ sig: runSig, model: m, decrypted: decrypting });
     });
@@ -111,11 +111,11 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
     decrypted: result?.sig === sig && result.decrypted,
     rebuild: run,
     offer: useCallback(
-      (round, values) =>
-        setDecoded((d) => {
+      (round, words) =>
+        setDecrypted((d) => {
           if (d.has(round)) return d;
           const next = new Map(d);
-          next.set(round, values);
+          next.set(round, words);
           return next;
         }),
       [],

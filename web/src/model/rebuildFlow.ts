@@ -7,9 +7,9 @@
 import type { JsonRpcProvider } from "ethers";
 import { missingRanges } from "../../../client/src/chain/aggregate";
 import type { TaskEvent } from "../../../client/src/chain/events";
-import { decodeAggregate } from "../../../client/src/codec/update";
 import { publicDecryptWords, userDecryptWords } from "../../../client/src/fhe/decrypt";
 import type { TypedDataSigner } from "../../../client/src/fhe/instance";
+import { taskEncoding } from "../../../client/src/node/encoding";
 import { modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import { aggregatorAt, type TaskSnapshot } from "../chain";
@@ -33,8 +33,8 @@ export interface RebuildContext {
   store: ModelStore;
   /** The task's key in the store (taskKey). */
   taskKey: string;
-  /** Averages this page decoded already (the decryption panel), by round: not decrypted again. */
-  decoded: ReadonlyMap<number, ArrayLike<number>>;
+  /** Lane-sum words this page decrypted already (the decryption panel), by round: not decrypted again. */
+  decrypted: ReadonlyMap<number, readonly bigint[]>;
   /** Builds the initial model (tfjs); injectable for tests. */
   buildInitial?: (spec: ModelSpec) => Promise<Float32Array>;
 }
@@ -42,8 +42,28 @@ export interface RebuildContext {
 const list = (rounds: number[]) => (rounds.length === 1 ? `round ${rounds[0]}` : `rounds ${rounds.join(", ")}`);
 
 /** The rounds of the plan still to decrypt in this page. */
-export function toDecrypt(plan: RebuildPlan, decoded: ReadonlyMap<number, unknown>): number[] {
-  return plan.decrypt.filter((r) => !decoded.has(r));
+export function toDecrypt(plan: RebuildPlan, decrypted: ReadonlyMap<number, unknown>): number[] {
+  return plan.decrypt.filter((r) => !decrypted.has(r));
+}
+
+/**
+ * A round's averaged model delta from its lane-sum words, decoded as the nodes decode it: with the
+ * encoding the task's spec names (today's codec when none), the round's contributors per chunk and its
+ * public context (task, round, the commitment it opened with).
+ */
+export function decodeRound(
+  task: Pick<TaskSnapshot, "id" | "layout" | "roundInfos">,
+  spec: ModelSpec,
+  modelDimension: number,
+  round: number,
+  words: readonly bigint[],
+): Float64Array {
+  const info = task.roundInfos[round - 1];
+  return taskEncoding(spec, modelDimension).decode(words, info.contributors, task.layout, {
+    taskId: task.id,
+    round,
+    globalModelHash: info.globalModelHash,
+  });
 }
 
 /** Labels of the rebuild's steps for this plan (the flow's first step is always the starting model). */
@@ -101,14 +121,14 @@ async function grantAll(
   report(step, "done", `${todo.length} transaction(s) confirmed`);
 }
 
-/** Decrypts and decodes `rounds` (steps `step`..): their averaged updates by round. */
-async function decryptAverages(
+/** Decrypts `rounds` (steps `step`..): their lane-sum words by round. */
+async function decryptWords(
   ctx: RebuildContext,
   getSigner: GetSigner,
   rounds: number[],
   step: number,
   report: StepReporter,
-): Promise<Map<number, Float64Array>> {
+): Promise<Map<number, bigint[]>> {
   const { task } = ctx;
   const reader = aggregatorAt(ctx.deployment.aggregator, ctx.provider);
   const handlesOf = (round: number) => readHandles(reader, task.id, round, task.layout.wordCount);
@@ -144,20 +164,13 @@ async function decryptAverages(
     words = await userDecryptWords(instance, signing, ctx.deployment.aggregator, handles);
     report(step + 2, "done", `${words.length} word(s)`);
   }
-  const out = new Map<number, Float64Array>();
   const n = task.layout.wordCount;
-  rounds.forEach((round, i) =>
-    out.set(
-      round,
-      decodeAggregate(words.slice(i * n, (i + 1) * n), task.roundInfos[round - 1].contributors, task.layout),
-    ),
-  );
-  return out;
+  return new Map(rounds.map((round, i) => [round, words.slice(i * n, (i + 1) * n)]));
 }
 
 /** The rebuild of `plan` as a flow; resolves with the model the next round starts from. */
 export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: GetSigner): Flow<GlobalModel> {
-  const rounds = toDecrypt(plan, ctx.decoded);
+  const rounds = toDecrypt(plan, ctx.decrypted);
   const labels = rebuildLabels(plan, rounds, ctx.task.policy);
   return {
     labels,
@@ -171,10 +184,9 @@ export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: G
         if (!start) throw new Error("the stored model changed meanwhile: reload the page");
       }
       report(0, "done", shortHash(plan.fromCommitment));
-      const averages = new Map<number, ArrayLike<number>>(ctx.decoded);
+      const words = new Map(ctx.decrypted);
       if (rounds.length > 0) {
-        for (const [round, values] of await decryptAverages(ctx, getSigner, rounds, 1, report))
-          averages.set(round, values);
+        for (const [round, w] of await decryptWords(ctx, getSigner, rounds, 1, report)) words.set(round, w);
       }
       const apply = labels.length - 2;
       report(apply, "active");
@@ -183,6 +195,9 @@ export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: G
           "the model built from the task's spec does not hash to the task's commitment: the task was created from other weights",
         );
       }
+      const averages = new Map(
+        plan.decrypt.map((round) => [round, decodeRound(ctx.task, ctx.spec, start.length, round, words.get(round)!)]),
+      );
       const { model, steps } = applyPlan(ctx.task, ctx.spec, plan, start, averages);
       report(apply, "done", shortHash(model.commitment));
       report(apply + 1, "active");

@@ -24,15 +24,15 @@ function policyHint(isPublic: boolean, ready: boolean): string {
 export function DecryptPanel({
   task,
   activity,
-  onDecoded,
+  onDecrypted,
 }: {
   task: TaskSnapshot;
   activity: TaskActivity;
-  onDecoded?: (round: number, values: Float64Array) => void;
+  onDecrypted?: (round: number, words: readonly bigint[]) => void;
 }) {
   const { deployment } = useAppChain();
   const wallet = useWallet();
-  const d = useDecryption(task, activity, onDecoded);
+  const d = useDecryption(task, activity, onDecrypted);
   const { round, decoded, decryption } = d;
 
   if (round === undefined) {

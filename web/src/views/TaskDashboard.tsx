@@ -151,7 +151,7 @@ function TaskSections({
           <ActivityFeed activity={activity} />
         </div>
       </div>
-      <DecryptPanel task={task} activity={activity} onDecoded={model.offer} />
+      <DecryptPanel task={task} activity={activity} onDecrypted={model.offer} />
     </>
   );
 }
