@@ -7,8 +7,7 @@ import { useChainQuery } from "../hooks/useChainQuery";
 import { useTaskActivity, type TaskActivity } from "../hooks/useTaskActivity";
 import { useAppChain } from "../providers/appChain";
 import { useChainError, useChainNow } from "../providers/chainHead";
-import { hasJoined, inRound, loadTask, sameAddress, type TaskSnapshot } from "../chain";
-import { describeHistory } from "../../../client/src/protocol/membership";
+import { loadTask, sameAddress, type TaskSnapshot } from "../chain";
 import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { describeError } from "../errors";
 import { sumCostsByRound } from "../../../client/src/chain/events";
@@ -19,6 +18,7 @@ import { useWallet } from "../hooks/useWallet";
 import { DecryptPanel } from "./DecryptPanel";
 import { Evaluations } from "./Evaluations";
 import { GlobalModel } from "./GlobalModel";
+import { Participants } from "./Participants";
 import { RoundActions } from "./RoundActions";
 import { RoundTimeline } from "./RoundTimeline";
 import { modelLabel } from "./TaskList";
@@ -26,7 +26,6 @@ import { modelLabel } from "./TaskList";
 function Overview({ task, account }: { task: TaskSnapshot; account?: string }) {
   const { layout } = task;
   const you = (a: string) => sameAddress(a, account);
-  const listed = task.participants.filter(hasJoined);
   return (
     <section className="panel" aria-labelledby="overview-heading">
       <h2 id="overview-heading">Configuration</h2>
@@ -65,21 +64,6 @@ function Overview({ task, account }: { task: TaskSnapshot; account?: string }) {
         <dt>Decryption</dt>
         <dd>{POLICY_NAMES[task.policy]}</dd>
       </dl>
-      <details style={{ marginTop: "0.5rem" }}>
-        <summary>Participants ({listed.length})</summary>
-        <ul>
-          {task.participants.map((p) => (
-            <li key={p.account}>
-              <code>{p.account}</code>
-              {you(p.account) && " (you)"}{" "}
-              <span className="hint">
-                {hasJoined(p) ? describeHistory(p.history) : "removed before taking part"}
-                {task.currentRound > 0 && inRound(p, task.currentRound) ? " — in the current round" : ""}
-              </span>
-            </li>
-          ))}
-        </ul>
-      </details>
     </section>
   );
 }
@@ -143,6 +127,7 @@ function TaskSections({
       <div className="two-col">
         <div>
           <Overview task={task} account={account} />
+          <Participants task={task} events={activity.events} eventsRead={activity.scannedTo >= 0} />
           <RoundTimeline task={task} costs={costs} hcuMetered={activity.hcuMetered} now={now} />
         </div>
         <div>
@@ -156,7 +141,7 @@ function TaskSections({
   );
 }
 
-/** A task's live dashboard: configuration, rounds, actions, global model, activity, decryption, evaluations. */
+/** A task's live dashboard: configuration, participants, rounds, actions, global model, activity, decryption, evaluations. */
 export function TaskDashboard({ id }: { id: bigint }) {
   const { aggregator, deployment } = useAppChain();
   const chainError = useChainError();
