@@ -12,6 +12,8 @@ const sdkVersion = (
 ).version;
 
 const sdkShim = "./src/relayer/sdk.ts";
+/** client/src/ml's file readers import these; pages only use its byte parsers (see the shim). */
+const nodeFilesShim = { browser: "./src/shims/nodeFiles.ts" };
 
 const nextConfig: NextConfig = {
   // The app imports the protocol modules from ../client and the typechain bindings from ../types.
@@ -22,11 +24,14 @@ const nextConfig: NextConfig = {
       // instead. Also reached through @fhevm/mock-utils (the mock fhEVM instance on the local devnet).
       "@zama-fhe/relayer-sdk/node": sdkShim,
       "@zama-fhe/relayer-sdk/web": sdkShim,
+      "node:fs": nodeFilesShim,
+      "node:zlib": nodeFilesShim,
     },
   },
   env: { NEXT_PUBLIC_RELAYER_SDK_URL: `/relayer-sdk/${sdkVersion}/relayer-sdk-js.js` },
   outputFileTracingRoot: root,
-  // Loaded by the model API route at run time, never bundled.
+  // Loaded by the model API route at run time, never bundled for the server. Pages load tfjs (cpu backend)
+  // on demand from their own bundle (src/model/tfjs.ts).
   serverExternalPackages: ["@tensorflow/tfjs", "@tensorflow/tfjs-backend-wasm"],
   poweredByHeader: false,
   reactStrictMode: true,

@@ -37,6 +37,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <nav aria-label="Main">
                 <Link href="/">Tasks</Link>
                 <Link href="/tasks/new">New task</Link>
+                <Link href="/evaluate">Evaluate</Link>
               </nav>
               <WalletBar />
             </header>
