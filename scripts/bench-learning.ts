@@ -12,23 +12,15 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { parseCompressFlag, encodingName, type EncodingSpec, type UpdateEncoding } from "../client/src/codec/encoding";
-import type { Layout } from "../client/src/codec/layout";
-import { seededStream, type RoundContext } from "../client/src/codec/sharedSeed";
 import { fetchAggregate } from "../client/src/chain/aggregate";
 import { openNetwork } from "../client/src/chain/network";
 import { deployAggregator } from "../client/src/chain/owner";
 import { submitUpdate } from "../client/src/chain/submit";
 import { initBackend } from "../client/src/ml/backend";
-import type { Dataset } from "../client/src/ml/dataset";
-import { computeDelta, fedAvg } from "../client/src/ml/fedavg";
-import { buildModel, getFlatWeights, setFlatWeights } from "../client/src/ml/models";
-import { evaluate, trainLocal } from "../client/src/ml/train";
 import { loadPartitions, PARTITION_KINDS, type PartitionKind } from "../client/src/node/data";
 import { checkTaskEncoding, taskEncoding } from "../client/src/node/encoding";
-import { applyDelta } from "../client/src/node/model";
 import { OwnerSession } from "../client/src/node/owner";
 import { planTask, type TaskPlan } from "../client/src/node/planTask";
-import { localTrainingSeed } from "../client/src/node/taskSession";
 import {
   MODEL_KINDS,
   modelCommitment,
@@ -39,6 +31,7 @@ import {
 } from "../client/src/protocol/modelSpec";
 import { Policy } from "../client/src/protocol/vocabulary";
 import { startDevnet } from "./lib/devnet";
+import { encodedFedAvg, plaintextFedAvg, type EncodedRun, type Federation } from "./lib/encoded-fedavg";
 
 interface Options {
   json?: boolean;
@@ -111,64 +104,12 @@ function positive(name: string, integer = true) {
 /** The simulated task id: what the devnet's first task gets, so the chain round reuses the sweep's seeds. */
 const TASK_ID = 1n;
 
-interface Run {
-  accuracies: number[];
-  /** Round 1 of an encoded run: every participant's chunks and the simulated aggregate. */
-  round1?: { chunks: bigint[][][]; words: bigint[]; delta: Float64Array };
-}
-
 interface Setup {
   o: Options;
-  parts: Dataset[];
-  test: Dataset;
+  federation: Federation;
   sampleCap: number;
   maxCohort: number;
   baseSpec: ModelSpec;
-}
-
-/** Trains every participant from `global` for a round and returns their deltas (same seeds in every run). */
-function trainRound(setup: Setup, model: ReturnType<typeof buildModel>, global: Float32Array, round: number) {
-  const { o, parts } = setup;
-  return parts.map((train, i) => {
-    setFlatWeights(model, global);
-    trainLocal(model, train, {
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      learningRate: o.lr,
-      seed: localTrainingSeed(o.seed + i, round),
-    });
-    return computeDelta(getFlatWeights(model), global);
-  });
-}
-
-function plaintextRun(setup: Setup): Run {
-  const model = buildModel(setup.baseSpec);
-  let global = getFlatWeights(model);
-  const accuracies: number[] = [];
-  for (let round = 1; round <= setup.o.rounds; round++) {
-    const deltas = trainRound(setup, model, global, round);
-    global = fedAvg(
-      global,
-      deltas.map((delta, i) => ({ delta, numSamples: setup.parts[i].y.length })),
-      { weighted: true },
-    );
-    setFlatWeights(model, global);
-    accuracies.push(evaluate(model, setup.test).accuracy);
-    log(`  reference round ${round}: ${(accuracies.at(-1)! * 100).toFixed(2)}%`);
-  }
-  model.dispose();
-  return { accuracies };
-}
-
-/** The lane-wise sum the contract computes: every word masked to b bits per lane (a no-op for honest words), then added. */
-function laneSums(updates: bigint[][][], layout: Layout): bigint[] {
-  const flat = updates.map((chunks) => chunks.flat());
-  return flat[0].map((_, w) =>
-    flat.reduce((sum, words) => {
-      if ((words[w] & layout.laneMask) !== words[w]) throw new Error(`word ${w} has bits outside the lane mask`);
-      return sum + words[w];
-    }, 0n),
-  );
 }
 
 /** The task plan of a config: the spec with its encoding, TASK_DEFAULTS for the rest, cohort and sample cap of the run. */
@@ -190,41 +131,17 @@ function planConfig(setup: Setup, config: ConfigSpec): { plan: TaskPlan; encodin
   return { plan, encoding };
 }
 
-/** Encoded FedAvg with the production encoder and decoder, the lane sums added exactly in plaintext. */
-function encodedRun(setup: Setup, config: ConfigSpec): Run & { plan: TaskPlan; encoding: UpdateEncoding } {
+type ConfigRun = EncodedRun & { plan: TaskPlan; encoding: UpdateEncoding };
+
+/** A config's simulated run: the production encoder and decoder, the lane sums added exactly in plaintext. */
+function configRun(setup: Setup, config: ConfigSpec): ConfigRun {
   const { plan, encoding } = planConfig(setup, config);
-  const { layout } = plan.plan;
-  const model = buildModel(plan.spec);
-  let global = getFlatWeights(model);
-  const feedback: (Float32Array | undefined)[] = setup.parts.map(() => undefined);
-  const accuracies: number[] = [];
-  let round1: Run["round1"];
-  for (let round = 1; round <= setup.o.rounds; round++) {
-    const deltas = trainRound(setup, model, global, round);
-    const ctx: RoundContext = { taskId: TASK_ID, round, globalModelHash: modelCommitment(plan.spec, global) };
-    const chunks = deltas.map((delta, i) => {
-      const out = encoding.encode({
-        delta,
-        layout,
-        ctx,
-        samples: setup.parts[i].y.length,
-        feedback: feedback[i],
-        // Reproducible here; a real participant draws its own (encodeRound's default is crypto-seeded).
-        dither: seededStream(ctx.globalModelHash, `bench-dither-${setup.o.seed}-${i}`),
-      });
-      feedback[i] = out.feedback;
-      return out.chunks;
-    });
-    const words = laneSums(chunks, layout);
-    const delta = encoding.decode(words, new Array(layout.chunkCount).fill(chunks.length), layout, ctx);
-    if (round === 1) round1 = { chunks, words, delta };
-    global = applyDelta(global, delta);
-    setFlatWeights(model, global);
-    accuracies.push(evaluate(model, setup.test).accuracy);
-    log(`  ${config.name} round ${round}: ${(accuracies.at(-1)! * 100).toFixed(2)}%`);
-  }
-  model.dispose();
-  return { accuracies, round1, plan, encoding };
+  const run = encodedFedAvg(
+    setup.federation,
+    { spec: plan.spec, layout: plan.plan.layout, encoding, taskId: TASK_ID },
+    { label: config.name },
+  );
+  return { ...run, plan, encoding };
 }
 
 /**
@@ -232,7 +149,7 @@ function encodedRun(setup: Setup, config: ConfigSpec): Run & { plan: TaskPlan; e
  * create/open/close/reveal, each participant's sweep chunks encrypted and sent by submitUpdate, then
  * fetchAggregate (user decryption + the encoding's decoder). Checks words and decoded delta bit for bit.
  */
-async function chainRound(setup: Setup, config: ConfigSpec, run: ReturnType<typeof encodedRun>) {
+async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun) {
   const { plan, encoding, round1 } = run;
   if (!round1) throw new Error("no round 1 to replay");
   const devnet = await startDevnet();
@@ -242,7 +159,7 @@ async function chainRound(setup: Setup, config: ConfigSpec, run: ReturnType<type
     try {
       const { provider, fhevm } = network;
       const owner = await provider.getSigner(0);
-      const signers = await Promise.all(setup.parts.map((_, i) => provider.getSigner(i + 1)));
+      const signers = await Promise.all(setup.federation.parts.map((_, i) => provider.getSigner(i + 1)));
       const { aggregator } = await deployAggregator(owner);
       const taskId = await OwnerSession.create(aggregator, plan, await Promise.all(signers.map((s) => s.getAddress())));
       if (taskId !== TASK_ID) throw new Error(`the devnet's task is ${taskId}, the sweep simulated task ${TASK_ID}`);
@@ -344,8 +261,16 @@ async function main(o: Options): Promise<void> {
   });
   const setup: Setup = {
     o,
-    parts,
-    test,
+    federation: {
+      parts,
+      test,
+      rounds: o.rounds,
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      seed: o.seed,
+      log,
+    },
     sampleCap: Math.max(...parts.map((p) => p.y.length)),
     maxCohort: o.maxCohort ?? o.clients,
     baseSpec,
@@ -355,7 +280,7 @@ async function main(o: Options): Promise<void> {
   );
 
   log("reference: plaintext FedAvg");
-  const reference = plaintextRun(setup);
+  const reference = plaintextFedAvg(setup.federation, baseSpec, "reference");
   const referenceAccuracy = reference.accuracies.at(-1)!;
 
   const baselineConfig: ConfigSpec = {
@@ -365,10 +290,10 @@ async function main(o: Options): Promise<void> {
     clip: o.baselineClip,
   };
   const all = [baselineConfig, ...configs];
-  const runs = new Map<string, ReturnType<typeof encodedRun>>();
+  const runs = new Map<string, ConfigRun>();
   for (const config of all) {
     log(`${config.name}`);
-    runs.set(config.name, encodedRun(setup, config));
+    runs.set(config.name, configRun(setup, config));
   }
   const baselineWords = runs.get(baselineConfig.name)!.plan.plan.layout.wordCount;
   const rows = all.map((config) => {

@@ -1,0 +1,134 @@
+/**
+ * FedAvg simulated in one process, plaintext or through a task's update encoding: every participant
+ * trains on its partition with the seeds the participant nodes use, then its delta goes through the
+ * production encoder, the words are added lane-wise in plaintext (exactly what the contract's masked
+ * euint128 additions compute: lanes never carry) and the production decoder gives the next global
+ * model. Used by `npm run bench:learning` and by the demo's compressed-plaintext column.
+ */
+import type { UpdateEncoding } from "../../client/src/codec/encoding";
+import type { Layout } from "../../client/src/codec/layout";
+import { seededStream, type RoundContext, type Rng } from "../../client/src/codec/sharedSeed";
+import type { Dataset } from "../../client/src/ml/dataset";
+import { computeDelta, fedAvg } from "../../client/src/ml/fedavg";
+import { buildModel, getFlatWeights, setFlatWeights } from "../../client/src/ml/models";
+import { evaluate, trainLocal } from "../../client/src/ml/train";
+import { applyDelta } from "../../client/src/node/model";
+import { localTrainingSeed } from "../../client/src/node/taskSession";
+import { modelCommitment, type ModelSpec } from "../../client/src/protocol/modelSpec";
+
+export interface Federation {
+  parts: Dataset[];
+  test: Dataset;
+  rounds: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  /** Participant i trains round r with localTrainingSeed(seed + i, r), as the demo's nodes do. */
+  seed: number;
+  log?: (message: string) => void;
+}
+
+type Model = ReturnType<typeof buildModel>;
+
+/** Every participant's delta from `global` after its local training of `round`. */
+export function trainRound(f: Federation, model: Model, global: Float32Array, round: number): Float32Array[] {
+  return f.parts.map((train, i) => {
+    setFlatWeights(model, global);
+    trainLocal(model, train, {
+      epochs: f.epochs,
+      batchSize: f.batchSize,
+      learningRate: f.lr,
+      seed: localTrainingSeed(f.seed + i, round),
+    });
+    return computeDelta(getFlatWeights(model), global);
+  });
+}
+
+export interface FedAvgRun {
+  /** Test accuracy after each round. */
+  accuracies: number[];
+  weights: Float32Array;
+}
+
+/** Plaintext FedAvg weighted by sample counts: the reference. */
+export function plaintextFedAvg(f: Federation, spec: ModelSpec, label = "plaintext"): FedAvgRun {
+  const model = buildModel(spec);
+  let global = getFlatWeights(model);
+  const accuracies: number[] = [];
+  for (let round = 1; round <= f.rounds; round++) {
+    const deltas = trainRound(f, model, global, round);
+    global = fedAvg(
+      global,
+      deltas.map((delta, i) => ({ delta, numSamples: f.parts[i].y.length })),
+      { weighted: true },
+    );
+    setFlatWeights(model, global);
+    accuracies.push(evaluate(model, f.test).accuracy);
+    f.log?.(`  ${label} round ${round}: ${(accuracies.at(-1)! * 100).toFixed(2)}%`);
+  }
+  model.dispose();
+  return { accuracies, weights: global };
+}
+
+/** The lane-wise sum the contract computes: each word masked to b bits per lane (a no-op for honest words), then added. */
+export function laneSums(updates: bigint[][][], layout: Layout): bigint[] {
+  const flat = updates.map((chunks) => chunks.flat());
+  return flat[0].map((_, w) =>
+    flat.reduce((sum, words) => {
+      if ((words[w] & layout.laneMask) !== words[w]) throw new Error(`word ${w} has bits outside the lane mask`);
+      return sum + words[w];
+    }, 0n),
+  );
+}
+
+export interface EncodedRun extends FedAvgRun {
+  /** Round 1: every participant's chunks, the simulated aggregate words and its decoded average delta. */
+  round1: { chunks: bigint[][][]; words: bigint[]; delta: Float64Array };
+}
+
+/**
+ * FedAvg through a task's encoding: `spec` is the task's spec (with its encoding), `layout` its lanes.
+ * The round context is what the chain would hold for task `taskId` (globalModelHash = the commitment of
+ * the round's starting model); each participant keeps its feedback residual across rounds. `dither`
+ * gives participant i's rounding randomness (default: reproducible streams from the run's seed).
+ */
+export function encodedFedAvg(
+  f: Federation,
+  task: { spec: ModelSpec; layout: Layout; encoding: UpdateEncoding; taskId: bigint },
+  options: { label?: string; dither?: (ctx: RoundContext, participant: number) => Rng } = {},
+): EncodedRun {
+  const { spec, layout, encoding, taskId } = task;
+  const dither =
+    options.dither ??
+    ((ctx: RoundContext, i: number) => seededStream(ctx.globalModelHash, `simulation-dither-${f.seed}-${i}`));
+  const model = buildModel(spec);
+  let global = getFlatWeights(model);
+  const feedback: (Float32Array | undefined)[] = f.parts.map(() => undefined);
+  const accuracies: number[] = [];
+  let round1: EncodedRun["round1"] | undefined;
+  for (let round = 1; round <= f.rounds; round++) {
+    const deltas = trainRound(f, model, global, round);
+    const ctx: RoundContext = { taskId, round, globalModelHash: modelCommitment(spec, global) };
+    const chunks = deltas.map((delta, i) => {
+      const out = encoding.encode({
+        delta,
+        layout,
+        ctx,
+        samples: f.parts[i].y.length,
+        feedback: feedback[i],
+        dither: dither(ctx, i),
+      });
+      feedback[i] = out.feedback;
+      return out.chunks;
+    });
+    const words = laneSums(chunks, layout);
+    const delta = encoding.decode(words, new Array<number>(layout.chunkCount).fill(chunks.length), layout, ctx);
+    if (round === 1) round1 = { chunks, words, delta };
+    global = applyDelta(global, delta);
+    setFlatWeights(model, global);
+    accuracies.push(evaluate(model, f.test).accuracy);
+    f.log?.(`  ${options.label ?? encoding.name} round ${round}: ${(accuracies.at(-1)! * 100).toFixed(2)}%`);
+  }
+  model.dispose();
+  return { accuracies, weights: global, round1: round1! };
+}
