@@ -13,6 +13,7 @@ interface CreateArgs {
   model: string;
   hidden?: string;
   seed: number;
+  compress?: string;
   valueBits?: number;
   clip?: number;
   wordsPerChunk?: number;
@@ -97,6 +98,11 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   .addOptionalParam("model", "logreg, mlp or cnn", "logreg")
   .addOptionalParam("hidden", "mlp/cnn hidden sizes, comma-separated")
   .addOptionalParam("seed", "initialisation seed", 1, types.int)
+  .addOptionalParam(
+    "compress",
+    "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio> or dct:<keep> (mlp/logreg on images); " +
+      "compressed tasks default to 3-bit values and clip 0.12",
+  )
   .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, types.int)
   .addOptionalParam("clip", `clip bound of a delta coordinate (default ${D.clip})`, undefined, types.float)
   .addOptionalParam("wordsPerChunk", "words per submission transaction (default: the planner's)", undefined, types.int)
@@ -119,6 +125,8 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const args = withSpecFile(cli);
       const { parsePolicy } = await import("../../client/src/protocol/vocabulary");
       const { parseIntList, parseModelSpec } = await import("../../client/src/protocol/modelSpec");
+      const { parseCompressFlag } = await import("../../client/src/codec/encoding");
+      const encoding = args.compress ? parseCompressFlag(String(args.compress)) : undefined;
       const { planTask } = await import("../../client/src/node/planTask");
       const { OwnerSession } = await import("../../client/src/node/owner");
       const policy = parsePolicy(args.policy);
@@ -130,6 +138,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
         seed: args.seed,
         hidden: args.hidden ? parseIntList(String(args.hidden)) : undefined,
         classNames: shape.classNames,
+        encoding: encoding?.kind === "quant" ? undefined : encoding,
       });
       const plan = planTask(spec, {
         valueBits: args.valueBits,
@@ -147,13 +156,17 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const taskId = await OwnerSession.create(ctx.aggregator, plan, await resolveAddresses(ctx, args.participants));
       const { plan: cost } = plan;
       ctx.print(
-        `task ${taskId}: ${spec.kind} for ${shape.source}, ${plan.paramCount} parameters, ` +
+        `task ${taskId}: ${spec.kind} for ${shape.source}, ${plan.paramCount} parameters` +
+          (spec.encoding ? ` (${spec.encoding.kind} encoding: ${cost.layout.wordCount} words)` : "") +
+          ", " +
           `${cost.txPerParticipant} transaction(s) per participant per round (~${cost.gasPerParticipant} gas, ` +
           `${cost.hcuPerParticipant} HCU), K=${plan.minCohort}`,
         {
           taskId: String(taskId),
           parameters: plan.paramCount,
           txPerParticipant: cost.txPerParticipant,
+          wordsPerParticipant: cost.layout.wordCount,
+          encoding: spec.encoding ?? { kind: "quant" },
           minCohort: plan.minCohort,
           warnings: plan.warnings,
         },
