@@ -4,6 +4,10 @@
  * Chromium through playwright-core with an injected EIP-1193 test wallet. The owner connects, creates a
  * task in the page and runs the round from the dashboard; participants submit through the client
  * library; the page decrypts the aggregate and the values it shows must equal the plaintext average.
+ * Then the owner's whole loop from the page alone: a 3-round task whose participants are `flufhe node`
+ * processes, a participant added after round 1 and one removed after round 2, every round opened with the
+ * model the page rebuilt (kept in IndexedDB), the final model equal to every node's, downloaded for
+ * TensorFlow.js and evaluated in the page on a local CSV that no request carries.
  *
  * Each step is one test, run in order; a failed required step skips the rest. A failed step leaves a
  * screenshot and the page's console and alert text in results/e2e-failures/<timestamp>/; screenshots of
@@ -16,7 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { HDNodeWallet, JsonRpcProvider, Mnemonic, type JsonRpcSigner, type TransactionReceipt } from "ethers";
-import type { BrowserContext, Page } from "playwright-core";
+import type { BrowserContext, Download, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
 import { layoutOf } from "../../../client/src/codec";
 import { chooseCodec, planSubmission } from "../../../client/src/protocol/plan";
@@ -26,10 +30,13 @@ import { deployAggregator } from "../../../client/src/chain/owner";
 import { toOnChainCodec } from "../../../client/src/protocol/taskConfig";
 import type { FhevmConnection } from "../../../client/src/fhe/instance";
 import { openNetwork, type Network } from "../../../client/src/chain/network";
+import { specFromUri, type ModelSpec } from "../../../client/src/protocol/modelSpec";
+import type { ParticipantProcess } from "../../../scripts/lib/participants";
 import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../../../types";
 import { freePort, startDevnet, type Devnet } from "../../../scripts/lib/devnet";
 import { TestWallet } from "../wallet";
 import { UI_TIMEOUT, checkAverage, downloadJson, randomDelta, shownValues, submitChunks, text } from "./checks";
+import { checkNodes, evaluationCsv, nodeHasModel, nodeModel, startNode, tfjsCommitment, type NodeSetup } from "./nodes";
 import {
   ConsoleLog,
   FailureArtifacts,
@@ -133,6 +140,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
   });
 
   afterAll(async () => {
+    nodes.forEach((n) => n.kill());
     await closeChromium(context, profile);
     await stopChild(next);
     await devnet?.stop();
@@ -400,6 +408,318 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     assert(commitment !== "0x" + "0".repeat(64), "no clear-aggregate commitment on-chain");
     await screenshot("public-published");
   });
+
+  // ---------------------------------------------------------------------------------------------
+  // The owner's whole loop in the browser: a 3-round task whose participants are `flufhe node` CLI
+  // processes; account 4 joins from round 2, account 3 leaves after round 2. Every owner action is a
+  // click in the page. The late joiner gets the model round 2 opens with from the page's "model file for
+  // nodes" download, saved into the directory it reads (--models): the browser cannot write a directory,
+  // and this keeps the owner's page the only source (a real owner would put the file behind
+  // `flufhe serve-models` or any static server; the node checks its hash against the chain either way).
+  // ---------------------------------------------------------------------------------------------
+
+  const LOOP_TASK = 3;
+  const loopDir = path.join(tmp, "loop");
+  const shared = path.join(loopDir, "owner-models");
+  let setup: NodeSetup;
+  let nodes: ParticipantProcess[] = [];
+  let loopSpec: ModelSpec;
+  /** Commitments the page rebuilt: after round 1, 2, 3. */
+  const rebuilt: string[] = [];
+  let loopAccounts: string[];
+
+  const row = (account: string) => p.getByTestId(`progress-${account}`);
+  const watchNodes = async <T>(work: Promise<T>): Promise<T> => {
+    const timer = setInterval(() => {
+      try {
+        checkNodes(nodes);
+      } catch (error) {
+        log(String(error));
+      }
+    }, 1000);
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
+    }
+  };
+  /** Waits until each account's progress cell says it submitted every chunk (nodes are checked meanwhile). */
+  async function waitForSubmissions(round: number, accounts: string[]): Promise<void> {
+    const deadline = Date.now() + 240_000;
+    for (;;) {
+      checkNodes(nodes);
+      const done = await Promise.all(
+        accounts.map(async (a) => /^all \d+ chunks? submitted$/.test((await row(a).textContent()) ?? "")),
+      );
+      if (done.every(Boolean)) break;
+      assert(Date.now() < deadline, `round ${round}: not every participant submitted within 240 s`);
+      await p.waitForTimeout(500);
+    }
+    await p
+      .getByText(`${accounts.length} of ${accounts.length} submitted every chunk`)
+      .first()
+      .waitFor({ timeout: UI_TIMEOUT });
+  }
+  async function closeAndReveal(round: number): Promise<void> {
+    await p.getByRole("button", { name: `Close round ${round}` }).click();
+    await p.getByTestId(`round-${round}-state`).filter({ hasText: "Closed" }).waitFor({ timeout: UI_TIMEOUT });
+    await p.getByRole("button", { name: `Reveal round ${round}` }).click();
+    await p.getByTestId(`round-${round}-state`).filter({ hasText: "Revealed" }).waitFor({ timeout: UI_TIMEOUT });
+  }
+  /** Clicks "Rebuild the global model", waits for the result; returns its commitment and the steps' text. */
+  async function rebuild(): Promise<{ commitment: string; steps: string }> {
+    await p.getByRole("button", { name: "Rebuild the global model" }).click();
+    const shown = p.getByTestId("global-model-commitment");
+    await shown.waitFor({ timeout: 120_000 });
+    const steps = await p.getByRole("list", { name: "Rebuild of the global model" }).innerText();
+    return { commitment: (await shown.getAttribute("data-commitment")) ?? "", steps };
+  }
+  async function openRound(round: number, commitment: string): Promise<void> {
+    const offered = await p.getByTestId(`open-commitment-${round}`).getAttribute("title");
+    assert(offered === commitment, `round ${round} would open with ${offered}, the page rebuilt ${commitment}`);
+    await p.getByRole("button", { name: `Open round ${round}` }).click();
+    await p.getByText(new RegExp(`Open round ${round}: confirmed in block`)).waitFor({ timeout: UI_TIMEOUT });
+    const onChain = (await aggregator.getRound(LOOP_TASK, round)).globalModelHash;
+    assert(onChain === commitment, `round ${round} opened with ${onChain}, not ${commitment}`);
+  }
+
+  step(
+    "whole loop: the owner creates a 3-round task in the page; its participants run as flufhe node processes",
+    async () => {
+      mkdirSync(shared, { recursive: true });
+      loopAccounts = await Promise.all([1, 2, 3, 4].map(async (i) => (await provider.getSigner(i)).getAddress()));
+      await p.goto(`${base}/tasks/new`);
+      await p.getByLabel("Architecture", { exact: true }).selectOption("logreg");
+      await p.getByLabel("Input shape", { exact: true }).fill("30");
+      await p.getByLabel("Classes", { exact: true }).fill("2");
+      await p.getByLabel("Initialisation seed", { exact: true }).fill("11");
+      await p.getByLabel("Value bits (b)", { exact: true }).fill("8");
+      await p.getByLabel("Clip bound (C)", { exact: true }).fill("0.5");
+      await p.getByLabel("Words per chunk", { exact: true }).fill("2");
+      await p.getByLabel("Minimum cohort (K)", { exact: true }).fill("2");
+      await p.getByLabel("Maximum cohort", { exact: true }).fill("4");
+      await p.getByLabel("Rounds", { exact: true }).fill("3");
+      await p.getByLabel("Participant addresses", { exact: true }).fill(loopAccounts.slice(0, 3).join("\n"));
+      await p
+        .getByTestId("model-commitment")
+        .filter({ hasText: /^62 parameters/ })
+        .waitFor({ timeout: UI_TIMEOUT });
+      await p.getByRole("button", { name: "Create task" }).click();
+      await p.waitForURL(new RegExp(`/tasks/${LOOP_TASK}$`), { timeout: UI_TIMEOUT });
+      loopSpec = specFromUri((await aggregator.getTask(LOOP_TASK)).config.modelURI);
+      setup = {
+        rpcUrl: devnet!.url,
+        aggregator: await aggregator.getAddress(),
+        taskId: LOOP_TASK,
+        dir: loopDir,
+        clients: 4,
+      };
+      // The late joiner (account 4) starts now too: it skips round 1 and fetches round 2's model from `shared`.
+      nodes = [startNode(setup, 1), startNode(setup, 2), startNode(setup, 3), startNode(setup, 4, [shared])];
+      for (const a of loopAccounts.slice(0, 3)) {
+        await p.getByTestId(`history-${a}`).filter({ hasText: "rounds 1 on" }).waitFor({ timeout: UI_TIMEOUT });
+      }
+      // Round 1 opens with the task's own commitment, which the page rebuilt from the spec by itself.
+      const initial = p.getByTestId("global-model-commitment");
+      await initial.waitFor({ timeout: UI_TIMEOUT });
+      const task = await aggregator.getTask(LOOP_TASK);
+      assert((await initial.getAttribute("data-commitment")) === task.config.modelHash, "initial model differs");
+      await screenshot("loop-created");
+    },
+    { required: true },
+  );
+
+  step(
+    "whole loop: round 1 opens from the page, the participants table follows each node's chunks",
+    async () => {
+      await openRound(1, (await aggregator.getTask(LOOP_TASK)).config.modelHash);
+      await watchNodes(waitForSubmissions(1, loopAccounts.slice(0, 3)));
+      assert((await row(loopAccounts[3]).count()) === 0, "account 4 is listed before it was added");
+      await screenshot("loop-round1-submitted");
+    },
+    { required: true },
+  );
+
+  step(
+    "membership: the owner adds a participant from round 2 on (pending, then confirmed) and sees its history",
+    async () => {
+      await p.getByLabel("Addresses to add").fill(loopAccounts[0]);
+      await p.getByText(`${loopAccounts[0]} is already listed for round 2`).waitFor({ timeout: UI_TIMEOUT });
+      assert(await p.getByRole("button", { name: "Add participants" }).isDisabled(), "a listed address can be sent");
+      await p.getByLabel("Addresses to add").fill(loopAccounts[3].toLowerCase());
+      await p.getByRole("button", { name: "Add participants" }).click();
+      await p.getByText(/Add 1 participant\(s\): confirmed in block/).waitFor({ timeout: UI_TIMEOUT });
+      await p
+        .getByTestId(`history-${loopAccounts[3]}`)
+        .filter({ hasText: "rounds 2 on" })
+        .waitFor({ timeout: UI_TIMEOUT });
+      assert((await row(loopAccounts[3]).innerText()) === "not in this round", "the new participant is in round 1");
+    },
+    { required: true },
+  );
+
+  step(
+    "whole loop: round 1 closes and is revealed; the page rebuilds the next model (one signature) and round 2 opens with it",
+    async () => {
+      await closeAndReveal(1);
+      const signaturesBefore = wallet.calls.filter((c) => c === "eth_signTypedData_v4").length;
+      const { commitment, steps } = await watchNodes(rebuild());
+      assert(
+        steps.includes("Read the model after creation from this browser") && steps.includes("Decrypt round 1"),
+        `steps: ${steps}`,
+      );
+      const signatures = wallet.calls.filter((c) => c === "eth_signTypedData_v4").length - signaturesBefore;
+      assert(signatures === 1, `${signatures} signatures for one rebuild`);
+      rebuilt.push(commitment);
+      // The late joiner's source: the page's model file, saved where its --models points.
+      const [download] = await Promise.all([
+        p.waitForEvent("download", { timeout: UI_TIMEOUT }),
+        p.getByRole("button", { name: "Download the model file for nodes" }).click(),
+      ]);
+      assert(download.suggestedFilename() === `${commitment}.json`, `model file named ${download.suggestedFilename()}`);
+      await download.saveAs(path.join(shared, download.suggestedFilename()));
+      await openRound(2, commitment);
+      await screenshot("loop-round2-open");
+    },
+    { required: true },
+  );
+
+  step(
+    "membership: the late joiner trains from the page's model; the owner removes a participant from round 3 on",
+    async () => {
+      await watchNodes(waitForSubmissions(2, loopAccounts));
+      const late = nodes[3];
+      assert(
+        late.events.some((e) => e.event === "round-skipped" && e.round === 1) &&
+          late.events.some((e) => e.event === "submitted" && e.round === 2),
+        "the late joiner did not skip round 1 and submit in round 2",
+      );
+      const leaving = loopAccounts[2];
+      await p.getByRole("button", { name: `Remove ${leaving} from round 3 on` }).click();
+      await p.getByText(/Remove 0x\w+…\w+: confirmed in block/).waitFor({ timeout: UI_TIMEOUT });
+      await p.getByTestId(`history-${leaving}`).filter({ hasText: "rounds 1–2" }).waitFor({ timeout: UI_TIMEOUT });
+      assert(
+        !(await aggregator.isEligible(LOOP_TASK, 3, leaving)) && (await aggregator.isEligible(LOOP_TASK, 2, leaving)),
+        "removal changed a past round or missed round 3",
+      );
+      await screenshot("loop-membership");
+    },
+    { required: true },
+  );
+
+  step(
+    "whole loop: round 3 opens with a model rebuilt from the stored round-1 model and round 2's aggregate only",
+    async () => {
+      await closeAndReveal(2);
+      const { commitment, steps } = await watchNodes(rebuild());
+      assert(steps.includes("Read the model after round 1 from this browser"), `not started from storage: ${steps}`);
+      assert(steps.includes("Decrypt round 2 through") && !steps.includes("round 1 through"), `steps: ${steps}`);
+      rebuilt.push(commitment);
+      await openRound(3, commitment);
+      await watchNodes(waitForSubmissions(3, [loopAccounts[0], loopAccounts[1], loopAccounts[3]]));
+      await closeAndReveal(3);
+    },
+    { required: true },
+  );
+
+  step(
+    "whole loop: after a reload only round 3 is decrypted (IndexedDB), and the browser's final model is every node's",
+    async () => {
+      await p.reload();
+      await p.getByText("(it keeps the model after round 2)", { exact: false }).waitFor({ timeout: UI_TIMEOUT });
+      const { commitment, steps } = await watchNodes(rebuild());
+      assert(steps.includes("Read the model after round 2 from this browser"), `steps: ${steps}`);
+      rebuilt.push(commitment);
+      const codes = await watchNodes(
+        Promise.race([
+          Promise.all(nodes.map((n) => n.exited)),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error("nodes did not finish")), 120_000)),
+        ]),
+      );
+      assert(
+        codes.every((c) => c === 0),
+        `node exit codes ${codes}: ${nodes.map((n) => n.stderrTail()).join("\n")}`,
+      );
+      // Each node saved every model it computed: the page's commitments are theirs, bit for bit.
+      for (const account of [1, 2, 4]) {
+        assert(nodeHasModel(setup, account, commitment), `node ${account} does not hold the final model ${commitment}`);
+      }
+      for (const account of [1, 2, 3])
+        assert(nodeHasModel(setup, account, rebuilt[1]), `node ${account}: no round-2 model`);
+      assert(!nodeHasModel(setup, 3, commitment), "the removed node computed round 3's model");
+      const submitted = (i: number) => nodes[i].events.filter((e) => e.event === "submitted").map((e) => e.round);
+      assert(String(submitted(2)) === "1,2" && String(submitted(3)) === "2,3", "participation differs from membership");
+      log(`whole loop: models ${rebuilt.map((c) => c.slice(0, 10)).join(" -> ")} agree with the nodes`);
+      await screenshot("loop-final");
+    },
+    { required: true },
+  );
+
+  let tfjsFilesOnDisk: string[] = [];
+  step("the final global model downloads for TensorFlow.js and loads back to the same commitment", async () => {
+    const downloads: Download[] = [];
+    const keep = (d: Download) => downloads.push(d);
+    p.on("download", keep);
+    try {
+      await p.getByRole("button", { name: "Download for TensorFlow.js" }).click();
+      const deadline = Date.now() + UI_TIMEOUT;
+      while (downloads.length < 2 && Date.now() < deadline) await p.waitForTimeout(200);
+    } finally {
+      p.off("download", keep);
+    }
+    const names = downloads.map((d) => d.suggestedFilename()).sort();
+    assert(
+      String(names) === "flufhe-task3-after-round3.json,flufhe-task3-after-round3.weights.bin",
+      `downloaded ${names}`,
+    );
+    tfjsFilesOnDisk = [];
+    for (const d of downloads) {
+      const file = path.join(loopDir, d.suggestedFilename());
+      await d.saveAs(file);
+      tfjsFilesOnDisk.push(file);
+    }
+    tfjsFilesOnDisk.sort();
+    const loaded = await tfjsCommitment(loopSpec, tfjsFilesOnDisk[0], tfjsFilesOnDisk[1]);
+    assert(loaded === rebuilt[2], `the TensorFlow.js files hold ${loaded}, not ${rebuilt[2]}`);
+  });
+
+  step(
+    "evaluation page: the stored and the downloaded model score as the nodes' evaluate; the file is never sent",
+    async () => {
+      const csvPath = path.join(loopDir, "held-out.csv");
+      const final = nodeModel(setup, 1, rebuilt[2]);
+      const { accuracy, marker } = await evaluationCsv(csvPath, 120, loopSpec, final);
+      const bodies: string[] = [];
+      const record = (r: Request) => bodies.push(`${r.method()} ${r.url()}\n${r.postData() ?? ""}`);
+      p.on("request", record);
+      try {
+        await p.getByRole("link", { name: "Evaluate on a local file" }).click();
+        await p.waitForURL(/\/evaluate\?model=/, { timeout: UI_TIMEOUT });
+        await p.getByLabel("Global model").waitFor({ timeout: UI_TIMEOUT });
+        await p.getByLabel("Data file").setInputFiles(csvPath);
+        await p.getByLabel("Label column").fill("diagnosis");
+        await p.getByRole("button", { name: "Evaluate" }).click();
+        const shown = p.getByTestId("eval-accuracy");
+        await shown.waitFor({ timeout: UI_TIMEOUT });
+        const stored = Number(await shown.getAttribute("data-value"));
+        assert(stored === accuracy, `page: ${stored} with the stored model, nodes' evaluate: ${accuracy}`);
+        assert((await p.getByTestId("eval-samples").innerText()) === "120", "not every sample was evaluated");
+
+        await p.getByRole("radio", { name: "From files" }).check();
+        await p.getByLabel("Model files").setInputFiles(tfjsFilesOnDisk);
+        await p.getByRole("button", { name: "Evaluate" }).click();
+        await p.getByText("(TensorFlow.js)", { exact: false }).waitFor({ timeout: UI_TIMEOUT });
+        const fromFiles = Number(await p.getByTestId("eval-accuracy").getAttribute("data-value"));
+        assert(fromFiles === accuracy, `page: ${fromFiles} with the downloaded files, nodes' evaluate: ${accuracy}`);
+        log(`evaluation in the page: accuracy ${(accuracy * 100).toFixed(2)} % on 120 held-out samples`);
+        await screenshot("evaluate");
+      } finally {
+        p.off("request", record);
+      }
+      const leaked = bodies.filter((b) => b.includes(marker) || b.includes("feature_29"));
+      assert(leaked.length === 0, `a request carried the evaluation file: ${leaked[0]?.slice(0, 200)}`);
+    },
+  );
 
   step("no console errors in any page", async () => {
     assert(consoleLog.errors.length === 0, `console errors:\n${consoleLog.errors.join("\n")}`);
