@@ -27,10 +27,12 @@ function positive(name: string, integer = true) {
 }
 
 function printTable(report: DemoReport): void {
+  const compressed = report.compressedPlaintextFinalAccuracy !== undefined;
   const header = [
     "round",
-    "acc %",
+    compressed ? "cmp-enc %" : "acc %",
     "plain %",
+    ...(compressed ? ["cmp-pl %"] : []),
     "gas",
     "HCU",
     "txs",
@@ -41,13 +43,14 @@ function printTable(report: DemoReport): void {
     "submit",
     "decrypt",
   ];
-  const widths = [6, 8, 8, 12, 13, 6, 8, 7, 7, 8, 7, 8];
+  const widths = [6, 9, 8, ...(compressed ? [9] : []), 12, 13, 6, 8, 7, 7, 8, 7, 8];
   console.log(header.map((h, i) => h.padStart(widths[i])).join(" "));
   for (const r of report.rounds) {
     const cells = [
       r.round,
       (r.accuracy * 100).toFixed(2),
       (r.plaintextAccuracy * 100).toFixed(2),
+      ...(compressed ? [((r.compressedPlaintextAccuracy ?? NaN) * 100).toFixed(2)] : []),
       r.gasUsed,
       r.hcuUsed,
       r.txs,
@@ -55,6 +58,12 @@ function printTable(report: DemoReport): void {
       ...Object.values(r.phases).map((s) => s.toFixed(2)),
     ];
     console.log(cells.map((c, i) => String(c).padStart(widths[i])).join(" "));
+  }
+  if (compressed) {
+    console.log(
+      `${report.encoding.kind} encoding: ${report.wordsPerParticipant} encrypted words per participant per round; ` +
+        `compressed plaintext ${(report.compressedPlaintextFinalAccuracy! * 100).toFixed(2)}%`,
+    );
   }
   const gap = (report.finalAccuracy - report.plaintextFinalAccuracy) * 100;
   console.log(
@@ -94,6 +103,10 @@ const program = new Command()
     "override the planner's chunk size (words per transaction)",
     positive("--words-per-chunk"),
   )
+  .option(
+    "--compress <encoding>",
+    "update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> (compressed: 3-bit values, clip 0.12 unless given)",
+  )
   .option("--out <dir>", "where reports go", "results")
   .option(
     "--mining-interval-ms <ms>",
@@ -113,17 +126,31 @@ const program = new Command()
     const { report } = await runDemo(o);
     printTable(report);
     if (o.json) {
-      const { dataset, model, clients, finalAccuracy, plaintextFinalAccuracy } = report;
-      const rounds = report.rounds.map(({ round, accuracy, plaintextAccuracy, gasUsed, hcuUsed, txs, seconds }) => ({
-        round,
-        accuracy,
-        plaintextAccuracy,
-        gasUsed,
-        hcuUsed,
-        txs,
-        seconds,
+      const { dataset, model, clients, finalAccuracy, plaintextFinalAccuracy, encoding, wordsPerParticipant } = report;
+      const rounds = report.rounds.map((r) => ({
+        round: r.round,
+        accuracy: r.accuracy,
+        plaintextAccuracy: r.plaintextAccuracy,
+        compressedPlaintextAccuracy: r.compressedPlaintextAccuracy,
+        gasUsed: r.gasUsed,
+        hcuUsed: r.hcuUsed,
+        txs: r.txs,
+        seconds: r.seconds,
       }));
-      console.log(JSON.stringify({ dataset, model, clients, rounds, finalAccuracy, plaintextFinalAccuracy }));
+      const compressedPlaintextFinalAccuracy = report.compressedPlaintextFinalAccuracy;
+      console.log(
+        JSON.stringify({
+          dataset,
+          model,
+          clients,
+          rounds,
+          finalAccuracy,
+          plaintextFinalAccuracy,
+          compressedPlaintextFinalAccuracy,
+          encoding,
+          wordsPerParticipant,
+        }),
+      );
     }
   });
 

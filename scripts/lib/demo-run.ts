@@ -2,6 +2,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { quantStep } from "../../client/src/codec";
+import { parseCompressFlag } from "../../client/src/codec/encoding";
 import { openNetwork } from "../../client/src/chain/network";
 import { measureTaskCosts } from "../../client/src/chain/events";
 import { deployAggregator } from "../../client/src/chain/owner";
@@ -11,12 +12,14 @@ import { buildModel, getFlatWeights, setFlatWeights } from "../../client/src/ml/
 import { evaluate, trainLocal } from "../../client/src/ml/train";
 import type { Dataset } from "../../client/src/ml/dataset";
 import { loadPartitions, type PartitionKind } from "../../client/src/node/data";
+import { taskEncoding } from "../../client/src/node/encoding";
 import { OwnerSession } from "../../client/src/node/owner";
 import { localTrainingSeed, type ParticipantEvent } from "../../client/src/node/taskSession";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { parseIntList, parseModelSpec, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { TaskChoices } from "../../client/src/protocol/taskChoices";
 import { startDevnet, type Devnet } from "./devnet";
+import { encodedFedAvg } from "./encoded-fedavg";
 import { spawnParticipant, type ParticipantProcess } from "./participants";
 import { writeReport, type DemoReport, type RoundRow } from "./report";
 
@@ -38,6 +41,8 @@ export interface DemoOptions {
   clip?: number;
   minCohort?: number;
   wordsPerChunk?: number;
+  /** The task's update encoding, as `--compress` takes it (dct:10, hash:5, ...); default today's codec. */
+  compress?: string;
   out: string;
   miningIntervalMs?: number;
   json?: boolean;
@@ -107,6 +112,7 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     seed: o.seed,
     hidden: o.hidden ? parseIntList(o.hidden) : undefined,
     classNames: first.labelNames,
+    encoding: o.compress && o.compress !== "none" ? parseCompressFlag(o.compress) : undefined,
   });
   const choices: TaskChoices = {
     valueBits: o.valueBits,
@@ -143,7 +149,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const { layout } = plan.plan;
   log(
     `${o.model} on ${o.dataset}: ${plan.paramCount} parameters -> ${layout.wordCount} words, ` +
-      `${layout.chunkCount} chunk(s) per participant per round (${layout.valueBits}-bit values, ${layout.laneBits}-bit lanes)`,
+      `${layout.chunkCount} chunk(s) per participant per round (${layout.valueBits}-bit values, ${layout.laneBits}-bit lanes` +
+      `${plan.spec.encoding ? `, ${plan.spec.encoding.kind} encoding` : ""})`,
   );
 
   let devnet: Devnet | undefined;
@@ -229,6 +236,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     log("plaintext FedAvg baseline (same partitions, seeds and training)...");
     const plaintext = plaintextFedAvg(o, plan.spec, parts, test);
     rows.forEach((row, i) => (row.plaintextAccuracy = plaintext.accuracies[i]));
+    if (plan.spec.encoding) {
+      // The same encoding with its lane sums added in plaintext: what compression costs without encryption.
+      log(`compressed plaintext FedAvg (${plan.spec.encoding.kind} encoding, lane sums in plaintext)...`);
+      const encoding = taskEncoding(plan.spec, plan.paramCount);
+      const federation = {
+        parts,
+        test,
+        rounds: o.rounds,
+        epochs: o.epochs,
+        batchSize: o.batchSize,
+        lr: o.lr,
+        seed: o.seed,
+      };
+      const compressed = encodedFedAvg(federation, { spec: plan.spec, layout, encoding, taskId: owner.taskId });
+      rows.forEach((row, i) => (row.compressedPlaintextAccuracy = compressed.accuracies[i]));
+    }
 
     const report: DemoReport = {
       dataset: o.dataset,
@@ -237,6 +260,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       rounds: rows,
       finalAccuracy: rows.at(-1)!.accuracy,
       plaintextFinalAccuracy: rows.at(-1)!.plaintextAccuracy,
+      compressedPlaintextFinalAccuracy: rows.at(-1)!.compressedPlaintextAccuracy,
+      encoding: plan.spec.encoding ?? { kind: "quant" },
+      wordsPerParticipant: layout.wordCount,
       parameters: plan.paramCount,
       codec: {
         valueBits: layout.valueBits,
