@@ -29,6 +29,7 @@ import {
   type ModelKind,
   type ModelSpec,
 } from "../client/src/protocol/modelSpec";
+import { ENCODED_DEFAULTS } from "../client/src/protocol/taskChoices";
 import { Policy } from "../client/src/protocol/vocabulary";
 import { startDevnet } from "./lib/devnet";
 import { encodedFedAvg, plaintextFedAvg, type EncodedRun, type Federation } from "./lib/encoded-fedavg";
@@ -62,23 +63,24 @@ interface ConfigSpec {
   clip: number;
 }
 
-/** The default sweep (README): plain stochastic rounding, the shared-seed projections, the image-layer DCT at four sizes. */
+/** The default sweep (README): plain stochastic rounding, the shared-seed projections, the image-layer DCT at four sizes and in ternary. */
 const DEFAULT_CONFIGS = [
   "stochastic,bits=3,clip=0.12",
-  "randk:5,bits=3,clip=0.12",
-  "hash:5,bits=3,clip=0.12",
-  "dct:12,bits=3,clip=0.12",
-  "dct:11,bits=3,clip=0.12",
-  "dct:10,bits=3,clip=0.12",
-  "dct:8,bits=3,clip=0.12",
+  "randk:5,bits=3,clip=0.18",
+  "hash:5,bits=3,clip=0.18",
+  "dct:12,bits=3,clip=0.18",
+  "dct:10,bits=3,clip=0.18",
+  "dct:8,bits=3,clip=0.18",
+  "dct:8,bits=2,clip=0.08",
+  "dct:6,bits=3,clip=0.18",
 ].join(";");
 
 /** "dct:10,bits=3,clip=0.12" -> a config; --compress syntax first, then value bits and clip. */
 function parseConfig(text: string): ConfigSpec {
   const [compress, ...settings] = text.split(",").map((s) => s.trim());
   const encoding = parseCompressFlag(compress);
-  let valueBits = 3;
-  let clip = 0.12;
+  let valueBits = ENCODED_DEFAULTS.valueBits;
+  let clip = ENCODED_DEFAULTS.clip;
   for (const s of settings) {
     const [key, value] = s.split("=");
     const n = Number(value);
@@ -318,6 +320,8 @@ async function main(o: Options): Promise<void> {
       txsPerParticipant: layout.chunkCount,
       estimatedGasPerModelParam: Math.round(run.plan.plan.gasPerParam),
       estimatedHcuPerModelParam: Math.round(run.plan.plan.hcuPerParam),
+      // On a real network: client-side encryption with ZK proofs (the mock devnet skips it).
+      clientProofSeconds: run.plan.plan.clientProofSeconds,
       accuracies: run.accuracies,
     };
   });

@@ -31,11 +31,21 @@ export function chooseCodec(choice: CodecChoice, costs: ChainCosts = DEFAULT_COS
   return params;
 }
 
+/**
+ * Seconds a participant's machine spends encrypting and proving one 2048-bit input (16 words) on a
+ * real network: the relayer SDK's TFHE WASM (node-tfhe, single thread), median of 5 on the 2-core
+ * dev machine (`scripts/bench-encrypt.ts`: 29-32 s under load, 20 s on a quieter run). The mock
+ * devnet skips this work, so its encrypt phase is far shorter.
+ */
+export const CLIENT_SECONDS_PER_PROOF = 30;
+
 /** Estimated cost of one participant's submission in one round. */
 export interface SubmissionPlan {
   layout: Layout;
   txPerParticipant: number;
   proofsPerParticipant: number;
+  /** Client-side encryption with zero-knowledge proofs on a real network (CLIENT_SECONDS_PER_PROOF each). */
+  clientProofSeconds: number;
   gasPerParticipant: number;
   hcuPerParticipant: number;
   /** Per model parameter (the chain's paramCount unless the update is compressed). */
@@ -77,6 +87,7 @@ export function planSubmission(
     layout,
     txPerParticipant: layout.chunkCount,
     proofsPerParticipant: proofs,
+    clientProofSeconds: proofs * CLIENT_SECONDS_PER_PROOF,
     gasPerParticipant: gas,
     hcuPerParticipant: hcu,
     gasPerParam: gas / modelParams,
