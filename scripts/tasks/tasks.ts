@@ -101,7 +101,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   .addOptionalParam(
     "compress",
     "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio> or dct:<keep> (mlp/logreg on images); " +
-      "compressed tasks default to 3-bit values and clip 0.12",
+      "compressed tasks default to 3-bit values and clip 0.18",
   )
   .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, types.int)
   .addOptionalParam("clip", `clip bound of a delta coordinate (default ${D.clip})`, undefined, types.float)
