@@ -105,7 +105,7 @@ const program = new Command()
   )
   .option(
     "--compress <encoding>",
-    "update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> (compressed: 3-bit values, clip 0.12 unless given)",
+    "update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> (compressed: 3-bit values, clip 0.18 unless given)",
   )
   .option("--out <dir>", "where reports go", "results")
   .option(
