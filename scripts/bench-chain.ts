@@ -2,7 +2,8 @@
  * `npm run bench:chain -- --json`: one encrypted FedAvg round of FLuFHE on a local fhEVM devnet,
  * side by side with the naive design (one euint32 ciphertext and one FHE.add per weight), with gas
  * and HCU per (parameter x participant) over the submission transactions. The last stdout line is
- * a JSON object when --json is given.
+ * a JSON object when --json is given; it includes the devnet node's peak RSS (sampled every second).
+ * The devnet mines on an interval (scripts/lib/devnet.ts); `--automine` for one block per transaction.
  */
 import { parseArgs } from "node:util";
 import type { JsonRpcSigner, TransactionReceipt } from "ethers";
@@ -17,7 +18,8 @@ import { userDecryptWords } from "../client/src/fhe/decrypt";
 import type { FhevmConnection } from "../client/src/fhe/instance";
 import { mulberry32 } from "../client/src/util/random";
 import { FLuFHEAggregator__factory, NaiveAggregator__factory } from "../types";
-import { startDevnet } from "./lib/devnet";
+import { DEVNET_MINING, describeMining, startDevnet, type DevnetMining } from "./lib/devnet";
+import { RssSampler } from "./lib/memory";
 
 const GAS_CAP = 16_777_216;
 const HCU_CAP = 20_000_000;
@@ -33,6 +35,8 @@ const { values: args } = parseArgs({
     "max-cohort": { type: "string", default: "16" },
     "baseline-participants": { type: "string", default: "2" },
     seed: { type: "string", default: "1" },
+    "mining-interval-ms": { type: "string", default: String(DEVNET_MINING.intervalMs) },
+    automine: { type: "boolean", default: false },
   },
 });
 
@@ -193,16 +197,22 @@ async function main(): Promise<void> {
       `${layout.wordsPerChunk} words per chunk, ${layout.chunkCount} chunks for ${paramCount} parameters`,
   );
 
-  const devnet = await startDevnet();
+  const mining: DevnetMining = args.automine
+    ? "auto"
+    : { intervalMs: positiveInt("mining-interval-ms", args["mining-interval-ms"]) };
+  const devnet = await startDevnet({ mining });
+  const memory = new RssSampler(devnet.pid).start();
   try {
-    log(`devnet on ${devnet.url} (pid ${devnet.pid})`);
+    log(`devnet on ${devnet.url} (pid ${devnet.pid}, ${describeMining(mining)})`);
     const network = await openNetwork(devnet.url);
     const { provider, fhevm } = network;
     const accounts = await Promise.all(Array.from({ length: 20 }, (_, i) => provider.getSigner(i)));
     const [owner, ...rest] = accounts;
 
     const packed = await packedRound(fhevm, owner, rest.slice(0, participantsCount), layout, maxCohort, seed);
+    log(`packed round done, node RSS ${memory.now()} MB (peak ${memory.peakMb} MB)`);
     const baseline = await naiveRound(fhevm, owner, rest.slice(0, baselineCount), paramCount, seed);
+    log(`baseline done, node RSS ${memory.now()} MB (peak ${memory.peakMb} MB)`);
 
     const perParam = (t: Totals, participants: number) => ({
       gasPerParam: Math.round(t.gas / (paramCount * participants)),
@@ -234,6 +244,7 @@ async function main(): Promise<void> {
         maxTxGas: baseline.totals.maxTxGas,
         maxTxHcu: baseline.totals.maxTxHcu,
       },
+      node: { mining: describeMining(mining), peakRssMb: memory.peakMb, finalRssMb: memory.now() },
     };
     const rows: [string, string | number, string | number][] = [
       ["params per tx", result.paramsPerTx, result.baseline.paramsPerTx],
@@ -249,10 +260,12 @@ async function main(): Promise<void> {
     console.log(
       `decoded aggregate matches plaintext mean: ${packed.matches} (max error ${packed.maxError.toExponential(2)})`,
     );
+    console.log(`devnet node (${result.node.mining}): peak RSS ${result.node.peakRssMb} MB`);
     if (args.json) console.log(JSON.stringify(result));
     if (!packed.matches) process.exitCode = 1;
     network.close();
   } finally {
+    memory.stop();
     await devnet.stop();
   }
 }

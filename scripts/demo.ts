@@ -14,6 +14,7 @@ import { PARTITION_KINDS } from "../client/src/node/data";
 import { MODEL_KINDS } from "../client/src/protocol/modelSpec";
 import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
 import { runDemo, type DemoOptions } from "./lib/demo-run";
+import { DEVNET_MINING } from "./lib/devnet";
 import type { DemoReport } from "./lib/report";
 
 function positive(name: string, integer = true) {
@@ -110,9 +111,10 @@ const program = new Command()
   .option("--out <dir>", "where reports go", "results")
   .option(
     "--mining-interval-ms <ms>",
-    "mine a block every ms instead of per transaction (less node memory on long runs)",
+    `the devnet mines a block every ms (default ${DEVNET_MINING.intervalMs}; node memory stays bounded by the largest block)`,
     positive("--mining-interval-ms"),
   )
+  .option("--automine", "one block per transaction instead (the node's memory then grows with every FHE transaction)")
   .option("--json", "print one JSON object as the last stdout line")
   .action(async (o: DemoOptions) => {
     if (!MODEL_KINDS.includes(o.model))
@@ -123,8 +125,9 @@ const program = new Command()
     // connections from killing the run: the requests they belong to are retried.
     await initBackend(undefined, () => {});
     guardAgainstDroppedConnections((m) => process.stderr.write(`[demo] ${m}\n`), explainError);
-    const { report } = await runDemo(o);
+    const { report, nodeMemory } = await runDemo(o);
     printTable(report);
+    console.log(`devnet node (${nodeMemory.mining}): peak RSS ${nodeMemory.peakRssMb} MB`);
     if (o.json) {
       const { dataset, model, clients, finalAccuracy, plaintextFinalAccuracy, encoding, wordsPerParticipant } = report;
       const rounds = report.rounds.map((r) => ({
@@ -137,6 +140,11 @@ const program = new Command()
         txs: r.txs,
         seconds: r.seconds,
       }));
+      const node = {
+        mining: nodeMemory.mining,
+        peakRssMb: nodeMemory.peakRssMb,
+        rssAfterRoundMb: nodeMemory.rssAfterRoundMb,
+      };
       const compressedPlaintextFinalAccuracy = report.compressedPlaintextFinalAccuracy;
       console.log(
         JSON.stringify({
@@ -149,6 +157,7 @@ const program = new Command()
           compressedPlaintextFinalAccuracy,
           encoding,
           wordsPerParticipant,
+          node,
         }),
       );
     }

@@ -18,8 +18,9 @@ import { localTrainingSeed, type ParticipantEvent } from "../../client/src/node/
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { parseIntList, parseModelSpec, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { TaskChoices } from "../../client/src/protocol/taskChoices";
-import { startDevnet, type Devnet } from "./devnet";
+import { DEVNET_MINING, describeMining, startDevnet, type Devnet, type DevnetMining } from "./devnet";
 import { encodedFedAvg } from "./encoded-fedavg";
+import { RssSampler } from "./memory";
 import { spawnParticipant, type ParticipantProcess } from "./participants";
 import { writeReport, type DemoReport, type RoundRow } from "./report";
 
@@ -44,8 +45,18 @@ export interface DemoOptions {
   /** The task's update encoding, as `--compress` takes it (dct:10, hash:5, ...); default today's codec. */
   compress?: string;
   out: string;
+  /** Mine a block every so many ms (default DEVNET_MINING); ignored with `automine`. */
   miningIntervalMs?: number;
+  /** One block per transaction: the node's memory then grows with every FHE transaction. */
+  automine?: boolean;
   json?: boolean;
+}
+
+/** The devnet node's memory over the run (RSS sampled every second, plus after each round). */
+export interface NodeMemory {
+  mining: string;
+  peakRssMb: number;
+  rssAfterRoundMb: number[];
 }
 
 const log = (message: string) => process.stderr.write(`[demo] ${message}\n`);
@@ -100,6 +111,7 @@ export interface DemoResult {
   weights: Float32Array;
   plaintextWeights: Float32Array;
   stepSize: number;
+  nodeMemory: NodeMemory;
 }
 
 /** The owner's plan for the demo's task: the model for the data, every choice not given from TASK_DEFAULTS. */
@@ -154,13 +166,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   );
 
   let devnet: Devnet | undefined;
+  let sampler: RssSampler | undefined;
   let owner: OwnerSession | undefined;
   const processes: ParticipantProcess[] = [];
   const stopAll = () => processes.forEach((p) => p.kill());
   process.once("exit", stopAll);
   try {
-    devnet = await startDevnet({ miningIntervalMs: o.miningIntervalMs });
-    log(`devnet ${devnet.url} (pid ${devnet.pid})`);
+    const mining: DevnetMining = o.automine ? "auto" : { intervalMs: o.miningIntervalMs ?? DEVNET_MINING.intervalMs };
+    devnet = await startDevnet({ mining });
+    sampler = new RssSampler(devnet.pid).start();
+    const rssAfterRoundMb: number[] = [];
+    log(`devnet ${devnet.url} (pid ${devnet.pid}, ${describeMining(mining)})`);
     const network = await openNetwork(devnet.url);
     const { provider } = network;
     const signer = await provider.getSigner(0);
@@ -216,7 +232,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         seconds: (Date.now() - roundStart) / 1000,
         phases: phaseSeconds(processes, round),
       });
-      log(`round ${round}: encrypted-FedAvg accuracy ${(accuracy * 100).toFixed(2)}%`);
+      rssAfterRoundMb.push(sampler.now());
+      log(
+        `round ${round}: encrypted-FedAvg accuracy ${(accuracy * 100).toFixed(2)}%, ` +
+          `node RSS ${rssAfterRoundMb.at(-1)} MB (peak ${sampler.peakMb} MB)`,
+      );
     }
     await Promise.all(processes.map((p) => p.exited));
 
@@ -281,8 +301,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       weights: owner.model.global,
       plaintextWeights: plaintext.weights,
       stepSize: quantStep(layout.clip, layout.valueBits),
+      nodeMemory: { mining: describeMining(mining), peakRssMb: sampler.peakMb, rssAfterRoundMb },
     };
   } finally {
+    sampler?.stop();
     stopAll();
     owner?.dispose();
     await devnet?.stop();
