@@ -1,0 +1,280 @@
+/**
+ * `npm run bench:soak -- --json`: a memory soak of the devnet. Rounds of M participants against one
+ * Hardhat node, through the client code every run uses (planTask, OwnerSession, TaskSession's
+ * decryption, submitUpdate with encrypted chunks); each participant has its own provider and fhEVM
+ * connection, as separate nodes would. Updates are random deltas instead of trained ones: the soak
+ * measures the node, not training. Defaults: MNIST logistic regression (7,850 parameters), 8
+ * participants, 20 rounds (30-60 min on 2 cores; `--rounds 3` for a quick look).
+ *
+ * The node's RSS (VmRSS of its PID) is sampled every --sample-ms for the peak (overall and per phase)
+ * and read 3 s after every round, with the round's transactions (from the aggregator's events) and MB
+ * per transaction. The last
+ * stdout line (with --json) is one JSON object: peakRssMb, rssAfterRound, txs, secondsPerRound, ...
+ */
+import { parseArgs } from "node:util";
+import type { JsonRpcSigner } from "ethers";
+import { measureTaskCosts } from "../client/src/chain/events";
+import { openNetwork, type Network } from "../client/src/chain/network";
+import { deployAggregator } from "../client/src/chain/owner";
+import { explainError } from "../client/src/chain/errors";
+import { guardAgainstDroppedConnections, withRetry } from "../client/src/chain/retry";
+import { submitUpdate } from "../client/src/chain/submit";
+import { encodeUpdate } from "../client/src/codec";
+import { initBackend } from "../client/src/ml/backend";
+import { OwnerSession } from "../client/src/node/owner";
+import { planTask } from "../client/src/node/planTask";
+import { TaskSession } from "../client/src/node/taskSession";
+import type { ModelSpec } from "../client/src/protocol/modelSpec";
+import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
+import { mulberry32 } from "../client/src/util/random";
+import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../types";
+import { DEVNET_MAX_REQUESTS, DEVNET_MINING, describeMining, startDevnet, type DevnetMining } from "./lib/devnet";
+import { RssSampler } from "./lib/memory";
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    rounds: { type: "string", default: "20" },
+    participants: { type: "string", default: "8" },
+    params: { type: "string", default: "7850" },
+    "value-bits": { type: "string", default: String(TASK_DEFAULTS.valueBits) },
+    "mining-interval-ms": { type: "string", default: String(DEVNET_MINING.intervalMs) },
+    automine: { type: "boolean", default: false },
+    "node-max-requests": { type: "string", default: String(DEVNET_MAX_REQUESTS) },
+    "sample-ms": { type: "string", default: "1000" },
+    "max-rss-mb": { type: "string", default: "0" },
+    seed: { type: "string", default: "1" },
+  },
+});
+
+const log = (message: string) => process.stderr.write(`[bench:soak] ${message}\n`);
+
+function int(name: string, value: string | undefined, min = 1): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer of at least ${min}, got ${value}`);
+  return n;
+}
+
+/** One participant: its own connection to the node, its signer and its view of the task. */
+interface Participant {
+  network: Network;
+  signer: JsonRpcSigner;
+  aggregator: FLuFHEAggregator;
+  session: TaskSession;
+}
+
+/** Per-round measurements. */
+interface RoundRow {
+  round: number;
+  seconds: number;
+  submitSeconds: number;
+  decryptSeconds: number;
+  txs: number;
+  gas: number;
+  rssMb: number;
+  peakRssMb: number;
+  submitPeakMb: number;
+  decryptPeakMb: number;
+}
+
+/** Pause after a round before its RSS is read (the node only answers polls meanwhile). */
+const SETTLE_MS = 3000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+async function main(): Promise<void> {
+  const rounds = int("rounds", args.rounds);
+  const participantCount = int("participants", args.participants, TASK_DEFAULTS.minCohort);
+  const params = int("params", args.params, 20);
+  const valueBits = int("value-bits", args["value-bits"], 2);
+  const sampleMs = int("sample-ms", args["sample-ms"], 100);
+  const maxRssMb = int("max-rss-mb", args["max-rss-mb"], 0);
+  const seed = int("seed", args.seed);
+  if (participantCount > 19) throw new Error("--participants can be at most 19 (the devnet funds 20 accounts)");
+  const mining: DevnetMining = args.automine
+    ? "auto"
+    : { intervalMs: int("mining-interval-ms", args["mining-interval-ms"]) };
+
+  await initBackend(undefined, log);
+  // After tfjs' wasm runtime (it installs a rethrowing handler): a dropped connection is retried, not fatal.
+  guardAgainstDroppedConnections(log, explainError);
+
+  // Logistic regression over f features and 10 classes has 10 f + 10 parameters (784 features: MNIST).
+  const features = Math.ceil(params / 10) - 1;
+  const spec: ModelSpec = { kind: "logreg", inputShape: [features], numClasses: 10, seed };
+  const plan = planTask(spec, { valueBits, maxCohort: participantCount, rounds });
+  const { layout } = plan.plan;
+  log(
+    `logreg ${features}x10: ${plan.paramCount} parameters -> ${layout.wordCount} words, ${layout.chunkCount} chunks ` +
+      `per participant per round; ${participantCount} participants, ${rounds} rounds, ${describeMining(mining)}, ` +
+      `node takes ${args["node-max-requests"]} requests at once (0: any)`,
+  );
+
+  const maxRequests = int("node-max-requests", args["node-max-requests"], 0);
+  const devnet = await startDevnet({ mining, maxRequests });
+  const memory = new RssSampler(devnet.pid, sampleMs).start();
+  const networks: Network[] = [];
+  const sessions: { dispose(): void }[] = [];
+  const rows: RoundRow[] = [];
+  const started = Date.now();
+  try {
+    log(`devnet ${devnet.url} (pid ${devnet.pid}), node RSS ${memory.now()} MB`);
+    const ownerNet = await openNetwork(devnet.url);
+    networks.push(ownerNet);
+    const ownerSigner = await ownerNet.provider.getSigner(0);
+    const { aggregator, blockNumber: deployBlock } = await deployAggregator(ownerSigner);
+    const address = await aggregator.getAddress();
+
+    const connections: { network: Network; signer: JsonRpcSigner }[] = [];
+    for (let i = 0; i < participantCount; i++) {
+      const network = await openNetwork(devnet.url);
+      networks.push(network);
+      connections.push({ network, signer: await network.provider.getSigner(i + 1) });
+    }
+    const taskId = await OwnerSession.create(
+      aggregator,
+      plan,
+      await Promise.all(connections.map((c) => c.signer.getAddress())),
+    );
+    const owner = await OwnerSession.open({
+      aggregator,
+      instance: ownerNet.fhevm.instance,
+      signer: ownerSigner,
+      taskId,
+    });
+    sessions.push(owner);
+    const participants: Participant[] = [];
+    for (const { network, signer } of connections) {
+      const participantAggregator = FLuFHEAggregator__factory.connect(address, signer);
+      const session = await TaskSession.open({
+        aggregator: participantAggregator,
+        instance: network.fhevm.instance,
+        signer,
+        taskId,
+      });
+      sessions.push(session);
+      participants.push({ network, signer, aggregator: participantAggregator, session });
+    }
+    const rssStartMb = memory.now();
+    log(`aggregator ${address}, task ${taskId}; node RSS ${rssStartMb} MB before round 1`);
+
+    let lastBlock = deployBlock - 1;
+    for (let round = 1; round <= rounds; round++) {
+      const t0 = Date.now();
+      memory.startWindow();
+      await owner.openNextRound();
+      // Every participant encrypts and submits its chunks at once, as independent nodes would.
+      await Promise.all(
+        participants.map((p, i) => {
+          const random = mulberry32(seed * 1_000_003 + round * 1009 + i);
+          const delta = Float64Array.from({ length: layout.paramCount }, () => (random() * 2 - 1) * 0.01);
+          const chunks = encodeUpdate(delta, layout);
+          return withRetry(`participant ${i + 1}, round ${round} submission`, () =>
+            submitUpdate({
+              aggregator: p.aggregator,
+              instance: p.network.fhevm.instance,
+              taskId,
+              round,
+              chunks,
+              layout,
+            }),
+          );
+        }),
+      );
+      const t1 = Date.now();
+      const submitPeakMb = memory.startWindow();
+      await owner.waitForSubmissions(round);
+      if ((await owner.close(round)) !== "Closed") throw new Error(`round ${round} failed to reach quorum`);
+      await owner.reveal(round);
+      // The owner and every participant grant themselves the aggregate and user-decrypt it at once.
+      await Promise.all([owner.applyRound(round), ...participants.map((p) => p.session.applyRound(round))]);
+      const t2 = Date.now();
+
+      const decryptPeakMb = memory.startWindow();
+      // What the node keeps between rounds, not a transient of the last decryption: read after a short pause.
+      await sleep(SETTLE_MS);
+      const rssMb = memory.now();
+      const head = await ownerNet.provider.getBlockNumber();
+      const costs = await measureTaskCosts(
+        ownerNet.provider,
+        address,
+        taskId,
+        lastBlock + 1,
+        head,
+        ownerNet.fhevm.hcuOf,
+      );
+      lastBlock = head;
+      const cost = costs.get(round);
+      const previous = rows.at(-1)?.rssMb ?? rssStartMb;
+      const row: RoundRow = {
+        round,
+        seconds: (t2 - t0) / 1000,
+        submitSeconds: (t1 - t0) / 1000,
+        decryptSeconds: (t2 - t1) / 1000,
+        txs: cost?.txs ?? 0,
+        gas: cost?.gas ?? 0,
+        rssMb,
+        peakRssMb: memory.peakMb,
+        submitPeakMb,
+        decryptPeakMb,
+      };
+      rows.push(row);
+      log(
+        `round ${round}/${rounds}: ${row.seconds.toFixed(1)} s (open+submit ${row.submitSeconds.toFixed(1)} s, ` +
+          `close+reveal+decrypt ${row.decryptSeconds.toFixed(1)} s), ${row.txs} txs, ${(row.gas / 1e9).toFixed(2)}G gas; ` +
+          `node RSS ${rssMb} MB (${rssMb - previous >= 0 ? "+" : ""}${rssMb - previous} MB, ` +
+          `${((rssMb - previous) / Math.max(1, row.txs)).toFixed(2)} MB/tx), peak ${submitPeakMb} MB while submitting, ` +
+          `${decryptPeakMb} MB while decrypting`,
+      );
+      if (maxRssMb > 0 && memory.peakMb > maxRssMb) {
+        throw new Error(`the node reached ${memory.peakMb} MB, over --max-rss-mb ${maxRssMb}: stopped`);
+      }
+    }
+
+    const rssAfterRound = rows.map((r) => r.rssMb);
+    const txs = sum(rows.map((r) => r.txs));
+    const laterTxs = sum(rows.slice(1).map((r) => r.txs));
+    const roundTwoRssMb = rssAfterRound[1] ?? rssAfterRound[0];
+    const result = {
+      rounds,
+      participants: participantCount,
+      params: plan.paramCount,
+      chunksPerParticipant: layout.chunkCount,
+      mining: describeMining(mining),
+      nodeMaxRequests: maxRequests,
+      peakRssMb: memory.peakMb,
+      rssStartMb,
+      rssAfterRound,
+      roundTwoRssMb,
+      /** Last round's RSS over round 2's: the target is at most 1.2. */
+      endOverRoundTwo: Math.round((rssAfterRound.at(-1)! / roundTwoRssMb) * 1000) / 1000,
+      txs,
+      txsPerRound: rows.map((r) => r.txs),
+      /** Growth after round 1 per transaction sent after it. */
+      mbPerTx: laterTxs ? Math.round(((rssAfterRound.at(-1)! - rssAfterRound[0]) / laterTxs) * 1000) / 1000 : 0,
+      secondsPerRound: rows.map((r) => round1(r.seconds)),
+      submitSecondsPerRound: rows.map((r) => round1(r.submitSeconds)),
+      decryptSecondsPerRound: rows.map((r) => round1(r.decryptSeconds)),
+      submitPeakRssMb: rows.map((r) => r.submitPeakMb),
+      decryptPeakRssMb: rows.map((r) => r.decryptPeakMb),
+      gasPerRound: rows.map((r) => r.gas),
+      seconds: round1((Date.now() - started) / 1000),
+    };
+    console.log(
+      `${rounds} rounds x ${participantCount} participants (${plan.paramCount} params, ${txs} txs): node RSS ` +
+        `${rssAfterRound.join(" ")} MB after each round; peak ${result.peakRssMb} MB; last/round 2 = ${result.endOverRoundTwo}`,
+    );
+    if (args.json) console.log(JSON.stringify(result));
+  } finally {
+    memory.stop();
+    sessions.forEach((s) => s.dispose());
+    networks.forEach((n) => n.close());
+    await devnet.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench:soak failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
