@@ -1,8 +1,16 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openNetwork } from "../../client/src/chain/network";
+import { readDeployment } from "../../client/src/chain/deployment";
+import { taskEncoding } from "../../client/src/node/encoding";
+import { specFromUri } from "../../client/src/protocol/modelSpec";
+import { layoutFromTask } from "../../client/src/protocol/taskConfig";
+import { FLuFHEAggregator__factory } from "../../types";
 import { runDemo } from "../../scripts/lib/demo-run";
+import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
+import { runNode } from "./helpers";
 
 describe("compressed encrypted FedAvg (Hardhat node + participant processes)", () => {
   it("participants encode with the round's on-chain seed, everyone decodes the same next model", async () => {
@@ -34,6 +42,53 @@ describe("compressed encrypted FedAvg (Hardhat node + participant processes)", (
     for (const r of report.rounds) {
       // Encrypted and plaintext runs of the same encoding differ only in the participants' own dither.
       expect(Math.abs(r.accuracy - r.compressedPlaintextAccuracy!)).toBeLessThanOrEqual(0.06);
+    }
+  });
+});
+
+describe("fl:create-task --compress", () => {
+  let devnet: Devnet;
+  const dir = mkdtempSync(path.join(tmpdir(), "flufhe-compress-task-"));
+  beforeAll(async () => {
+    devnet = await startDevnet();
+  });
+  afterAll(async () => {
+    await devnet?.stop();
+  });
+
+  it("puts the encoding into the task's spec and plans the chain's paramCount from it", async () => {
+    const hh = (args: string[]) =>
+      runNode([require.resolve("hardhat/internal/cli/bootstrap"), ...args, "--network", "localhost"], {
+        FLUFHE_RPC_URL: devnet.url,
+        FLUFHE_DEPLOYMENTS_DIR: dir,
+        NO_COLOR: "1",
+      });
+    expect((await hh(["fl:deploy"])).code).toBe(0);
+    const args = ["--input-shape", "8x8x1", "--classes", "3", "--model", "mlp", "--hidden", "5"];
+    const created = await hh(["fl:create-task", ...args, "--compress", "dct:4", "--participants", "1,2,3", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const out = JSON.parse(created.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    expect(out.encoding).toEqual({ kind: "dct", keep: 4 });
+    const network = await openNetwork(devnet.url);
+    try {
+      const aggregator = FLuFHEAggregator__factory.connect(
+        readDeployment("localhost", dir).aggregator,
+        network.provider,
+      );
+      const task = await aggregator.getTask(BigInt(out.taskId as string));
+      const spec = specFromUri(task.config.modelURI);
+      expect(spec.encoding).toEqual({ kind: "dct", keep: 4 });
+      const layout = layoutFromTask(task);
+      // 8x8 inputs x 5 units -> 4x4 frequencies x 5 units, plus the 5 + 5 x 3 + 3 other parameters.
+      const encoding = taskEncoding(spec, 8 * 8 * 5 + 5 + 5 * 3 + 3);
+      expect(encoding.dimension).toBe(16 * 5 + 23);
+      expect(layout.paramCount).toBe(encoding.paramCount(layout));
+      expect(layout.valueBits).toBe(3);
+      const bad = await hh(["fl:create-task", ...args, "--compress", "dct:9", "--participants", "1,2,3"]);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr + bad.stdout).toMatch(/dct keeps at most 8 frequencies/);
+    } finally {
+      network.close();
     }
   });
 });
