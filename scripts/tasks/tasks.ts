@@ -95,7 +95,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   .addOptionalParam("labelColumn", "CSV: header of the label column")
   .addOptionalParam("inputShape", "model by shape, without data: input shape, e.g. 30 or 28x28x1")
   .addOptionalParam("classes", "model by shape: number of classes", undefined, types.int)
-  .addOptionalParam("model", "logreg, mlp or cnn", "logreg")
+  .addOptionalParam("model", "logreg, mlp, cnn or lenet (LeNet-5, 61,706 parameters on 28x28x1)", "logreg")
   .addOptionalParam("hidden", "mlp/cnn hidden sizes, comma-separated")
   .addOptionalParam("seed", "initialisation seed", 1, types.int)
   .addOptionalParam(

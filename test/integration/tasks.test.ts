@@ -173,7 +173,7 @@ describe("fl: Hardhat tasks drive the whole lifecycle", () => {
       expect(r.stderr).toMatch(message);
     };
     await bad(["--max-cohort", "0"], /the maximum cohort must be an integer in \[1, 65535\], got 0/);
-    await bad(["--model", "svm"], /kind must be one of logreg, mlp, cnn, got "svm"/);
+    await bad(["--model", "svm"], /kind must be one of logreg, mlp, cnn, lenet, got "svm"/);
     await bad(["--participants", "1,0xnope"], /"0xnope" is not an address/);
     await bad(["--clip", "0.0000001"], /clip bound must be at least 0.000001/);
     await bad(["--duration", String(400 * 24 * 3600)], /a year/);

@@ -13,7 +13,26 @@ const ZERO_INIT = { kernelInitializer: "zeros", biasInitializer: "zeros" } as co
 
 const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
-const DEFAULT_HIDDEN: Record<ModelKind, number[]> = { logreg: [], mlp: [64], cnn: [8, 16] };
+const DEFAULT_HIDDEN: Record<ModelKind, number[]> = { logreg: [], mlp: [64], cnn: [8, 16], lenet: [] };
+
+/**
+ * LeNet-5's layout (LeCun et al., 1998) with today's ReLU and max pooling: 6 5x5 filters ("same", as
+ * LeNet's 32x32 input is a padded 28x28), pool, 16 5x5 filters, pool, dense 120 and 84. On 28x28x1
+ * with 10 classes: 61,706 parameters, the usual MNIST CNN workload.
+ */
+function lenetLayers(): tf.layers.Layer[] {
+  const conv = (filters: number, padding: "same" | "valid") =>
+    tf.layers.conv2d({ filters, kernelSize: 5, padding, activation: "relu", ...ZERO_INIT });
+  return [
+    conv(6, "same"),
+    tf.layers.maxPooling2d({ poolSize: 2 }),
+    conv(16, "valid"),
+    tf.layers.maxPooling2d({ poolSize: 2 }),
+    tf.layers.flatten(),
+    tf.layers.dense({ units: 120, activation: "relu", ...ZERO_INIT }),
+    tf.layers.dense({ units: 84, activation: "relu", ...ZERO_INIT }),
+  ];
+}
 
 function flattenIfImage(spec: ModelSpec): tf.layers.Layer[] {
   return spec.inputShape.length > 1 ? [tf.layers.flatten()] : [];
@@ -41,6 +60,8 @@ function bodyLayers(spec: ModelSpec): tf.layers.Layer[] {
         ]),
         tf.layers.flatten(),
       ];
+    case "lenet":
+      return lenetLayers();
   }
 }
 

@@ -18,7 +18,8 @@ const DEFAULT_MLP_WIDTH = 64;
  * the flat weights (flatten has none), [h * w * c, units] in row-major order.
  */
 export function imageLayerOf(spec: ModelSpec): ImageDenseLayer | undefined {
-  if (spec.kind === "cnn" || (spec.inputShape.length !== 2 && spec.inputShape.length !== 3)) return undefined;
+  if ((spec.kind !== "logreg" && spec.kind !== "mlp") || (spec.inputShape.length !== 2 && spec.inputShape.length !== 3))
+    return undefined;
   const [height, width, channels = 1] = spec.inputShape;
   const units = spec.kind === "mlp" ? ((spec.hidden ?? [DEFAULT_MLP_WIDTH])[0] ?? spec.numClasses) : spec.numClasses;
   return { offset: 0, height, width, channels, units };

@@ -6,15 +6,21 @@
 import { concat, sha256, toUtf8Bytes } from "ethers";
 import { parseEncodingSpec, type EncodingSpec } from "../codec/encoding";
 
-export const MODEL_KINDS = ["logreg", "mlp", "cnn"] as const;
+export const MODEL_KINDS = ["logreg", "mlp", "cnn", "lenet"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
 export interface ModelSpec {
   kind: ModelKind;
-  /** Shape of one sample, e.g. [30] or [28, 28, 1] (a CNN needs [height, width, channels]). */
+  /**
+   * Shape of one sample, e.g. [30] or [28, 28, 1] (a cnn or lenet needs [height, width, channels]; lenet at
+   * least 12 x 12).
+   */
   inputShape: number[];
   numClasses: number;
-  /** mlp: widths of the hidden dense layers (default [64]); cnn: filters per conv block (default [8, 16]). */
+  /**
+   * mlp: widths of the hidden dense layers (default [64]); cnn: filters per conv block (default [8, 16]);
+   * logreg and lenet have none (lenet's layout is fixed, see ml/models.ts).
+   */
   hidden?: number[];
   /** Seed of the weight initialisation. */
   seed: number;
@@ -34,6 +40,8 @@ const MAX_INPUT_SIZE = 1_000_000;
 const MAX_LAYER_WIDTH = 4096;
 const MAX_LAYERS = 8;
 const MAX_CLASSES = 10_000;
+/** lenet: a 5x5 "same" conv, 2x2 pool, a 5x5 "valid" conv and a 2x2 pool must leave at least 1 x 1. */
+const LENET_MIN_SIDE = 12;
 
 function positiveInts(name: string, value: unknown, max: number): number[] {
   if (!Array.isArray(value)) throw new Error(`${name} must be a list of positive integers`);
@@ -68,8 +76,11 @@ export function parseModelSpec(value: unknown): ModelSpec {
   if (inputShape.reduce((a, b) => a * b, 1) > MAX_INPUT_SIZE) {
     throw new Error(`an input of ${inputShape.join(" x ")} values is larger than ${MAX_INPUT_SIZE}`);
   }
-  if (kind === "cnn" && inputShape.length !== 3) {
-    throw new Error(`a cnn needs inputShape [height, width, channels], got [${inputShape}]`);
+  if ((kind === "cnn" || kind === "lenet") && inputShape.length !== 3) {
+    throw new Error(`a ${kind} needs inputShape [height, width, channels], got [${inputShape}]`);
+  }
+  if (kind === "lenet" && Math.min(inputShape[0], inputShape[1]) < LENET_MIN_SIDE) {
+    throw new Error(`a lenet needs images of at least ${LENET_MIN_SIDE} x ${LENET_MIN_SIDE}, got [${inputShape}]`);
   }
   const numClasses = v.numClasses;
   if (!Number.isSafeInteger(numClasses) || (numClasses as number) < 2 || (numClasses as number) > MAX_CLASSES) {
@@ -80,6 +91,9 @@ export function parseModelSpec(value: unknown): ModelSpec {
     throw new Error(`seed must be an integer in [0, 2^32 - 1], got ${JSON.stringify(seed)}`);
   }
   const spec: ModelSpec = { kind, inputShape, numClasses: numClasses as number, seed: seed as number };
+  if (v.hidden !== undefined && kind === "lenet") {
+    throw new Error("a lenet has a fixed layout: leave hidden out (use a cnn for other conv widths)");
+  }
   if (v.hidden !== undefined && kind !== "logreg") {
     const hidden = positiveInts("hidden", v.hidden, MAX_LAYER_WIDTH);
     if (hidden.length > MAX_LAYERS) throw new Error(`at most ${MAX_LAYERS} hidden layers`);

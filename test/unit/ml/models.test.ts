@@ -17,10 +17,12 @@ const specs: ModelSpec[] = [
   { kind: "mlp", inputShape: [30], numClasses: 2, hidden: [16, 8], seed: 1 },
   { kind: "mlp", inputShape: [8, 8, 1], numClasses: 10, seed: 1 },
   { kind: "cnn", inputShape: [8, 8, 1], numClasses: 10, hidden: [8, 16], seed: 1 },
+  { kind: "lenet", inputShape: [28, 28, 1], numClasses: 10, seed: 1 },
 ];
 // logreg 30*2+2; mlp 30*16+16 + 16*8+8 + 8*2+2; mlp 64*64+64 + 64*10+10;
-// cnn (3*3*1*8+8) + (3*3*8*16+16) + (2*2*16*10+10)
-const expectedCounts = [62, 650, 4810, 1898];
+// cnn (3*3*1*8+8) + (3*3*8*16+16) + (2*2*16*10+10);
+// lenet (5*5*1*6+6) + (5*5*6*16+16) + (5*5*16*120+120) + (120*84+84) + (84*10+10), LeNet-5's 61,706
+const expectedCounts = [62, 650, 4810, 1898, 61706];
 
 const bytes = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
 

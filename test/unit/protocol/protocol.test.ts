@@ -110,9 +110,17 @@ describe("model spec", () => {
     expect(specFromUri(specToUri(named))).toEqual(named);
     expect(() => specFromUri("ipfs://x")).toThrow(/not an inline model spec/);
     expect(() => specFromUri("data:application/json," + encodeURIComponent('{"kind":"svm"}'))).toThrow(
-      /malformed: kind must be one of logreg, mlp, cnn/,
+      /malformed: kind must be one of logreg, mlp, cnn, lenet/,
     );
     expect(() => parseModelSpec({ ...spec, classNames: ["a"] })).toThrow(/1 names for 2 classes/);
+  });
+
+  it("accepts a lenet only on images large enough for its fixed layout", () => {
+    const lenet = { kind: "lenet", inputShape: [28, 28, 1], numClasses: 10, seed: 1 };
+    expect(parseModelSpec(lenet)).toEqual(lenet);
+    expect(() => parseModelSpec({ ...lenet, inputShape: [784] })).toThrow(/lenet needs inputShape \[height, width/);
+    expect(() => parseModelSpec({ ...lenet, inputShape: [11, 28, 1] })).toThrow(/at least 12 x 12/);
+    expect(() => parseModelSpec({ ...lenet, hidden: [8] })).toThrow(/fixed layout/);
   });
 });
 
