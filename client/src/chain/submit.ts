@@ -26,6 +26,8 @@ export async function submitUpdate(args: {
   chunks: bigint[][];
   layout: Layout;
   onChunk?: (p: SubmitProgress) => void;
+  /** A chunk's transaction was sent (the wallet signed it) and awaits confirmation. */
+  onSent?: (chunk: number, hash: string) => void;
 }): Promise<ContractTransactionReceipt[]> {
   const { aggregator, instance, taskId, round, chunks, layout } = args;
   const contract = await aggregator.getAddress();
@@ -44,6 +46,7 @@ export async function submitUpdate(args: {
     const tx = await aggregator.submitChunk(taskId, round, c, encrypted.handles, encrypted.proofs, {
       gasLimit: chunkGasLimit(count),
     });
+    args.onSent?.(c, tx.hash);
     const receipt = await tx.wait();
     if (!receipt) throw new Error(`submission of chunk ${c} was dropped`);
     receipts.push(receipt);

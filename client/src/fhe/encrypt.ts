@@ -1,3 +1,4 @@
+import { hexlify } from "ethers";
 import { WORDS_PER_PROOF } from "../codec/layout";
 import type { FheInstance } from "./instance";
 
@@ -7,7 +8,8 @@ export interface EncryptedChunk {
   proofs: string[];
 }
 
-const toHex = (bytes: Uint8Array): string => "0x" + Buffer.from(bytes).toString("hex");
+// ethers' hexlify (lower-case 0x...), not Buffer: the browser's participant view encrypts too.
+const toHex = (bytes: Uint8Array): string => hexlify(bytes);
 
 /**
  * Encrypts packed euint128 words for `contract`, bound to `user` (the submitting account), in

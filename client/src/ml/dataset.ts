@@ -74,3 +74,16 @@ export function head(d: Dataset, limit?: number): Dataset {
   if (limit === undefined || limit >= numSamples(d)) return d;
   return { ...d, x: d.x.slice(0, limit * d.numFeatures), y: d.y.slice(0, limit) };
 }
+
+/**
+ * Throws unless `data` has the model's sample shape and class count, with what to do about it
+ * (the participant node and the browser's participant view say the same).
+ */
+export function checkFitsModel(name: string, data: Dataset, model: { inputShape: number[]; numClasses: number }): void {
+  if (data.featureShape.join("x") !== model.inputShape.join("x") || data.numClasses !== model.numClasses) {
+    throw new Error(
+      `the ${name} data has samples of shape [${data.featureShape}] with ${data.numClasses} classes, but the ` +
+        `task's model expects [${model.inputShape}] with ${model.numClasses}: use the task's dataset or a matching file`,
+    );
+  }
+}

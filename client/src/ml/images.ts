@@ -3,8 +3,8 @@
 
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { makeDataset, type Dataset, type DatasetSplit } from "./dataset";
-import { readIdxFile } from "./idx";
+import type { Dataset, DatasetSplit } from "./dataset";
+import { datasetFromIdx, readIdxFile } from "./idx";
 
 export interface IdxPairOptions {
   /** Keep only the first `limit` samples (for quick runs). */
@@ -14,30 +14,13 @@ export interface IdxPairOptions {
   labelNames?: string[];
 }
 
-/**
- * Images [n, rows, cols] or [n, rows, cols, channels] plus labels [n]. Byte images are scaled to
- * [0, 1] (the usual input range for these sets); other types are kept as stored.
- */
+/** Reads an IDX images + labels pair from disk (see datasetFromIdx). */
 export function loadIdxPair(imagesPath: string, labelsPath: string, opts: IdxPairOptions = {}): Dataset {
-  const images = readIdxFile(imagesPath, opts.limit);
-  const labels = readIdxFile(labelsPath, opts.limit);
-  if (labels.shape.length !== 1) {
-    throw new Error(`${labelsPath}: labels must be a 1-D IDX file, got shape [${labels.shape}]; pass the labels file`);
-  }
-  if (images.shape.length < 2) throw new Error(`${imagesPath}: images need 2 or more dimensions; pass the images file`);
-  if (images.shape[0] !== labels.shape[0]) {
-    throw new Error(
-      `${imagesPath} holds ${images.shape[0]} images but ${labelsPath} holds ${labels.shape[0]} labels; pass matching files`,
-    );
-  }
-  const featureShape = images.shape.slice(1);
-  if (featureShape.length === 2) featureShape.push(1);
-  const scale = images.data instanceof Uint8Array ? 1 / 255 : 1;
-  const x = Float32Array.from(images.data, (v) => v * scale);
-  const y = Int32Array.from(labels.data);
-  const numClasses = opts.numClasses ?? y.reduce((m, v) => Math.max(m, v + 1), 0);
-  const numFeatures = featureShape.reduce((a, b) => a * b, 1);
-  return makeDataset({ x, y, numFeatures, numClasses, featureShape, labelNames: opts.labelNames });
+  return datasetFromIdx(readIdxFile(imagesPath, opts.limit), readIdxFile(labelsPath, opts.limit), {
+    images: imagesPath,
+    labels: labelsPath,
+    ...opts,
+  });
 }
 
 export interface ImageSetOptions {

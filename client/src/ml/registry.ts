@@ -3,20 +3,12 @@
 
 import { existsSync } from "node:fs";
 import { loadCsvDataset } from "./csv";
-import { head, trainTestSplit, type Dataset, type DatasetSplit } from "./dataset";
+import type { Dataset, DatasetSplit } from "./dataset";
 import { loadFashionMnist, loadIdxPair, loadMnist, type ImageSetOptions } from "./images";
 import { loadBreastCancer, loadDigits } from "./sklearn";
-import { standardiseSplit } from "./standardise";
+import { splitLoaded, type SplitOptions } from "./split";
 
-export interface LoadOptions extends ImageSetOptions {
-  /** Seed of the train/test split of sets that have no fixed split (default 0). */
-  seed?: number;
-  /** Test share of sets that have no fixed split (default 0.2). */
-  testFraction?: number;
-  /** Z-score features with train statistics; default true for tabular sets, false for images. */
-  standardise?: boolean;
-  /** Keep the first `limit` samples of a single-file source before splitting. */
-  limit?: number;
+export interface LoadOptions extends ImageSetOptions, SplitOptions {
   /** CSV: header name of the label column (required for CSV files). */
   labelColumn?: string;
   /** CSV: allowed label values, class index = position in the list. */
@@ -88,9 +80,5 @@ function isDatasetName(s: string): s is DatasetName {
 
 export function loadDataset(nameOrPath: string, opts: LoadOptions = {}): DatasetSplit {
   const source = isDatasetName(nameOrPath) ? NAMED[nameOrPath] : pathSource(nameOrPath);
-  const loaded = source.load(opts);
-  const split =
-    "train" in loaded ? loaded : trainTestSplit(head(loaded, opts.limit), opts.testFraction ?? 0.2, opts.seed ?? 0);
-  const { train, test } = (opts.standardise ?? source.tabular) ? standardiseSplit(split) : split;
-  return { train, test };
+  return splitLoaded(source.load(opts), opts, source.tabular);
 }

@@ -17,6 +17,8 @@ export interface TrainOptions {
   proxMu?: number;
   /** FedProx anchor wGlobal; defaults to the model's weights when training starts (the received global). */
   globalWeights?: Float32Array;
+  /** Called after each epoch (0-based) with its mean loss: progress for a browser worker or a terminal. */
+  onEpoch?: (epoch: number, loss: number) => void;
 }
 
 export interface TrainResult {
@@ -81,6 +83,7 @@ export function trainLocal(model: tf.LayersModel, data: Dataset, opts: TrainOpti
         steps++;
       }
       epochLosses.push(total / n);
+      opts.onEpoch?.(e, total / n);
     }
   } finally {
     optimizer.dispose();

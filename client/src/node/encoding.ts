@@ -3,6 +3,7 @@
  * chain in the task's modelURI and committed in its modelHash), the round's public context, and the
  * participant's error-feedback residual kept in its state file next to the round's encoded update.
  */
+import { decodeBase64, encodeBase64 } from "ethers";
 import { DEFAULT_ENCODING, createEncoding, type EncodedUpdate, type UpdateEncoding } from "../codec/encoding";
 import type { Layout } from "../codec/layout";
 import type { RoundContext, Rng } from "../codec/sharedSeed";
@@ -46,12 +47,12 @@ export function checkTaskEncoding(encoding: UpdateEncoding, layout: Layout): voi
   encoding.checkLayout(layout);
 }
 
-/** A participant's residual as stored (base64 of little-endian float32). */
+/** A participant's residual as stored (base64 of little-endian float32; ethers' base64 runs in browsers too). */
 export const residualToText = (values: Float32Array): string =>
-  Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString("base64");
+  encodeBase64(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
 
 export function residualFromText(text: string): Float32Array {
-  const bytes = Buffer.from(text, "base64");
+  const bytes = decodeBase64(text);
   const out = new Float32Array(bytes.length / 4);
   new Uint8Array(out.buffer).set(bytes);
   return out;

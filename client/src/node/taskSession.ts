@@ -6,7 +6,7 @@ import { fetchAggregate } from "../chain/aggregate";
 import { withRetry } from "../chain/retry";
 import { submitUpdate } from "../chain/submit";
 import type { FheInstance } from "../fhe/instance";
-import type { Dataset } from "../ml/dataset";
+import { checkFitsModel, type Dataset } from "../ml/dataset";
 import { buildModel, getFlatWeights, setFlatWeights } from "../ml/models";
 import { evaluate, trainLocal } from "../ml/train";
 import { modelCommitment, specFromUri, type ModelSpec } from "../protocol/modelSpec";
@@ -113,17 +113,8 @@ export class TaskSession {
     const task = await withRetry("reading the task", () => o.aggregator.getTask(o.taskId));
     const layout = layoutFromTask(task);
     const spec = specFromUri(task.config.modelURI);
-    for (const [name, data] of [
-      ["training", o.train],
-      ["test", o.test],
-    ] as const) {
-      if (data && (data.featureShape.join("x") !== spec.inputShape.join("x") || data.numClasses !== spec.numClasses)) {
-        throw new Error(
-          `the ${name} data has samples of shape [${data.featureShape}] with ${data.numClasses} classes, but the ` +
-            `task's model expects [${spec.inputShape}] with ${spec.numClasses}: use the task's dataset or a matching file`,
-        );
-      }
-    }
+    if (o.train) checkFitsModel("training", o.train, spec);
+    if (o.test) checkFitsModel("test", o.test, spec);
     const model = buildModel(spec);
     const session = new TaskSession(o, task, layout, spec, model, await o.signer.getAddress());
     checkTaskEncoding(session.encoding, layout);

@@ -38,6 +38,9 @@ describe("trainLocal / evaluate", () => {
     expect(after.accuracy).toBeGreaterThanOrEqual(0.93);
     expect(after.loss).toBeLessThan(before.loss);
     expect(after.numSamples).toBe(114);
+    const seen: [number, number][] = [];
+    const again = trainLocal(logreg(), bc.train, { ...opts, onEpoch: (e, loss) => seen.push([e, loss]) });
+    expect(seen).toEqual(again.epochLosses.map((loss, e) => [e, loss]));
   });
 
   it("a CNN trains on the wasm backend (needs the Conv2DBackpropFilter kernel)", () => {
