@@ -1,8 +1,14 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { createEncoding } from "../../client/src/codec/encoding";
 import { MAX_WORDS_PER_CHUNK } from "../../client/src/codec/layout";
-import { PAIR_COHORT_WARNING, TASK_DEFAULTS } from "../../client/src/protocol/taskChoices";
+import {
+  ENCODED_DEFAULTS,
+  PAIR_COHORT_WARNING,
+  TASK_DEFAULTS,
+  taskSettings,
+} from "../../client/src/protocol/taskChoices";
 import { CreateTask } from "../../web/src/views/CreateTask";
 
 // The page's own logic under test; the wallet, the transaction runner, the router and the model API are stubbed.
@@ -11,11 +17,24 @@ vi.mock("../../web/src/hooks/useWallet", () => ({ useWallet: () => ({ status: "d
 vi.mock("../../web/src/hooks/useTx", () => ({
   useTx: () => ({ state: { phase: "idle" }, busy: false, run: vi.fn(), reset: vi.fn() }),
 }));
+// Every spec the page asks a commitment for (the last one is what createTask would commit to); the
+// parameter count is a logistic regression's, (inputs + 1) x classes: 62 for the default [30] and 2 classes.
+const asked = vi.hoisted(() => [] as unknown[]);
 vi.mock("../../web/src/hooks/useModelCommitment", () => ({
-  useModelCommitment: () => ({
-    status: "ready",
-    commitment: { paramCount: 62, modelHash: "0x" + "11".repeat(32), modelURI: "data:", spec: {} },
-  }),
+  useModelCommitment: (spec?: { inputShape: number[]; numClasses: number }) => {
+    asked.push(spec);
+    if (!spec) return { status: "idle" };
+    const inputs = spec.inputShape.reduce((a, b) => a * b, 1);
+    return {
+      status: "ready",
+      commitment: {
+        paramCount: (inputs + 1) * spec.numClasses,
+        modelHash: "0x" + "11".repeat(32),
+        modelURI: "data:",
+        spec: {},
+      },
+    };
+  },
 }));
 
 afterEach(cleanup);
@@ -50,5 +69,83 @@ describe("CreateTask", () => {
     type("Words per chunk", String(MAX_WORDS_PER_CHUNK + 1));
     expect(errors()).toMatch(`words per chunk must be an integer in [1, ${MAX_WORDS_PER_CHUNK}]`);
     expect((screen.getByRole("button", { name: "Create task" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+});
+
+describe("CreateTask: the update encoding", () => {
+  const select = (label: string, value: string) =>
+    fireEvent.change(screen.getByLabelText(label), { target: { value } });
+  const preview = (name: string) =>
+    Array.from(screen.getByRole("rowheader", { name }).parentElement!.querySelectorAll("td"), (td) => td.textContent);
+
+  it("offers the CLI's encodings and starts with today's codec, which stays out of the spec", () => {
+    render(<CreateTask />);
+    const options = Array.from((screen.getByLabelText("Compression") as HTMLSelectElement).options, (o) => o.value);
+    expect(options).toEqual(["quant", "stochastic", "randk", "hash", "dct"]);
+    expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress none");
+    expect(asked.at(-1)).not.toHaveProperty("encoding");
+    expect(screen.getByRole("rowheader", { name: "Parameters" })).toBeTruthy();
+  });
+
+  it("puts a compression into the spec, takes the compressed defaults and compares the cost with uncompressed", () => {
+    render(<CreateTask />);
+    select("Compression", "randk");
+    type("Compression ratio", "5");
+    expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress randk:5");
+    expect(asked.at(-1)).toEqual({
+      kind: "logreg",
+      inputShape: [30],
+      numClasses: 2,
+      seed: 1,
+      encoding: { kind: "randk", ratio: 5 },
+    });
+    expect(input("Value bits (b)").value).toBe(String(ENCODED_DEFAULTS.valueBits));
+    expect(input("Clip bound (C)").value).toBe(String(ENCODED_DEFAULTS.clip));
+
+    // The model has 62 parameters (the stubbed commitment); the planner's figures with and without randk:5.
+    const compressed = taskSettings(62, {}, createEncoding({ kind: "randk", ratio: 5 }, { paramCount: 62 })).plan;
+    const plain = taskSettings(62, { ...ENCODED_DEFAULTS }).plan;
+    expect(screen.getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["randk:5", "uncompressed"]);
+    expect(preview("Values sent (with weight digits)")).toEqual([String(compressed.layout.paramCount), "62"]);
+    expect(preview("Encrypted words")).toEqual([String(compressed.layout.wordCount), String(plain.layout.wordCount)]);
+    expect(preview("Transactions per participant per round")).toEqual([
+      String(compressed.txPerParticipant),
+      String(plain.txPerParticipant),
+    ]);
+    expect(preview("Gas per participant per round")).toEqual([
+      `${(compressed.gasPerParticipant / 1e3).toFixed(1)}k`,
+      `${(plain.gasPerParticipant / 1e3).toFixed(1)}k`,
+    ]);
+    expect(compressed.layout.wordCount).toBeLessThan(plain.layout.wordCount);
+
+    fireEvent.click(screen.getByLabelText(/Error feedback/));
+    expect(asked.at(-1)).toMatchObject({ encoding: { kind: "randk", ratio: 5, feedback: false } });
+    select("Compression", "quant");
+    expect(input("Value bits (b)").value).toBe(String(TASK_DEFAULTS.valueBits));
+    expect(asked.at(-1)).not.toHaveProperty("encoding");
+  });
+
+  it("keeps typed value bits when the encoding changes", () => {
+    render(<CreateTask />);
+    type("Value bits (b)", "6");
+    select("Compression", "stochastic");
+    expect(input("Value bits (b)").value).toBe("6");
+    expect(input("Clip bound (C)").value).toBe(String(ENCODED_DEFAULTS.clip));
+  });
+
+  it("explains bad parameters and dct on a model without image inputs, and blocks creation", () => {
+    render(<CreateTask />);
+    select("Compression", "hash");
+    type("Compression ratio", "1");
+    expect(screen.getByText(/hash needs a ratio in \(1, 1000\]/)).toBeTruthy();
+    expect(screen.queryByTestId("compress-flag")).toBeNull();
+    expect(screen.queryByTestId("cost-preview")).toBeNull();
+    expect((screen.getByRole("button", { name: "Create task" }) as HTMLButtonElement).disabled).toBe(true);
+    select("Compression", "dct");
+    type("Frequencies kept per side", "4");
+    expect(screen.getByText(/the dct encoding compresses a first dense layer on images/)).toBeTruthy();
+    type("Input shape", "8, 8");
+    expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress dct:4");
+    expect(screen.getAllByRole("columnheader").map((h) => h.textContent)).toEqual(["dct:4", "uncompressed"]);
   });
 });

@@ -1,7 +1,14 @@
 import { getAddress, isAddress } from "ethers";
+import type { UpdateEncoding } from "../../client/src/codec/encoding";
 import type { CodecParams } from "../../client/src/codec/layout";
+import { parseIntList, parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { SubmissionPlan } from "../../client/src/protocol/plan";
-import { checkTaskChoices, type TaskSettings } from "../../client/src/protocol/taskChoices";
+import {
+  TASK_DEFAULTS,
+  checkTaskChoices,
+  type TaskChoices,
+  type TaskSettings,
+} from "../../client/src/protocol/taskChoices";
 
 /** Addresses pasted by the owner (any mix of spaces, commas, newlines), checksummed and deduplicated. */
 export function parseAddresses(text: string): { addresses: string[]; errors: string[] } {
@@ -23,6 +30,120 @@ export function parseAddresses(text: string): { addresses: string[]; errors: str
     }
   }
   return { addresses, errors };
+}
+
+/** The model inputs as typed. */
+export interface SpecFields {
+  kind: string;
+  inputShape: string;
+  numClasses: string;
+  hidden: string;
+  seed: string;
+}
+
+export const INITIAL_SPEC_FIELDS: SpecFields = {
+  kind: "logreg",
+  inputShape: "30",
+  numClasses: "2",
+  hidden: "64",
+  seed: "1",
+};
+
+const num = (text: string) => (text.trim() === "" ? Number.NaN : Number(text));
+
+/** The spec the model inputs describe (without an encoding), or what is wrong with them. */
+export function specOf(f: SpecFields): { spec?: ModelSpec; error?: string } {
+  try {
+    const hidden = f.kind === "logreg" || f.hidden.trim() === "" ? undefined : parseIntList(f.hidden);
+    return {
+      spec: parseModelSpec({
+        kind: f.kind,
+        inputShape: parseIntList(f.inputShape),
+        numClasses: num(f.numClasses),
+        seed: num(f.seed),
+        ...(hidden ? { hidden } : {}),
+      }),
+    };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** The model inputs showing a spec (an uploaded architecture JSON). */
+export const fieldsOf = (spec: ModelSpec): SpecFields => ({
+  kind: spec.kind,
+  inputShape: spec.inputShape.join(", "),
+  numClasses: String(spec.numClasses),
+  hidden: spec.hidden?.join(", ") ?? "",
+  seed: String(spec.seed),
+});
+
+export interface CodecText {
+  valueBits: string;
+  clip: string;
+  sampleCap: string;
+  weightFloor: string;
+  /** Blank: the planner's choice. */
+  laneBits: string;
+  wordsPerChunk: string;
+}
+
+export interface CohortText {
+  minCohort: string;
+  maxCohort: string;
+  rounds: string;
+  duration: string;
+}
+
+export const DURATION_UNITS = { minutes: 60, hours: 3600, days: 86400 } as const;
+export type DurationUnit = keyof typeof DURATION_UNITS;
+
+/** The codec, cohort and schedule inputs as typed. */
+export interface FormText {
+  codec: CodecText;
+  cohort: CohortText;
+  unit: DurationUnit;
+  policy: number;
+  participants: string;
+}
+
+/** A new form: TASK_DEFAULTS, lanes and chunk size left to the planner. */
+export const initialFormText = (): FormText => ({
+  codec: {
+    valueBits: String(TASK_DEFAULTS.valueBits),
+    clip: String(TASK_DEFAULTS.clip),
+    sampleCap: String(TASK_DEFAULTS.sampleCap),
+    weightFloor: String(TASK_DEFAULTS.weightFloor),
+    laneBits: "",
+    wordsPerChunk: "",
+  },
+  cohort: {
+    minCohort: String(TASK_DEFAULTS.minCohort),
+    maxCohort: String(TASK_DEFAULTS.maxCohort),
+    rounds: String(TASK_DEFAULTS.rounds),
+    duration: String(TASK_DEFAULTS.roundDuration / DURATION_UNITS.hours),
+  },
+  unit: "hours",
+  policy: TASK_DEFAULTS.policy,
+  participants: "",
+});
+
+/** The typed inputs as numbers (NaN for a blank or malformed one: draftTask reports it). */
+export function readForm({ codec, cohort, unit, policy, participants }: FormText): TaskForm {
+  return {
+    valueBits: num(codec.valueBits),
+    clip: num(codec.clip),
+    sampleCap: num(codec.sampleCap),
+    weightFloor: num(codec.weightFloor),
+    laneBits: codec.laneBits.trim() === "" ? undefined : num(codec.laneBits),
+    wordsPerChunk: codec.wordsPerChunk.trim() === "" ? undefined : num(codec.wordsPerChunk),
+    minCohort: num(cohort.minCohort),
+    maxCohort: num(cohort.maxCohort),
+    rounds: num(cohort.rounds),
+    roundDurationSeconds: Math.round(num(cohort.duration) * DURATION_UNITS[unit]),
+    policy,
+    participants,
+  };
 }
 
 /** Everything the owner types on the model-init page (numbers still as the inputs hold them). */
@@ -47,6 +168,8 @@ export interface TaskDraft {
   settings?: TaskSettings;
   codec?: CodecParams;
   plan?: SubmissionPlan;
+  /** A compressing encoding's plan with the same choices and today's codec, to compare. */
+  uncompressed?: SubmissionPlan;
   participants: string[];
   /** Problems that block creation, each phrased as what to fix. */
   errors: string[];
@@ -54,10 +177,17 @@ export interface TaskDraft {
   warnings: string[];
 }
 
-/** Validates the form against the model (the same checkTaskChoices every tool uses) and derives codec and plan. */
-export function draftTask(form: TaskForm, paramCount: number | undefined): TaskDraft {
+/**
+ * Validates the form against the model (the same checkTaskChoices every tool uses) and derives codec and
+ * plan; with the task's encoding (taskEncoding of the spec) the codec carries what it sends, as planTask's.
+ */
+export function draftTask(
+  form: TaskForm,
+  paramCount: number | undefined,
+  encoding?: Pick<UpdateEncoding, "name" | "paramCount">,
+): TaskDraft {
   const { addresses, errors: addressErrors } = parseAddresses(form.participants);
-  const checked = checkTaskChoices(paramCount, {
+  const choices: TaskChoices = {
     valueBits: form.valueBits,
     clip: form.clip,
     sampleCap: form.sampleCap,
@@ -69,7 +199,8 @@ export function draftTask(form: TaskForm, paramCount: number | undefined): TaskD
     rounds: form.rounds,
     roundDuration: form.roundDurationSeconds,
     policy: form.policy,
-  });
+  };
+  const checked = checkTaskChoices(paramCount, choices, encoding);
   const errors = [...addressErrors, ...checked.errors];
   const warnings = [...checked.warnings];
   if (addresses.length > form.maxCohort) {
@@ -80,5 +211,15 @@ export function draftTask(form: TaskForm, paramCount: number | undefined): TaskD
     );
   }
   const settings = errors.length === 0 ? checked.settings : undefined;
-  return { settings, codec: settings?.codec, plan: settings?.plan, participants: addresses, errors, warnings };
+  const compresses = settings !== undefined && encoding !== undefined && encoding.name !== "quant";
+  const uncompressed = compresses ? checkTaskChoices(paramCount, choices).settings?.plan : undefined;
+  return {
+    settings,
+    codec: settings?.codec,
+    plan: settings?.plan,
+    uncompressed,
+    participants: addresses,
+    errors,
+    warnings,
+  };
 }

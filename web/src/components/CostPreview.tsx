@@ -2,15 +2,18 @@ import type { SubmissionPlan } from "../../../client/src/protocol/plan";
 import { DEFAULT_COSTS } from "../../../client/src/protocol/prices";
 import { formatCompact, formatFloat, formatInt } from "../format";
 
-/** The planner's estimate for the settings on screen (client/src/codec/plan.ts planSubmission). */
-export function CostPreview({ plan, participants }: { plan?: SubmissionPlan; participants: number }) {
-  if (!plan) {
-    return <p className="muted">The cost preview appears once the model and the settings are valid.</p>;
-  }
+/** A compressing encoding's plan shown beside the same choices with today's codec. */
+export interface CostComparison {
+  /** The encoding's name (encodingName: "dct:10", "randk:5", ...). */
+  encoding: string;
+  uncompressed: SubmissionPlan;
+}
+
+/** The figures of one plan, row by row; `valuesLabel` names what the chain's paramCount counts. */
+function rowsOf(plan: SubmissionPlan, cohort: number, valuesLabel: string): [string, string][] {
   const { layout } = plan;
-  const cohort = Math.max(participants, 1);
-  const rows: [string, string][] = [
-    ["Parameters", formatInt(layout.paramCount)],
+  return [
+    [valuesLabel, formatInt(layout.paramCount)],
     ["Lanes per word", `${layout.lanesPerWord} × ${layout.laneBits} bits`],
     ["Encrypted words", formatInt(layout.wordCount)],
     ["Transactions per participant per round", formatInt(plan.txPerParticipant)],
@@ -29,14 +32,67 @@ export function CostPreview({ plan, participants }: { plan?: SubmissionPlan; par
         `${formatCompact(plan.hcuPerParticipant * cohort)} HCU`,
     ],
   ];
+}
+
+/**
+ * The planner's estimate for the settings on screen (client/src/protocol/plan.ts planSubmission); with a
+ * compressing encoding, its figures beside the same choices uncompressed (one value per model parameter).
+ */
+export function CostPreview({
+  plan,
+  participants,
+  compare,
+}: {
+  plan?: SubmissionPlan;
+  participants: number;
+  compare?: CostComparison;
+}) {
+  if (!plan) {
+    return <p className="muted">The cost preview appears once the model and the settings are valid.</p>;
+  }
+  const cohort = Math.max(participants, 1);
+  if (!compare) {
+    return (
+      <table data-testid="cost-preview">
+        <caption className="visually-hidden">Estimated cost per round</caption>
+        <tbody>
+          {rowsOf(plan, cohort, "Parameters").map(([k, v]) => (
+            <tr key={k}>
+              <th scope="row">{k}</th>
+              <td className="num">{v}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    );
+  }
+  const base = compare.uncompressed;
+  const rows = rowsOf(plan, cohort, "Values sent (with weight digits)");
+  const baseRows = rowsOf(base, cohort, "");
   return (
     <table data-testid="cost-preview">
-      <caption className="visually-hidden">Estimated cost per round</caption>
+      <caption className="hint" style={{ textAlign: "left" }}>
+        {formatInt(base.layout.paramCount)} model parameters; {compare.encoding} sends{" "}
+        {formatFloat(base.layout.wordCount / plan.layout.wordCount, 3)}× fewer encrypted words than the same settings
+        uncompressed.
+      </caption>
+      <thead>
+        <tr>
+          <td />
+          <th scope="col" className="num">
+            {compare.encoding}
+          </th>
+          <th scope="col" className="num">
+            uncompressed
+          </th>
+        </tr>
+      </thead>
       <tbody>
-        {rows.map(([k, v]) => (
+        {rows.map(([k, v], i) => (
           <tr key={k}>
             <th scope="row">{k}</th>
             <td className="num">{v}</td>
+            <td className="num">{baseRows[i][1]}</td>
           </tr>
         ))}
       </tbody>

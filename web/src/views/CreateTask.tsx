@@ -2,8 +2,9 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useMemo, useState } from "react";
+import { useState } from "react";
 import { decodeTaskLogs } from "../../../client/src/chain/events";
+import { encodingName } from "../../../client/src/codec/encoding";
 import {
   MAX_VALUE_BITS,
   MAX_WORDS_PER_CHUNK,
@@ -11,33 +12,18 @@ import {
   WORD_BITS,
   type CodecParams,
 } from "../../../client/src/codec/layout";
-import { MODEL_KINDS, parseIntList, parseModelSpec, type ModelSpec } from "../../../client/src/protocol/modelSpec";
-import { TASK_DEFAULTS, taskConfig } from "../../../client/src/protocol/taskChoices";
+import { MODEL_KINDS } from "../../../client/src/protocol/modelSpec";
+import { taskConfig } from "../../../client/src/protocol/taskChoices";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import { CostPreview } from "../components/CostPreview";
 import { Field, InputField, JsonFileField, NumberField } from "../components/forms";
 import { TxStatus } from "../components/TxStatus";
 import { formatInt, shortHash } from "../format";
-import { useModelCommitment } from "../hooks/useModelCommitment";
+import { useTaskForm } from "../hooks/useTaskForm";
 import { useTx } from "../hooks/useTx";
 import { useWallet } from "../hooks/useWallet";
-import { draftTask, type TaskForm } from "../taskForm";
-
-interface CodecText {
-  valueBits: string;
-  clip: string;
-  sampleCap: string;
-  weightFloor: string;
-  laneBits: string;
-  wordsPerChunk: string;
-}
-
-interface CohortText {
-  minCohort: string;
-  maxCohort: string;
-  rounds: string;
-  duration: string;
-}
+import { DURATION_UNITS, type CodecText, type CohortText, type DurationUnit } from "../taskForm";
+import { EncodingFields } from "./EncodingFields";
 
 type NumberSpec<K> = { key: K; label: string; min?: number; max?: number; step?: "any" };
 
@@ -85,104 +71,17 @@ const POLICIES: [number, string][] = [
   [Policy.Public, "Public: anyone may decrypt; clear values are posted on-chain with the KMS proof"],
 ];
 
-const DURATION_UNITS = { minutes: 60, hours: 3600, days: 86400 } as const;
-type DurationUnit = keyof typeof DURATION_UNITS;
-
-const num = (text: string) => (text.trim() === "" ? Number.NaN : Number(text));
-
-interface SpecFields {
-  kind: string;
-  inputShape: string;
-  numClasses: string;
-  hidden: string;
-  seed: string;
-}
-
-function specOf(f: SpecFields): { spec?: ModelSpec; error?: string } {
-  try {
-    const hidden = f.kind === "logreg" || f.hidden.trim() === "" ? undefined : parseIntList(f.hidden);
-    return {
-      spec: parseModelSpec({
-        kind: f.kind,
-        inputShape: parseIntList(f.inputShape),
-        numClasses: num(f.numClasses),
-        seed: num(f.seed),
-        ...(hidden ? { hidden } : {}),
-      }),
-    };
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
-}
-
-/** Model init: model spec (typed or uploaded), codec with live cost preview, cohort, schedule, policy. */
+/** Model init: model spec (typed or uploaded), update encoding, codec with live cost preview, cohort, schedule, policy. */
 export function CreateTask() {
   const router = useRouter();
   const wallet = useWallet();
   const tx = useTx();
-  const [fields, setFields] = useState<SpecFields>({
-    kind: "logreg",
-    inputShape: "30",
-    numClasses: "2",
-    hidden: "64",
-    seed: "1",
-  });
-  const [uploadError, setUploadError] = useState<string>();
-  const [codec, setCodec] = useState<CodecText>({
-    valueBits: String(TASK_DEFAULTS.valueBits),
-    clip: String(TASK_DEFAULTS.clip),
-    sampleCap: String(TASK_DEFAULTS.sampleCap),
-    weightFloor: String(TASK_DEFAULTS.weightFloor),
-    laneBits: "",
-    wordsPerChunk: "",
-  });
-  const [cohort, setCohort] = useState<CohortText>({
-    minCohort: String(TASK_DEFAULTS.minCohort),
-    maxCohort: String(TASK_DEFAULTS.maxCohort),
-    rounds: String(TASK_DEFAULTS.rounds),
-    duration: String(TASK_DEFAULTS.roundDuration / DURATION_UNITS.hours),
-  });
-  const [unit, setUnit] = useState<DurationUnit>("hours");
-  const [policy, setPolicy] = useState<number>(TASK_DEFAULTS.policy);
-  const [participants, setParticipants] = useState("");
+  const form = useTaskForm();
+  const { fields, setField: setF, text, setCodec: setC, setCohort: setK, draft } = form;
+  const { codec, cohort, unit, policy, participants } = text;
   const [created, setCreated] = useState<bigint>();
-
-  const { spec, error: specError } = useMemo(() => specOf(fields), [fields]);
-  const model = useModelCommitment(spec);
-  const commitment = model.status === "ready" ? model.commitment : undefined;
-
-  const form: TaskForm = {
-    valueBits: num(codec.valueBits),
-    clip: num(codec.clip),
-    sampleCap: num(codec.sampleCap),
-    weightFloor: num(codec.weightFloor),
-    laneBits: codec.laneBits.trim() === "" ? undefined : num(codec.laneBits),
-    wordsPerChunk: codec.wordsPerChunk.trim() === "" ? undefined : num(codec.wordsPerChunk),
-    minCohort: num(cohort.minCohort),
-    maxCohort: num(cohort.maxCohort),
-    rounds: num(cohort.rounds),
-    roundDurationSeconds: Math.round(num(cohort.duration) * DURATION_UNITS[unit]),
-    policy,
-    participants,
-  };
-  const draft = draftTask(form, commitment?.paramCount);
+  const commitment = form.model.status === "ready" ? form.model.commitment : undefined;
   const canCreate = wallet.status === "ready" && commitment !== undefined && draft.settings !== undefined;
-
-  const upload = (json: unknown, fileName: string) => {
-    try {
-      const value = parseModelSpec(json);
-      setFields({
-        kind: value.kind,
-        inputShape: value.inputShape.join(", "),
-        numClasses: String(value.numClasses),
-        hidden: value.hidden?.join(", ") ?? "",
-        seed: String(value.seed),
-      });
-      setUploadError(undefined);
-    } catch (e) {
-      setUploadError(`${fileName}: ${(e as Error).message}`);
-    }
-  };
 
   const create = async () => {
     if (!canCreate || !draft.settings || !commitment) return;
@@ -195,10 +94,6 @@ export function CreateTask() {
       router.push(`/tasks/${id}`);
     }
   };
-
-  const setF = (k: keyof SpecFields) => (value: string) => setFields({ ...fields, [k]: value });
-  const setC = (k: keyof CodecText) => (value: string) => setCodec({ ...codec, [k]: value });
-  const setK = (k: keyof CohortText) => (value: string) => setCohort({ ...cohort, [k]: value });
 
   return (
     <form
@@ -247,19 +142,19 @@ export function CreateTask() {
               <JsonFileField
                 label="Or upload an architecture JSON"
                 hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed"}'
-                onLoad={upload}
-                onError={setUploadError}
+                onLoad={form.upload}
+                onError={form.setUploadError}
               />
             </div>
             <div role="status" aria-live="polite" style={{ marginTop: "0.75rem" }}>
-              {uploadError ? (
-                <span className="error-text">{uploadError}</span>
-              ) : specError ? (
-                <span className="error-text">{specError}</span>
-              ) : model.status === "loading" ? (
+              {form.uploadError ? (
+                <span className="error-text">{form.uploadError}</span>
+              ) : form.specError ? (
+                <span className="error-text">{form.specError}</span>
+              ) : form.model.status === "loading" ? (
                 "Building the model…"
-              ) : model.status === "error" ? (
-                <span className="error-text">{model.error}</span>
+              ) : form.model.status === "error" ? (
+                <span className="error-text">{form.model.error}</span>
               ) : commitment ? (
                 <span data-testid="model-commitment">
                   {formatInt(commitment.paramCount)} parameters; commitment{" "}
@@ -268,6 +163,8 @@ export function CreateTask() {
               ) : null}
             </div>
           </fieldset>
+
+          <EncodingFields choice={form.choice} onChange={form.setChoice} error={form.encodingError} />
 
           <fieldset className="panel">
             <legend>Codec</legend>
@@ -291,7 +188,7 @@ export function CreateTask() {
                 <textarea
                   {...p}
                   value={participants}
-                  onChange={(e) => setParticipants(e.target.value)}
+                  onChange={(e) => form.setText({ participants: e.target.value })}
                   spellCheck={false}
                   className="mono"
                   placeholder="0x…"
@@ -313,7 +210,11 @@ export function CreateTask() {
                 />
                 <Field label="Duration unit">
                   {(p) => (
-                    <select {...p} value={unit} onChange={(e) => setUnit(e.target.value as DurationUnit)}>
+                    <select
+                      {...p}
+                      value={unit}
+                      onChange={(e) => form.setText({ unit: e.target.value as DurationUnit })}
+                    >
                       {Object.keys(DURATION_UNITS).map((u) => (
                         <option key={u}>{u}</option>
                       ))}
@@ -326,7 +227,12 @@ export function CreateTask() {
               <legend>Decryption policy</legend>
               {POLICIES.map(([value, text]) => (
                 <label key={value}>
-                  <input type="radio" name="policy" checked={policy === value} onChange={() => setPolicy(value)} />{" "}
+                  <input
+                    type="radio"
+                    name="policy"
+                    checked={policy === value}
+                    onChange={() => form.setText({ policy: value })}
+                  />{" "}
                   {text}
                 </label>
               ))}
@@ -339,7 +245,15 @@ export function CreateTask() {
             <h2 id="preview-heading">Cost preview</h2>
             <p className="hint">Per participant and round, from the planner (mock-measured gas, fhEVM HCU prices).</p>
             <div aria-live="polite">
-              <CostPreview plan={draft.plan} participants={draft.participants.length} />
+              <CostPreview
+                plan={draft.plan}
+                participants={draft.participants.length}
+                compare={
+                  draft.uncompressed && form.spec?.encoding
+                    ? { encoding: encodingName(form.spec.encoding), uncompressed: draft.uncompressed }
+                    : undefined
+                }
+              />
             </div>
           </section>
           <section className="panel" aria-labelledby="create-heading">

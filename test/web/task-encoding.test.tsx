@@ -1,0 +1,122 @@
+// Node environment: the commitments hash with ethers' sha256, which rejects jsdom's typed arrays.
+import { describe, expect, it } from "vitest";
+import { parseCompressFlag } from "../../client/src/codec/encoding";
+import { taskEncoding } from "../../client/src/node/encoding";
+import { initialModel } from "../../client/src/node/model";
+import { planTask } from "../../client/src/node/planTask";
+import { parseModelSpec, specFromUri } from "../../client/src/protocol/modelSpec";
+import { ENCODED_DEFAULTS, TASK_DEFAULTS, taskConfig } from "../../client/src/protocol/taskChoices";
+import {
+  choiceOf,
+  compressText,
+  encodingOf,
+  followDefaults,
+  specWithEncoding,
+  type EncodingChoice,
+} from "../../web/src/encodingChoice";
+import { draftTask, initialFormText, readForm, specOf, type FormText, type SpecFields } from "../../web/src/taskForm";
+
+const IMAGE: SpecFields = { kind: "mlp", inputShape: "8, 8", numClasses: "3", hidden: "6", seed: "4" };
+
+/** The form's path from its inputs to the createTask config (useTaskForm + CreateTask's create, without React). */
+function formConfig(fields: SpecFields, choice: EncodingChoice, edit: (t: FormText) => FormText = (t) => t) {
+  const { encoding, error } = encodingOf(choice);
+  expect(error).toBeUndefined();
+  const spec = specWithEncoding(specOf(fields).spec!, encoding).spec!;
+  const model = initialModel(spec); // what /api/model answers for the spec
+  const start = initialFormText();
+  const text = edit({ ...start, codec: followDefaults(start.codec, "quant", choice.kind) });
+  const draft = draftTask(readForm(text), model.paramCount, taskEncoding(spec, model.paramCount));
+  expect(draft.errors).toEqual([]);
+  return { spec, draft, config: taskConfig(draft.settings!, model) };
+}
+
+/** fl:create-task's path for the same model and --compress text. */
+const cliPlan = (compress: string, choices = {}) =>
+  planTask(
+    parseModelSpec({
+      kind: "mlp",
+      inputShape: [8, 8],
+      numClasses: 3,
+      hidden: [6],
+      seed: 4,
+      encoding: parseCompressFlag(compress),
+    }),
+    choices,
+  );
+
+describe("the create-task form's encoding", () => {
+  it("builds fl:create-task's config for dct with the compressed defaults: same commitment, URI and codec", () => {
+    const choice: EncodingChoice = { kind: "dct", param: "4", feedback: true };
+    expect(compressText(choice)).toBe("dct:4");
+    const { spec, draft, config } = formConfig(IMAGE, choice);
+    const cli = cliPlan("dct:4");
+    expect(config).toEqual(cli.config);
+    expect(specFromUri(String(config.modelURI)).encoding).toEqual({ kind: "dct", keep: 4 });
+    expect(draft.codec).toMatchObject({ valueBits: ENCODED_DEFAULTS.valueBits, clip: ENCODED_DEFAULTS.clip });
+    // The chain carries the compressed coordinates, far fewer than the model's parameters.
+    const d = initialModel(spec).paramCount;
+    expect(Number(config.codec.paramCount)).toBeLessThan(d / 3);
+    expect(draft.uncompressed?.layout.paramCount).toBe(d);
+    expect(draft.plan!.layout.wordCount).toBeLessThan(draft.uncompressed!.layout.wordCount);
+    // The commitment covers the encoding: without it the model hashes differently.
+    expect(config.modelHash).not.toBe(initialModel(specOf(IMAGE).spec!).modelHash);
+  });
+
+  it("builds fl:create-task's config for randk without feedback and typed codec choices", () => {
+    const choice: EncodingChoice = { kind: "randk", param: "5", feedback: false };
+    expect(compressText(choice)).toBe("randk:5-nofb");
+    const { config, draft } = formConfig(IMAGE, choice, (t) => ({
+      ...t,
+      codec: { ...t.codec, valueBits: "4", clip: "0.1" },
+      cohort: { ...t.cohort, maxCohort: "8" },
+    }));
+    expect(config).toEqual(cliPlan("randk:5-nofb", { valueBits: 4, clip: 0.1, maxCohort: 8 }).config);
+    expect(draft.plan!.layout.valueBits).toBe(4);
+  });
+
+  it("leaves today's codec out of the spec, as the CLI does for --compress none", () => {
+    const { spec, config, draft } = formConfig(IMAGE, { kind: "quant", param: "10", feedback: true });
+    expect(spec.encoding).toBeUndefined();
+    expect(config).toEqual(planTask(specOf(IMAGE).spec!).config);
+    expect(draft.codec).toMatchObject({ valueBits: TASK_DEFAULTS.valueBits, clip: TASK_DEFAULTS.clip });
+    expect(draft.uncompressed).toBeUndefined();
+  });
+
+  it("reports bad parameters with the CLI's parser, and dct on a model without image inputs", () => {
+    expect(encodingOf({ kind: "randk", param: "1", feedback: true }).error).toMatch(
+      /randk needs a ratio in \(1, 1000\]/,
+    );
+    expect(encodingOf({ kind: "dct", param: "2.5", feedback: true }).error).toMatch(/dct needs keep/);
+    expect(encodingOf({ kind: "hash", param: "", feedback: true }).error).toMatch(
+      /use none, stochastic, randk:<ratio>/,
+    );
+    const flat = specOf({ ...IMAGE, inputShape: "64" }).spec!;
+    expect(specWithEncoding(flat, parseCompressFlag("dct:4")).error).toMatch(
+      /dct encoding compresses a first dense layer on images/,
+    );
+    expect(specWithEncoding(specOf(IMAGE).spec!, parseCompressFlag("dct:9")).error).toMatch(/at most 8 frequencies/);
+  });
+
+  it("moves value bits and clip between the defaults only while they hold the old defaults", () => {
+    const start = initialFormText().codec;
+    const compressed = followDefaults(start, "quant", "hash");
+    expect([compressed.valueBits, compressed.clip]).toEqual([
+      String(ENCODED_DEFAULTS.valueBits),
+      String(ENCODED_DEFAULTS.clip),
+    ]);
+    expect(followDefaults(compressed, "hash", "quant")).toEqual(start);
+    const typed = followDefaults({ ...start, valueBits: "8" }, "quant", "dct");
+    expect([typed.valueBits, typed.clip]).toEqual(["8", String(ENCODED_DEFAULTS.clip)]);
+  });
+
+  it("reads an uploaded spec's encoding back into the inputs", () => {
+    expect(choiceOf({ kind: "hash", ratio: 20, feedback: false })).toEqual({
+      kind: "hash",
+      param: "20",
+      feedback: false,
+    });
+    expect(compressText(choiceOf(parseCompressFlag("dct:6")))).toBe("dct:6");
+    expect(choiceOf(undefined).kind).toBe("quant");
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The update encoding an owner picks on the create-task page, read exactly as `fl:create-task
+ * --compress` reads its flag: the choice is written as the flag's text and parsed by the same
+ * parseCompressFlag, so the names, the parameters and the errors are the CLI's. Pure: no React.
+ */
+import { parseCompressFlag, type EncodingKind, type EncodingSpec } from "../../client/src/codec/encoding";
+import { parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../client/src/protocol/taskChoices";
+
+/** What the encoding inputs hold: the kind, its parameter as typed, and error feedback. */
+export interface EncodingChoice {
+  kind: EncodingKind;
+  /** randk/hash: the ratio; dct: the frequencies kept per side; ignored by the others. */
+  param: string;
+  feedback: boolean;
+}
+
+/** The CLI's names ("none" for today's codec) with what each sends. */
+export const ENCODING_OPTIONS: Record<EncodingKind, { name: string; label: string }> = {
+  quant: { name: "none", label: "none: today's codec, one lane per parameter" },
+  stochastic: { name: "stochastic", label: "stochastic: unbiased stochastic rounding, one lane per parameter" },
+  randk: { name: "randk", label: "randk: a shared random subset of the parameters per round" },
+  hash: { name: "hash", label: "hash: a shared signed-bucket projection per round" },
+  dct: { name: "dct", label: "dct: low frequencies of the first dense layer's image inputs" },
+};
+
+/** The parameter a kind takes, with its label and hint; undefined for kinds without one. */
+export function encodingParam(kind: EncodingKind): { label: string; hint: string } | undefined {
+  if (kind === "randk" || kind === "hash") {
+    return { label: "Compression ratio", hint: "model parameters per sent value, in (1, 1000]" };
+  }
+  if (kind === "dct") return { label: "Frequencies kept per side", hint: "keep × keep per input map" };
+  return undefined;
+}
+
+/**
+ * A new form starts uncompressed; picking a compression prefills 10, the README's measured dct:10
+ * (13.5x fewer words within 1 pp on MNIST), also a sensible first ratio for randk and hash.
+ */
+export const DEFAULT_ENCODING_CHOICE: EncodingChoice = { kind: "quant", param: "10", feedback: true };
+
+/** The choice as `--compress` text: "none", "stochastic", "randk:5", "dct:10-nofb", ... */
+export function compressText(choice: EncodingChoice): string {
+  const { name } = ENCODING_OPTIONS[choice.kind];
+  if (choice.kind === "quant") return name;
+  const param = encodingParam(choice.kind) ? `:${choice.param.trim()}` : "";
+  return `${name}${param}${choice.feedback ? "" : "-nofb"}`;
+}
+
+/**
+ * The encoding the task's spec will carry (undefined: today's codec, which the CLI leaves out of the
+ * spec too), or the parser's error.
+ */
+export function encodingOf(choice: EncodingChoice): { encoding?: EncodingSpec; error?: string } {
+  try {
+    const encoding = parseCompressFlag(compressText(choice));
+    return encoding.kind === "quant" ? {} : { encoding };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** The spec with the encoding, validated against the model (dct needs an image input it fits). */
+export function specWithEncoding(
+  spec: ModelSpec,
+  encoding: EncodingSpec | undefined,
+): { spec?: ModelSpec; error?: string } {
+  if (!encoding) return { spec };
+  try {
+    return { spec: parseModelSpec({ ...spec, encoding }) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+/** Value bits and clip a task defaults to with this kind (planTask's: ENCODED_DEFAULTS when it compresses). */
+export function codecDefaults(kind: EncodingKind): { valueBits: number; clip: number } {
+  const { valueBits, clip } = kind === "quant" ? TASK_DEFAULTS : ENCODED_DEFAULTS;
+  return { valueBits, clip };
+}
+
+/**
+ * Value bits and clip still showing the old kind's defaults take the new kind's, as the CLI defaults
+ * them when they are not given; values the owner typed stay.
+ */
+export function followDefaults<T extends { valueBits: string; clip: string }>(
+  codec: T,
+  from: EncodingKind,
+  to: EncodingKind,
+): T {
+  const [before, after] = [codecDefaults(from), codecDefaults(to)];
+  const next = { ...codec };
+  for (const key of ["valueBits", "clip"] as const) {
+    if (codec[key].trim() === String(before[key])) next[key] = String(after[key]);
+  }
+  return next;
+}
+
+/** The inputs showing a spec's encoding (an uploaded architecture JSON); today's codec when it has none. */
+export function choiceOf(encoding: EncodingSpec | undefined): EncodingChoice {
+  if (!encoding) return DEFAULT_ENCODING_CHOICE;
+  const param = encoding.keep ?? encoding.ratio;
+  return {
+    kind: encoding.kind,
+    param: param === undefined ? DEFAULT_ENCODING_CHOICE.param : String(param),
+    feedback: encoding.feedback ?? true,
+  };
+}

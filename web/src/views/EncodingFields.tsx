@@ -1,0 +1,69 @@
+"use client";
+
+import { ENCODING_KINDS, type EncodingKind } from "../../../client/src/codec/encoding";
+import { Field, NumberField } from "../components/forms";
+import { ENCODING_OPTIONS, codecDefaults, compressText, encodingParam, type EncodingChoice } from "../encodingChoice";
+
+/** The update encoding of the create-task form: the CLI's --compress choices, with the flag it amounts to. */
+export function EncodingFields({
+  choice,
+  onChange,
+  error,
+}: {
+  choice: EncodingChoice;
+  onChange: (patch: Partial<EncodingChoice>) => void;
+  error?: string;
+}) {
+  const param = encodingParam(choice.kind);
+  const defaults = codecDefaults(choice.kind);
+  return (
+    <fieldset className="panel">
+      <legend>Update encoding</legend>
+      <div className="grid">
+        <Field
+          label="Compression"
+          hint={`part of the model spec and its commitment; defaults: ${defaults.valueBits}-bit values, clip ${defaults.clip}`}
+        >
+          {(p) => (
+            <select {...p} value={choice.kind} onChange={(e) => onChange({ kind: e.target.value as EncodingKind })}>
+              {ENCODING_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {ENCODING_OPTIONS[k].label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        {param && (
+          <NumberField
+            label={param.label}
+            hint={param.hint}
+            min={1}
+            step="any"
+            value={choice.param}
+            onChange={(value) => onChange({ param: value })}
+          />
+        )}
+        {choice.kind !== "quant" && (
+          <label>
+            <input
+              type="checkbox"
+              checked={choice.feedback}
+              onChange={(e) => onChange({ feedback: e.target.checked })}
+            />{" "}
+            Error feedback (each participant carries what it could not send into its next round)
+          </label>
+        )}
+      </div>
+      <p role="status" aria-live="polite" style={{ marginTop: "0.75rem" }}>
+        {error ? (
+          <span className="error-text">{error}</span>
+        ) : (
+          <span className="hint" data-testid="compress-flag">
+            Same as <code>fl:create-task --compress {compressText(choice)}</code>
+          </span>
+        )}
+      </p>
+    </fieldset>
+  );
+}
