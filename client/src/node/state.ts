@@ -35,5 +35,4 @@ export class StateStore {
   }
 }
 
-export const toHexChunks = (chunks: bigint[][]): string[][] => chunks.map((c) => c.map((w) => "0x" + w.toString(16)));
-export const fromHexChunks = (chunks: string[][]): bigint[][] => chunks.map((c) => c.map((w) => BigInt(w)));
+export { fromHexChunks, toHexChunks } from "./hexChunks";

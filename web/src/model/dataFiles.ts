@@ -5,7 +5,7 @@
  */
 import { parseCsvDataset } from "../../../client/src/ml/csv";
 import { makeDataset, type Dataset } from "../../../client/src/ml/dataset";
-import { parseIdx } from "../../../client/src/ml/idx";
+import { datasetFromIdx, parseIdx } from "../../../client/src/ml/idx";
 import { applyStandardiser, fitStandardiser } from "../../../client/src/ml/standardise";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 
@@ -65,53 +65,55 @@ export function fitToSpec(data: Dataset, spec: ModelShape, name: string): Datase
   return makeDataset({ ...data, featureShape: [...spec.inputShape], numClasses: spec.numClasses });
 }
 
+/** Picked files parsed with the nodes' parsers, before any split or standardisation. */
+export interface ParsedFiles {
+  data: Dataset;
+  /** The data file's name (the images file of an IDX pair). */
+  name: string;
+  /** A CSV (features standardised as the nodes do for tabular data), not images. */
+  tabular: boolean;
+}
+
 /**
- * The evaluation set from the picked files: one CSV (header line, a label column, numeric features),
- * or an IDX images file and its labels file (byte images scaled to [0, 1], as the nodes load them).
+ * One CSV (header line, a label column, numeric features; labels that are names map through
+ * `classNames`), or an IDX images file and its labels file (byte images scaled to [0, 1], as the
+ * nodes load them: client/src/ml's datasetFromIdx).
  */
-export function datasetFromFiles(files: readonly PickedFile[], spec: ModelShape, options: DataOptions): Dataset {
+export function parsePicked(
+  files: readonly PickedFile[],
+  labelColumn: string,
+  classNames: string[] | undefined,
+): ParsedFiles {
   if (files.length === 0) throw new Error("pick a data file: a CSV with a label column, or IDX images and labels");
   const kinds = files.map(dataKind);
-  let data: Dataset;
-  let name: string;
   if (kinds.every((k) => k === "csv")) {
     if (files.length !== 1) throw new Error("pick one CSV file");
     const [file] = files;
-    name = file.name;
-    if (!options.labelColumn.trim()) throw new Error("name the CSV's label column");
-    data = parseCsvDataset(new TextDecoder().decode(file.bytes), file.name, {
-      labelColumn: options.labelColumn.trim(),
-      classNames: spec.classNames,
+    if (!labelColumn.trim()) throw new Error("name the CSV's label column");
+    const data = parseCsvDataset(new TextDecoder().decode(file.bytes), file.name, {
+      labelColumn: labelColumn.trim(),
+      classNames,
     });
-    if (options.standardise) data = applyStandardiser(fitStandardiser(data), data);
-  } else {
-    if (files.length !== 2 || kinds.some((k) => k !== "idx")) {
-      throw new Error(
-        "IDX data needs two files: the images and the labels (e.g. t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte)",
-      );
-    }
-    const parsed = files.map((f) => ({ file: f, idx: parseIdx(f.bytes, f.name) }));
-    const labels = parsed.find((p) => p.idx.shape.length === 1);
-    const images = parsed.find((p) => p !== labels);
-    if (!labels || !images || images.idx.shape.length < 2) {
-      throw new Error("of the two IDX files, one must hold the labels (1-D) and the other the images");
-    }
-    name = images.file.name;
-    if (images.idx.shape[0] !== labels.idx.shape[0]) {
-      throw new Error(
-        `${images.file.name} holds ${images.idx.shape[0]} images but ${labels.file.name} ${labels.idx.shape[0]} labels`,
-      );
-    }
-    const featureShape = images.idx.shape.slice(1);
-    const scale = images.idx.data instanceof Uint8Array ? 1 / 255 : 1;
-    const y = Int32Array.from(labels.idx.data);
-    data = makeDataset({
-      x: Float32Array.from(images.idx.data, (v) => v * scale),
-      y,
-      numFeatures: featureShape.reduce((a, b) => a * b, 1),
-      numClasses: y.reduce((m, v) => Math.max(m, v + 1), 0),
-      featureShape,
-    });
+    return { data, name: file.name, tabular: true };
   }
-  return fitToSpec(data, spec, name);
+  if (files.length !== 2 || kinds.some((k) => k !== "idx")) {
+    throw new Error(
+      "IDX data needs two files: the images and the labels (e.g. t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte)",
+    );
+  }
+  const parsed = files.map((f) => ({ file: f, idx: parseIdx(f.bytes, f.name) }));
+  const labels = parsed.find((p) => p.idx.shape.length === 1);
+  const images = parsed.find((p) => p !== labels);
+  if (!labels || !images || images.idx.shape.length < 2) {
+    throw new Error("of the two IDX files, one must hold the labels (1-D) and the other the images");
+  }
+  const data = datasetFromIdx(images.idx, labels.idx, { images: images.file.name, labels: labels.file.name });
+  return { data, name: images.file.name, tabular: false };
+}
+
+/** The evaluation set from the picked files (see parsePicked), fitted to the model's input shape. */
+export function datasetFromFiles(files: readonly PickedFile[], spec: ModelShape, options: DataOptions): Dataset {
+  const { data, name, tabular } = parsePicked(files, options.labelColumn, spec.classNames);
+  const ready = tabular && options.standardise ? applyStandardiser(fitStandardiser(data), data) : data;
+  return fitToSpec(ready, spec, name);
 }

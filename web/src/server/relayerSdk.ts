@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { packageDir } from "./packages";
 
 /** The relayer SDK's prebuilt browser bundle: an ES module and the wasm it loads. */
 const FILES: Record<string, string> = {
@@ -9,17 +10,8 @@ const FILES: Record<string, string> = {
   "tfhe_bg.wasm": "application/wasm",
 };
 
-let packageDir: string | undefined;
-
-/** node_modules/@zama-fhe/relayer-sdk, found upwards from the working directory (repo root or web/). */
-function sdkDir(): string {
-  if (packageDir) return packageDir;
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, "node_modules", "@zama-fhe", "relayer-sdk");
-    if (existsSync(/*turbopackIgnore: true*/ path.join(candidate, "package.json"))) return (packageDir = candidate);
-    if (path.dirname(dir) === dir) throw new Error("@zama-fhe/relayer-sdk is not installed");
-  }
-}
+/** node_modules/@zama-fhe/relayer-sdk. */
+const sdkDir = () => packageDir("@zama-fhe/relayer-sdk");
 
 export function installedSdkVersion(): string {
   const pkg = JSON.parse(readFileSync(/*turbopackIgnore: true*/ path.join(sdkDir(), "package.json"), "utf8"));

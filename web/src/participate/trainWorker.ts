@@ -1,0 +1,40 @@
+/**
+ * The participant's training worker (new Worker(new URL("./trainWorker.ts", import.meta.url))): keeps
+ * TensorFlow.js off the page's thread so the page stays responsive. WASM binaries come from this app's
+ * /tfjs-wasm/ route, never a CDN.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import * as models from "../../../client/src/ml/models";
+import * as train from "../../../client/src/ml/train";
+import { registerWasmKernels } from "../../../client/src/ml/wasmKernels";
+import {
+  handleTrainRequest,
+  type BackendName,
+  type TrainEnv,
+  type TrainMessage,
+  type TrainRequest,
+} from "./trainProtocol";
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent<TrainRequest>) => void) | null;
+  postMessage(message: TrainMessage, transfer: Transferable[]): void;
+  location: { origin: string };
+}
+const scope = self as unknown as WorkerScope;
+
+async function activate(backend: BackendName): Promise<boolean> {
+  if (backend === "wasm") {
+    setWasmPaths(`${scope.location.origin}/tfjs-wasm/`);
+    registerWasmKernels();
+  }
+  if (!(await tf.setBackend(backend))) return false;
+  await tf.ready();
+  return true;
+}
+
+const env: TrainEnv = { models, train, activate, now: () => performance.now() };
+
+scope.onmessage = (event) => {
+  void handleTrainRequest(event.data, (m, transfer) => scope.postMessage(m, transfer ?? []), env);
+};
