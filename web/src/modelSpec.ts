@@ -18,3 +18,19 @@ export function specFromModelURI(uri: string): ModelSpec | undefined {
     return undefined;
   }
 }
+
+/**
+ * Asks the model API (client/src/ml on the server) for a spec's parameter count and commitment; `body`
+ * is the spec's JSON. Throws with the API's reason.
+ */
+export async function requestModel(body: string, signal?: AbortSignal): Promise<ModelCommitment> {
+  const r = await fetch("/api/model", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    signal,
+  });
+  const answer = (await r.json()) as ModelCommitment & { error?: string };
+  if (!r.ok) throw new Error(answer.error ?? `HTTP ${r.status}`);
+  return answer;
+}

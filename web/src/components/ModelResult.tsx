@@ -13,10 +13,13 @@ const BINS = 40;
 export function ModelResult({
   values,
   title,
+  note,
   download,
 }: {
   values: Float64Array;
   title: string;
+  /** How the values were obtained, under the title. */
+  note?: string;
   download: { filename: string; json: () => unknown };
 }) {
   const summary = useMemo(() => summarize(values), [values]);
@@ -45,6 +48,11 @@ export function ModelResult({
   return (
     <div data-testid="model-result">
       <h3>{title}</h3>
+      {note && (
+        <p className="hint" data-testid="model-result-note">
+          {note}
+        </p>
+      )}
       <div className="two-col">
         <table>
           <caption className="visually-hidden">Weight summary</caption>

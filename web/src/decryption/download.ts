@@ -8,8 +8,10 @@ export interface DecodedValues {
   round: number;
   /** The decrypted lane-sum words. */
   words: readonly bigint[];
-  /** The decoded averaged update. */
+  /** The decoded averaged update, one value per model parameter. */
   values: Float64Array;
+  /** The encoding it was decoded with (decode.ts RoundDecoding). */
+  encoding?: string;
 }
 
 /** The JSON file a user downloads: where the round comes from, its codec, and the lane sums and average. */

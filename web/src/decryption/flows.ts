@@ -6,7 +6,6 @@
 import type { JsonRpcProvider } from "ethers";
 import { missingRanges, type WordRange } from "../../../client/src/chain/aggregate";
 import type { TaskEvent } from "../../../client/src/chain/events";
-import { decodeAggregate } from "../../../client/src/codec/update";
 import { publicDecryptWords, userDecryptWords, type PublicBatch } from "../../../client/src/fhe/decrypt";
 import type { TypedDataSigner } from "../../../client/src/fhe/instance";
 import { Policy } from "../../../client/src/protocol/vocabulary";
@@ -16,6 +15,7 @@ import { fhevmConnection, prepareDecryption } from "../fhe";
 import { shortHash } from "../format";
 import type { Flow, StepReporter } from "../progress";
 import type { WalletSigner } from "../wallet/signer";
+import { decodeTaskRound, taskEncodingName, type ModelDimension } from "./decode";
 import type { DecodedValues } from "./download";
 import { readHandles } from "./handles";
 import { grantedRanges } from "./ranges";
@@ -33,6 +33,8 @@ export interface RoundContext {
   task: TaskSnapshot;
   round: number;
   events: readonly TaskEvent[];
+  /** The model's parameter count, for a compressed task's decode (default: the model API). */
+  modelDimension?: ModelDimension;
 }
 
 /** The connected wallet's signer, or undefined while none is connected. */
@@ -58,12 +60,25 @@ async function grant(
   report(step, "done", `${ranges.length} transaction(s) confirmed`);
 }
 
-/** Step `step`: the lane sums decoded into the averaged update. */
-function decode(ctx: RoundContext, words: bigint[], step: number, report: StepReporter): Float64Array {
+/** Step `step`: the lane sums decoded into the averaged model update, with the task's encoding. */
+async function decode(
+  ctx: RoundContext,
+  words: bigint[],
+  step: number,
+  report: StepReporter,
+): Promise<Pick<DecodedValues, "values" | "encoding">> {
   report(step, "active");
-  const values = decodeAggregate(words, ctx.task.roundInfos[ctx.round - 1].contributors, ctx.task.layout);
-  report(step, "done", `${values.length} parameters`);
-  return values;
+  const decoded = await decodeTaskRound(ctx.task, ctx.round, words, ctx.modelDimension);
+  report(step, "done", `${decoded.values.length} parameters`);
+  return decoded;
+}
+
+/** The decode step's label, naming the encoding when it compresses. */
+function decodeLabel(task: TaskSnapshot): string {
+  const name = taskEncodingName(task);
+  return name === undefined || name === "quant"
+    ? "Decode the averaged update"
+    : `Decode the averaged update with the task's encoding (${name})`;
 }
 
 const handlesOf = (ctx: RoundContext) =>
@@ -77,7 +92,7 @@ export function userDecryption(ctx: RoundContext, getSigner: GetSigner): Flow<De
       `Grant this account access to the ${wordCount} aggregate word(s)`,
       "Sign the EIP-712 user-decryption request",
       `Decrypt ${wordCount} word(s) through the KMS`,
-      "Decode the averaged update",
+      decodeLabel(ctx.task),
     ],
     run: async (report) => {
       if (!getSigner) throw new Error("connect a wallet first");
@@ -101,7 +116,7 @@ export function userDecryption(ctx: RoundContext, getSigner: GetSigner): Flow<De
       };
       const words = await userDecryptWords(instance, signing, ctx.deployment.aggregator, handles);
       report(2, "done");
-      return { round: ctx.round, words, values: decode(ctx, words, 3, report) };
+      return { round: ctx.round, words, ...(await decode(ctx, words, 3, report)) };
     },
   };
 }
@@ -113,7 +128,7 @@ export function publicDecryption(ctx: RoundContext, getSigner: GetSigner): Flow<
     labels: [
       `Make the ${wordCount} aggregate word(s) publicly decryptable`,
       `Public-decrypt ${wordCount} word(s) through the KMS`,
-      "Decode the averaged update",
+      decodeLabel(ctx.task),
     ],
     run: async (report) => {
       const missing = missingRanges(wordCount, grantedRanges(ctx.events, ctx.round, Policy.Public));
@@ -123,7 +138,7 @@ export function publicDecryption(ctx: RoundContext, getSigner: GetSigner): Flow<
       const batches = await publicDecryptWords(instance, await handlesOf(ctx));
       const words = batches.flatMap((b) => b.values);
       report(1, "done", `${batches.length} batch(es) with KMS proofs`);
-      return { round: ctx.round, words, values: decode(ctx, words, 2, report), publicBatches: batches };
+      return { round: ctx.round, words, ...(await decode(ctx, words, 2, report)), publicBatches: batches };
     },
   };
 }

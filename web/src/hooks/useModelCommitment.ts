@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
-import type { ModelCommitment } from "../modelSpec";
+import { requestModel, type ModelCommitment } from "../modelSpec";
 
 export type CommitmentState =
   | { status: "idle" }
@@ -19,24 +19,12 @@ export function useModelCommitment(spec: ModelSpec | undefined, delayMs = 300): 
     if (!key) return;
     const controller = new AbortController();
     const timer = setTimeout(() => {
-      fetch("/api/model", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: key,
-        signal: controller.signal,
-      })
-        .then(async (r) => {
-          const body = (await r.json()) as ModelCommitment & { error?: string };
-          setAnswer({
-            key,
-            state: r.ok
-              ? { status: "ready", commitment: body }
-              : { status: "error", error: body.error ?? `HTTP ${r.status}` },
-          });
-        })
-        .catch((e: unknown) => {
+      requestModel(key, controller.signal).then(
+        (commitment) => setAnswer({ key, state: { status: "ready", commitment } }),
+        (e: unknown) => {
           if (!controller.signal.aborted) setAnswer({ key, state: { status: "error", error: (e as Error).message } });
-        });
+        },
+      );
     }, delayMs);
     return () => {
       clearTimeout(timer);

@@ -4,7 +4,8 @@ import { Policy } from "../../../client/src/protocol/vocabulary";
 import type { TaskSnapshot } from "../chain";
 import { ModelResult } from "../components/ModelResult";
 import { StepList } from "../components/Steps";
-import { aggregateDownload } from "../decryption/download";
+import { aggregateDownload, type DecodedValues } from "../decryption/download";
+import { formatInt } from "../format";
 import { useDecryption } from "../hooks/useDecryption";
 import type { TaskActivity } from "../hooks/useTaskActivity";
 import { useWallet } from "../hooks/useWallet";
@@ -18,6 +19,25 @@ function policyHint(isPublic: boolean, ready: boolean): string {
   return ready
     ? "Participants policy: you sign a user-decryption request; the aggregate is decrypted for you alone, in this browser."
     : "Participants policy: connect the wallet of the task owner or a participant of this round to decrypt.";
+}
+
+/** What the panel shows for a decoded round, said plainly: the title and, when it matters, how it was decoded. */
+function decodedLabel(task: TaskSnapshot, decoded: DecodedValues): { title: string; note?: string } {
+  const { round, encoding, values } = decoded;
+  if (encoding === undefined) {
+    return {
+      title: `Averaged update of round ${round}`,
+      note: "The task's model spec is not inline, so its encoding is unknown: decoded as today's codec (one lane per parameter).",
+    };
+  }
+  if (encoding === "quant") return { title: `Averaged update of round ${round}` };
+  return {
+    title: `Averaged model update of round ${round}, decoded from ${encoding}`,
+    note:
+      `The chain summed ${formatInt(task.layout.paramCount)} encoded values per participant; shown are the ` +
+      `${formatInt(values.length)} model-parameter deltas decoded from them with the task's encoding and the round's ` +
+      "public context, the update the global-model rebuild applies for this round.",
+  };
 }
 
 /** The averaged update of a revealed round: pick the round, decrypt it per the task's policy, inspect and download it. */
@@ -47,6 +67,7 @@ export function DecryptPanel({
   }
   const isPublic = task.policy === Policy.Public;
   const ready = wallet.status === "ready";
+  const label = decoded && decodedLabel(task, decoded);
   return (
     <section className="panel" aria-labelledby="decrypt-heading">
       <h2 id="decrypt-heading">Round aggregates</h2>
@@ -77,11 +98,12 @@ export function DecryptPanel({
           {decryption.failure.message}
         </p>
       )}
-      {decoded && (
+      {label && decoded && (
         <>
           <ModelResult
             values={decoded.values}
-            title={`Averaged update of round ${round}`}
+            title={label.title}
+            note={label.note}
             download={aggregateDownload(deployment, task, decoded)}
           />
           {isPublic && (
