@@ -259,7 +259,7 @@ async function main(o: Options): Promise<void> {
     inputShape: parts[0].featureShape,
     numClasses: parts[0].numClasses,
     seed: o.seed,
-    hidden: o.model === "logreg" ? undefined : parseIntList(o.hidden),
+    hidden: o.model === "logreg" || o.model === "lenet" ? undefined : parseIntList(o.hidden),
   });
   const setup: Setup = {
     o,
