@@ -1,0 +1,277 @@
+import { describe, expect, it, vi } from "vitest";
+import type { TransactionReceipt } from "ethers";
+import { layoutOf } from "../../client/src/codec/layout";
+import type { FheInstance } from "../../client/src/fhe/instance";
+import { encodeRound, taskEncoding } from "../../client/src/node/encoding";
+import { fromHexChunks } from "../../client/src/node/hexChunks";
+import { localTrainingSeed } from "../../client/src/node/taskSession";
+import type { ModelSpec } from "../../client/src/protocol/modelSpec";
+import type { FLuFHEAggregator } from "../../types/contracts/FLuFHEAggregator";
+import { aggregatorInterface } from "../../web/src/chain";
+import { submitBatched, supportsBatchedCalls } from "../../web/src/participate/batch";
+import {
+  NODE_DEFAULTS,
+  preparedUpdate,
+  submitChunks,
+  type ChunkState,
+  type RoundInput,
+} from "../../web/src/participate/roundUpdate";
+import type { TrainingRun } from "../../web/src/participate/trainer";
+import type { TrainRequest } from "../../web/src/participate/trainProtocol";
+import { loadParticipation, memoryParticipationStore } from "../../web/src/participate/updateStore";
+
+const ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const SPEC: ModelSpec = { kind: "logreg", inputShape: [4], numClasses: 2, seed: 1 };
+const C = "0x" + "c1".repeat(32);
+// 2 lanes per word, 2 words per chunk: slot 0 carries the weight, 3 parameters per chunk, 4 chunks.
+const layout = layoutOf({
+  valueBits: 8,
+  laneBits: 64,
+  wordsPerChunk: 2,
+  paramCount: 11,
+  clip: 0.5,
+  sampleCap: 0,
+  weightFloor: 1,
+});
+const global = Float32Array.from({ length: 11 }, (_, i) => i / 10);
+const train = {
+  x: new Float32Array(12),
+  y: new Int32Array([0, 1, 0, 1]),
+  numFeatures: 3,
+  numClasses: 2,
+  featureShape: [3],
+};
+const input: RoundInput = {
+  taskId: 4n,
+  round: 2,
+  globalModelHash: C,
+  spec: SPEC,
+  layout,
+  global: { commitment: C, weights: global },
+  train,
+  settings: NODE_DEFAULTS,
+};
+const init = { aggregator: CONTRACT, taskId: "4", account: ACCOUNT };
+
+/** Training stand-in: the "trained" model is the global plus a fixed step. */
+function fakeTraining(requests: TrainRequest[]) {
+  return {
+    start: (request: TrainRequest): TrainingRun => {
+      requests.push(request);
+      const weights = request.weights.map((w, i) => w + (i % 2 ? 0.05 : -0.03));
+      return {
+        result: Promise.resolve({ weights, epochLosses: [0.5], backend: "cpu", msPerEpoch: 1 }),
+        cancel: vi.fn(),
+      };
+    },
+    onMessage: () => {},
+  };
+}
+
+describe("preparedUpdate", () => {
+  it("trains with the node's seed, encodes as the node does and saves before returning; then resumes it", async () => {
+    const store = memoryParticipationStore();
+    const requests: TrainRequest[] = [];
+    const record = await loadParticipation(store, "k", init);
+    const first = await preparedUpdate(input, record, store, fakeTraining(requests));
+    expect(requests).toHaveLength(1);
+    expect(requests[0].options.seed).toBe(localTrainingSeed(NODE_DEFAULTS.seed, 2));
+    expect(first.resumed).toBe(false);
+    // The node's encodeRound on the same delta gives the same words (the default codec rounds deterministically).
+    const delta = global.map((w, i) => w + (i % 2 ? 0.05 : -0.03) - w);
+    const expected = encodeRound(
+      taskEncoding(SPEC, 11),
+      { ...init, updates: {} },
+      {
+        delta,
+        layout,
+        ctx: { taskId: 4n, round: 2, globalModelHash: C },
+        samples: 4,
+      },
+    );
+    expect(first.chunks).toEqual(expected.chunks);
+    const saved = await loadParticipation(store, "k", init);
+    expect(fromHexChunks(saved.state.updates[2])).toEqual(first.chunks);
+    // A reload: the same update, no training.
+    const again = await preparedUpdate(
+      { ...input, train: undefined, global: undefined },
+      saved,
+      store,
+      fakeTraining(requests),
+    );
+    expect(again).toEqual({ chunks: first.chunks, resumed: true });
+    expect(requests).toHaveLength(1);
+  });
+
+  it("refuses to train on a model that is not the round's commitment, or without data", async () => {
+    const store = memoryParticipationStore();
+    const record = await loadParticipation(store, "k", init);
+    const requests: TrainRequest[] = [];
+    await expect(
+      preparedUpdate(
+        { ...input, global: { commitment: "0x" + "00".repeat(32), weights: global } },
+        record,
+        store,
+        fakeTraining(requests),
+      ),
+    ).rejects.toThrow(/does not match the round's commitment/);
+    await expect(preparedUpdate({ ...input, train: undefined }, record, store, fakeTraining(requests))).rejects.toThrow(
+      "pick your data file first",
+    );
+    expect(requests).toEqual([]);
+    expect(await store.get("k")).toBeUndefined();
+  });
+});
+
+const fakeInstance = (): FheInstance =>
+  ({
+    createEncryptedInput: () => {
+      let n = 0;
+      return {
+        add128: () => void n++,
+        encrypt: async () => ({
+          handles: Array.from({ length: n }, (_, i) => new Uint8Array(32).fill(i + 1)),
+          inputProof: new Uint8Array([1, 2, 3]),
+        }),
+      };
+    },
+  }) as unknown as FheInstance;
+
+function fakeAggregator(done: boolean[]) {
+  const sent: number[] = [];
+  const aggregator = {
+    runner: { getAddress: async () => ACCOUNT },
+    interface: aggregatorInterface,
+    getAddress: async () => CONTRACT,
+    submittedChunks: async () => done,
+    submitChunk: async (_t: bigint, _r: number, c: number, _h: string[], _p: string[], o: { gasLimit: bigint }) => {
+      expect(o.gasLimit).toBeGreaterThan(0n);
+      sent.push(c);
+      const hash = "0x" + String(c + 1).repeat(64);
+      return { hash, wait: async () => ({ hash, gasUsed: 1000n + BigInt(c) }) };
+    },
+  };
+  return { aggregator: aggregator as unknown as FLuFHEAggregator, sent };
+}
+
+const chunks = [[1n, 2n], [3n, 4n], [5n, 6n], [7n]];
+
+describe("submitChunks", () => {
+  it("skips what the chain holds, reports each chunk sending, pending, then confirmed with gas and HCU", async () => {
+    expect(layout.chunkCount).toBe(4);
+    const { aggregator, sent } = fakeAggregator([true, false, true, false]);
+    const states: ChunkState[] = [];
+    await submitChunks({
+      aggregator,
+      instance: fakeInstance(),
+      hcuOf: (r: TransactionReceipt) => Number(r.gasUsed) * 3,
+      taskId: 4n,
+      round: 2,
+      layout,
+      chunks,
+      onChunk: (s) => states.push(s),
+    });
+    expect(sent).toEqual([1, 3]);
+    expect(states.map((s) => `${s.chunk}:${s.status}`)).toEqual([
+      "0:sending",
+      "0:on-chain",
+      "1:sending",
+      "1:pending",
+      "1:confirmed",
+      "2:sending",
+      "2:on-chain",
+      "3:sending",
+      "3:pending",
+      "3:confirmed",
+    ]);
+    expect(states.find((s) => s.chunk === 3 && s.status === "confirmed")).toMatchObject({ gas: 1003, hcu: 3009 });
+  });
+});
+
+describe("batched submission (EIP-5792)", () => {
+  it("is used only when the wallet answers wallet_getCapabilities for the chain", async () => {
+    const answering = { request: vi.fn(async () => ({ "0x7a69": { atomic: { status: "supported" } } })) };
+    expect(await supportsBatchedCalls(answering, ACCOUNT, 31337)).toBe(true);
+    expect(answering.request).toHaveBeenCalledWith({ method: "wallet_getCapabilities", params: [ACCOUNT, ["0x7a69"]] });
+    expect(await supportsBatchedCalls({ request: async () => ({ "0x1": {} }) }, ACCOUNT, 31337)).toBe(false);
+    const unknown = { request: async () => Promise.reject(new Error("method not found")) };
+    expect(await supportsBatchedCalls(unknown, ACCOUNT, 31337)).toBe(false);
+  });
+
+  it("sends every missing chunk in one wallet_sendCalls and reports each receipt", async () => {
+    const { aggregator } = fakeAggregator([false, true, false, false]);
+    const calls: { method: string; params?: unknown[] }[] = [];
+    let polls = 0;
+    const wallet = {
+      request: async (args: { method: string; params?: unknown[] }) => {
+        calls.push(args);
+        if (args.method === "wallet_sendCalls") return { id: "batch-1" };
+        polls++;
+        if (polls === 1) return { status: 100 };
+        return { status: 200, receipts: [0, 2, 3].map((c) => ({ transactionHash: `0xt${c}`, status: "0x1" })) };
+      },
+    };
+    const provider = {
+      getTransactionReceipt: async (hash: string) => ({ hash, status: 1, gasUsed: 500n }),
+    };
+    const states: ChunkState[] = [];
+    await submitBatched({
+      wallet,
+      account: ACCOUNT,
+      chainId: 31337,
+      aggregator,
+      provider: provider as never,
+      instance: fakeInstance(),
+      taskId: 4n,
+      round: 2,
+      layout,
+      chunks,
+      onChunk: (s) => states.push(s),
+      pollMs: 1,
+    });
+    const send = calls.filter((c) => c.method === "wallet_sendCalls");
+    expect(send).toHaveLength(1);
+    const body = send[0].params![0] as { calls: { to: string; data: string }[]; atomicRequired: boolean };
+    expect(body.atomicRequired).toBe(false);
+    expect(body.calls.map((c) => aggregatorInterface.decodeFunctionData("submitChunk", c.data)[2])).toEqual([
+      0n,
+      2n,
+      3n,
+    ]);
+    expect(body.calls.every((c) => c.to === CONTRACT)).toBe(true);
+    expect(states.filter((s) => s.status === "confirmed").map((s) => [s.chunk, s.hash, s.gas])).toEqual([
+      [0, "0xt0", 500],
+      [2, "0xt2", 500],
+      [3, "0xt3", 500],
+    ]);
+    expect(states.find((s) => s.chunk === 1)?.status).toBe("on-chain");
+  });
+
+  it("fails with what to do when a chunk of the batch reverted", async () => {
+    const { aggregator } = fakeAggregator([true, true, true, false]);
+    const wallet = {
+      request: async (args: { method: string }) =>
+        args.method === "wallet_sendCalls"
+          ? "id"
+          : { status: 500, receipts: [{ transactionHash: "0xt3", status: "0x0" }] },
+    };
+    const provider = { getTransactionReceipt: async (hash: string) => ({ hash, status: 0, gasUsed: 1n }) };
+    await expect(
+      submitBatched({
+        wallet,
+        account: ACCOUNT,
+        chainId: 31337,
+        aggregator,
+        provider: provider as never,
+        instance: fakeInstance(),
+        taskId: 4n,
+        round: 2,
+        layout,
+        chunks,
+        onChunk: () => {},
+        pollMs: 1,
+      }),
+    ).rejects.toThrow("chunk 3 of the batch did not go through (reverted): submit again");
+  });
+});
