@@ -36,11 +36,11 @@ const layout = layoutOf({
 });
 const global = Float32Array.from({ length: 11 }, (_, i) => i / 10);
 const train = {
-  x: new Float32Array(12),
+  x: new Float32Array(16),
   y: new Int32Array([0, 1, 0, 1]),
-  numFeatures: 3,
+  numFeatures: 4,
   numClasses: 2,
-  featureShape: [3],
+  featureShape: [4],
 };
 const input: RoundInput = {
   taskId: 4n,
