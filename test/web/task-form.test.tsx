@@ -4,7 +4,15 @@ import { cleanup, render, screen } from "@testing-library/react";
 import { chooseCodec, planSubmission } from "../../client/src/protocol/plan";
 import { CostPreview } from "../../web/src/components/CostPreview";
 import { PAIR_COHORT_WARNING, taskConfig } from "../../client/src/protocol/taskChoices";
-import { draftTask, parseAddresses, type TaskForm } from "../../web/src/taskForm";
+import { MODEL_KINDS } from "../../client/src/protocol/modelSpec";
+import {
+  INITIAL_SPEC_FIELDS,
+  MODEL_KIND_LABELS,
+  draftTask,
+  parseAddresses,
+  specOf,
+  type TaskForm,
+} from "../../web/src/taskForm";
 
 afterEach(cleanup);
 
@@ -33,6 +41,15 @@ describe("parseAddresses", () => {
     );
     expect(addresses).toEqual([A, B, C]);
     expect(errors).toEqual(['"0x1234" is not an address', `${A} is listed twice`, "the zero address cannot take part"]);
+  });
+});
+
+describe("specOf", () => {
+  it("names every model kind and ignores hidden sizes of the kinds with a fixed layout", () => {
+    expect(Object.keys(MODEL_KIND_LABELS).sort()).toEqual([...MODEL_KINDS].sort());
+    const lenet = specOf({ ...INITIAL_SPEC_FIELDS, kind: "lenet", inputShape: "28, 28, 1", numClasses: "10" });
+    expect(lenet).toEqual({ spec: { kind: "lenet", inputShape: [28, 28, 1], numClasses: 10, seed: 1 } });
+    expect(specOf({ ...INITIAL_SPEC_FIELDS, kind: "mlp", hidden: "16, 8" }).spec?.hidden).toEqual([16, 8]);
   });
 });
 

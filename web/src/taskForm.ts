@@ -1,7 +1,7 @@
 import { getAddress, isAddress } from "ethers";
 import type { UpdateEncoding } from "../../client/src/codec/encoding";
 import type { CodecParams } from "../../client/src/codec/layout";
-import { parseIntList, parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { parseIntList, parseModelSpec, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { SubmissionPlan } from "../../client/src/protocol/plan";
 import {
   TASK_DEFAULTS,
@@ -49,12 +49,27 @@ export const INITIAL_SPEC_FIELDS: SpecFields = {
   seed: "1",
 };
 
+/** How the form names each model kind. */
+export const MODEL_KIND_LABELS: Record<ModelKind, string> = {
+  logreg: "Logistic regression",
+  mlp: "Multilayer perceptron",
+  cnn: "Convolutional network",
+  lenet: "LeNet-5 (fixed layout)",
+};
+
+/** What the "hidden sizes" field means for a kind, or undefined when the kind has none (logreg, lenet). */
+export function hiddenSizesHint(kind: string): string | undefined {
+  if (kind === "mlp") return "dense widths, e.g. 64, 32";
+  if (kind === "cnn") return "filters per conv block, e.g. 8, 16";
+  return undefined;
+}
+
 const num = (text: string) => (text.trim() === "" ? Number.NaN : Number(text));
 
 /** The spec the model inputs describe (without an encoding), or what is wrong with them. */
 export function specOf(f: SpecFields): { spec?: ModelSpec; error?: string } {
   try {
-    const hidden = f.kind === "logreg" || f.hidden.trim() === "" ? undefined : parseIntList(f.hidden);
+    const hidden = !hiddenSizesHint(f.kind) || f.hidden.trim() === "" ? undefined : parseIntList(f.hidden);
     return {
       spec: parseModelSpec({
         kind: f.kind,

@@ -22,7 +22,14 @@ import { formatInt, shortHash } from "../format";
 import { useTaskForm } from "../hooks/useTaskForm";
 import { useTx } from "../hooks/useTx";
 import { useWallet } from "../hooks/useWallet";
-import { DURATION_UNITS, type CodecText, type CohortText, type DurationUnit } from "../taskForm";
+import {
+  DURATION_UNITS,
+  MODEL_KIND_LABELS,
+  hiddenSizesHint,
+  type CodecText,
+  type CohortText,
+  type DurationUnit,
+} from "../taskForm";
 import { EncodingFields } from "./EncodingFields";
 
 type NumberSpec<K> = { key: K; label: string; min?: number; max?: number; step?: "any" };
@@ -114,11 +121,7 @@ export function CreateTask() {
                   <select {...p} value={fields.kind} onChange={(e) => setF("kind")(e.target.value)}>
                     {MODEL_KINDS.map((k) => (
                       <option key={k} value={k}>
-                        {k === "logreg"
-                          ? "Logistic regression"
-                          : k === "mlp"
-                            ? "Multilayer perceptron"
-                            : "Convolutional network"}
+                        {MODEL_KIND_LABELS[k]}
                       </option>
                     ))}
                   </select>
@@ -133,10 +136,10 @@ export function CreateTask() {
               <NumberField label="Classes" min={2} value={fields.numClasses} onChange={setF("numClasses")} />
               <InputField
                 label="Hidden sizes"
-                hint={fields.kind === "cnn" ? "filters per conv block, e.g. 8, 16" : "dense widths, e.g. 64, 32"}
-                value={fields.kind === "logreg" ? "" : fields.hidden}
+                hint={hiddenSizesHint(fields.kind) ?? "none: this architecture's layout is fixed"}
+                value={hiddenSizesHint(fields.kind) ? fields.hidden : ""}
                 onChange={(e) => setF("hidden")(e.target.value)}
-                disabled={fields.kind === "logreg"}
+                disabled={!hiddenSizesHint(fields.kind)}
               />
               <NumberField label="Initialisation seed" min={0} value={fields.seed} onChange={setF("seed")} />
               <JsonFileField
