@@ -10,7 +10,7 @@ import type { Layout } from "../../../client/src/codec/layout";
 import { submitUpdate } from "../../../client/src/chain/submit";
 import type { FheInstance } from "../../../client/src/fhe/instance";
 import type { Dataset } from "../../../client/src/ml/dataset";
-import { encodeRound, taskEncoding } from "../../../client/src/node/encoding";
+import { checkTaskEncoding, encodeRound, taskEncoding } from "../../../client/src/node/encoding";
 import { fromHexChunks, toHexChunks } from "../../../client/src/node/hexChunks";
 import { localTrainingSeed, type TrainingSettings } from "../../../client/src/node/taskSession";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
@@ -86,11 +86,13 @@ export async function preparedUpdate(
         `(${input.globalModelHash}); rebuild it (decrypt the earlier rounds) before training`,
     );
   }
+  // As TaskSession.open checks: the chain's codec carries exactly what the spec's encoding sends.
+  const encoding = taskEncoding(input.spec, global.weights.length);
+  checkTaskEncoding(encoding, input.layout);
   const run = training.start(trainRequest({ ...input, global, train }), training.onMessage);
   training.onStart?.(run);
   const trained = await run.result;
   const delta = trained.weights.map((w, i) => w - global.weights[i]);
-  const encoding = taskEncoding(input.spec, global.weights.length);
   const { chunks } = encodeRound(encoding, record.state, {
     delta,
     layout: input.layout,

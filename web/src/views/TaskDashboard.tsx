@@ -7,7 +7,7 @@ import { useChainQuery } from "../hooks/useChainQuery";
 import { useTaskActivity, type TaskActivity } from "../hooks/useTaskActivity";
 import { useAppChain } from "../providers/appChain";
 import { useChainError, useChainNow } from "../providers/chainHead";
-import { loadTask, sameAddress, type TaskSnapshot } from "../chain";
+import { inRound, loadTask, sameAddress, type TaskSnapshot } from "../chain";
 import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { describeError } from "../errors";
 import { sumCostsByRound } from "../../../client/src/chain/events";
@@ -141,6 +141,19 @@ function TaskSections({
   );
 }
 
+/** For a connected account listed for the current (or first) round: the way to take part from this browser. */
+function ParticipateLink({ task, account }: { task: TaskSnapshot; account?: string }) {
+  const round = Math.max(task.currentRound, 1);
+  if (!task.participants.some((p) => sameAddress(p.account, account) && inRound(p, round))) return null;
+  return (
+    <p className="notice">
+      Your account is listed for round {round}.{" "}
+      <Link href={`/tasks/${String(task.id)}/participate`}>Take part from this browser</Link> (train on a local file,
+      encrypt and submit with your wallet), or run <code>flufhe node</code>.
+    </p>
+  );
+}
+
 /** A task's live dashboard: configuration, participants, rounds, actions, global model, activity, decryption, evaluations. */
 export function TaskDashboard({ id }: { id: bigint }) {
   const { aggregator, deployment } = useAppChain();
@@ -169,6 +182,7 @@ export function TaskDashboard({ id }: { id: bigint }) {
         <p role="status">Loading task…</p>
       ) : (
         <>
+          <ParticipateLink task={task.data} account={address} />
           <TaskSections task={task.data} activity={activity} account={address} now={now} />
           <Evaluations taskId={id} />
         </>

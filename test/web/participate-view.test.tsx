@@ -1,0 +1,225 @@
+// @vitest-environment jsdom
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import * as tf from "@tensorflow/tfjs";
+import { layoutOf } from "../../client/src/codec/layout";
+import type { FheInstance } from "../../client/src/fhe/instance";
+import * as models from "../../client/src/ml/models";
+import * as train from "../../client/src/ml/train";
+import { specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { Policy } from "../../client/src/protocol/vocabulary";
+import type { TaskSnapshot } from "../../web/src/chain";
+import type { GlobalModel as Model } from "../../web/src/model/store";
+import { startTraining, TrainingCancelled, type TrainingRun } from "../../web/src/participate/trainer";
+import { handleTrainRequest, type TrainMessage, type TrainRequest } from "../../web/src/participate/trainProtocol";
+import { memoryParticipationStore } from "../../web/src/participate/updateStore";
+import { Participation } from "../../web/src/views/Participate";
+
+// jsdom: the participant's page as a user drives it, with the chain, the wallet and the fhEVM faked at
+// their edges (an aggregator that records submitChunk, an instance that "encrypts"); training is real
+// (the worker's handler in this process, tfjs cpu).
+const ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const CONTRACT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+const C = "0x" + "c1".repeat(32);
+const SPEC: ModelSpec = { kind: "logreg", inputShape: [3], numClasses: 2, seed: 2 };
+const SECRET = "27.1828182";
+const CSV = [
+  "a,b,c,y",
+  `${SECRET},1,0,1`,
+  ...Array.from({ length: 19 }, (_, i) => `${i % 5},${(i * 3) % 7},${i % 2},${i % 2}`),
+].join("\n");
+
+const sent: number[] = [];
+let submitted: boolean[] = [false];
+vi.mock("wagmi", () => ({ useAccount: () => ({ address: ACCOUNT }) }));
+vi.mock("../../web/src/hooks/useWallet", () => ({
+  useWallet: () => ({ status: "ready" }),
+  useSigner: () => async () => ({
+    signer: { getAddress: async () => ACCOUNT },
+    eip1193: { request: async () => Promise.reject(new Error("method not found")) },
+  }),
+}));
+vi.mock("../../web/src/providers/appChain", () => ({
+  useAppChain: () => ({ deployment: { chainId: 31337, aggregator: CONTRACT }, provider: {} }),
+}));
+vi.mock("../../web/src/hooks/useTaskActivity", () => ({
+  useTaskActivity: () => ({ events: [], costs: [], scannedTo: 0, hcuMetered: true }),
+}));
+let global: Model;
+vi.mock("../../web/src/hooks/useGlobalModel", () => ({
+  useGlobalModel: () => ({ spec: SPEC, model: global, toDecrypt: [] }),
+}));
+vi.mock("../../web/src/views/GlobalModel", () => ({ GlobalModel: () => null }));
+vi.mock("../../web/src/fhe", () => ({
+  fhevmConnection: async () => ({
+    hcuOf: () => 4242,
+    instance: {
+      createEncryptedInput: () => {
+        let n = 0;
+        return {
+          add128: () => void n++,
+          encrypt: async () => ({
+            handles: Array.from({ length: n }, () => new Uint8Array(32).fill(7)),
+            inputProof: new Uint8Array([9]),
+          }),
+        };
+      },
+    } as unknown as FheInstance,
+  }),
+}));
+vi.mock("../../web/src/chain", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("../../web/src/chain")>()),
+  aggregatorAt: () => ({
+    runner: { getAddress: async () => ACCOUNT },
+    getAddress: async () => CONTRACT,
+    submittedChunks: async () => submitted,
+    submitChunk: async (_t: bigint, _r: number, c: number) => {
+      sent.push(c);
+      submitted = submitted.map((d, i) => d || i === c);
+      const hash = "0x" + "ab".repeat(32);
+      return { hash, wait: async () => ({ hash, gasUsed: 123456n }) };
+    },
+  }),
+}));
+
+afterEach(cleanup);
+
+const task: TaskSnapshot = {
+  id: 3n,
+  owner: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
+  modelHash: C,
+  modelURI: specToUri(SPEC),
+  layout: layoutOf(
+    { valueBits: 8, laneBits: 12, wordsPerChunk: 8, paramCount: 8, clip: 0.5, sampleCap: 0, weightFloor: 1 },
+    4,
+  ),
+  minCohort: 2,
+  maxCohort: 4,
+  rounds: 2,
+  roundDuration: 3600,
+  policy: Policy.Participants,
+  currentRound: 1,
+  participantsNextRound: 3,
+  participants: [{ account: ACCOUNT, history: [{ joinRound: 1, leaveRound: 0 }] }],
+  roundInfos: [
+    {
+      round: 1,
+      state: "Open",
+      openedAt: 0,
+      deadline: 0,
+      eligible: 3,
+      completed: 0,
+      chunksAtQuorum: 0,
+      publishedBatches: 0,
+      globalModelHash: C,
+      contributors: [0],
+    },
+  ],
+};
+
+/** The worker's handler run in this process on tfjs' cpu backend. */
+const inProcess = (request: TrainRequest, onMessage: (m: TrainMessage) => void): TrainingRun =>
+  startTraining(request, onMessage, () => {
+    const worker = {
+      onmessage: null as ((e: MessageEvent<TrainMessage>) => void) | null,
+      onerror: null,
+      postMessage: (req: TrainRequest) =>
+        setTimeout(
+          () =>
+            void handleTrainRequest(req, (m) => worker.onmessage?.({ data: m } as MessageEvent<TrainMessage>), {
+              models,
+              train,
+              now: () => performance.now(),
+              activate: async (b) => b === "cpu" && tf.setBackend("cpu"),
+            }),
+        ),
+      terminate: () => {},
+    };
+    return worker;
+  });
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+  const m = models.buildModel(SPEC);
+  global = { commitment: C, spec: SPEC, weights: models.getFlatWeights(m), afterRound: 0 };
+  m.dispose();
+});
+
+const pick = () =>
+  fireEvent.change(screen.getByLabelText("Data file"), { target: { files: [new File([CSV], "mine.csv")] } });
+
+describe("the participant's page", () => {
+  it("explains bad data as the node does, then shows the node's split of the file", async () => {
+    render(<Participation task={task} store={memoryParticipationStore()} startWorker={inProcess} />);
+    expect(screen.getByTestId("round-state").textContent).toMatch(/Round 1 of 2 is open\. Your account is listed/);
+    pick();
+    expect((await screen.findByRole("alert")).textContent).toMatch(/no column named "label" in the header/);
+    fireEvent.change(screen.getByLabelText("Label column"), { target: { value: "y" } });
+    expect((await screen.findByTestId("data-summary")).textContent).toBe(
+      "mine.csv: 16 training and 4 test samples (read in this page only).",
+    );
+    fireEvent.change(screen.getByLabelText("Epochs"), { target: { value: "0" } });
+    expect((await screen.findByRole("alert")).textContent).toBe("epochs must be an integer >= 1");
+  });
+
+  it("trains, submits the chunk with gas and HCU, keeps the update for a reload, and sends nothing else", async () => {
+    const fetchSpy = vi.spyOn(globalThis, "fetch");
+    const xhr = vi.spyOn(XMLHttpRequest.prototype, "send");
+    const store = memoryParticipationStore();
+    sent.length = 0;
+    submitted = [false];
+    render(<Participation task={task} store={store} startWorker={inProcess} />);
+    pick();
+    fireEvent.change(screen.getByLabelText("Label column"), { target: { value: "y" } });
+    await screen.findByTestId("data-summary");
+    fireEvent.click(screen.getByRole("button", { name: "Train, encrypt and submit" }));
+    await screen.findByTestId("round-submitted", {}, { timeout: 20_000 });
+    expect(sent).toEqual([0]);
+    const row = screen.getByTestId("chunk-0");
+    expect(row.getAttribute("data-status")).toBe("confirmed");
+    expect(row.textContent).toContain("123,456");
+    expect(row.textContent).toContain("4,242");
+    expect(screen.getByText(/One wallet confirmation per chunk \(1\)/)).toBeTruthy();
+    expect(fetchSpy).not.toHaveBeenCalled();
+    expect(xhr).not.toHaveBeenCalled();
+    fetchSpy.mockRestore();
+    xhr.mockRestore();
+    // A reload: the saved update is offered, and the chain's record means nothing is sent again.
+    cleanup();
+    render(<Participation task={task} store={store} startWorker={inProcess} />);
+    fireEvent.click(await screen.findByRole("button", { name: "Submit the saved update" }));
+    await screen.findByTestId("round-submitted", {}, { timeout: 20_000 });
+    expect(screen.getByTestId("chunk-0").getAttribute("data-status")).toBe("on-chain");
+    expect(screen.getByText(/Resumed the update this browser saved for round 1/)).toBeTruthy();
+    expect(sent).toEqual([0]);
+  });
+
+  it("cancels a running training: nothing saved, nothing sent", async () => {
+    sent.length = 0;
+    const cancel = vi.fn();
+    const hanging = (_r: TrainRequest, onMessage: (m: TrainMessage) => void): TrainingRun => {
+      let reject: (e: Error) => void = () => {};
+      const result = new Promise<never>((_, r) => (reject = r));
+      setTimeout(() => onMessage({ type: "progress", epoch: 1, epochs: 3, loss: 0.693, ms: 5 }), 0);
+      return {
+        result,
+        cancel: () => {
+          cancel();
+          reject(new TrainingCancelled());
+        },
+      };
+    };
+    const store = memoryParticipationStore();
+    render(<Participation task={task} store={store} startWorker={hanging} />);
+    pick();
+    fireEvent.change(screen.getByLabelText("Label column"), { target: { value: "y" } });
+    await screen.findByTestId("data-summary");
+    fireEvent.click(screen.getByRole("button", { name: "Train, encrypt and submit" }));
+    expect((await screen.findByText(/epoch 1 of 3, loss 0\.693/)).textContent).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Cancel training" }));
+    await screen.findByText("Training cancelled: nothing was saved or sent.");
+    expect(cancel).toHaveBeenCalled();
+    expect(sent).toEqual([]);
+    await waitFor(() => expect(screen.getByRole("button", { name: "Train, encrypt and submit" })).toBeTruthy());
+  });
+});
