@@ -4,7 +4,7 @@ import { layoutOf } from "../../client/src/codec/layout";
 import type { FheInstance } from "../../client/src/fhe/instance";
 import { encodeRound, taskEncoding } from "../../client/src/node/encoding";
 import { fromHexChunks } from "../../client/src/node/hexChunks";
-import { localTrainingSeed } from "../../client/src/node/taskSession";
+import { localTrainingSeed } from "../../client/src/node/training";
 import type { ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { FLuFHEAggregator } from "../../types/contracts/FLuFHEAggregator";
 import { aggregatorInterface } from "../../web/src/chain";

@@ -5,7 +5,7 @@ import * as train from "../../client/src/ml/train";
 import { initBackend } from "../../client/src/ml/backend";
 import { loadDataset } from "../../client/src/ml/registry";
 import type { DatasetSplit } from "../../client/src/ml/dataset";
-import { localTrainingSeed } from "../../client/src/node/taskSession";
+import { localTrainingSeed } from "../../client/src/node/training";
 import type { ModelSpec } from "../../client/src/protocol/modelSpec";
 import { startTraining, TrainingCancelled, type WorkerLike } from "../../web/src/participate/trainer";
 import {

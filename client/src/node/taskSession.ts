@@ -15,6 +15,7 @@ import { Policy, RoundState, roundStateName } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
 import { checkTaskEncoding, encodeRound, taskEncoding } from "./encoding";
 import { applyDelta } from "./model";
+import { localTrainingSeed, type TrainingSettings } from "./training";
 import { findModel, type ModelDirectory, type ModelSource } from "./modelStore";
 import { StateStore, fromHexChunks, toHexChunks, type ParticipantState } from "./state";
 
@@ -38,18 +39,7 @@ export type ParticipantEvent =
   | { event: "round-done"; round: number; decryptMs: number; accuracy: number; loss: number }
   | { event: "finished"; accuracy: number };
 
-export interface TrainingSettings {
-  epochs: number;
-  batchSize: number;
-  learningRate: number;
-  proxMu?: number;
-  seed: number;
-}
-
-/** Seed of a participant's local training in a round: the plaintext baseline reuses it. */
-export function localTrainingSeed(participantSeed: number, round: number): number {
-  return participantSeed * 1000 + round;
-}
+export { localTrainingSeed, type TrainingSettings } from "./training";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

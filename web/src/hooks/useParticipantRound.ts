@@ -2,7 +2,7 @@
 
 import { useCallback, useRef, useState } from "react";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
-import type { TrainingSettings } from "../../../client/src/node/taskSession";
+import type { TrainingSettings } from "../../../client/src/node/training";
 import { aggregatorAt, aggregatorInterface, type TaskSnapshot } from "../chain";
 import { describeError } from "../errors";
 import { fhevmConnection } from "../fhe";

@@ -12,7 +12,7 @@ import type { FheInstance } from "../../../client/src/fhe/instance";
 import type { Dataset } from "../../../client/src/ml/dataset";
 import { checkTaskEncoding, encodeRound, taskEncoding } from "../../../client/src/node/encoding";
 import { fromHexChunks, toHexChunks } from "../../../client/src/node/hexChunks";
-import { localTrainingSeed, type TrainingSettings } from "../../../client/src/node/taskSession";
+import { localTrainingSeed, type TrainingSettings } from "../../../client/src/node/training";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { FLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import type { Trained, TrainingRun } from "./trainer";

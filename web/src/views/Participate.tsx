@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { useAccount } from "wagmi";
-import type { TrainingSettings } from "../../../client/src/node/taskSession";
+import type { TrainingSettings } from "../../../client/src/node/training";
 import { inRound, loadTask, sameAddress, type TaskSnapshot } from "../chain";
 import { ChunkTable } from "../components/ChunkTable";
 import { ErrorAlert, InputField, NumberField } from "../components/forms";
