@@ -118,8 +118,9 @@ const task: TaskSnapshot = {
 };
 
 /** The worker's handler run in this process on tfjs' cpu backend. */
+const requests: TrainRequest[] = [];
 const inProcess = (request: TrainRequest, onMessage: (m: TrainMessage) => void): TrainingRun =>
-  startTraining(request, onMessage, () => {
+  (requests.push(request), startTraining)(request, onMessage, () => {
     const worker = {
       onmessage: null as ((e: MessageEvent<TrainMessage>) => void) | null,
       onerror: null,
@@ -172,8 +173,10 @@ describe("the participant's page", () => {
     pick();
     fireEvent.change(screen.getByLabelText("Label column"), { target: { value: "y" } });
     await screen.findByTestId("data-summary");
+    fireEvent.change(screen.getByLabelText("TensorFlow.js backend"), { target: { value: "cpu" } });
     fireEvent.click(screen.getByRole("button", { name: "Train, encrypt and submit" }));
     await screen.findByTestId("round-submitted", {}, { timeout: 20_000 });
+    expect(requests.at(-1)?.backends).toEqual(["cpu"]);
     expect(sent).toEqual([0]);
     const row = screen.getByTestId("chunk-0");
     expect(row.getAttribute("data-status")).toBe("confirmed");

@@ -37,7 +37,7 @@ export interface RoundRun {
 export interface ParticipantRound {
   run: RoundRun;
   /** Trains (unless this browser saved the round's update already), encodes, saves and submits. */
-  start(args: { data?: LocalData; settings: TrainingSettings }): Promise<void>;
+  start(args: { data?: LocalData; settings: TrainingSettings; backends?: BackendName[] }): Promise<void>;
   cancel(): void;
 }
 
@@ -65,7 +65,15 @@ export function useParticipantRound(
   );
 
   const start = useCallback(
-    async ({ data, settings }: { data?: LocalData; settings: TrainingSettings }) => {
+    async ({
+      data,
+      settings,
+      backends,
+    }: {
+      data?: LocalData;
+      settings: TrainingSettings;
+      backends?: BackendName[];
+    }) => {
       const round = task.currentRound;
       const info = task.roundInfos[round - 1];
       const t0 = performance.now();
@@ -96,6 +104,7 @@ export function useParticipantRound(
             global,
             train: data?.train,
             settings,
+            backends,
           },
           record,
           store,

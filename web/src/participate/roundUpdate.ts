@@ -16,7 +16,7 @@ import { localTrainingSeed, type TrainingSettings } from "../../../client/src/no
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { FLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import type { Trained, TrainingRun } from "./trainer";
-import type { TrainMessage, TrainRequest } from "./trainProtocol";
+import type { BackendName, TrainMessage, TrainRequest } from "./trainProtocol";
 import type { Participation, ParticipationStore } from "./updateStore";
 
 /** The node's defaults (`flufhe node`: --epochs 1 --batch-size 32 --lr 0.1 --seed 1). */
@@ -44,6 +44,8 @@ export interface RoundInput {
   /** The local training split (needed to train). */
   train?: Dataset;
   settings: TrainingSettings;
+  /** Backends the worker tries, in order (default: WebGL, WASM, cpu). */
+  backends?: BackendName[];
 }
 
 type Trainable = RoundInput & Required<Pick<RoundInput, "global" | "train">>;
@@ -57,6 +59,7 @@ export function trainRequest(input: Trainable): TrainRequest {
     weights: input.global.weights,
     data: input.train,
     options: { epochs, batchSize, learningRate, proxMu, seed: localTrainingSeed(seed, input.round) },
+    backends: input.backends,
   };
 }
 

@@ -6,7 +6,7 @@ import { useAccount } from "wagmi";
 import type { TrainingSettings } from "../../../client/src/node/training";
 import { inRound, loadTask, sameAddress, type TaskSnapshot } from "../chain";
 import { ChunkTable } from "../components/ChunkTable";
-import { ErrorAlert, InputField, NumberField } from "../components/forms";
+import { ErrorAlert, Field, InputField, NumberField } from "../components/forms";
 import { describeError } from "../errors";
 import { formatFloat } from "../format";
 import { useChainQuery } from "../hooks/useChainQuery";
@@ -20,6 +20,7 @@ import { taskKey } from "../model/store";
 import { localSplit, type LocalData } from "../participate/localData";
 import { NODE_DEFAULTS } from "../participate/roundUpdate";
 import type { startTraining } from "../participate/trainer";
+import { BACKEND_ORDER, type BackendName } from "../participate/trainProtocol";
 import {
   browserParticipationStore,
   loadParticipation,
@@ -134,6 +135,7 @@ export function Participation({
   const settings = parseSettings(text);
   const [data, setData] = useState<{ data?: LocalData; error?: string }>({});
   const [saved, setSaved] = useState(false);
+  const [backend, setBackend] = useState<"auto" | BackendName>("auto");
   const participant = useParticipantRound(task, model.spec, model.model, store, startWorker);
   const { evaluations, error: evalError } = useLocalEvaluations(model.model, data.data, store, key);
 
@@ -231,6 +233,21 @@ export function Participation({
             onChange={(v) => setText({ ...text, learningRate: v })}
             step="any"
           />
+          <Field
+            label="TensorFlow.js backend"
+            hint="Where the worker trains; the update matches the node's within one quantization step on any of them."
+          >
+            {(p) => (
+              <select {...p} value={backend} onChange={(e) => setBackend(e.target.value as "auto" | BackendName)}>
+                <option value="auto">Fastest available (WebGL, else WASM, else cpu)</option>
+                {BACKEND_ORDER.map((b) => (
+                  <option key={b} value={b}>
+                    {b === "webgl" ? "WebGL" : b === "wasm" ? "WASM" : "cpu (plain JavaScript)"}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
           {data.data && (
             <p className="hint" data-testid="data-summary">
               {data.data.source}: {data.data.train.y.length} training and {data.data.test.y.length} test samples (read
@@ -243,7 +260,13 @@ export function Participation({
           <button
             type="button"
             disabled={!canStart}
-            onClick={() => void participant.start({ data: data.data, settings: settings as TrainingSettings })}
+            onClick={() =>
+              void participant.start({
+                data: data.data,
+                settings: settings as TrainingSettings,
+                backends: backend === "auto" ? undefined : [backend],
+              })
+            }
           >
             {saved ? "Submit the saved update" : "Train, encrypt and submit"}
           </button>
