@@ -60,6 +60,9 @@ export class TestWallet {
   readonly rejectNext = new Set<string>();
   /** Every method the page asked for, in order (for assertions). */
   readonly calls: string[] = [];
+  /** Answers EIP-5792 (wallet_getCapabilities, wallet_sendCalls, wallet_getCallsStatus) when set. */
+  batchCalls = false;
+  private readonly batches = new Map<string, string[]>();
   private readonly signer: Wallet;
   private readonly pages = new Set<Page>();
 
@@ -143,6 +146,11 @@ export class TestWallet {
         return this.send(params[0] as Record<string, unknown>);
       case "eth_signTypedData_v4":
         return this.signTypedData(params[0] as string, params[1]);
+      case "wallet_getCapabilities":
+      case "wallet_sendCalls":
+      case "wallet_getCallsStatus":
+        if (!this.batchCalls) throw Object.assign(new Error(`the method ${method} does not exist`), { code: -32601 });
+        return this.batch(method, params);
       case "personal_sign":
         return this.signer.signMessage(Buffer.from((params[0] as string).slice(2), "hex"));
       default:
@@ -162,6 +170,27 @@ export class TestWallet {
       chainId: this.nodeChainId,
     };
     return (await this.signer.sendTransaction(request)).hash;
+  }
+
+  /** EIP-5792 v2, not atomic: the calls are sent one after the other (the wallet estimates their gas). */
+  private async batch(method: string, params: unknown[]): Promise<unknown> {
+    if (method === "wallet_getCapabilities") return { [hex(this.nodeChainId)]: { atomic: { status: "unsupported" } } };
+    if (method === "wallet_sendCalls") {
+      const { from, calls } = params[0] as { from: string; calls: { to: string; data: string; value?: string }[] };
+      const hashes: string[] = [];
+      for (const call of calls) hashes.push(await this.send({ from, ...call }));
+      const id = `batch-${this.batches.size + 1}`;
+      this.batches.set(id, hashes);
+      return { id };
+    }
+    const hashes = this.batches.get(params[0] as string);
+    if (!hashes) throw new Error(`unknown batch ${String(params[0])}`);
+    const receipts = await Promise.all(hashes.map((h) => this.node.getTransactionReceipt(h)));
+    if (receipts.some((r) => !r)) return { status: 100 };
+    return {
+      status: 200,
+      receipts: receipts.map((r) => ({ transactionHash: r!.hash, status: r!.status === 1 ? "0x1" : "0x0" })),
+    };
   }
 
   /** eth_signTypedData_v4: the JSON's domain chainId may be hex; EIP712Domain is implied by the domain. */

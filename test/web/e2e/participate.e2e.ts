@@ -197,9 +197,11 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
 
   for (const i of [0, 1]) {
     step(
-      `browser participant ${i + 1}: from the task page's link, trains in a worker and submits every chunk`,
+      `browser participant ${i + 1}: from the task page's link, trains in a worker and submits every chunk ` +
+        (i === 0 ? "(one confirmation each)" : "(one EIP-5792 batch: one confirmation)"),
       async () => {
         const wallet = new TestWallet(keyOf(i + 1), provider, CHAIN_ID, CHAIN_ID);
+        wallet.batchCalls = i === 1;
         const p = (page = await contexts[i]!.newPage());
         pages[i] = p;
         consoleLog.watch(p, `participant ${i + 1}`);
@@ -221,6 +223,9 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
         }
         const backend = await p.getByTestId("ms-per-epoch").innerText();
         log(`participant ${i + 1}: ${backend} ${await done.innerText()}`);
+        const confirmations = wallet.calls.filter((m) => m === "eth_sendTransaction" || m === "wallet_sendCalls");
+        const expected = i === 0 ? Array(layout.chunkCount).fill("eth_sendTransaction") : ["wallet_sendCalls"];
+        assert(confirmations.join() === expected.join(), `participant ${i + 1} confirmed ${confirmations.join(", ")}`);
         const sent = await aggregator.submittedChunks(1, 1, wallet.address);
         assert(
           sent.every((s) => s),
