@@ -14,6 +14,7 @@ import { startTraining, TrainingCancelled, type TrainingRun } from "../../web/sr
 import { handleTrainRequest, type TrainMessage, type TrainRequest } from "../../web/src/participate/trainProtocol";
 import { memoryParticipationStore } from "../../web/src/participate/updateStore";
 import { Participation } from "../../web/src/views/Participate";
+import { withTaskId } from "../../web/src/components/TaskIdRoute";
 
 // jsdom: the participant's page as a user drives it, with the chain, the wallet and the fhEVM faked at
 // their edges (an aggregator that records submitChunk, an instance that "encrypts"); training is real
@@ -224,5 +225,15 @@ describe("the participant's page", () => {
     expect(cancel).toHaveBeenCalled();
     expect(sent).toEqual([]);
     await waitFor(() => expect(screen.getByRole("button", { name: "Train, encrypt and submit" })).toBeTruthy());
+  });
+});
+
+describe("task routes", () => {
+  it("render the page for a positive integer id and explain anything else", () => {
+    render(<>{withTaskId("0", () => "never")}</>);
+    expect(screen.getByRole("alert").textContent).toBe("“0” is not a task id: task ids are positive integers.");
+    cleanup();
+    render(<>{withTaskId("12", (id) => `task ${id + 1n}`)}</>);
+    expect(screen.getByText("task 13")).toBeTruthy();
   });
 });

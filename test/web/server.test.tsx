@@ -177,3 +177,17 @@ describe("/api/rpc", () => {
     expect((await r.json()).error.message).toMatch(/node unreachable: ECONNREFUSED/);
   });
 });
+
+describe("/tfjs-wasm/:file", () => {
+  it("serves the installed wasm backend's binaries and nothing else", async () => {
+    const { GET } = await import("../../web/app/tfjs-wasm/[file]/route");
+    const get = (file: string) => GET(new Request(`http://x/tfjs-wasm/${file}`), { params: Promise.resolve({ file }) });
+    const ok = await get("tfjs-backend-wasm-simd.wasm");
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-type")).toBe("application/wasm");
+    // The wasm magic number: "\0asm".
+    expect([...new Uint8Array(await ok.arrayBuffer()).slice(0, 4)]).toEqual([0, 0x61, 0x73, 0x6d]);
+    expect((await get("package.json")).status).toBe(404);
+    expect((await get("..%2Fpackage.json")).status).toBe(404);
+  });
+});

@@ -5,12 +5,9 @@
  * partly executed batch resumable like any interrupted submission. Trade-off: EIP-5792 calls carry no
  * gas limit, so the wallet estimates each chunk's gas (the per-chunk path sends chunkGasLimit).
  */
-import { toBeHex, type JsonRpcApiProvider, type TransactionReceipt } from "ethers";
-import type { Layout } from "../../../client/src/codec/layout";
+import { toBeHex, type JsonRpcApiProvider } from "ethers";
 import { encryptWords } from "../../../client/src/fhe/encrypt";
-import type { FheInstance } from "../../../client/src/fhe/instance";
-import type { FLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
-import type { ChunkState } from "./roundUpdate";
+import { confirmedChunk, type ChunkSubmission } from "./roundUpdate";
 
 export interface Eip1193Request {
   request(args: { method: string; params?: unknown[] }): Promise<unknown>;
@@ -39,21 +36,15 @@ interface CallsStatus {
 const settled = (s: CallsStatus) => (typeof s.status === "number" ? s.status >= 200 : s.status !== "PENDING");
 
 /** Encrypts every chunk the chain lacks, sends them in one wallet_sendCalls and follows them to their receipts. */
-export async function submitBatched(args: {
-  wallet: Eip1193Request;
-  account: string;
-  chainId: number;
-  aggregator: FLuFHEAggregator;
-  provider: JsonRpcApiProvider;
-  instance: FheInstance;
-  hcuOf?: (receipt: TransactionReceipt) => number;
-  taskId: bigint;
-  round: number;
-  layout: Layout;
-  chunks: bigint[][];
-  onChunk: (state: ChunkState) => void;
-  pollMs?: number;
-}): Promise<void> {
+export async function submitBatched(
+  args: ChunkSubmission & {
+    wallet: Eip1193Request;
+    account: string;
+    chainId: number;
+    provider: JsonRpcApiProvider;
+    pollMs?: number;
+  },
+): Promise<void> {
   const { aggregator, account, taskId, round, onChunk } = args;
   const contract = await aggregator.getAddress();
   const done = await aggregator.submittedChunks(taskId, round, account);
@@ -89,12 +80,6 @@ export async function submitBatched(args: {
     if (!receipt || receipt.status !== 1) {
       throw new Error(`chunk ${c} of the batch did not go through (${r ? "reverted" : "no receipt"}): submit again`);
     }
-    onChunk({
-      chunk: c,
-      status: "confirmed",
-      hash: receipt.hash,
-      gas: Number(receipt.gasUsed),
-      hcu: args.hcuOf?.(receipt),
-    });
+    onChunk(confirmedChunk(c, receipt, args.hcuOf));
   }
 }

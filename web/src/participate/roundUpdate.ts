@@ -107,8 +107,8 @@ export async function preparedUpdate(
   return { chunks, resumed: false, trained };
 }
 
-/** Submits the chunks the chain lacks, one wallet confirmation each, reporting every chunk's state. */
-export async function submitChunks(args: {
+/** What submitting a round's update needs, whichever way the wallet confirms it. */
+export interface ChunkSubmission {
   aggregator: FLuFHEAggregator;
   instance: FheInstance;
   hcuOf?: (receipt: TransactionReceipt) => number;
@@ -117,7 +117,23 @@ export async function submitChunks(args: {
   layout: Layout;
   chunks: bigint[][];
   onChunk: (state: ChunkState) => void;
-}): Promise<void> {
+}
+
+/** A chunk's state once its transaction is mined. */
+export const confirmedChunk = (
+  chunk: number,
+  receipt: TransactionReceipt,
+  hcuOf?: (receipt: TransactionReceipt) => number,
+): ChunkState => ({
+  chunk,
+  status: "confirmed",
+  hash: receipt.hash,
+  gas: Number(receipt.gasUsed),
+  hcu: hcuOf?.(receipt),
+});
+
+/** Submits the chunks the chain lacks, one wallet confirmation each, reporting every chunk's state. */
+export async function submitChunks(args: ChunkSubmission): Promise<void> {
   const { onChunk } = args;
   // The chunk after the last reported one is being encrypted and waits for the wallet.
   const sending = (chunk: number) => chunk < args.layout.chunkCount && onChunk({ chunk, status: "sending" });
@@ -127,16 +143,7 @@ export async function submitChunks(args: {
     onSent: (chunk, hash) => onChunk({ chunk, status: "pending", hash }),
     onChunk: (p) => {
       if (p.skipped) onChunk({ chunk: p.chunk, status: "on-chain" });
-      else {
-        const receipt = p.receipt!;
-        onChunk({
-          chunk: p.chunk,
-          status: "confirmed",
-          hash: receipt.hash,
-          gas: Number(receipt.gasUsed),
-          hcu: args.hcuOf?.(receipt),
-        });
-      }
+      else onChunk(confirmedChunk(p.chunk, p.receipt!, args.hcuOf));
       sending(p.chunk + 1);
     },
   });

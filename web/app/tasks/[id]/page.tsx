@@ -1,13 +1,6 @@
+import { withTaskId } from "../../../src/components/TaskIdRoute";
 import { TaskDashboard } from "../../../src/views/TaskDashboard";
 
 export default async function TaskPage({ params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
-  if (!/^\d{1,78}$/.test(id) || BigInt(id) === 0n) {
-    return (
-      <p role="alert" className="notice error">
-        “{id}” is not a task id: task ids are positive integers.
-      </p>
-    );
-  }
-  return <TaskDashboard id={BigInt(id)} />;
+  return withTaskId((await params).id, (id) => <TaskDashboard id={id} />);
 }
