@@ -20,12 +20,14 @@ import {
 const SPEC: ModelSpec = { kind: "logreg", inputShape: [30], numClasses: 2, seed: 3 };
 let data: DatasetSplit;
 let started: BackendName[];
+let chosenFlags: boolean[] = [];
 
 const env = (fail: Partial<Record<BackendName, string>> = {}): TrainEnv => ({
   models,
   train,
   now: () => performance.now(),
-  activate: async (backend) => {
+  activate: async (backend, chosen) => {
+    chosenFlags.push(chosen);
     if (fail[backend]) throw new Error(fail[backend]);
     started.push(backend);
     return tf.setBackend(backend === "webgl" ? "wasm" : backend); // Node: no WebGL; wasm stands in
@@ -81,6 +83,16 @@ describe("the training worker's handler", () => {
     const messages = await run(request({ options: { ...request().options, epochs: 1 } }), env({ webgl: "no WebGL" }));
     expect(messages[0]).toEqual({ type: "backend", backend: "wasm", skipped: ["webgl: no WebGL"] });
     expect(started).toEqual(["wasm"]);
+  });
+
+  it("tells the backend whether the user chose it (auto may decline a slow one)", async () => {
+    started = [];
+    chosenFlags = [];
+    const options = { ...request().options, epochs: 1 };
+    await run(request({ options }), env({ webgl: "software renderer" }));
+    await run(request({ options, backends: ["cpu"] }));
+    expect(chosenFlags).toEqual([false, false, true]);
+    expect(started).toEqual(["wasm", "cpu"]);
   });
 
   it("ends with one error message when training cannot run", async () => {

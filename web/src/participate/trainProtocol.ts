@@ -36,19 +36,22 @@ export type TrainMessage =
 export interface TrainEnv {
   models: Pick<typeof import("../../../client/src/ml/models"), "buildModel" | "setFlatWeights" | "getFlatWeights">;
   train: Pick<typeof import("../../../client/src/ml/train"), "trainLocal">;
-  /** Makes `backend` the active one; false or a throw when it cannot start here. */
-  activate(backend: BackendName): Promise<boolean>;
+  /**
+   * Makes `backend` the active one; false or a throw when it cannot start here. `chosen`: the user asked
+   * for it (else it is tried in the default order, and may be declined when another is known to be faster).
+   */
+  activate(backend: BackendName, chosen: boolean): Promise<boolean>;
   now(): number;
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message.split("\n")[0] : String(e));
 
 /** The first backend of `order` that starts; the others are reported with why they did not. */
-async function pickBackend(env: TrainEnv, order: BackendName[]) {
+async function pickBackend(env: TrainEnv, order: BackendName[], chosen: boolean) {
   const skipped: string[] = [];
   for (const backend of order) {
     try {
-      if (await env.activate(backend)) return { backend, skipped };
+      if (await env.activate(backend, chosen)) return { backend, skipped };
       skipped.push(`${backend}: did not start`);
     } catch (e) {
       skipped.push(`${backend}: ${message(e)}`);
@@ -65,7 +68,11 @@ export async function handleTrainRequest(
 ): Promise<void> {
   try {
     if (request.type !== "train") throw new Error(`unknown request ${String((request as { type?: unknown }).type)}`);
-    const { backend, skipped } = await pickBackend(env, request.backends ?? BACKEND_ORDER);
+    const { backend, skipped } = await pickBackend(
+      env,
+      request.backends ?? BACKEND_ORDER,
+      request.backends !== undefined,
+    );
     post({ type: "backend", backend, skipped });
     const model = env.models.buildModel(request.spec);
     try {

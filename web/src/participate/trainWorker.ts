@@ -23,7 +23,22 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-async function activate(backend: BackendName): Promise<boolean> {
+/** The WebGL renderer when it is a software one (SwiftShader, llvmpipe): slower than WASM for these models. */
+function softwareWebgl(): string | undefined {
+  try {
+    const gl = new OffscreenCanvas(1, 1).getContext("webgl");
+    if (!gl) return undefined;
+    const info = gl.getExtension("WEBGL_debug_renderer_info");
+    const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    return /swiftshader|llvmpipe|software/i.test(renderer) ? renderer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function activate(backend: BackendName, chosen: boolean): Promise<boolean> {
+  const software = backend === "webgl" && !chosen ? softwareWebgl() : undefined;
+  if (software) throw new Error(`software renderer (${software}), slower than WASM`);
   if (backend === "wasm") {
     setWasmPaths(`${scope.location.origin}/tfjs-wasm/`);
     registerWasmKernels();
