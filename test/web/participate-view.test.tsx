@@ -198,6 +198,23 @@ describe("the participant's page", () => {
     expect(sent).toEqual([0]);
   });
 
+  it("waits for the round's committed model before it trains", async () => {
+    const rebuilt = global;
+    global = { ...rebuilt, commitment: "0x" + "00".repeat(32) };
+    try {
+      render(<Participation task={task} store={memoryParticipationStore()} startWorker={inProcess} />);
+      pick();
+      fireEvent.change(screen.getByLabelText("Label column"), { target: { value: "y" } });
+      await screen.findByTestId("data-summary");
+      expect((screen.getByRole("button", { name: "Train, encrypt and submit" }) as HTMLButtonElement).disabled).toBe(
+        true,
+      );
+      expect(screen.getByTestId("model-not-ready").textContent).toMatch(/rebuild round 1's global model/);
+    } finally {
+      global = rebuilt;
+    }
+  });
+
   it("cancels a running training: nothing saved, nothing sent", async () => {
     sent.length = 0;
     const cancel = vi.fn();

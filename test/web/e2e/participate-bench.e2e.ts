@@ -2,7 +2,7 @@
  * Measurement, not a check (skipped unless FLUFHE_BENCH_PARTICIPANT=1; `npm run test:e2e` builds first):
  * MNIST logistic regression with the compressed codec (dct:8) on a devnet, one Chromium participant and
  * one `flufhe node` on the same IDX file (the first FLUFHE_BENCH_SAMPLES training images, default 6000;
- * both train on the same seeded 80 % split). Round r trains in the page on backend wasm, webgl, cpu in
+ * both train on the same seeded 80 % split). Round r trains in the page on backend wasm, cpu, webgl in
  * turn; each round logs the page's ms per epoch, its time from "start" to every chunk confirmed, and the
  * node's training time for the same epoch. The JSON summary goes to results/bench-participant.json.
  */
@@ -47,7 +47,7 @@ import {
 const CHAIN_ID = 31337;
 const MNEMONIC = "test test test test test test test test test test test junk";
 const SAMPLES = Number(process.env.FLUFHE_BENCH_SAMPLES ?? 6000);
-const BACKENDS = ["wasm", "webgl", "cpu"] as const;
+const BACKENDS = ["wasm", "cpu", "webgl"] as const;
 const SPEC: ModelSpec = {
   kind: "logreg",
   inputShape: [28, 28, 1],
@@ -138,7 +138,11 @@ describe
       rmSync(tmp, { recursive: true, force: true });
     });
 
-    const { step } = stepper({ page: () => page, artifacts, timeoutMs: 900_000 });
+    const { step } = stepper({
+      page: () => page,
+      artifacts,
+      timeoutMs: Number(process.env.FLUFHE_BENCH_STEP_MS ?? 900_000),
+    });
     const wallet = () =>
       new TestWallet(
         HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), "m/44'/60'/0'/0/1").privateKey,

@@ -171,12 +171,14 @@ export function Participation({
   }, [key, address, store, deployment.aggregator, task.id, round, participant.run.phase]);
 
   const busy = participant.run.phase === "training" || participant.run.phase === "submitting";
+  // Training starts from the round's committed model only (as the node refuses any other).
+  const modelReady = !!info && model.model?.commitment === info.globalModelHash;
   const canStart =
     wallet.status === "ready" &&
     listed &&
     info?.state === "Open" &&
     !busy &&
-    (saved || (!!data.data && typeof settings !== "string"));
+    (saved || (!!data.data && typeof settings !== "string" && modelReady));
 
   return (
     <>
@@ -270,6 +272,11 @@ export function Participation({
           >
             {saved ? "Submit the saved update" : "Train, encrypt and submit"}
           </button>
+          {!saved && info?.state === "Open" && !modelReady && (
+            <span className="hint" data-testid="model-not-ready">
+              Waiting for this page to rebuild round {round}&apos;s global model (see <em>Global model</em> below).
+            </span>
+          )}
         </div>
         <TrainingStatus run={participant.run} onCancel={participant.cancel} />
       </section>
