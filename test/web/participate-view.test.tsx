@@ -120,8 +120,9 @@ const task: TaskSnapshot = {
 
 /** The worker's handler run in this process on tfjs' cpu backend. */
 const requests: TrainRequest[] = [];
-const inProcess = (request: TrainRequest, onMessage: (m: TrainMessage) => void): TrainingRun =>
-  (requests.push(request), startTraining)(request, onMessage, () => {
+function inProcess(request: TrainRequest, onMessage: (m: TrainMessage) => void): TrainingRun {
+  requests.push(request);
+  return startTraining(request, onMessage, () => {
     const worker = {
       onmessage: null as ((e: MessageEvent<TrainMessage>) => void) | null,
       onerror: null,
@@ -139,6 +140,7 @@ const inProcess = (request: TrainRequest, onMessage: (m: TrainMessage) => void):
     };
     return worker;
   });
+}
 
 beforeAll(async () => {
   await tf.setBackend("cpu");
