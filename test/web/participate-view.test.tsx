@@ -15,6 +15,7 @@ import { handleTrainRequest, type TrainMessage, type TrainRequest } from "../../
 import { memoryParticipationStore } from "../../web/src/participate/updateStore";
 import { Participation } from "../../web/src/views/Participate";
 import { withTaskId } from "../../web/src/components/TaskIdRoute";
+import { WithTask } from "../../web/src/views/WithTask";
 
 // jsdom: the participant's page as a user drives it, with the chain, the wallet and the fhEVM faked at
 // their edges (an aggregator that records submitChunk, an instance that "encrypts"); training is real
@@ -41,8 +42,10 @@ vi.mock("../../web/src/hooks/useWallet", () => ({
   }),
 }));
 vi.mock("../../web/src/providers/appChain", () => ({
-  useAppChain: () => ({ deployment: { chainId: 31337, aggregator: CONTRACT }, provider: {} }),
+  useAppChain: () => ({ deployment: { chainId: 31337, aggregator: CONTRACT }, provider: {}, aggregator: {} }),
 }));
+let query: { data?: TaskSnapshot; error?: Error } = {};
+vi.mock("../../web/src/hooks/useChainQuery", () => ({ useChainQuery: () => query }));
 vi.mock("../../web/src/hooks/useTaskActivity", () => ({
   useTaskActivity: () => ({ events: [], costs: [], scannedTo: 0, hcuMetered: true }),
 }));
@@ -248,6 +251,19 @@ describe("the participant's page", () => {
 });
 
 describe("task routes", () => {
+  it("show a task once it is read, and say when it is loading or could not be read", () => {
+    const view = () => <WithTask id={3n}>{(t) => `rounds: ${t.rounds}`}</WithTask>;
+    query = {};
+    const { rerender } = render(view());
+    expect(screen.getByRole("status").textContent).toBe("Loading task…");
+    query = { error: new Error("connection refused") };
+    rerender(view());
+    expect(screen.getByRole("alert").textContent).toMatch(/^Could not read task #3: .*connection refused/);
+    query = { data: task };
+    rerender(view());
+    expect(screen.getByText("rounds: 2")).toBeTruthy();
+  });
+
   it("render the page for a positive integer id and explain anything else", () => {
     render(<>{withTaskId("0", () => "never")}</>);
     expect(screen.getByRole("alert").textContent).toBe("“0” is not a task id: task ids are positive integers.");

@@ -4,12 +4,11 @@ import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { useAccount } from "wagmi";
 import type { TrainingSettings } from "../../../client/src/node/training";
-import { inRound, loadTask, sameAddress, type TaskSnapshot } from "../chain";
+import { inRound, sameAddress, type TaskSnapshot } from "../chain";
 import { ChunkTable } from "../components/ChunkTable";
 import { ErrorAlert, Field, InputField, NumberField } from "../components/forms";
 import { describeError } from "../errors";
 import { formatFloat } from "../format";
-import { useChainQuery } from "../hooks/useChainQuery";
 import { useGlobalModel } from "../hooks/useGlobalModel";
 import { useLocalEvaluations } from "../hooks/useLocalEvaluations";
 import { useParticipantRound, type RoundRun } from "../hooks/useParticipantRound";
@@ -29,6 +28,7 @@ import {
 } from "../participate/updateStore";
 import { useAppChain } from "../providers/appChain";
 import { GlobalModel } from "./GlobalModel";
+import { WithTask } from "./WithTask";
 
 const percent = (x: number) => `${(x * 100).toFixed(2)} %`;
 
@@ -313,24 +313,14 @@ export function Participation({
 
 /** /tasks/[id]/participate: take part in a task from this browser. */
 export function ParticipatePage({ id }: { id: bigint }) {
-  const { aggregator, deployment } = useAppChain();
   const store = useMemo(() => browserParticipationStore(), []);
-  const task = useChainQuery(["task", deployment.aggregator, String(id)], () => loadTask(aggregator, id));
   return (
     <>
       <p>
         <Link href={`/tasks/${id}`}>← Task #{String(id)}</Link>
       </p>
       <h1>Take part in task #{String(id)}</h1>
-      {task.error && !task.data ? (
-        <p role="alert" className="notice error">
-          Could not read task #{String(id)}: {describeError(task.error, aggregator.interface).message}
-        </p>
-      ) : !task.data ? (
-        <p role="status">Loading task…</p>
-      ) : (
-        <Participation task={task.data} store={store} />
-      )}
+      <WithTask id={id}>{(task) => <Participation task={task} store={store} />}</WithTask>
     </>
   );
 }

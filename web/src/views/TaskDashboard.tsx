@@ -3,13 +3,11 @@
 import Link from "next/link";
 import { useMemo } from "react";
 import { useAccount } from "wagmi";
-import { useChainQuery } from "../hooks/useChainQuery";
 import { useTaskActivity, type TaskActivity } from "../hooks/useTaskActivity";
 import { useAppChain } from "../providers/appChain";
 import { useChainError, useChainNow } from "../providers/chainHead";
-import { inRound, loadTask, sameAddress, type TaskSnapshot } from "../chain";
+import { inRound, sameAddress, type TaskSnapshot } from "../chain";
 import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
-import { describeError } from "../errors";
 import { sumCostsByRound } from "../../../client/src/chain/events";
 import { describeEvent } from "../events";
 import { formatCompact, formatInt, formatSpan, shortAddress, shortHash } from "../format";
@@ -22,6 +20,7 @@ import { Participants } from "./Participants";
 import { RoundActions } from "./RoundActions";
 import { RoundTimeline } from "./RoundTimeline";
 import { modelLabel } from "./TaskList";
+import { WithTask } from "./WithTask";
 
 function Overview({ task, account }: { task: TaskSnapshot; account?: string }) {
   const { layout } = task;
@@ -156,11 +155,9 @@ function ParticipateLink({ task, account }: { task: TaskSnapshot; account?: stri
 
 /** A task's live dashboard: configuration, participants, rounds, actions, global model, activity, decryption, evaluations. */
 export function TaskDashboard({ id }: { id: bigint }) {
-  const { aggregator, deployment } = useAppChain();
   const chainError = useChainError();
   const { address } = useAccount();
   const now = useChainNow();
-  const task = useChainQuery(["task", deployment.aggregator, String(id)], () => loadTask(aggregator, id));
   const activity = useTaskActivity(id);
 
   return (
@@ -174,19 +171,15 @@ export function TaskDashboard({ id }: { id: bigint }) {
           {chainError}
         </p>
       )}
-      {task.error && !task.data ? (
-        <p role="alert" className="notice error">
-          Could not read task #{String(id)}: {describeError(task.error, aggregator.interface).message}
-        </p>
-      ) : !task.data ? (
-        <p role="status">Loading task…</p>
-      ) : (
-        <>
-          <ParticipateLink task={task.data} account={address} />
-          <TaskSections task={task.data} activity={activity} account={address} now={now} />
-          <Evaluations taskId={id} />
-        </>
-      )}
+      <WithTask id={id}>
+        {(task) => (
+          <>
+            <ParticipateLink task={task} account={address} />
+            <TaskSections task={task} activity={activity} account={address} now={now} />
+            <Evaluations taskId={id} />
+          </>
+        )}
+      </WithTask>
     </>
   );
 }
