@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { TransactionReceipt } from "ethers";
 import { layoutOf } from "../../client/src/codec/layout";
 import type { FheInstance } from "../../client/src/fhe/instance";
-import { encodeRound, taskEncoding } from "../../client/src/node/encoding";
+import { encodeRound, residualFromText, taskEncoding } from "../../client/src/node/encoding";
 import { fromHexChunks } from "../../client/src/node/hexChunks";
 import { localTrainingSeed } from "../../client/src/node/training";
 import type { ModelSpec } from "../../client/src/protocol/modelSpec";
@@ -102,6 +102,17 @@ describe("preparedUpdate", () => {
     );
     expect(again).toEqual({ chunks: first.chunks, resumed: true });
     expect(requests).toHaveLength(1);
+  });
+
+  it("saves a compressed encoding's error-feedback residual together with the update", async () => {
+    const store = memoryParticipationStore();
+    const spec: ModelSpec = { ...SPEC, encoding: { kind: "stochastic" } };
+    const record = await loadParticipation(store, "k", init);
+    await preparedUpdate({ ...input, spec }, record, store, fakeTraining([]));
+    const saved = (await loadParticipation(store, "k", init)).state;
+    expect(saved.updates[2]).toBeDefined();
+    expect(saved.feedback?.round).toBe(2);
+    expect(residualFromText(saved.feedback!.residual)).toHaveLength(11);
   });
 
   it("refuses to train on a model that is not the round's commitment, or without data", async () => {
