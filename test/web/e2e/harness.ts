@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { HDNodeWallet, Mnemonic } from "ethers";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { it } from "vitest";
 
@@ -17,6 +18,15 @@ const BUILD_DIR = path.join(ROOT, "web", ".next");
 const BUILD_STAMP = path.join(BUILD_DIR, "flufhe-e2e-build.json");
 
 export const log = (message: string): void => console.log(`[e2e] ${message}`);
+
+/** The devnet's chain id (Hardhat's). */
+export const CHAIN_ID = 31337;
+/** A step's own deadline; vitest.e2e.config.ts's testTimeout sits above it. */
+export const STEP_TIMEOUT = 300_000;
+const DEVNET_MNEMONIC = "test test test test test test test test test test test junk";
+/** The private key of the devnet's funded account i (Hardhat's default mnemonic). */
+export const devnetKey = (i: number): string =>
+  HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(DEVNET_MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
 
 // ---------------------------------------------------------------------------------------------
 // Child processes: every one is tracked and stopped by PID (in afterAll, or when this worker exits).

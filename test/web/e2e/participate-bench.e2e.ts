@@ -10,7 +10,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic } from "ethers";
+import { JsonRpcProvider } from "ethers";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
 import { parseCompressFlag } from "../../../client/src/codec/encoding";
@@ -30,7 +30,9 @@ import { freePort, startDevnet, type Devnet } from "../../../scripts/lib/devnet"
 import { TestWallet } from "../wallet";
 import { UI_TIMEOUT } from "./checks";
 import {
+  CHAIN_ID,
   ConsoleLog,
+  devnetKey,
   FailureArtifacts,
   ROOT,
   assert,
@@ -44,8 +46,6 @@ import {
   stopChild,
 } from "./harness";
 
-const CHAIN_ID = 31337;
-const MNEMONIC = "test test test test test test test test test test test junk";
 const SAMPLES = Number(process.env.FLUFHE_BENCH_SAMPLES ?? 6000);
 const BACKENDS = ["wasm", "cpu", "webgl"] as const;
 const SPEC: ModelSpec = {
@@ -143,13 +143,7 @@ describe
       artifacts,
       timeoutMs: Number(process.env.FLUFHE_BENCH_STEP_MS ?? 900_000),
     });
-    const wallet = () =>
-      new TestWallet(
-        HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), "m/44'/60'/0'/0/1").privateKey,
-        provider,
-        CHAIN_ID,
-        CHAIN_ID,
-      );
+    const wallet = () => new TestWallet(devnetKey(1), provider, CHAIN_ID, CHAIN_ID);
 
     for (const [r, backend] of BACKENDS.entries()) {
       const round = r + 1;

@@ -12,7 +12,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic } from "ethers";
+import { JsonRpcProvider } from "ethers";
 import type { BrowserContext, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
 import { unpackWord } from "../../../client/src/codec/lanes";
@@ -40,7 +40,10 @@ import { freePort, startDevnet, type Devnet } from "../../../scripts/lib/devnet"
 import { TestWallet } from "../wallet";
 import { UI_TIMEOUT } from "./checks";
 import {
+  CHAIN_ID,
   ConsoleLog,
+  STEP_TIMEOUT,
+  devnetKey,
   FailureArtifacts,
   assert,
   closeChromium,
@@ -53,13 +56,9 @@ import {
   stopChild,
 } from "./harness";
 
-const CHAIN_ID = 31337;
-const MNEMONIC = "test test test test test test test test test test test junk";
-const STEP_TIMEOUT = 300_000;
 const SPEC: ModelSpec = { kind: "logreg", inputShape: [30], numClasses: 2, seed: 11 };
 /** What `flufhe node` uses when not told otherwise (--seed 1 --epochs 1 --batch-size 32 --lr 0.1). */
 const NODE = { seed: 1, epochs: 1, batchSize: 32, learningRate: 0.1 };
-const keyOf = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).privateKey;
 
 /** A third of breast-cancer's raw rows as a participant's CSV (label column "diagnosis" first). */
 function writeThird(file: string, part: number): string {
@@ -200,7 +199,7 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
       `browser participant ${i + 1}: from the task page's link, trains in a worker and submits every chunk ` +
         (i === 0 ? "(one confirmation each)" : "(one EIP-5792 batch: one confirmation)"),
       async () => {
-        const wallet = new TestWallet(keyOf(i + 1), provider, CHAIN_ID, CHAIN_ID);
+        const wallet = new TestWallet(devnetKey(i + 1), provider, CHAIN_ID, CHAIN_ID);
         wallet.batchCalls = i === 1;
         const p = (page = await contexts[i]!.newPage());
         pages[i] = p;

@@ -19,7 +19,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, type JsonRpcSigner, type TransactionReceipt } from "ethers";
+import { JsonRpcProvider, type JsonRpcSigner, type TransactionReceipt } from "ethers";
 import type { BrowserContext, Download, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
 import { layoutOf } from "../../../client/src/codec";
@@ -38,7 +38,10 @@ import { TestWallet } from "../wallet";
 import { UI_TIMEOUT, checkAverage, downloadJson, randomDelta, shownValues, submitChunks, text } from "./checks";
 import { checkNodes, evaluationCsv, nodeHasModel, nodeModel, startNode, tfjsCommitment, type NodeSetup } from "./nodes";
 import {
+  CHAIN_ID,
   ConsoleLog,
+  STEP_TIMEOUT,
+  devnetKey,
   FailureArtifacts,
   ROOT,
   assert,
@@ -53,11 +56,6 @@ import {
 } from "./harness";
 
 const OUT = path.join(ROOT, "results", "e2e");
-const CHAIN_ID = 31337;
-/** Hardhat's default accounts. */
-const MNEMONIC = "test test test test test test test test test test test junk";
-/** A step's own deadline; vitest.e2e.config.ts's testTimeout sits above it. */
-const STEP_TIMEOUT = 300_000;
 
 describe.sequential("web app in Chromium: connect, model init, round lifecycle, decryption", () => {
   // Set up in beforeAll, shared by the steps.
@@ -101,7 +99,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     aggregator = FLuFHEAggregator__factory.connect(address, provider);
     network = await openNetwork(devnet.url);
     fhevm = network.fhevm;
-    ownerKey = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), "m/44'/60'/0'/0/0").privateKey;
+    ownerKey = devnetKey(0);
     participants = await Promise.all([1, 2, 3].map((i) => provider.getSigner(i)));
     participantAddresses = await Promise.all(participants.map((s) => s.getAddress()));
 
