@@ -14,8 +14,6 @@ import { JsonRpcProvider } from "ethers";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
 import { parseCompressFlag } from "../../../client/src/codec/encoding";
-import { writeDeployment } from "../../../client/src/chain/deployment";
-import { deployAggregator } from "../../../client/src/chain/owner";
 import { openNetwork, type Network } from "../../../client/src/chain/network";
 import { encodeIdx } from "../../../client/src/ml/idx";
 import { loadMnist } from "../../../client/src/ml/images";
@@ -29,6 +27,7 @@ import { spawnParticipant, type ParticipantProcess } from "../../../scripts/lib/
 import { freePort, startDevnet, type Devnet } from "../../../scripts/lib/devnet";
 import { TestWallet } from "../wallet";
 import { UI_TIMEOUT } from "./checks";
+import { deployForApp } from "./deployment";
 import {
   CHAIN_ID,
   ConsoleLog,
@@ -94,22 +93,10 @@ describe
       writeFileSync(labels, encodeIdx({ shape: [SAMPLES], data: Uint8Array.from(train.y) }));
       devnet = await startDevnet();
       provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1, staticNetwork: true });
+      const { address, deploymentsDir } = await deployForApp(devnet, provider, tmp);
       const ownerSigner = await provider.getSigner(0);
-      const deployed = await deployAggregator(ownerSigner);
-      const address = await deployed.aggregator.getAddress();
       const aggregator = FLuFHEAggregator__factory.connect(address, ownerSigner);
       network = await openNetwork(devnet.url);
-      const deploymentsDir = path.join(tmp, "deployments");
-      writeDeployment(
-        {
-          network: "localhost",
-          chainId: CHAIN_ID,
-          aggregator: address,
-          blockNumber: deployed.blockNumber,
-          rpcUrl: devnet.url,
-        },
-        deploymentsDir,
-      );
       const plan = planTask(SPEC, { minCohort: 2, maxCohort: 4, rounds: BACKENDS.length, policy: Policy.Public });
       chunks = plan.plan.layout.chunkCount;
       const listed = await Promise.all([1, 2].map(async (i) => (await provider.getSigner(i)).getAddress()));

@@ -18,8 +18,6 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { unpackWord } from "../../../client/src/codec/lanes";
 import type { Layout } from "../../../client/src/codec/layout";
 import { fetchAggregate } from "../../../client/src/chain/aggregate";
-import { writeDeployment } from "../../../client/src/chain/deployment";
-import { deployAggregator } from "../../../client/src/chain/owner";
 import { openNetwork, type Network } from "../../../client/src/chain/network";
 import { initBackend } from "../../../client/src/ml/backend";
 import { buildModel, getFlatWeights, setFlatWeights } from "../../../client/src/ml/models";
@@ -39,6 +37,7 @@ import { spawnParticipant, type ParticipantProcess } from "../../../scripts/lib/
 import { freePort, startDevnet, type Devnet } from "../../../scripts/lib/devnet";
 import { TestWallet } from "../wallet";
 import { UI_TIMEOUT } from "./checks";
+import { deployForApp } from "./deployment";
 import {
   CHAIN_ID,
   ConsoleLog,
@@ -118,21 +117,9 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
     log(`devnet ${devnet.url} (pid ${devnet.pid})`);
     provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1, staticNetwork: true });
     const ownerSigner = await provider.getSigner(0);
-    const deployed = await deployAggregator(ownerSigner);
-    const address = await deployed.aggregator.getAddress();
+    const { address, deploymentsDir } = await deployForApp(devnet, provider, tmp);
     aggregator = FLuFHEAggregator__factory.connect(address, ownerSigner);
     network = await openNetwork(devnet.url);
-    const deploymentsDir = path.join(tmp, "deployments");
-    writeDeployment(
-      {
-        network: "localhost",
-        chainId: CHAIN_ID,
-        aggregator: address,
-        blockNumber: deployed.blockNumber,
-        rpcUrl: devnet.url,
-      },
-      deploymentsDir,
-    );
     csv.forEach((file, i) => markers.push(writeThird(file, i)));
 
     const plan = planTask(SPEC, {

@@ -25,8 +25,6 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { layoutOf } from "../../../client/src/codec";
 import { chooseCodec, planSubmission } from "../../../client/src/protocol/plan";
 import type { Layout } from "../../../client/src/codec/layout";
-import { writeDeployment } from "../../../client/src/chain/deployment";
-import { deployAggregator } from "../../../client/src/chain/owner";
 import { toOnChainCodec } from "../../../client/src/protocol/taskConfig";
 import type { FhevmConnection } from "../../../client/src/fhe/instance";
 import { openNetwork, type Network } from "../../../client/src/chain/network";
@@ -54,6 +52,7 @@ import {
   stopAllChildren,
   stopChild,
 } from "./harness";
+import { deployForApp } from "./deployment";
 
 const OUT = path.join(ROOT, "results", "e2e");
 
@@ -94,8 +93,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     devnet = await startDevnet();
     log(`devnet ${devnet.url} (pid ${devnet.pid})`);
     provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1, staticNetwork: true });
-    const deployed = await deployAggregator(await provider.getSigner(0));
-    const address = await deployed.aggregator.getAddress();
+    const { address, deploymentsDir } = await deployForApp(devnet, provider, tmp);
     aggregator = FLuFHEAggregator__factory.connect(address, provider);
     network = await openNetwork(devnet.url);
     fhevm = network.fhevm;
@@ -103,17 +101,6 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     participants = await Promise.all([1, 2, 3].map((i) => provider.getSigner(i)));
     participantAddresses = await Promise.all(participants.map((s) => s.getAddress()));
 
-    const deploymentsDir = path.join(tmp, "deployments");
-    writeDeployment(
-      {
-        network: "localhost",
-        chainId: CHAIN_ID,
-        aggregator: address,
-        blockNumber: deployed.blockNumber,
-        rpcUrl: devnet.url,
-      },
-      deploymentsDir,
-    );
     const evalDir = path.join(tmp, "evaluations");
     mkdirSync(evalDir);
     const evaluations = {
