@@ -1,5 +1,5 @@
 // Before the fhEVM plugin, so the plugin's own reads pass the devnet node's request limit too.
-import { registerDecryptionLine } from "./scripts/lib/devnet-node";
+import { registerAbovePlugin } from "./scripts/lib/devnet-node";
 import "@fhevm/hardhat-plugin";
 import "@nomicfoundation/hardhat-chai-matchers";
 import "@nomicfoundation/hardhat-ethers";
@@ -69,7 +69,7 @@ function devnetMining(): { mining?: object; blockGasLimit?: number; allowBlocksW
 
 // The devnet node (FLUFHE_NODE_MAX_REQUESTS, set by scripts/lib/devnet.ts) takes a bounded number of
 // requests at once and one fhEVM decryption at a time: bursts grow its memory (scripts/lib/node-requests.ts).
-registerDecryptionLine();
+registerAbovePlugin();
 
 const config: HardhatUserConfig = {
   defaultNetwork: "hardhat",

@@ -7,8 +7,9 @@
  * participants, 20 rounds (30-60 min on 2 cores; `--rounds 3` for a quick look).
  *
  * The node's RSS (VmRSS of its PID) is sampled every --sample-ms for the peak (overall and per phase)
- * and read 3 s after every round, with the round's transactions (from the aggregator's events) and MB
- * per transaction. The last
+ * and read 3 s after every round, after a full garbage collection in the node (flufhe_nodeMemory, which
+ * also splits it into JS heap and native memory), with the round's transactions (from the aggregator's
+ * events) and MB per transaction. The last
  * stdout line (with --json) is one JSON object: peakRssMb, rssAfterRound, txs, secondsPerRound, ...
  */
 import { parseArgs } from "node:util";
@@ -30,6 +31,7 @@ import { mulberry32 } from "../client/src/util/random";
 import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../types";
 import { DEVNET_MAX_REQUESTS, DEVNET_MINING, describeMining, startDevnet, type DevnetMining } from "./lib/devnet";
 import { RssSampler } from "./lib/memory";
+import { readNodeMemory, type NodeMemory } from "./lib/node-memory";
 
 const { values: args } = parseArgs({
   options: {
@@ -72,6 +74,7 @@ interface RoundRow {
   txs: number;
   gas: number;
   rssMb: number;
+  memory: NodeMemory;
   peakRssMb: number;
   submitPeakMb: number;
   decryptPeakMb: number;
@@ -194,7 +197,10 @@ async function main(): Promise<void> {
       const decryptPeakMb = memory.startWindow();
       // What the node keeps between rounds, not a transient of the last decryption: read after a short pause.
       await sleep(SETTLE_MS);
-      const rssMb = memory.now();
+      // After a full collection in the node: the JS heap's swing within a round is not growth.
+      const nodeMemory = await readNodeMemory(devnet.url);
+      const rssMb = nodeMemory.rssMb;
+      memory.now();
       const head = await ownerNet.provider.getBlockNumber();
       const costs = await measureTaskCosts(
         ownerNet.provider,
@@ -215,6 +221,7 @@ async function main(): Promise<void> {
         txs: cost?.txs ?? 0,
         gas: cost?.gas ?? 0,
         rssMb,
+        memory: nodeMemory,
         peakRssMb: memory.peakMb,
         submitPeakMb,
         decryptPeakMb,
@@ -225,7 +232,8 @@ async function main(): Promise<void> {
           `close+reveal+decrypt ${row.decryptSeconds.toFixed(1)} s), ${row.txs} txs, ${(row.gas / 1e9).toFixed(2)}G gas; ` +
           `node RSS ${rssMb} MB (${rssMb - previous >= 0 ? "+" : ""}${rssMb - previous} MB, ` +
           `${((rssMb - previous) / Math.max(1, row.txs)).toFixed(2)} MB/tx), peak ${submitPeakMb} MB while submitting, ` +
-          `${decryptPeakMb} MB while decrypting`,
+          `${decryptPeakMb} MB while decrypting; JS heap ${nodeMemory.heapUsedMb}/${nodeMemory.heapTotalMb} MB, ` +
+          `native ${nodeMemory.nativeMb} MB`,
       );
       if (maxRssMb > 0 && memory.peakMb > maxRssMb) {
         throw new Error(`the node reached ${memory.peakMb} MB, over --max-rss-mb ${maxRssMb}: stopped`);
@@ -246,6 +254,9 @@ async function main(): Promise<void> {
       peakRssMb: memory.peakMb,
       rssStartMb,
       rssAfterRound,
+      /** The node's JS heap in use and its native remainder (rss - heap - external) after each round. */
+      heapUsedAfterRound: rows.map((r) => r.memory.heapUsedMb),
+      nativeAfterRound: rows.map((r) => r.memory.nativeMb),
       roundTwoRssMb,
       /** Last round's RSS over round 2's: the target is at most 1.2. */
       endOverRoundTwo: Math.round((rssAfterRound.at(-1)! / roundTwoRssMb) * 1000) / 1000,
