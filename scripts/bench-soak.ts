@@ -29,7 +29,14 @@ import type { ModelSpec } from "../client/src/protocol/modelSpec";
 import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
 import { mulberry32 } from "../client/src/util/random";
 import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../types";
-import { DEVNET_MAX_REQUESTS, DEVNET_MINING, describeMining, startDevnet, type DevnetMining } from "./lib/devnet";
+import {
+  DEVNET_CACHED_STATES,
+  DEVNET_MAX_REQUESTS,
+  DEVNET_MINING,
+  describeMining,
+  startDevnet,
+  type DevnetMining,
+} from "./lib/devnet";
 import { RssSampler } from "./lib/memory";
 import { readNodeMemory, type NodeMemory } from "./lib/node-memory";
 
@@ -43,6 +50,7 @@ const { values: args } = parseArgs({
     "mining-interval-ms": { type: "string", default: String(DEVNET_MINING.intervalMs) },
     automine: { type: "boolean", default: false },
     "node-max-requests": { type: "string", default: String(DEVNET_MAX_REQUESTS) },
+    "node-cached-states": { type: "string", default: String(DEVNET_CACHED_STATES) },
     "sample-ms": { type: "string", default: "1000" },
     "max-rss-mb": { type: "string", default: "0" },
     seed: { type: "string", default: "1" },
@@ -111,11 +119,12 @@ async function main(): Promise<void> {
   log(
     `logreg ${features}x10: ${plan.paramCount} parameters -> ${layout.wordCount} words, ${layout.chunkCount} chunks ` +
       `per participant per round; ${participantCount} participants, ${rounds} rounds, ${describeMining(mining)}, ` +
-      `node takes ${args["node-max-requests"]} requests at once (0: any)`,
+      `node takes ${args["node-max-requests"]} requests at once (0: any) and keeps ${args["node-cached-states"]} block states`,
   );
 
   const maxRequests = int("node-max-requests", args["node-max-requests"], 0);
-  const devnet = await startDevnet({ mining, maxRequests });
+  const cachedStates = int("node-cached-states", args["node-cached-states"]);
+  const devnet = await startDevnet({ mining, maxRequests, cachedStates });
   const memory = new RssSampler(devnet.pid, sampleMs).start();
   const networks: Network[] = [];
   const sessions: { dispose(): void }[] = [];
@@ -251,6 +260,7 @@ async function main(): Promise<void> {
       chunksPerParticipant: layout.chunkCount,
       mining: describeMining(mining),
       nodeMaxRequests: maxRequests,
+      nodeCachedStates: cachedStates,
       peakRssMb: memory.peakMb,
       rssStartMb,
       rssAfterRound,

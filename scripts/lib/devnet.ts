@@ -72,6 +72,21 @@ export const DEVNET_ALLOCATOR_ENV = {
   MIMALLOC_ABANDONED_RECLAIM_ON_FREE: "1",
 } as const;
 
+/**
+ * How many block states the node's backend (EDR) keeps in memory. EDR caches the state of every block
+ * (`__EDR_MAX_CACHED_STATES`, default 100,000: with a block every 100 ms, the whole of a ~3 h run), and
+ * each FHE block adds the trie nodes its many storage writes copied, so the node grew with its history
+ * (~1.2 MB per chunk transaction). 64 states are the last 6.4 s of blocks; "latest" is always among them.
+ * An evicted state is rebuilt from the chain's stored diffs when a call names an old block, slower but
+ * exact, and nothing in this project does (events are read with eth_getLogs, which needs no state).
+ * EDR reads it when the node starts; test/unit/devnet/devnet-options.test.ts checks the installed EDR
+ * still does.
+ */
+export const DEVNET_CACHED_STATES = 64;
+
+/** The variable EDR reads for DEVNET_CACHED_STATES. */
+export const EDR_CACHED_STATES_VAR = "__EDR_MAX_CACHED_STATES";
+
 /** "auto": one block per transaction (for tests that need it; memory grows without bound on long runs). */
 export type DevnetMining = "auto" | { intervalMs: number; blockGasLimit?: number };
 
@@ -82,6 +97,8 @@ export interface DevnetOptions {
   mining?: DevnetMining;
   /** Default DEVNET_MAX_REQUESTS; 0 lets the node take every request at once (as before issue 10). */
   maxRequests?: number;
+  /** Block states the node keeps in memory; default DEVNET_CACHED_STATES (EDR's own: 100,000). */
+  cachedStates?: number;
 }
 
 /** The environment hardhat.config.ts reads for the node's mining. */
@@ -113,16 +130,27 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     FLUFHE_MINING_INTERVAL_MS: _interval,
     FLUFHE_BLOCK_GAS_LIMIT: _gas,
     FLUFHE_NODE_MAX_REQUESTS: _requests,
+    [EDR_CACHED_STATES_VAR]: _states,
     ...parentEnv
   } = process.env;
   const maxRequests = options.maxRequests ?? DEVNET_MAX_REQUESTS;
+  const cachedStates = options.cachedStates ?? DEVNET_CACHED_STATES;
+  if (!Number.isInteger(cachedStates) || cachedStates < 1) {
+    throw new Error(`the node must keep at least 1 block state, got ${cachedStates}`);
+  }
   const nodeEnv = {
+    [EDR_CACHED_STATES_VAR]: String(cachedStates),
     ...miningEnv(options.mining),
     ...(maxRequests > 0 ? { FLUFHE_NODE_MAX_REQUESTS: String(maxRequests) } : {}),
   };
   const child = spawn(process.execPath, [HARDHAT_CLI, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
     cwd: ROOT,
-    env: { ...DEVNET_ALLOCATOR_ENV, ...parentEnv, HARDHAT_DISABLE_TELEMETRY_PROMPT: "true", ...nodeEnv },
+    env: {
+      ...DEVNET_ALLOCATOR_ENV,
+      ...parentEnv,
+      HARDHAT_DISABLE_TELEMETRY_PROMPT: "true",
+      ...nodeEnv,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
