@@ -58,6 +58,14 @@ describe("a participant killed mid-submission", () => {
     });
     victim.kill();
     await victim.exited;
+    // A chunk the victim sent just before the kill may still wait for its block (interval mining):
+    // count what the chain holds once nothing of the victim's is pending.
+    await until("the victim's sent transactions to be mined", async () => {
+      const [pending, mined] = await Promise.all(
+        (["pending", "latest"] as const).map((tag) => provider.getTransactionCount(accounts[0], tag)),
+      );
+      return pending === mined;
+    });
     const doneBefore = (await aggregator.submittedChunks(taskId, 1, accounts[0])).filter(Boolean).length;
     expect(doneBefore).toBeGreaterThan(0);
     expect(doneBefore).toBeLessThan(layout.chunkCount);
