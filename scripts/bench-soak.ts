@@ -209,7 +209,6 @@ async function main(): Promise<void> {
       // After a full collection in the node: the JS heap's swing within a round is not growth.
       const nodeMemory = await readNodeMemory(devnet.url);
       const rssMb = nodeMemory.rssMb;
-      memory.now();
       const head = await ownerNet.provider.getBlockNumber();
       const costs = await measureTaskCosts(
         ownerNet.provider,

@@ -75,8 +75,9 @@ export const DEVNET_ALLOCATOR_ENV = {
 /**
  * How many block states the node's backend (EDR) keeps in memory. EDR caches the state of every block
  * (`__EDR_MAX_CACHED_STATES`, default 100,000: with a block every 100 ms, the whole of a ~3 h run), and
- * each FHE block adds the trie nodes its many storage writes copied, so the node grew with its history
- * (~1.2 MB per chunk transaction). 64 states are the last 6.4 s of blocks; "latest" is always among them.
+ * each cached state holds the trie nodes its block's FHE storage writes copied: a cache that grows with
+ * the history. Bounding it removes that share; the soak could not tell it apart from the node's other
+ * growth (README, Memory). 64 states are the last 6.4 s of blocks; "latest" is always among them.
  * An evicted state is rebuilt from the chain's stored diffs when a call names an old block, slower but
  * exact, and nothing in this project does (events are read with eth_getLogs, which needs no state).
  * EDR reads it when the node starts; test/unit/devnet/devnet-options.test.ts checks the installed EDR
