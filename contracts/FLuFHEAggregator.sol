@@ -36,6 +36,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     struct Task {
         address owner;
         uint8 lanesPerWord;
+        uint64 createdBlock; // shares the owner's storage slot
         uint128 laneMask;
         uint32 wordCount;
         uint32 chunkCount;
@@ -81,6 +82,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         Task storage t = _tasks[taskId];
         CodecConfig calldata c = config.codec;
         t.owner = msg.sender;
+        t.createdBlock = uint64(block.number);
         t.config = config;
         t.lanesPerWord = LaneLayout.lanesPerWord(c.laneBits);
         t.laneMask = LaneLayout.laneMask(c.valueBits, c.laneBits);
@@ -296,6 +298,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         v.chunkCount = t.chunkCount;
         v.currentRound = t.currentRound;
         v.participantsNextRound = t.participantsNextRound;
+        v.createdBlock = t.createdBlock;
     }
 
     /// @notice Public state of a round (state None for a round that never opened).

@@ -19,7 +19,7 @@ import { runParticipant } from "./node/participant";
 import { DEFAULT_WAIT_MS, type ParticipantEvent } from "./node/taskSession";
 import { DEFAULT_MODEL_DIR, ModelDirectory, modelSources } from "./node/modelStore";
 import { serveModels } from "./node/modelServer";
-import { StateStore } from "./node/state";
+import { StateStore, defaultStatePath } from "./node/state";
 import { specFromUri } from "./protocol/modelSpec";
 
 const int =
@@ -138,7 +138,7 @@ async function runNode(o: NodeOptions): Promise<void> {
     log(`data: ${data.train.y.length} training samples, ${data.test.y.length} test samples`);
     await initBackend(o.backend, log);
     guardAgainstDroppedConnections(log, explainError);
-    const statePath = o.state ?? path.join(".flufhe", `task-${o.task}-${account.toLowerCase()}.json`);
+    const statePath = o.state ?? defaultStatePath(o.task, account);
     await runParticipant({
       aggregator,
       instance: network.fhevm.instance,

@@ -59,6 +59,9 @@ interface IFLuFHEAggregator {
     }
 
     /// @notice A task as stored, with the layout derived from its codec.
+    /// @param createdBlock the block that created the task: with the chain's hash of that block it tells
+    ///        two tasks with the same id apart (a restarted devnet reuses ids and addresses), and it is
+    ///        where event scans for the task may start.
     struct TaskView {
         address owner;
         TaskConfig config;
@@ -68,6 +71,7 @@ interface IFLuFHEAggregator {
         uint32 chunkCount;
         uint32 currentRound;
         uint16 participantsNextRound;
+        uint64 createdBlock;
     }
 
     /// @notice One interval of a participant's membership: rounds [joinRound, leaveRound); leaveRound 0

@@ -1,4 +1,3 @@
-import path from "node:path";
 import { task, types } from "hardhat/config";
 import { flContext, guarded } from "./context";
 import { openSession } from "./rounds";
@@ -43,7 +42,7 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
   .setAction(
     guarded(async (args: SubmitArgs, hre) => {
       const { loadParticipantData, PARTITION_KINDS } = await import("../../client/src/node/data");
-      const { StateStore } = await import("../../client/src/node/state");
+      const { StateStore, defaultStatePath } = await import("../../client/src/node/state");
       const { modelSources } = await import("../../client/src/node/modelStore");
       if (!(PARTITION_KINDS as readonly string[]).includes(args.partition)) {
         throw new Error(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
@@ -74,7 +73,7 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
           learningRate: args.lr,
           seed: args.seed + (args.client ?? 0),
         },
-        state: new StateStore(args.state ?? path.join(".flufhe", `task-${args.task}-${account}.json`)),
+        state: new StateStore(args.state ?? defaultStatePath(args.task, account)),
         modelSources: modelSources(args.models ? args.models.split(",") : []),
       });
       await session.catchUp(round - 1);

@@ -41,6 +41,8 @@ describe("FLuFHEAggregator: encrypted aggregation", function () {
     expect(task.lanesPerWord).to.equal(layout.lanesPerWord);
     expect(task.laneMask).to.equal(layout.laneMask);
     expect(layoutFromTask(task)).to.deep.equal(layout);
+    // The creating block identifies the task beyond its id (a restarted chain reuses ids).
+    expect(task.createdBlock).to.equal(BigInt(await ethers.provider.getBlockNumber()));
     for (const paramCount of [1, 9, 79, 80, 158, 159, 1000, 7850]) {
       const codec = { ...SMALL_CODEC, paramCount };
       const { taskId: id } = await createTask(aggregator, owner, [alice.address, bob.address], { codec });

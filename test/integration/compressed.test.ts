@@ -10,7 +10,7 @@ import { layoutFromTask } from "../../client/src/protocol/taskConfig";
 import { FLuFHEAggregator__factory } from "../../types";
 import { runDemo } from "../../scripts/lib/demo-run";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
-import { runNode } from "./helpers";
+import { hardhatTasks, lastJson } from "./helpers";
 
 describe("compressed encrypted FedAvg (Hardhat node + participant processes)", () => {
   it("participants encode with the round's on-chain seed, everyone decodes the same next model", async () => {
@@ -57,17 +57,12 @@ describe("fl:create-task --compress", () => {
   });
 
   it("puts the encoding into the task's spec and plans the chain's paramCount from it", async () => {
-    const hh = (args: string[]) =>
-      runNode([require.resolve("hardhat/internal/cli/bootstrap"), ...args, "--network", "localhost"], {
-        FLUFHE_RPC_URL: devnet.url,
-        FLUFHE_DEPLOYMENTS_DIR: dir,
-        NO_COLOR: "1",
-      });
+    const { hh } = hardhatTasks(() => devnet.url, dir);
     expect((await hh(["fl:deploy"])).code).toBe(0);
     const args = ["--input-shape", "8x8x1", "--classes", "3", "--model", "mlp", "--hidden", "5"];
     const created = await hh(["fl:create-task", ...args, "--compress", "dct:4", "--participants", "1,2,3", "--json"]);
     expect(created.code, created.stderr).toBe(0);
-    const out = JSON.parse(created.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    const out = lastJson(created.stdout);
     expect(out.encoding).toEqual({ kind: "dct", keep: 4 });
     const network = await openNetwork(devnet.url);
     try {

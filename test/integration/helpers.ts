@@ -33,6 +33,29 @@ export function runNode(args: string[], env: Record<string, string> = {}): Promi
 export const runCli = (args: string[]) =>
   runNode(["-r", "ts-node/register/transpile-only", "client/src/cli.ts", ...args]);
 
+/** The last line of a command's output, parsed (the `--json` result of an `fl:` task). */
+export const lastJson = (out: string) => JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
+
+/**
+ * `hardhat <task> --network localhost ...` against a test's devnet (its URL read at each call, so a
+ * restarted devnet is followed), with deployments kept in `deploymentsDir`: `hh` returns the result,
+ * `ok` throws with the output unless the task succeeded.
+ */
+export function hardhatTasks(devnetUrl: () => string, deploymentsDir: string) {
+  const hh = (args: string[]) =>
+    runNode([require.resolve("hardhat/internal/cli/bootstrap"), ...args, "--network", "localhost"], {
+      FLUFHE_RPC_URL: devnetUrl(),
+      FLUFHE_DEPLOYMENTS_DIR: deploymentsDir,
+      NO_COLOR: "1",
+    });
+  const ok = async (args: string[]): Promise<string> => {
+    const r = await hh(args);
+    if (r.code !== 0) throw new Error(`hardhat ${args.join(" ")} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
+    return r.stdout;
+  };
+  return { hh, ok };
+}
+
 /** What a describe block gets from `useDevnet`: filled in beforeAll, torn down in afterAll. */
 export interface DevnetFixture {
   devnet: Devnet;

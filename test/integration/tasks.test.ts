@@ -15,26 +15,12 @@ import { trainLocal } from "../../client/src/ml/train";
 import { loadPartitions } from "../../client/src/node/data";
 import { localTrainingSeed } from "../../client/src/node/taskSession";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
-import { runCli, runNode } from "./helpers";
+import { hardhatTasks, lastJson, runCli } from "./helpers";
 
 let devnet: Devnet;
 const dir = mkdtempSync(path.join(tmpdir(), "flufhe-tasks-"));
 
-/** Runs `hardhat <task> --network localhost ...` against the test's devnet. */
-const hh = (args: string[]) =>
-  runNode([require.resolve("hardhat/internal/cli/bootstrap"), ...args, "--network", "localhost"], {
-    FLUFHE_RPC_URL: devnet.url,
-    FLUFHE_DEPLOYMENTS_DIR: dir,
-    NO_COLOR: "1",
-  });
-
-async function ok(args: string[]): Promise<string> {
-  const r = await hh(args);
-  if (r.code !== 0) throw new Error(`hardhat ${args.join(" ")} failed (${r.code}):\n${r.stderr}\n${r.stdout}`);
-  return r.stdout;
-}
-
-const lastJson = (out: string) => JSON.parse(out.trim().split("\n").at(-1)!) as Record<string, unknown>;
+const { hh, ok } = hardhatTasks(() => devnet.url, dir);
 
 describe("fl: Hardhat tasks drive the whole lifecycle", () => {
   beforeAll(async () => {

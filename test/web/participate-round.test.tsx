@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import type { TransactionReceipt } from "ethers";
 import { layoutOf } from "../../client/src/codec/layout";
+import type { TaskIdentity } from "../../client/src/chain/taskIdentity";
 import type { FheInstance } from "../../client/src/fhe/instance";
 import { encodeRound, residualFromText, taskEncoding } from "../../client/src/node/encoding";
 import { fromHexChunks } from "../../client/src/node/hexChunks";
@@ -52,7 +53,15 @@ const input: RoundInput = {
   train,
   settings: NODE_DEFAULTS,
 };
-const init = { aggregator: CONTRACT, taskId: "4", account: ACCOUNT };
+const TASK: TaskIdentity = {
+  chainId: "31337",
+  aggregator: CONTRACT.toLowerCase(),
+  taskId: "4",
+  modelHash: C,
+  createdBlock: 7,
+  createdBlockHash: "0x" + "ab".repeat(32),
+};
+const init = { task: TASK, account: ACCOUNT };
 
 /** Training stand-in: the "trained" model is the global plus a fixed step. */
 function fakeTraining(requests: TrainRequest[]) {
@@ -82,7 +91,7 @@ describe("preparedUpdate", () => {
     const delta = global.map((w, i) => w + (i % 2 ? 0.05 : -0.03) - w);
     const expected = encodeRound(
       taskEncoding(SPEC, 11),
-      { ...init, updates: {} },
+      {},
       {
         delta,
         layout,
@@ -102,6 +111,22 @@ describe("preparedUpdate", () => {
     );
     expect(again).toEqual({ chunks: first.chunks, resumed: true });
     expect(requests).toHaveLength(1);
+  });
+
+  it("sets aside, never reuses and never deletes a saved update of another task under the same key", async () => {
+    const store = memoryParticipationStore();
+    await preparedUpdate(input, await loadParticipation(store, "k", init), store, fakeTraining([]));
+    // The devnet restarted: same chain id, aggregator and task id, another creation block.
+    const restarted = { ...TASK, createdBlockHash: "0x" + "cd".repeat(32) };
+    const record = await loadParticipation(store, "k", { task: restarted, account: ACCOUNT });
+    expect(record.state.updates).toEqual({});
+    expect(record.setAside).toMatch(/not used: it was made for task 4 on chain 31337 .* differ in createdBlockHash/);
+    const aside = await store.get("k#set-aside:abababab");
+    expect(aside && "state" in aside && aside.state.updates[2]).toBeTruthy();
+    // Set aside once: the next load is clean and the fresh state is this task's.
+    const again = await loadParticipation(store, "k", { task: restarted, account: ACCOUNT });
+    expect(again.setAside).toBeUndefined();
+    expect(again.state.task).toEqual(restarted);
   });
 
   it("saves a compressed encoding's error-feedback residual together with the update", async () => {

@@ -9,7 +9,7 @@ import type { Layout } from "../codec/layout";
 import type { RoundContext, Rng } from "../codec/sharedSeed";
 import type { ImageDenseLayer } from "../codec/transforms";
 import type { ModelSpec } from "../protocol/modelSpec";
-import type { ParticipantState } from "./state";
+import type { ParticipantState } from "./participantState";
 
 /** Width of an mlp's first hidden layer when the spec gives none (ml/models.ts builds [64]). */
 const DEFAULT_MLP_WIDTH = 64;
@@ -58,8 +58,8 @@ export function residualFromText(text: string): Float32Array {
   return out;
 }
 
-/** Where a participant keeps its error-feedback residual: after the latest round it encoded. */
-export type FeedbackState = ParticipantState & { feedback?: { round: number; residual: string } };
+/** The error-feedback residual after the latest round a participant encoded, kept with its state. */
+export type Feedback = Pick<ParticipantState, "feedback">;
 
 /**
  * Encodes a round's delta with the participant's residual from its latest earlier round (none in its
@@ -68,7 +68,7 @@ export type FeedbackState = ParticipantState & { feedback?: { round: number; res
  */
 export function encodeRound(
   encoding: UpdateEncoding,
-  state: FeedbackState,
+  state: Feedback,
   args: { delta: ArrayLike<number>; layout: Layout; ctx: RoundContext; samples: number; dither?: Rng },
 ): EncodedUpdate {
   const previous = state.feedback && state.feedback.round < args.ctx.round ? state.feedback : undefined;

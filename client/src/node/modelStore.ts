@@ -4,9 +4,10 @@
  * directory on this machine or an HTTP server) and accepts it only if its hash is the round's
  * on-chain commitment. Nothing here needs to be trusted: the chain is the arbiter.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { modelCommitment, type ModelSpec } from "../protocol/modelSpec";
+import { writeFileAtomic } from "./atomicFile";
 
 /** The file format: also what `fl:decrypt` writes. */
 export interface ModelFile {
@@ -47,13 +48,26 @@ export class ModelDirectory implements ModelSource {
     return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as ModelFile) : undefined;
   }
 
-  /** Saves a model under its commitment (atomically: a reader never sees half a file). */
+  /**
+   * Saves a model under its commitment, once: the name is its content's hash, so a file already there
+   * that hashes to it is this model and stays as it is. Atomic, and safe with several processes
+   * saving the same model at once (participants sharing a folder finish a round together).
+   */
   save(model: ModelFile): string {
     const file = this.path(model.commitment);
-    mkdirSync(this.dir, { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify(model) + "\n");
-    renameSync(`${file}.tmp`, file);
+    if (!this.holds(file, model.commitment)) writeFileAtomic(file, JSON.stringify(model) + "\n");
     return file;
+  }
+
+  /** Whether `file` exists and its spec and weights hash to `commitment` (a damaged file does not). */
+  private holds(file: string, commitment: string): boolean {
+    if (!existsSync(file)) return false;
+    try {
+      const saved = JSON.parse(readFileSync(file, "utf8")) as ModelFile;
+      return modelCommitment(saved.spec, Float32Array.from(saved.weights)) === commitment;
+    } catch {
+      return false;
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import type { UpdateEncoding } from "../codec/encoding";
 import { fetchAggregate } from "../chain/aggregate";
 import { withRetry } from "../chain/retry";
 import { submitUpdate } from "../chain/submit";
+import { readTaskIdentity } from "../chain/taskIdentity";
 import type { FheInstance } from "../fhe/instance";
 import { checkFitsModel, type Dataset } from "../ml/dataset";
 import { buildModel, getFlatWeights, setFlatWeights } from "../ml/models";
@@ -111,6 +112,11 @@ export class TaskSession {
     if (session.commitment() !== task.config.modelHash) {
       throw new Error("the initial model rebuilt from the task's spec does not match its on-chain commitment");
     }
+    // Saved state is checked against this very task now, before anything is trained or sent.
+    if (o.state) {
+      const identity = await readTaskIdentity(o.aggregator, o.taskId, task);
+      session.stateData = o.state.load({ task: identity, account: session.account });
+    }
     return session;
   }
 
@@ -189,13 +195,10 @@ export class TaskSession {
    */
   async submitRound(round: number): Promise<void> {
     const { train, training, state: store } = this.o;
-    if (!train || !training || !store) throw new Error("submitting needs training data, settings and a state file");
+    const state = this.stateData;
+    if (!train || !training || !store || !state)
+      throw new Error("submitting needs training data, settings and a state file");
     const emit = this.o.emit ?? (() => {});
-    const state = (this.stateData ??= store.load({
-      aggregator: await this.o.aggregator.getAddress(),
-      taskId: String(this.o.taskId),
-      account: this.account,
-    }));
     const eligible = await this.o.aggregator.isEligible(this.o.taskId, round, this.account);
     if (!eligible)
       throw new Error(`account ${this.account} is not a participant of round ${round} of task ${this.o.taskId}`);

@@ -9,7 +9,7 @@ import {
   residualFromText,
   residualToText,
   taskEncoding,
-  type FeedbackState,
+  type Feedback,
 } from "../../../client/src/node/encoding";
 import { planTask } from "../../../client/src/node/planTask";
 import {
@@ -83,7 +83,7 @@ describe("a task's encoding", () => {
     const spec = parseModelSpec({ ...mlp, encoding: { kind: "hash", ratio: 4 } });
     const plan = planTask(spec, { maxCohort: 8 });
     const encoding = taskEncoding(spec, plan.paramCount);
-    const state: FeedbackState = { aggregator: "0x", taskId: "1", account: "0x", updates: {} };
+    const state: Feedback = {};
     const delta = Array.from({ length: plan.paramCount }, (_, i) => Math.sin(i) * 0.05);
     const args = (round: number) => ({
       delta,

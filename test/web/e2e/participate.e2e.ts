@@ -285,7 +285,7 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
       const globalModelHash = (await aggregator.getRound(1, 1)).globalModelHash;
       const cli = encodeRound(
         taskEncoding(SPEC, start.length),
-        { aggregator: "", taskId: "1", account: "", updates: {} },
+        {},
         {
           delta,
           layout,

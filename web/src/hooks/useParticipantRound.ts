@@ -12,9 +12,8 @@ import type { LocalData } from "../participate/localData";
 import { preparedUpdate, submitChunks, type ChunkState } from "../participate/roundUpdate";
 import { startTraining, TrainingCancelled, type TrainingRun } from "../participate/trainer";
 import type { BackendName, TrainMessage } from "../participate/trainProtocol";
-import { loadParticipation, participationKey, type ParticipationStore } from "../participate/updateStore";
+import { openParticipation, type ParticipationStore } from "../participate/updateStore";
 import { useAppChain } from "../providers/appChain";
-import { taskKey } from "../model/store";
 import { useSigner } from "./useWallet";
 
 export type RoundPhase = "idle" | "training" | "submitting" | "done" | "cancelled" | "failed";
@@ -49,7 +48,7 @@ export function useParticipantRound(
   store: ParticipationStore,
   startWorker: typeof startTraining = startTraining,
 ): ParticipantRound {
-  const { deployment, provider } = useAppChain();
+  const { deployment, provider, aggregator: readAggregator } = useAppChain();
   const getSigner = useSigner();
   const [run, setRun] = useState<RoundRun>({ phase: "idle", chunks: [] });
   const training = useRef<TrainingRun | undefined>(undefined);
@@ -88,12 +87,7 @@ export function useParticipantRound(
         if (info?.state !== "Open") throw new Error(`round ${round} is not open`);
         const { signer, eip1193 } = await getSigner();
         const account = await signer.getAddress();
-        const key = participationKey(taskKey(deployment.chainId, deployment.aggregator, task.id), account);
-        const record = await loadParticipation(store, key, {
-          aggregator: deployment.aggregator,
-          taskId: String(task.id),
-          account,
-        });
+        const record = await openParticipation(store, readAggregator, deployment.chainId, task.id, account);
         const prepared = await preparedUpdate(
           {
             taskId: task.id,
@@ -140,7 +134,7 @@ export function useParticipantRound(
         else setRun((r) => ({ ...r, phase: "failed", error: describeError(error, aggregatorInterface).message }));
       }
     },
-    [task, spec, global, store, getSigner, deployment, provider, startWorker, onTraining, onChunk],
+    [task, spec, global, store, getSigner, deployment, provider, readAggregator, startWorker, onTraining, onChunk],
   );
 
   return { run, start, cancel: useCallback(() => training.current?.cancel(), []) };

@@ -6,7 +6,15 @@
  * (object store "participations", key: "<chainId>:<aggregator>:<task>:<account>"); memory where there
  * is no IndexedDB. The chain's per-chunk record stays the source of truth for what was submitted.
  */
-import type { FeedbackState } from "../../../client/src/node/encoding";
+import { readTaskIdentity } from "../../../client/src/chain/taskIdentity";
+import {
+  checkSavedState,
+  freshState,
+  type ParticipantState,
+  type StateOwner,
+} from "../../../client/src/node/participantState";
+import type { FLuFHEAggregator } from "../chain";
+import { taskKey } from "../model/store";
 
 export interface RoundEvaluation {
   round: number;
@@ -17,7 +25,7 @@ export interface RoundEvaluation {
 /** The node's state (encoded updates by round as hex words per chunk, the feedback residual). */
 export interface Participation {
   key: string;
-  state: FeedbackState;
+  state: ParticipantState;
 }
 
 /** Accuracy per round, a record of its own: writing it can never overwrite a freshly saved update. */
@@ -40,14 +48,48 @@ export function participationKey(taskKey: string, account: string): string {
 
 const evaluationsKey = (key: string) => `${key}#evaluations`;
 
-/** The stored state, or a fresh one for this task and account. */
+const DB_NAME = "flufhe-participant";
+const STORE = "participations";
+
+/**
+ * The stored state of this task and account, or a fresh one. A record made for another task under
+ * the same key (a restarted devnet reuses chain id, aggregator address and task ids) is never
+ * reused and never deleted: it is copied to `<key>#set-aside:<block hash>`, replaced by a fresh
+ * state, and `setAside` says what happened.
+ */
 export async function loadParticipation(
   store: ParticipationStore,
   key: string,
-  init: Omit<FeedbackState, "updates">,
-): Promise<Participation> {
+  owner: StateOwner,
+): Promise<Participation & { setAside?: string }> {
   const found = await store.get(key);
-  return found && "state" in found ? found : { key, state: { ...init, updates: {} } };
+  if (!found || !("state" in found)) return { key, state: freshState(owner) };
+  const check = checkSavedState(found.state, owner);
+  if (check.verdict === "ok") return found;
+  const tag = found.state.task?.createdBlockHash?.slice(2, 10) ?? "unbound";
+  const asideKey = `${key}#set-aside:${tag}`;
+  await store.put({ key: asideKey, state: found.state });
+  const fresh: Participation = { key, state: freshState(owner) };
+  await store.put(fresh);
+  return {
+    ...fresh,
+    setAside:
+      `This browser's saved update for this task was not used: ${check.message}. ` +
+      `It is kept in this browser (IndexedDB "${DB_NAME}", record "${asideKey}") and nothing from it was sent.`,
+  };
+}
+
+/** This account's participation in the task the aggregator holds under `taskId` right now. */
+export async function openParticipation(
+  store: ParticipationStore,
+  aggregator: FLuFHEAggregator,
+  chainId: number,
+  taskId: bigint,
+  account: string,
+): Promise<Participation & { setAside?: string }> {
+  const task = await readTaskIdentity(aggregator, taskId);
+  const key = participationKey(taskKey(chainId, task.aggregator, taskId), account);
+  return loadParticipation(store, key, { task, account });
 }
 
 export async function loadEvaluations(store: ParticipationStore, key: string): Promise<RoundEvaluation[]> {
@@ -78,9 +120,6 @@ export function memoryParticipationStore(): ParticipationStore {
     put: async (r) => void records.set(r.key, structuredClone(r)),
   };
 }
-
-const DB_NAME = "flufhe-participant";
-const STORE = "participations";
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {

@@ -22,7 +22,7 @@ import type { startTraining } from "../participate/trainer";
 import { BACKEND_ORDER, type BackendName } from "../participate/trainProtocol";
 import {
   browserParticipationStore,
-  loadParticipation,
+  openParticipation,
   participationKey,
   type ParticipationStore,
 } from "../participate/updateStore";
@@ -112,7 +112,7 @@ export function Participation({
   store: ParticipationStore;
   startWorker?: typeof startTraining;
 }) {
-  const { deployment } = useAppChain();
+  const { deployment, aggregator: appAggregator } = useAppChain();
   const wallet = useWallet();
   const { address } = useAccount();
   const activity = useTaskActivity(task.id);
@@ -135,6 +135,7 @@ export function Participation({
   const settings = parseSettings(text);
   const [data, setData] = useState<{ data?: LocalData; error?: string }>({});
   const [saved, setSaved] = useState(false);
+  const [setAside, setSetAside] = useState<string | undefined>();
   const [backend, setBackend] = useState<"auto" | BackendName>("auto");
   const participant = useParticipantRound(task, model.spec, model.model, store, startWorker);
   const { evaluations, error: evalError } = useLocalEvaluations(model.model, data.data, store, key);
@@ -160,15 +161,19 @@ export function Participation({
   useEffect(() => {
     if (!key || !address) return;
     let cancelled = false;
-    void loadParticipation(store, key, {
-      aggregator: deployment.aggregator,
-      taskId: String(task.id),
-      account: address,
-    }).then((r) => !cancelled && setSaved(r.state.updates[round] !== undefined));
+    openParticipation(store, appAggregator, deployment.chainId, task.id, address).then(
+      (r) => {
+        if (cancelled) return;
+        setSaved(r.state.updates[round] !== undefined);
+        if (r.setAside) setSetAside(r.setAside);
+      },
+      (e: unknown) =>
+        !cancelled && setSetAside(`Could not read this browser's saved update: ${describeError(e).message}`),
+    );
     return () => {
       cancelled = true;
     };
-  }, [key, address, store, deployment.aggregator, task.id, round, participant.run.phase]);
+  }, [key, address, store, appAggregator, deployment.chainId, task.id, round, participant.run.phase]);
 
   const busy = participant.run.phase === "training" || participant.run.phase === "submitting";
   // Training starts from the round's committed model only (as the node refuses any other).
@@ -182,6 +187,11 @@ export function Participation({
 
   return (
     <>
+      {setAside && (
+        <p role="status" className="notice" data-testid="state-set-aside">
+          {setAside}
+        </p>
+      )}
       <p className="notice">
         Your data file is read by this page only and never uploaded: training runs in this browser (TensorFlow.js in a
         Web Worker) and only the encrypted update leaves it.
