@@ -20,20 +20,19 @@ import { DEFAULT_WAIT_MS, type ParticipantEvent } from "./node/taskSession";
 import { DEFAULT_MODEL_DIR, ModelDirectory, modelSources } from "./node/modelStore";
 import { serveModels } from "./node/modelServer";
 import { StateStore, defaultStatePath } from "./node/state";
+import { TRAINING_RULES } from "./node/training";
 import { specFromUri } from "./protocol/modelSpec";
+import { POSITIVE, parseNumber, type NumberRule } from "./util/numbers";
 
-const int =
-  (name: string, min = 0) =>
-  (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return n;
-  };
-const num = (name: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0`);
-  return n;
+/** A commander parser for a number that keeps `rule` (the same rules and messages as the Hardhat tasks). */
+const numberFlag = (name: string, rule: NumberRule) => (value: string) => {
+  try {
+    return parseNumber(name, value, rule);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
 };
+const int = (name: string, min = 0) => numberFlag(name, { integer: true, min });
 
 interface NodeOptions {
   network: string;
@@ -182,11 +181,11 @@ program
   .option("--client <i>", "simulate participant i of --clients on a seeded partition", int("--client"))
   .option("--clients <n>", "number of simulated participants", int("--clients", 1), 1)
   .option("--partition <kind>", `partition: ${PARTITION_KINDS.join(", ")}`, "iid")
-  .option("--alpha <a>", "Dirichlet concentration", num("--alpha"), 0.5)
+  .option("--alpha <a>", "Dirichlet concentration", numberFlag("--alpha", POSITIVE), 0.5)
   .option("--epochs <n>", "local epochs per round", int("--epochs", 1), 1)
   .option("--batch-size <n>", "batch size", int("--batch-size", 1), 32)
-  .option("--lr <x>", "learning rate", num("--lr"), 0.1)
-  .option("--prox-mu <x>", "FedProx proximal weight (0 = FedAvg)", num("--prox-mu"), 0)
+  .option("--lr <x>", "learning rate", numberFlag("--lr", TRAINING_RULES.learningRate), 0.1)
+  .option("--prox-mu <x>", "FedProx proximal weight (0 = FedAvg)", numberFlag("--prox-mu", TRAINING_RULES.proxMu), 0)
   .option("--seed <n>", "seed of data split, partition and shuffling", int("--seed"), 1)
   .option("--state <file>", "resumable state file (default .flufhe/task-<id>-<account>.json)")
   .option("--backend <name>", "tfjs backend: node, wasm or cpu (default: fastest available)")

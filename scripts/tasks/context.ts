@@ -3,6 +3,7 @@ import type { Signer, JsonRpcProvider } from "ethers";
 import type { FhevmConnection } from "../../client/src/fhe/instance";
 import type { Network } from "../../client/src/chain/network";
 import type { FLuFHEAggregator } from "../../types";
+import { checkArguments } from "./argTypes";
 
 /** What every fl: task works with: the network, a signer, the fhEVM connection and the aggregator. */
 export interface FlContext {
@@ -97,6 +98,7 @@ const openNetworks = new Set<Network>();
 export function guarded<A>(action: (args: A, hre: HardhatRuntimeEnvironment) => Promise<void>) {
   return async (args: A, hre: HardhatRuntimeEnvironment) => {
     try {
+      checkArguments(args);
       await action(args, hre);
     } catch (error) {
       const { explainError } = await import("../../client/src/chain/errors");

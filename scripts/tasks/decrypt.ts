@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { task, types } from "hardhat/config";
+import { task } from "hardhat/config";
+import { argTypes } from "./argTypes";
 import { flContext, guarded } from "./context";
 import { openSession, roundTask } from "./rounds";
 
 task("fl:decrypt", "User-decrypt the revealed aggregates (participant or owner), decode, save the global model")
-  .addParam("task", "task id", undefined, types.int)
-  .addOptionalParam("round", "last round to apply (default: the latest revealed)", undefined, types.int)
+  .addParam("task", "task id", undefined, argTypes.count)
+  .addOptionalParam("round", "last round to apply (default: the latest revealed)", undefined, argTypes.count)
   .addOptionalParam("out", "where to save the global model JSON", "results/global-model.json")
   .addOptionalParam("account", "participant or owner: 0x key, keystore file or devnet account index")
   .addFlag("json", "print JSON")
@@ -49,7 +50,14 @@ roundTask(
     const ctx = await flContext(hre, args);
     const { publishClearAggregate } = await import("../../client/src/chain/aggregate");
     const { layoutFromTask } = await import("../../client/src/protocol/taskConfig");
+    const { Policy } = await import("../../client/src/protocol/vocabulary");
     const t = await ctx.aggregator.getTask(args.task);
+    if (Number(t.config.policy) !== Policy.Public) {
+      throw new Error(
+        `task ${args.task} reveals its aggregates to its participants only (policy participants): there is nothing ` +
+          `to publish; a participant or the owner decrypts with fl:decrypt --task ${args.task} --account <it>`,
+      );
+    }
     const round = args.round ?? Number(t.currentRound);
     const result = await publishClearAggregate({
       aggregator: ctx.aggregator,

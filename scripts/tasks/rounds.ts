@@ -1,4 +1,5 @@
-import { task, types } from "hardhat/config";
+import { task } from "hardhat/config";
+import { argTypes } from "./argTypes";
 import { flContext, guarded, type FlContext } from "./context";
 
 /** Opens a TaskSession for the context's signer (lazy: loads tfjs only when a task runs). */
@@ -36,7 +37,7 @@ async function currentRound(ctx: FlContext, args: RoundArgs): Promise<number> {
 }
 
 task("fl:open-round", "Open the next round (owner); commits the global model rebuilt from the revealed rounds")
-  .addParam("task", "task id", undefined, types.int)
+  .addParam("task", "task id", undefined, argTypes.count)
   .addOptionalParam("account", "owner: 0x key, keystore file or devnet account index")
   .addFlag("json", "print JSON")
   .setAction(
@@ -58,8 +59,8 @@ task("fl:open-round", "Open the next round (owner); commits the global model reb
 /** A task acting on one round of a task: --task, --round (default current), --account, --json. */
 export function roundTask(name: string, description: string, accountHelp: string) {
   return task(name, description)
-    .addParam("task", "task id", undefined, types.int)
-    .addOptionalParam("round", "round (default: the current one)", undefined, types.int)
+    .addParam("task", "task id", undefined, argTypes.count)
+    .addOptionalParam("round", "round (default: the current one)", undefined, argTypes.count)
     .addOptionalParam("account", accountHelp)
     .addFlag("json", "print JSON");
 }
@@ -73,7 +74,8 @@ roundTask(
     const ctx = await flContext(hre, args);
     const round = await currentRound(ctx, args);
     const { RoundState } = await import("../../client/src/protocol/vocabulary");
-    await (await ctx.aggregator.closeRound(args.task, round)).wait();
+    const { transact } = await import("../../client/src/chain/transact");
+    await transact(ctx.aggregator, { fn: "closeRound", taskId: args.task, round }, [args.task, round]);
     const closed = Number((await ctx.aggregator.getRound(args.task, round)).state) === RoundState.Closed;
     const outcome = closed
       ? "closed (quorum reached: reveal it with fl:reveal)"
@@ -90,7 +92,8 @@ roundTask(
   guarded(async (args: RoundArgs, hre) => {
     const ctx = await flContext(hre, args);
     const round = await currentRound(ctx, args);
-    await (await ctx.aggregator.revealRound(args.task, round)).wait();
+    const { transact } = await import("../../client/src/chain/transact");
+    await transact(ctx.aggregator, { fn: "revealRound", taskId: args.task, round }, [args.task, round]);
     ctx.print(`round ${round} revealed: decrypt it with fl:decrypt (or fl:publish for a public task)`, {
       round,
       revealed: true,

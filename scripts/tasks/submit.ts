@@ -1,4 +1,5 @@
-import { task, types } from "hardhat/config";
+import { task } from "hardhat/config";
+import { argTypes } from "./argTypes";
 import { flContext, guarded } from "./context";
 import { openSession } from "./rounds";
 
@@ -21,18 +22,18 @@ interface SubmitArgs {
 }
 
 task("fl:submit", "Train on local data and submit one participant's encrypted update for the open round")
-  .addParam("task", "task id", undefined, types.int)
+  .addParam("task", "task id", undefined, argTypes.count)
   .addOptionalParam("account", "participant: 0x key, keystore file or devnet account index")
   .addOptionalParam("data", "dataset name or CSV / IDX path", "breast-cancer")
   .addOptionalParam("labelColumn", "CSV: header of the label column")
-  .addOptionalParam("client", "simulate participant i of --clients on a seeded partition", undefined, types.int)
-  .addOptionalParam("clients", "number of simulated participants", 1, types.int)
+  .addOptionalParam("client", "simulate participant i of --clients on a seeded partition", undefined, argTypes.natural)
+  .addOptionalParam("clients", "number of simulated participants", 1, argTypes.count)
   .addOptionalParam("partition", "iid, dirichlet, shards or label", "iid")
-  .addOptionalParam("alpha", "Dirichlet concentration", 0.5, types.float)
-  .addOptionalParam("seed", "seed of split, partition and shuffling", 1, types.int)
-  .addOptionalParam("epochs", "local epochs", 5, types.int)
-  .addOptionalParam("batchSize", "batch size", 16, types.int)
-  .addOptionalParam("lr", "learning rate", 0.1, types.float)
+  .addOptionalParam("alpha", "Dirichlet concentration", 0.5, argTypes.positive)
+  .addOptionalParam("seed", "seed of split, partition and shuffling", 1, argTypes.natural)
+  .addOptionalParam("epochs", "local epochs", 5, argTypes.count)
+  .addOptionalParam("batchSize", "batch size", 16, argTypes.count)
+  .addOptionalParam("lr", "learning rate", 0.1, argTypes.positive)
   .addOptionalParam("state", "resumable state file (default .flufhe/task-<id>-<account>.json)")
   .addOptionalParam(
     "models",

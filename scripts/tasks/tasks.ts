@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
-import { task, types } from "hardhat/config";
+import { task } from "hardhat/config";
 // Plain data, no contract types: safe to load with hardhat.config.ts before compilation.
 import { TASK_DEFAULTS as D } from "../../client/src/protocol/taskChoices";
+import { argTypes } from "./argTypes";
 import { flContext, guarded, type FlContext } from "./context";
 
 interface CreateArgs {
@@ -94,28 +95,38 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   .addOptionalParam("dataset", "dataset the model is for: a name or a CSV / IDX path (sets input shape and classes)")
   .addOptionalParam("labelColumn", "CSV: header of the label column")
   .addOptionalParam("inputShape", "model by shape, without data: input shape, e.g. 30 or 28x28x1")
-  .addOptionalParam("classes", "model by shape: number of classes", undefined, types.int)
+  .addOptionalParam("classes", "model by shape: number of classes", undefined, argTypes.rule({ integer: true, min: 2 }))
   .addOptionalParam("model", "logreg, mlp, cnn or lenet (LeNet-5, 61,706 parameters on 28x28x1)", "logreg")
   .addOptionalParam("hidden", "mlp/cnn hidden sizes, comma-separated")
-  .addOptionalParam("seed", "initialisation seed", 1, types.int)
+  .addOptionalParam("seed", "initialisation seed", 1, argTypes.natural)
   .addOptionalParam(
     "compress",
     "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio> or dct:<keep> (mlp/logreg on images); " +
       "compressed tasks default to 3-bit values and clip 0.18",
   )
-  .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, types.int)
-  .addOptionalParam("clip", `clip bound of a delta coordinate (default ${D.clip})`, undefined, types.float)
-  .addOptionalParam("wordsPerChunk", "words per submission transaction (default: the planner's)", undefined, types.int)
-  .addOptionalParam("sampleCap", `FedAvg sample cap (default ${D.sampleCap}; 0 = unweighted)`, undefined, types.int)
+  .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, argTypes.count)
+  .addOptionalParam("clip", `clip bound of a delta coordinate (default ${D.clip})`, undefined, argTypes.positive)
+  .addOptionalParam(
+    "wordsPerChunk",
+    "words per submission transaction (default: the planner's)",
+    undefined,
+    argTypes.count,
+  )
+  .addOptionalParam(
+    "sampleCap",
+    `FedAvg sample cap (default ${D.sampleCap}; 0 = unweighted)`,
+    undefined,
+    argTypes.natural,
+  )
   .addOptionalParam(
     "minCohort",
     `minimum contributors per chunk to reveal (default ${D.minCohort}; 2 lets the two read each other)`,
     undefined,
-    types.int,
+    argTypes.count,
   )
-  .addOptionalParam("maxCohort", `maximum participants per round (default ${D.maxCohort})`, undefined, types.int)
-  .addOptionalParam("rounds", `number of rounds (default ${D.rounds})`, undefined, types.int)
-  .addOptionalParam("duration", `round duration in seconds (default ${D.roundDuration})`, undefined, types.int)
+  .addOptionalParam("maxCohort", `maximum participants per round (default ${D.maxCohort})`, undefined, argTypes.count)
+  .addOptionalParam("rounds", `number of rounds (default ${D.rounds})`, undefined, argTypes.count)
+  .addOptionalParam("duration", `round duration in seconds (default ${D.roundDuration})`, undefined, argTypes.count)
   .addOptionalParam("policy", "participants or public", "participants")
   .addOptionalParam("participants", "comma-separated addresses (or devnet account indices)", "")
   .addOptionalParam("account", "owner: 0x key, keystore file or devnet account index")
@@ -175,7 +186,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   );
 
 task("fl:participants", "Add, remove or list a task's participants (changes apply from the next round)")
-  .addParam("task", "task id", undefined, types.int)
+  .addParam("task", "task id", undefined, argTypes.count)
   .addPositionalParam("action", "add, remove or list", "list")
   .addOptionalParam("accounts", "comma-separated addresses (or devnet account indices)", "")
   .addOptionalParam("account", "owner: 0x key, keystore file or devnet account index")
@@ -186,8 +197,9 @@ task("fl:participants", "Add, remove or list a task's participants (changes appl
       if (args.action === "add" || args.action === "remove") {
         const accounts = await resolveAddresses(ctx, args.accounts);
         if (accounts.length === 0) throw new Error("--accounts is empty");
-        const call = args.action === "add" ? ctx.aggregator.addParticipants : ctx.aggregator.removeParticipants;
-        await (await call(args.task, accounts)).wait();
+        const { transact } = await import("../../client/src/chain/transact");
+        const fn = args.action === "add" ? "addParticipants" : "removeParticipants";
+        await transact(ctx.aggregator, { fn, taskId: args.task }, [args.task, accounts]);
         ctx.print(`${args.action === "add" ? "added" : "removed"} ${accounts.join(", ")} (from the next round)`, {
           action: args.action,
           accounts,
@@ -207,7 +219,7 @@ task("fl:participants", "Add, remove or list a task's participants (changes appl
   );
 
 task("fl:status", "Show a task: configuration, rounds, contributors per chunk, gas and HCU spent")
-  .addParam("task", "task id", undefined, types.int)
+  .addParam("task", "task id", undefined, argTypes.count)
   .addFlag("json", "print JSON")
   .setAction(
     guarded(async (args: { task: number; json: boolean }, hre) => {

@@ -9,6 +9,7 @@ import { localTrainingSeed } from "../../client/src/node/training";
 import type { ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { FLuFHEAggregator } from "../../types/contracts/FLuFHEAggregator";
 import { aggregatorInterface } from "../../web/src/chain";
+import { withGetFunction } from "../shared/fakeAggregator";
 import { submitBatched, supportsBatchedCalls } from "../../web/src/participate/batch";
 import {
   NODE_DEFAULTS,
@@ -176,7 +177,7 @@ const fakeInstance = (): FheInstance =>
 
 function fakeAggregator(done: boolean[]) {
   const sent: number[] = [];
-  const aggregator = {
+  const aggregator = withGetFunction({
     runner: { getAddress: async () => ACCOUNT },
     interface: aggregatorInterface,
     getAddress: async () => CONTRACT,
@@ -187,7 +188,7 @@ function fakeAggregator(done: boolean[]) {
       const hash = "0x" + String(c + 1).repeat(64);
       return { hash, wait: async () => ({ hash, gasUsed: 1000n + BigInt(c) }) };
     },
-  };
+  });
   return { aggregator: aggregator as unknown as FLuFHEAggregator, sent };
 }
 

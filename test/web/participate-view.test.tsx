@@ -16,6 +16,7 @@ import { memoryParticipationStore } from "../../web/src/participate/updateStore"
 import { Participation } from "../../web/src/views/Participate";
 import { withTaskId } from "../../web/src/components/TaskIdRoute";
 import { WithTask } from "../../web/src/views/WithTask";
+import { identityReader, withGetFunction } from "../shared/fakeAggregator";
 
 // jsdom: the participant's page as a user drives it, with the chain, the wallet and the fhEVM faked at
 // their edges (an aggregator that records submitChunk, an instance that "encrypts"); training is real
@@ -42,7 +43,11 @@ vi.mock("../../web/src/hooks/useWallet", () => ({
   }),
 }));
 vi.mock("../../web/src/providers/appChain", () => ({
-  useAppChain: () => ({ deployment: { chainId: 31337, aggregator: CONTRACT }, provider: {}, aggregator: {} }),
+  useAppChain: () => ({
+    deployment: { chainId: 31337, aggregator: CONTRACT },
+    provider: {},
+    aggregator: identityReader(CONTRACT, C),
+  }),
 }));
 let query: { data?: TaskSnapshot; error?: Error } = {};
 vi.mock("../../web/src/hooks/useChainQuery", () => ({ useChainQuery: () => query }));
@@ -73,17 +78,18 @@ vi.mock("../../web/src/fhe", () => ({
 }));
 vi.mock("../../web/src/chain", async (importOriginal) => ({
   ...(await importOriginal<typeof import("../../web/src/chain")>()),
-  aggregatorAt: () => ({
-    runner: { getAddress: async () => ACCOUNT },
-    getAddress: async () => CONTRACT,
-    submittedChunks: async () => submitted,
-    submitChunk: async (_t: bigint, _r: number, c: number) => {
-      sent.push(c);
-      submitted = submitted.map((d, i) => d || i === c);
-      const hash = "0x" + "ab".repeat(32);
-      return { hash, wait: async () => ({ hash, gasUsed: 123456n }) };
-    },
-  }),
+  aggregatorAt: () =>
+    withGetFunction({
+      runner: { getAddress: async () => ACCOUNT },
+      getAddress: async () => CONTRACT,
+      submittedChunks: async () => submitted,
+      submitChunk: async (_t: bigint, _r: number, c: number) => {
+        sent.push(c);
+        submitted = submitted.map((d, i) => d || i === c);
+        const hash = "0x" + "ab".repeat(32);
+        return { hash, wait: async () => ({ hash, gasUsed: 123456n }) };
+      },
+    }),
 }));
 
 afterEach(cleanup);
@@ -166,7 +172,7 @@ describe("the participant's page", () => {
       "mine.csv: 16 training and 4 test samples (read in this page only).",
     );
     fireEvent.change(screen.getByLabelText("Epochs"), { target: { value: "0" } });
-    expect((await screen.findByRole("alert")).textContent).toBe("epochs must be an integer >= 1");
+    expect((await screen.findByRole("alert")).textContent).toBe(`epochs must be an integer >= 1, got "0"`);
   });
 
   it("trains, submits the chunk with gas and HCU, keeps the update for a reload, and sends nothing else", async () => {

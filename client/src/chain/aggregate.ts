@@ -5,6 +5,7 @@ import { publicDecryptWords, userDecryptWords } from "../fhe/decrypt";
 import type { FheInstance, TypedDataSigner } from "../fhe/instance";
 import { Policy } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
+import { transact } from "./transact";
 
 /** Words granted per allowAggregate transaction: ~25k gas per ACL grant keeps it well under the cap. */
 export const WORDS_PER_GRANT = 400;
@@ -68,7 +69,9 @@ export async function allowWholeAggregate(
     count: Number(e.args.count),
   }));
   for (const { from, count } of missingRanges(wordCount, covered)) {
-    await (await aggregator.allowAggregate(taskId, round, from, count, { gasLimit: 200_000 + count * 40_000 })).wait();
+    await transact(aggregator, { fn: "allowAggregate", taskId, round }, [taskId, round, from, count], {
+      gasLimit: 200_000 + count * 40_000,
+    });
   }
 }
 
@@ -135,9 +138,13 @@ export async function publishClearAggregate(args: {
     const count = Math.min(WORDS_PER_DECRYPTION, layout.wordCount - from);
     const handles = await aggregator.aggregateHandles(taskId, round, from, count);
     const [clear] = await publicDecryptWords(instance, handles);
-    await (
-      await aggregator.publishClearAggregate(taskId, round, b, clear.abiEncodedClearValues, clear.decryptionProof)
-    ).wait();
+    await transact(aggregator, { fn: "publishClearAggregate", taskId, round, batch: b }, [
+      taskId,
+      round,
+      b,
+      clear.abiEncodedClearValues,
+      clear.decryptionProof,
+    ]);
     posted++;
   }
   const commitment = await aggregator.clearAggregateCommitment(taskId, round);

@@ -80,6 +80,8 @@ function revertData(error: unknown): string | undefined {
 
 /** A decoded aggregator revert: the custom error, its arguments and what to do. */
 export interface DecodedRevert {
+  /** The raw revert data (selector and arguments). */
+  data: string;
   name: string;
   args: Record<string, string>;
   hint?: string;
@@ -103,11 +105,13 @@ export function decodeRevert(error: unknown, iface: Interface = aggregatorInterf
   const argText = Object.entries(args)
     .map(([k, v]) => `${k}=${v}`)
     .join(", ");
-  return { name: parsed.name, args, hint, message: `${parsed.name}(${argText})${hint ? `: ${hint}` : ""}` };
+  return { data, name: parsed.name, args, hint, message: `${parsed.name}(${argText})${hint ? `: ${hint}` : ""}` };
 }
 
 /** A readable one-line explanation of any error, with the decoded revert when there is one. */
 export function explainError(error: unknown): string {
+  // A ChainCallError (./transact) already names the call, its task, round and chunk, and the reason.
+  if ((error as Error)?.name === "ChainCallError") return (error as Error).message;
   const decoded = decodeRevert(error);
   if (decoded) return `reverted with ${decoded.message}`;
   const e = error as { shortMessage?: string; message?: string; error?: { message?: string; data?: unknown } };

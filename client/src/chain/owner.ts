@@ -1,6 +1,7 @@
 import type { Signer } from "ethers";
 import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../../../types";
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
+import { transact } from "./transact";
 
 /** Deploys the aggregator and returns it with its deployment block. */
 export async function deployAggregator(signer: Signer): Promise<{ aggregator: FLuFHEAggregator; blockNumber: number }> {
@@ -15,8 +16,8 @@ export async function createTrainingTask(
   config: IFLuFHEAggregator.TaskConfigStruct,
   participants: string[],
 ): Promise<bigint> {
-  const receipt = await (await aggregator.createTask(config, participants)).wait();
-  for (const log of receipt!.logs) {
+  const receipt = await transact(aggregator, { fn: "createTask" }, [config, participants]);
+  for (const log of receipt.logs) {
     const parsed = aggregator.interface.parseLog(log);
     if (parsed?.name === "TaskCreated") return parsed.args.taskId as bigint;
   }

@@ -5,6 +5,7 @@ import { encryptWords } from "../fhe/encrypt";
 import type { FheInstance } from "../fhe/instance";
 import type { FLuFHEAggregator } from "../../../types";
 import { signerAddress } from "./aggregate";
+import { transact } from "./transact";
 
 export interface SubmitProgress {
   chunk: number;
@@ -43,12 +44,13 @@ export async function submitUpdate(args: {
     const t0 = performance.now();
     const encrypted = await encryptWords(instance, contract, user, chunks[c]);
     const t1 = performance.now();
-    const tx = await aggregator.submitChunk(taskId, round, c, encrypted.handles, encrypted.proofs, {
-      gasLimit: chunkGasLimit(count),
-    });
-    args.onSent?.(c, tx.hash);
-    const receipt = await tx.wait();
-    if (!receipt) throw new Error(`submission of chunk ${c} was dropped`);
+    const receipt = await transact(
+      aggregator,
+      { fn: "submitChunk", taskId, round, chunk: c },
+      [taskId, round, c, encrypted.handles, encrypted.proofs],
+      { gasLimit: chunkGasLimit(count) },
+      (hash) => args.onSent?.(c, hash),
+    );
     receipts.push(receipt);
     args.onChunk?.({ chunk: c, skipped: false, receipt, encryptMs: t1 - t0, submitMs: performance.now() - t1 });
   }

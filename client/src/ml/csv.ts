@@ -246,6 +246,12 @@ export function parseCsvDataset(text: string, file: string, opts: CsvDatasetOpti
         `(columns: ${header.join(", ")}); pass one of these as the label column`,
     );
   }
+  if (header.length < 2) {
+    throw new Error(
+      `${file}:${headerLine.lineNo}: the only column is the label "${opts.labelColumn}"; a sample needs at least ` +
+        `one feature column beside its label (is the file separated by something other than commas?)`,
+    );
+  }
   if (body.length === 0) throw new Error(`${file}: the header has no data lines after it; add one line per sample`);
   const width = header.length;
   const classes = labelClasses(body, width, labelIdx, opts.labelColumn, file, opts);

@@ -1,6 +1,7 @@
 import type { Signer } from "ethers";
 import { createTrainingTask } from "../chain/owner";
 import { withRetry } from "../chain/retry";
+import { transact, type CallSite } from "../chain/transact";
 import { RoundState, roundStateName } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
 import type { TaskPlan } from "./planTask";
@@ -64,7 +65,8 @@ export class OwnerSession {
     this.applied = round - 1;
     const globalModelHash = this.model.commitment();
     await this.step(
-      () => this.aggregator.openRound(this.o.taskId, globalModelHash),
+      { fn: "openRound", taskId: this.o.taskId, round },
+      [this.o.taskId, globalModelHash],
       async () => (await this.currentRound()) >= round,
     );
     const info = await this.model.readRound(round);
@@ -93,18 +95,16 @@ export class OwnerSession {
 
   /** Closes the round; Closed when every chunk reached the minimum cohort, else Failed (never revealed). */
   async close(round: number): Promise<"Closed" | "Failed"> {
-    await this.step(
-      () => this.aggregator.closeRound(this.o.taskId, round),
-      async () => this.stateIs(round, RoundState.Closed, RoundState.Failed),
+    await this.step({ fn: "closeRound", taskId: this.o.taskId, round }, [this.o.taskId, round], async () =>
+      this.stateIs(round, RoundState.Closed, RoundState.Failed),
     );
     return roundStateName((await this.model.readRound(round)).state) as "Closed" | "Failed";
   }
 
   /** Reveals a closed round's aggregate to the task's decryption audience (once). */
   async reveal(round: number): Promise<void> {
-    await this.step(
-      () => this.aggregator.revealRound(this.o.taskId, round),
-      async () => this.stateIs(round, RoundState.Revealed),
+    await this.step({ fn: "revealRound", taskId: this.o.taskId, round }, [this.o.taskId, round], async () =>
+      this.stateIs(round, RoundState.Revealed),
     );
   }
 
@@ -123,9 +123,9 @@ export class OwnerSession {
     return states.includes(Number((await this.model.readRound(round)).state));
   }
 
-  private async step(send: () => Promise<{ wait(): Promise<unknown> }>, tookEffect: () => Promise<boolean>) {
+  private async step(site: CallSite, args: unknown[], tookEffect: () => Promise<boolean>) {
     try {
-      await (await send()).wait();
+      await transact(this.aggregator, site, args);
     } catch (error) {
       if (!(await tookEffect().catch(() => false))) throw error;
     }

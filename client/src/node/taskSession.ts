@@ -16,7 +16,7 @@ import { Policy, RoundState, roundStateName } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
 import { checkTaskEncoding, encodeRound, taskEncoding } from "./encoding";
 import { applyDelta } from "./model";
-import { localTrainingSeed, type TrainingSettings } from "./training";
+import { checkTrainingSettings, localTrainingSeed, type TrainingSettings } from "./training";
 import { findModel, type ModelDirectory, type ModelSource } from "./modelStore";
 import { StateStore, fromHexChunks, toHexChunks, type ParticipantState } from "./state";
 
@@ -198,6 +198,7 @@ export class TaskSession {
     const state = this.stateData;
     if (!train || !training || !store || !state)
       throw new Error("submitting needs training data, settings and a state file");
+    checkTrainingSettings(training);
     const emit = this.o.emit ?? (() => {});
     const eligible = await this.o.aggregator.isEligible(this.o.taskId, round, this.account);
     if (!eligible)

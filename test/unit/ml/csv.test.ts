@@ -40,6 +40,10 @@ describe("CSV dataset", () => {
     expect(() => parse("\n  \n")).toThrow(/data\.csv: the file is empty/);
   });
 
+  it("rejects a file whose only column is the label, naming what is missing", () => {
+    expect(() => parse("label\n0\n1\n")).toThrow(/data\.csv:1: the only column is the label "label"; .*feature column/);
+  });
+
   it("rejects a header without data lines", () => {
     expect(() => parse("a,label\n")).toThrow(/data\.csv: the header has no data lines after it/);
   });

@@ -3,7 +3,8 @@
 import Link from "next/link";
 import { useEffect, useMemo, useState } from "react";
 import { useAccount } from "wagmi";
-import type { TrainingSettings } from "../../../client/src/node/training";
+import { TRAINING_RULES, type TrainingSettings } from "../../../client/src/node/training";
+import { parseNumber } from "../../../client/src/util/numbers";
 import { inRound, sameAddress, type TaskSnapshot } from "../chain";
 import { ChunkTable } from "../components/ChunkTable";
 import { ErrorAlert, Field, InputField, NumberField } from "../components/forms";
@@ -42,22 +43,16 @@ interface SettingsText {
 
 /** The typed settings, or what is wrong with them (the node's option rules). */
 function parseSettings(t: SettingsText): TrainingSettings | string {
-  const int = (name: string, v: string, min: number) =>
-    Number.isInteger(Number(v)) && v.trim() !== "" && Number(v) >= min
-      ? undefined
-      : `${name} must be an integer >= ${min}`;
-  const problem =
-    int("seed", t.seed, 0) ??
-    int("epochs", t.epochs, 1) ??
-    int("batch size", t.batchSize, 1) ??
-    (Number(t.learningRate) > 0 ? undefined : "the learning rate must be a number > 0");
-  if (problem) return problem;
-  return {
-    seed: Number(t.seed),
-    epochs: Number(t.epochs),
-    batchSize: Number(t.batchSize),
-    learningRate: Number(t.learningRate),
-  };
+  try {
+    return {
+      seed: parseNumber("the seed", t.seed, TRAINING_RULES.seed),
+      epochs: parseNumber("epochs", t.epochs, TRAINING_RULES.epochs),
+      batchSize: parseNumber("the batch size", t.batchSize, TRAINING_RULES.batchSize),
+      learningRate: parseNumber("the learning rate", t.learningRate, TRAINING_RULES.learningRate),
+    };
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 function TrainingStatus({ run, onCancel }: { run: RoundRun; onCancel: () => void }) {
