@@ -87,6 +87,12 @@ function reporter(json: boolean): (event: ParticipantEvent) => void {
           `round ${event.round}: accuracy ${(event.accuracy * 100).toFixed(2)}%, loss ${event.loss.toFixed(4)}`,
         );
         return;
+      case "model-fetched":
+        console.log(
+          `round ${event.round}: starting from its committed model ${event.commitment}, taken from ${event.source} ` +
+            `(it hashes to the on-chain commitment)`,
+        );
+        return;
       default:
         console.log(JSON.stringify(event));
     }

@@ -1,18 +1,32 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { task } from "hardhat/config";
+import type { ParticipantEvent } from "../../client/src/node/taskSession";
 import { argTypes } from "./argTypes";
 import { flContext, guarded } from "./context";
 import { openSession, roundTask } from "./rounds";
+
+interface DecryptArgs {
+  task: number;
+  round?: number;
+  out: string;
+  account?: string;
+  models?: string;
+  json: boolean;
+}
 
 task("fl:decrypt", "User-decrypt the revealed aggregates (participant or owner), decode, save the global model")
   .addParam("task", "task id", undefined, argTypes.count)
   .addOptionalParam("round", "last round to apply (default: the latest revealed)", undefined, argTypes.count)
   .addOptionalParam("out", "where to save the global model JSON", "results/global-model.json")
   .addOptionalParam("account", "participant or owner: 0x key, keystore file or devnet account index")
+  .addOptionalParam(
+    "models",
+    "joined late: where to fetch the committed model of its first round (directories or URLs, comma-separated)",
+  )
   .addFlag("json", "print JSON")
   .setAction(
-    guarded(async (args: { task: number; round?: number; out: string; account?: string; json: boolean }, hre) => {
+    guarded(async (args: DecryptArgs, hre) => {
       const ctx = await flContext(hre, args);
       const { RoundState } = await import("../../client/src/protocol/vocabulary");
       const current = Number((await ctx.aggregator.getTask(args.task)).currentRound);
@@ -21,8 +35,20 @@ task("fl:decrypt", "User-decrypt the revealed aggregates (participant or owner),
         Number((await ctx.aggregator.getRound(args.task, round)).state) === RoundState.Revealed;
       if (args.round === undefined && last > 0 && !(await revealed(last))) last--;
       if (last < 1) throw new Error("no round has been revealed yet: run fl:close-round and fl:reveal first");
-      const session = await openSession(ctx, args.task);
+      const { modelSources } = await import("../../client/src/node/modelStore");
+      const fetched: { round: number; commitment: string; source: string }[] = [];
+      const session = await openSession(ctx, args.task, {
+        modelSources: modelSources(args.models ? args.models.split(",") : []),
+        emit: (e: ParticipantEvent) => e.event === "model-fetched" && fetched.push(e),
+      });
       await session.catchUp(last);
+      // A late joiner starts from its first round's committed model: say where it came from.
+      for (const f of fetched) {
+        console.error(
+          `round ${f.round}: started from its committed model ${f.commitment}, taken from ${f.source} ` +
+            `(it hashes to the on-chain commitment)`,
+        );
+      }
       const weights = Array.from(session.global);
       const model = { task: args.task, round: last, spec: session.spec, commitment: session.commitment(), weights };
       mkdirSync(path.dirname(path.resolve(args.out)), { recursive: true });
@@ -35,6 +61,7 @@ task("fl:decrypt", "User-decrypt the revealed aggregates (participant or owner),
           commitment: model.commitment,
           out: args.out,
           parameters: weights.length,
+          startedFrom: fetched[0] ?? { round: 0, commitment: session.task.config.modelHash, source: "the task's spec" },
         },
       );
       session.dispose();

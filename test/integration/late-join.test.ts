@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,7 +8,7 @@ import { ModelDirectory } from "../../client/src/node/modelStore";
 import { OwnerSession } from "../../client/src/node/owner";
 import { planTask } from "../../client/src/node/planTask";
 import { spawnParticipant } from "../../scripts/lib/participants";
-import { useDevnet } from "./helpers";
+import { hardhatTasks, lastJson, useDevnet } from "./helpers";
 
 describe("a participant added at round 2", () => {
   const env = useDevnet();
@@ -67,5 +67,43 @@ describe("a participant added at round 2", () => {
     const final = owner.model.commitment();
     for (let i = 0; i < 4; i++) expect(existsSync(path.join(dir, `models-${i}`, `${final}.json`))).toBe(true);
     owner.dispose();
+  });
+
+  it("with the terminal commands alone, a participant added after round 1 writes the same final model as the others", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "flufhe-late-cli-"));
+    const { ok } = hardhatTasks(() => env.devnet.url, dir);
+    await ok(["fl:deploy"]);
+    const created = ["--dataset", "breast-cancer", "--participants", "1,2,3", "--rounds", "2", "--min-cohort", "3"];
+    const task = String(lastJson(await ok(["fl:create-task", ...created, "--json"])).taskId);
+    const submit = (account: number) =>
+      ok([
+        ...["fl:submit", "--task", task, "--account", String(account), "--data", "breast-cancer"],
+        ...["--client", String(account - 1), "--clients", "4", "--epochs", "1"],
+        ...["--state", path.join(dir, `p${account}.json`)],
+      ]);
+    const round = async (accounts: number[]) => {
+      await ok(["fl:open-round", "--task", task]);
+      for (const a of accounts) await submit(a);
+      await ok(["fl:close-round", "--task", task]);
+      await ok(["fl:reveal", "--task", task]);
+    };
+    await round([1, 2, 3]);
+    await ok(["fl:participants", "--task", task, "add", "--accounts", "4"]);
+    await round([1, 2, 3, 4]);
+
+    const decrypt = async (account: number) => {
+      const out = path.join(dir, `model-${account}.json`);
+      const printed = lastJson(
+        await ok(["fl:decrypt", "--task", task, "--account", String(account), "--out", out, "--json"]),
+      );
+      return { printed, model: JSON.parse(readFileSync(out, "utf8")) as { commitment: string; weights: number[] } };
+    };
+    const early = await decrypt(1);
+    const late = await decrypt(4);
+    expect(late.model.weights).toEqual(early.model.weights);
+    expect(late.model.commitment).toBe(early.model.commitment);
+    // Where each started: the task's spec for a first-round participant, round 2's committed model for the joiner.
+    expect(early.printed.startedFrom).toMatchObject({ round: 0, source: "the task's spec" });
+    expect(late.printed.startedFrom).toMatchObject({ round: 2, source: expect.stringMatching(/models/) });
   });
 });

@@ -102,7 +102,7 @@ export async function findModel(
   spec: ModelSpec,
   commitment: string,
   paramCount: number,
-): Promise<Float32Array> {
+): Promise<{ weights: Float32Array; source: string }> {
   const tried: string[] = [];
   for (const source of sources) {
     let file: ModelFile | undefined;
@@ -117,7 +117,9 @@ export async function findModel(
       continue;
     }
     const weights = Float32Array.from(file.weights ?? []);
-    if (weights.length === paramCount && modelCommitment(spec, weights) === commitment) return weights;
+    if (weights.length === paramCount && modelCommitment(spec, weights) === commitment) {
+      return { weights, source: source.name };
+    }
     tried.push(`${source.name} (its model does not hash to the commitment: ignored)`);
   }
   throw new Error(

@@ -36,6 +36,8 @@ export type ParticipantEvent =
       gas: number;
     }
   | { event: "round-skipped"; round: number; reason: string }
+  /** A round's committed starting model taken from a model source (this account could not rebuild it). */
+  | { event: "model-fetched"; round: number; commitment: string; source: string }
   | { event: "round-failed"; round: number }
   | { event: "round-done"; round: number; decryptMs: number; accuracy: number; loss: number }
   | { event: "finished"; accuracy: number };
@@ -169,8 +171,18 @@ export class TaskSession {
     if (this.commitment() === globalModelHash) return;
     if (!this.behind) this.checkRoundModel(round, globalModelHash);
     const sources = [...(this.o.modelCache ? [this.o.modelCache] : []), ...(this.o.modelSources ?? [])];
-    this.global = await findModel(sources, this.spec, globalModelHash, this.global.length);
+    const found = await findModel(sources, this.spec, globalModelHash, this.global.length);
+    this.global = found.weights;
     this.behind = false;
+    // Kept locally too, so a later run (fl:decrypt, a restarted node) finds it without the source.
+    this.o.modelCache?.save({
+      spec: this.spec,
+      commitment: globalModelHash,
+      weights: Array.from(found.weights),
+      task: String(this.o.taskId),
+      round: round - 1,
+    });
+    this.o.emit?.({ event: "model-fetched", round, commitment: globalModelHash, source: found.source });
   }
 
   /** Set when a revealed round was skipped (this account may not decrypt it): the model is behind. */
@@ -286,26 +298,33 @@ export class TaskSession {
 
   /**
    * Rebuilds the global model up to (and including) round `last` from the revealed aggregates,
-   * starting at round `from` (the model must already include every round before it).
+   * starting at round `from` (the model must already include every round before it). Rounds this
+   * account may not decrypt (before it joined) are skipped: the first round it may decrypt after them
+   * starts from that round's committed model, taken from the model sources and checked against the
+   * commitment (a `model-fetched` event says from where), so a late joiner rebuilds the final model.
    */
   async catchUp(last: number, { from = 1 }: { from?: number } = {}): Promise<void> {
     for (let round = from; round <= last; round++) {
       const info = await this.readRound(round);
       const state = Number(info.state);
       if (state === RoundState.Revealed) {
-        if (await this.canDecrypt(round)) await this.applyRound(round);
-        else this.skipRound();
+        if (await this.canDecrypt(round)) {
+          if (this.behind) await this.adoptRoundModel(round, info.globalModelHash);
+          await this.applyRound(round);
+        } else this.skipRound();
       } else if (state !== RoundState.Failed) {
         throw new Error(`round ${round} is ${roundStateName(state)}, not revealed yet: close and reveal it first`);
       }
     }
     if (!this.behind) return;
-    // A late joiner: the model after `last` is committed as the next round's starting model.
+    // The last rounds were not this account's (it left, or was added for a later round): the model
+    // after `last` is committed only as the next round's starting model.
     const next = await this.readRound(last + 1);
     if (Number(next.state) === RoundState.None) {
       throw new Error(
-        `this account took no part in some of rounds ${from}..${last}, so it cannot rebuild the model after ` +
-          `round ${last}; it can start once round ${last + 1} opens (its commitment identifies the model to fetch)`,
+        `this account may not decrypt the last of rounds ${from}..${last} (it was not listed for them), so it ` +
+          `cannot rebuild the model after round ${last}; once round ${last + 1} opens, its commitment names that ` +
+          `model and any holder of it can hand it over (--models)`,
       );
     }
     await this.adoptRoundModel(last + 1, next.globalModelHash);

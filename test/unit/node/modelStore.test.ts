@@ -16,7 +16,7 @@ describe("model store", () => {
     good.save({ spec, commitment, weights: Array.from(weights) });
     const forged = new ModelDirectory(mkdtempSync(path.join(tmpdir(), "forged-")));
     forged.save({ spec, commitment, weights: [9, 9, 9, 9, 9, 9] });
-    expect(await findModel([forged, good], spec, commitment, 6)).toEqual(weights);
+    expect(await findModel([forged, good], spec, commitment, 6)).toEqual({ weights, source: good.dir });
     await expect(findModel([forged], spec, commitment, 6)).rejects.toThrow(/does not hash to the commitment: ignored/);
     await expect(findModel([good], spec, "0x" + "ab".repeat(32), 6)).rejects.toThrow(/not there.*--models/);
   });
@@ -27,7 +27,7 @@ describe("model store", () => {
     writeFileSync(path.join(dir, "secret.txt"), "not for you");
     const server = await serveModels(dir, "127.0.0.1", 0);
     try {
-      expect(await findModel([new ModelUrl(server.url)], spec, commitment, 6)).toEqual(weights);
+      expect((await findModel([new ModelUrl(server.url)], spec, commitment, 6)).weights).toEqual(weights);
       for (const p of ["secret.txt", "../secret.txt", "", `${commitment.toUpperCase()}.json`]) {
         expect((await fetch(server.url + p)).status).toBe(404);
       }
