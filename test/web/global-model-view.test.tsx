@@ -78,6 +78,7 @@ const state = (overrides: Partial<GlobalModelState>): GlobalModelState => ({
   flow: flow(),
   decrypted: false,
   rebuild: () => {},
+  importModel: async () => {},
   offer: () => {},
   storeKind: "indexeddb",
   ...overrides,

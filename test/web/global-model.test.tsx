@@ -10,7 +10,13 @@ import { modelCommitment, specToUri, type ModelSpec } from "../../client/src/pro
 import type { RoundSnapshot, TaskSnapshot } from "../../web/src/chain";
 import { nodeModelFile, parseNodeModelFile } from "../../web/src/model/files";
 import { applyPlan, chainCommitmentAfter, planRebuild, settledRound } from "../../web/src/model/rebuild";
-import { decodeRound, planFromStore, rebuildFlow, rebuildLabels } from "../../web/src/model/rebuildFlow";
+import {
+  decodeRound,
+  importStartingModel,
+  planFromStore,
+  rebuildFlow,
+  rebuildLabels,
+} from "../../web/src/model/rebuildFlow";
 import { memoryStore, readVerified, saveModel, taskKey, type GlobalModel as Model } from "../../web/src/model/store";
 import { initialWeights, loadTf, tfjsFiles } from "../../web/src/model/tfjs";
 import { modelFilePrefix } from "../../web/src/views/GlobalModel";
@@ -106,6 +112,36 @@ describe("planning the rebuild (pure)", () => {
     const forged = [{ task: KEY, afterRound: 2, commitment: C2, parent: "0x" + "99".repeat(32) }];
     expect(planRebuild(t, forged, new Set([C1, C2]))).toMatchObject({ from: 1, fromCommitment: C1, decrypt: [2] });
     expect(planRebuild(t, good, new Set([C0]))).toMatchObject({ from: 0, buildInitial: false, decrypt: [1, 2] });
+  });
+
+  it("a late joiner starts from its first round's committed model: it must load it, then decrypts only its rounds", async () => {
+    const t = task([round(1, "Revealed", C0), round(2, "Revealed", C1)]);
+    const joinedAt2 = (r: number) => r >= 2;
+    expect(planRebuild(t, [], new Set(), joinedAt2)).toMatchObject({
+      from: 1,
+      fromCommitment: C1,
+      decrypt: [2],
+      buildInitial: false,
+      needsModel: { afterRound: 1, commitment: C1 },
+    });
+    // A newer model kept in this browser is still the better start.
+    expect(planRebuild(t, [], new Set([C1]), joinedAt2)).toMatchObject({ from: 1, decrypt: [2] });
+    expect(planRebuild(t, [], new Set([C1]), joinedAt2).needsModel).toBeUndefined();
+    // Added for round 3, before it opens: no committed model to load yet.
+    expect(planRebuild(t, [], new Set(), (r) => r >= 3)).toMatchObject({ needsModel: { afterRound: 2 } });
+
+    // Loading the model file: only the commitment round 2 opened with is accepted.
+    const store = memoryStore();
+    const needs = { afterRound: 1, commitment: C1 };
+    const file = (m: Model) => JSON.stringify(nodeModelFile(m, 1n).json);
+    await expect(importStartingModel(store, KEY, needs, file(model(after2, 2)), "wrong.json")).rejects.toThrow(
+      /wrong\.json holds the model .* but round 2 opened with/,
+    );
+    await expect(importStartingModel(store, KEY, needs, "{", "broken.json")).rejects.toThrow(/is not JSON/);
+    await importStartingModel(store, KEY, needs, file(model(after1, 1)), "round-2.json");
+    const plan = await planFromStore(t, SPEC, store, KEY, joinedAt2);
+    expect(plan).toMatchObject({ from: 1, fromCommitment: C1, decrypt: [2] });
+    expect(plan.needsModel).toBeUndefined();
   });
 
   it("a failed last round leaves the model unchanged: nothing to decrypt when the one before is kept", () => {

@@ -2,9 +2,11 @@
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
-import type { TaskSnapshot } from "../chain";
+import { useAccount } from "wagmi";
+import { inRound, sameAddress, type TaskSnapshot } from "../chain";
+import { Policy } from "../../../client/src/protocol/vocabulary";
 import { specFromModelURI } from "../modelSpec";
-import { planFromStore, rebuildFlow, toDecrypt, type RebuildContext } from "../model/rebuildFlow";
+import { importStartingModel, planFromStore, rebuildFlow, toDecrypt, type RebuildContext } from "../model/rebuildFlow";
 import type { RebuildPlan } from "../model/rebuild";
 import { browserModelStore, taskKey, type GlobalModel, type ModelStore } from "../model/store";
 import { useAppChain } from "../providers/appChain";
@@ -27,8 +29,21 @@ export interface GlobalModelState {
   rebuild(): void;
   /** Hands over a round's lane sums this page decrypted already (the decryption panel): not decrypted again. */
   offer(round: number, words: readonly bigint[]): void;
+  /** A late joiner's page: loads the model file the plan has to start from (plan.needsModel). */
+  importModel(file: File): Promise<void>;
   storeKind: ModelStore["kind"];
   error?: string;
+}
+
+/**
+ * Which rounds the connected account may decrypt (the contract's rule): every round of a PUBLIC task
+ * or for the owner, else the rounds it was listed for. Without a wallet every round counts (the
+ * decryption asks for one).
+ */
+function decryptRights(task: TaskSnapshot, account: string | undefined): ((round: number) => boolean) | undefined {
+  if (!account || task.policy === Policy.Public || sameAddress(task.owner, account)) return undefined;
+  const me = task.participants.find((p) => sameAddress(p.account, account));
+  return (round) => !!me && inRound(me, round);
 }
 
 /** What the rebuild depends on: the rounds' states and the commitments they opened with. */
@@ -42,6 +57,12 @@ function signature(task: TaskSnapshot): string {
  */
 export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store?: ModelStore): GlobalModelState {
   const { deployment, provider } = useAppChain();
+  const { address } = useAccount();
+  // Re-planned only when the rights themselves change, not on every refresh of the task snapshot.
+  const me = task.participants.find((p) => sameAddress(p.account, address));
+  const rightsKey = JSON.stringify([address, task.policy, task.owner, me?.history]);
+  const mayDecrypt = useMemo(() => decryptRights(task, address), [rightsKey]); // eslint-disable-line react-hooks/exhaustive-deps
+  const [imported, setImported] = useState(0);
   const getSigner = useSigner();
   const models = useMemo(() => store ?? browserModelStore(), [store]);
   const spec = useMemo(() => specFromModelURI(task.modelURI), [task.modelURI]);
@@ -60,14 +81,14 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
   useEffect(() => {
     if (!spec) return;
     let cancelled = false;
-    planFromStore(latest.current.task, spec, models, key).then(
+    planFromStore(latest.current.task, spec, models, key, mayDecrypt).then(
       (plan) => !cancelled && setPlanned({ sig, plan }),
       (e: unknown) => !cancelled && setError({ sig, message: `browser storage: ${(e as Error).message}` }),
     );
     return () => {
       cancelled = true;
     };
-  }, [sig, spec, models, key]);
+  }, [sig, spec, models, key, mayDecrypt, imported]);
 
   const plan = planned?.sig === sig ? planned.plan : undefined;
   const model = result?.sig === sig ? result.model : undefined;
@@ -119,6 +140,14 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
           return next;
         }),
       [],
+    ),
+    importModel: useCallback(
+      async (file: File) => {
+        if (!plan?.needsModel) return;
+        await importStartingModel(models, key, plan.needsModel, await file.text(), file.name);
+        setImported((n) => n + 1);
+      },
+      [plan, models, key],
     ),
     storeKind: models.kind,
     error: error?.sig === sig ? error.message : undefined,

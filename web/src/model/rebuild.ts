@@ -40,6 +40,12 @@ export interface RebuildPlan {
   buildInitial: boolean;
   /** Revealed rounds after `from` up to `target` whose aggregate must be decrypted, oldest first. */
   decrypt: number[];
+  /**
+   * The account may not decrypt some revealed round (it joined later): the rebuild has to start from
+   * the model after the last such round, committed on chain, which this browser does not hold yet.
+   * Loading that model file (from the owner or a participant) lets the plan start there.
+   */
+  needsModel?: { afterRound: number; commitment?: string };
 }
 
 /**
@@ -53,6 +59,8 @@ export function planRebuild(
   task: Pick<TaskSnapshot, "modelHash" | "roundInfos" | "currentRound">,
   lineage: readonly LineageRecord[],
   verified: ReadonlySet<string>,
+  /** Whether the account rebuilding may decrypt a round (default: every round). */
+  mayDecrypt: (round: number) => boolean = () => true,
 ): RebuildPlan {
   const target = settledRound(task);
   const after = (j: number): string | undefined => {
@@ -62,18 +70,35 @@ export function planRebuild(
     const parent = chainCommitmentAfter(task, j - 1);
     return lineage.find((r) => r.afterRound === j && parent !== undefined && r.parent === parent)?.commitment;
   };
-  let from = 0;
-  for (let j = target; j > 0; j--) {
+  // The rebuild cannot start before the last revealed round this account may not decrypt.
+  let floor = 0;
+  for (let k = target; k > 0 && floor === 0; k--) {
+    if (task.roundInfos[k - 1]?.state === "Revealed" && !mayDecrypt(k)) floor = k;
+  }
+  let from = floor;
+  for (let j = target; j > floor; j--) {
     const c = after(j);
     if (c !== undefined && verified.has(c)) {
       from = j;
       break;
     }
   }
-  const fromCommitment = after(from)!;
+  const fromCommitment = after(from);
   const decrypt: number[] = [];
   for (let k = from + 1; k <= target; k++) if (task.roundInfos[k - 1]?.state === "Revealed") decrypt.push(k);
-  return { target, from, fromCommitment, buildInitial: from === 0 && !verified.has(task.modelHash), decrypt };
+  if (fromCommitment === undefined) {
+    // The model after the gap is not committed yet (the round after it has not opened): nothing to load.
+    return { target, from, fromCommitment: "", buildInitial: false, decrypt: [], needsModel: { afterRound: floor } };
+  }
+  const needsModel = floor > 0 && from === floor && !verified.has(fromCommitment);
+  return {
+    target,
+    from,
+    fromCommitment,
+    buildInitial: from === 0 && !verified.has(task.modelHash),
+    decrypt,
+    ...(needsModel ? { needsModel: { afterRound: floor, commitment: fromCommitment } } : {}),
+  };
 }
 
 /** A model computed on the way, to keep (with the model it came from). */

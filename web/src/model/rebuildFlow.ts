@@ -23,6 +23,7 @@ import type { Flow, StepReporter } from "../progress";
 import { applyPlan, planRebuild, type RebuildPlan } from "./rebuild";
 import { readVerified, saveModel, type GlobalModel, type ModelStore } from "./store";
 import { initialWeights } from "./tfjs";
+import { parseNodeModelFile } from "./files";
 
 export interface RebuildContext {
   deployment: Pick<Deployment, "chainId" | "aggregator">;
@@ -40,6 +41,45 @@ export interface RebuildContext {
 }
 
 const list = (rounds: number[]) => (rounds.length === 1 ? `round ${rounds[0]}` : `rounds ${rounds.join(", ")}`);
+
+/** What the page says when the account's first round's committed model is missing. */
+export function needsModelMessage(needs: NonNullable<RebuildPlan["needsModel"]>): string {
+  return needs.commitment
+    ? `this account took no part in round ${needs.afterRound} and may not decrypt it, so the rebuild starts from ` +
+        `the model round ${needs.afterRound + 1} opened with (${shortHash(needs.commitment)}): load that model file ` +
+        `(the owner's or a participant's "Download the model file for nodes") here; it is checked against the commitment`
+    : `this account took no part in round ${needs.afterRound} and may not decrypt it: the page can rebuild the ` +
+        `model once round ${needs.afterRound + 1} opens (its commitment names the model to load)`;
+}
+
+/**
+ * Keeps a model file the user loaded as the model the plan has to start from (a late joiner's first
+ * round's committed model), after checking it hashes to exactly that commitment.
+ */
+export async function importStartingModel(
+  store: ModelStore,
+  key: string,
+  needs: NonNullable<RebuildPlan["needsModel"]>,
+  text: string,
+  name: string,
+): Promise<void> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `${name} is not JSON: pick the model file ({spec, commitment, weights}) the owner or a participant downloaded`,
+    );
+  }
+  const model = parseNodeModelFile(value, name);
+  if (model.commitment !== needs.commitment) {
+    throw new Error(
+      `${name} holds the model ${shortHash(model.commitment)}, but round ${needs.afterRound + 1} opened with ` +
+        `${needs.commitment ? shortHash(needs.commitment) : "(not yet)"}: pick that round's model file`,
+    );
+  }
+  await saveModel(store, key, { ...model, afterRound: needs.afterRound }, undefined);
+}
 
 /** The rounds of the plan still to decrypt in this page. */
 export function toDecrypt(plan: RebuildPlan, decrypted: ReadonlyMap<number, unknown>): number[] {
@@ -176,6 +216,7 @@ export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: G
     labels,
     run: async (report) => {
       report(0, "active");
+      if (plan.needsModel) throw new Error(needsModelMessage(plan.needsModel));
       let start: Float32Array | undefined;
       if (plan.buildInitial) {
         start = await (ctx.buildInitial ?? initialWeights)(ctx.spec);
@@ -226,12 +267,13 @@ export async function planFromStore(
   spec: ModelSpec,
   store: ModelStore,
   key: string,
+  mayDecrypt?: (round: number) => boolean,
 ): Promise<RebuildPlan> {
   const lineage = await store.lineage(key);
   const candidates = new Set([task.modelHash, ...lineage.map((r) => r.commitment)]);
   for (;;) {
-    const plan = planRebuild(task, lineage, candidates);
-    if (plan.buildInitial) return plan;
+    const plan = planRebuild(task, lineage, candidates, mayDecrypt);
+    if (plan.buildInitial || plan.needsModel) return plan;
     if (await readVerified(store, plan.fromCommitment, spec)) return plan;
     candidates.delete(plan.fromCommitment);
   }

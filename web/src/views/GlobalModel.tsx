@@ -9,7 +9,8 @@ import { StepList } from "../components/Steps";
 import { shortHash } from "../format";
 import type { GlobalModelState } from "../hooks/useGlobalModel";
 import { downloadBlob, downloadJson, nodeModelFile } from "../model/files";
-import { chainCommitmentAfter } from "../model/rebuild";
+import { chainCommitmentAfter, type RebuildPlan } from "../model/rebuild";
+import { needsModelMessage } from "../model/rebuildFlow";
 import type { GlobalModel as Model } from "../model/store";
 import { tfjsFiles } from "../model/tfjs";
 import type { Deployment } from "../deployment";
@@ -94,6 +95,38 @@ export function ModelDownloads({
   );
 }
 
+/** A late joiner's page: which model the rebuild starts from, and a file picker to load it. */
+function StartingModelImport({
+  needs,
+  importModel,
+}: {
+  needs: NonNullable<RebuildPlan["needsModel"]>;
+  importModel: GlobalModelState["importModel"];
+}) {
+  const [error, setError] = useState<string>();
+  return (
+    <>
+      <p data-testid="needs-model">{needsModelMessage(needs)}.</p>
+      {needs.commitment && (
+        <label>
+          Model file of round {needs.afterRound + 1}{" "}
+          <input
+            type="file"
+            accept=".json,application/json"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              if (!file) return;
+              setError(undefined);
+              importModel(file).catch((err: unknown) => setError((err as Error).message));
+            }}
+          />
+        </label>
+      )}
+      <ErrorAlert message={error} />
+    </>
+  );
+}
+
 /**
  * The global model in this browser: rebuilt from the task's spec and the revealed aggregates (the nodes'
  * code), checked against the chain's commitments, kept in IndexedDB; downloadable and evaluable.
@@ -154,6 +187,8 @@ export function GlobalModel({
         </>
       ) : !plan ? (
         !state.error && <p role="status">Reading the models kept in this browser…</p>
+      ) : plan.needsModel ? (
+        <StartingModelImport needs={plan.needsModel} importModel={state.importModel} />
       ) : state.toDecrypt.length > 0 ? (
         <>
           <p>
