@@ -12,7 +12,7 @@
  */
 import { Command, InvalidArgumentError } from "commander";
 import { parseCompressFlag, encodingName, type EncodingSpec, type UpdateEncoding } from "../client/src/codec/encoding";
-import { fetchAggregate } from "../client/src/chain/aggregate";
+import { fetchAggregate, type RevealedAggregate } from "../client/src/chain/aggregate";
 import { openNetwork } from "../client/src/chain/network";
 import { deployAggregator } from "../client/src/chain/owner";
 import { submitUpdate } from "../client/src/chain/submit";
@@ -167,43 +167,53 @@ async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun) {
       if (taskId !== TASK_ID) throw new Error(`the devnet's task is ${taskId}, the sweep simulated task ${TASK_ID}`);
       const session = await OwnerSession.open({ aggregator, instance: fhevm.instance, signer: owner, taskId });
       try {
-        const { round, globalModelHash } = await session.openNextRound();
-        if (globalModelHash !== modelCommitment(plan.spec, plan.weights))
-          throw new Error("round 1 opened on another model");
-        const started = Date.now();
         let gas = 0;
         let hcu = 0;
         let txs = 0;
-        // Participants submit one after another (2 cores: concurrent encryption only slows each down).
-        for (const [i, signer] of signers.entries()) {
-          const receipts = await submitUpdate({
-            aggregator: aggregator.connect(signer),
-            instance: fhevm.instance,
-            taskId,
-            round,
-            chunks: round1.chunks[i],
-            layout: plan.plan.layout,
-          });
-          for (const r of receipts) {
-            gas += Number(r.gasUsed);
-            hcu += fhevm.hcuOf(r);
-            txs++;
-          }
-          log(`  participant ${i + 1}/${signers.length}: ${receipts.length} transaction(s)`);
-        }
-        const submitSeconds = (Date.now() - started) / 1000;
-        if ((await session.close(round)) !== "Closed") throw new Error("the round failed to reach its cohort");
-        await session.reveal(round);
-        const aggregate = await fetchAggregate({
-          aggregator: aggregator.connect(owner),
-          instance: fhevm.instance,
-          signer: owner,
-          taskId,
-          round,
-          layout: plan.plan.layout,
-          policy: Policy.Participants,
-          encoding,
+        let submitSeconds = 0;
+        const result: { aggregate?: RevealedAggregate } = {};
+        await session.runRound({
+          onEvent: (e) => {
+            if (e.event === "opened" && e.globalModelHash !== modelCommitment(plan.spec, plan.weights))
+              throw new Error("round 1 opened on another model");
+          },
+          // Participants submit one after another (2 cores: concurrent encryption only slows each down).
+          afterOpen: async (round) => {
+            const started = Date.now();
+            for (const [i, signer] of signers.entries()) {
+              const receipts = await submitUpdate({
+                aggregator: aggregator.connect(signer),
+                instance: fhevm.instance,
+                taskId,
+                round,
+                chunks: round1.chunks[i],
+                layout: plan.plan.layout,
+              });
+              for (const r of receipts) {
+                gas += Number(r.gasUsed);
+                hcu += fhevm.hcuOf(r);
+                txs++;
+              }
+              log(`  participant ${i + 1}/${signers.length}: ${receipts.length} transaction(s)`);
+            }
+            submitSeconds = (Date.now() - started) / 1000;
+          },
+          // The raw lane sums too, to compare with the plaintext simulation word for word.
+          afterReveal: async (round) => {
+            result.aggregate = await fetchAggregate({
+              aggregator: aggregator.connect(owner),
+              instance: fhevm.instance,
+              signer: owner,
+              taskId,
+              round,
+              layout: plan.plan.layout,
+              policy: Policy.Participants,
+              encoding,
+            });
+          },
         });
+        const { aggregate } = result;
+        if (!aggregate) throw new Error("round 1 was not revealed");
         const wordsEqual =
           aggregate.words.length === round1.words.length && aggregate.words.every((w, i) => w === round1.words[i]);
         const deltaEqual =

@@ -39,6 +39,7 @@ import {
 } from "./lib/devnet";
 import { RssSampler } from "./lib/memory";
 import { readNodeMemory, type NodeMemory } from "./lib/node-memory";
+import { sleep } from "../client/src/util/sleep";
 
 const { values: args } = parseArgs({
   options: {
@@ -90,7 +91,6 @@ interface RoundRow {
 
 /** Pause after a round before its RSS is read (the node only answers polls meanwhile). */
 const SETTLE_MS = 3000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -175,32 +175,34 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       const t0 = Date.now();
       memory.startWindow();
-      await owner.openNextRound();
-      // Every participant encrypts and submits its chunks at once, as independent nodes would.
-      await Promise.all(
-        participants.map((p, i) => {
-          const random = mulberry32(seed * 1_000_003 + round * 1009 + i);
-          const delta = Float64Array.from({ length: layout.paramCount }, () => (random() * 2 - 1) * 0.01);
-          const chunks = encodeUpdate(delta, layout);
-          return withRetry(`participant ${i + 1}, round ${round} submission`, () =>
-            submitUpdate({
-              aggregator: p.aggregator,
-              instance: p.network.fhevm.instance,
-              taskId,
-              round,
-              chunks,
-              layout,
+      let t1 = 0;
+      let submitPeakMb = 0;
+      await owner.runRound({
+        // Every participant encrypts and submits its chunks at once, as independent nodes would.
+        afterOpen: async () => {
+          await Promise.all(
+            participants.map((p, i) => {
+              const random = mulberry32(seed * 1_000_003 + round * 1009 + i);
+              const delta = Float64Array.from({ length: layout.paramCount }, () => (random() * 2 - 1) * 0.01);
+              const chunks = encodeUpdate(delta, layout);
+              return withRetry(`participant ${i + 1}, round ${round} submission`, () =>
+                submitUpdate({
+                  aggregator: p.aggregator,
+                  instance: p.network.fhevm.instance,
+                  taskId,
+                  round,
+                  chunks,
+                  layout,
+                }),
+              );
             }),
           );
-        }),
-      );
-      const t1 = Date.now();
-      const submitPeakMb = memory.startWindow();
-      await owner.waitForSubmissions(round);
-      if ((await owner.close(round)) !== "Closed") throw new Error(`round ${round} failed to reach quorum`);
-      await owner.reveal(round);
-      // The owner and every participant grant themselves the aggregate and user-decrypt it at once.
-      await Promise.all([owner.applyRound(round), ...participants.map((p) => p.session.applyRound(round))]);
+          t1 = Date.now();
+          submitPeakMb = memory.startWindow();
+        },
+        // Every participant grants itself the aggregate and user-decrypts it alongside the owner.
+        afterReveal: async () => void (await Promise.all(participants.map((p) => p.session.applyRound(round)))),
+      });
       const t2 = Date.now();
 
       const decryptPeakMb = memory.startWindow();

@@ -21,8 +21,9 @@ import type { TaskChoices } from "../../client/src/protocol/taskChoices";
 import { DEVNET_MINING, describeMining, startDevnet, type Devnet, type DevnetMining } from "./devnet";
 import { encodedFedAvg } from "./encoded-fedavg";
 import { RssSampler } from "./memory";
-import { spawnParticipant, type ParticipantProcess } from "./participants";
+import { checkParticipants, spawnParticipant, type ParticipantProcess } from "./participants";
 import { writeReport, type DemoReport, type RoundRow } from "./report";
+import { sleep } from "../../client/src/util/sleep";
 
 export interface DemoOptions {
   dataset: string;
@@ -60,7 +61,6 @@ export interface NodeMemory {
 }
 
 const log = (message: string) => process.stderr.write(`[demo] ${message}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 /** Phase timings of one round, averaged over participants, from their JSON events. */
@@ -203,25 +203,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       ];
       processes.push(spawnParticipant(i, args));
     }
-    const failFast = () => {
-      const bad = processes.find((p) => p.child.exitCode !== null && p.child.exitCode !== 0);
-      if (bad) throw new Error(`participant ${bad.index} exited with code ${bad.child.exitCode}:\n${bad.stderrTail()}`);
-    };
+    const failFast = () => checkParticipants(processes);
 
     const rows: RoundRow[] = [];
     for (let round = 1; round <= o.rounds; round++) {
       const roundStart = Date.now();
-      await owner.openNextRound();
-      log(`round ${round} open`);
-      await owner.waitForSubmissions(round, failFast);
-      if ((await owner.close(round)) !== "Closed") throw new Error(`round ${round} failed to reach quorum`);
-      await owner.reveal(round);
-      const { accuracy } = await owner.applyRound(round);
-      // Wait for the participants' own decryptions so the round's timings and costs are complete.
-      while (processes.some((p) => !p.events.some((e) => e.event === "round-done" && e.round === round))) {
-        failFast();
-        await sleep(200);
-      }
+      const { accuracy } = await owner.runRound({
+        check: failFast,
+        onEvent: (e) => e.event === "opened" && log(`round ${round} open`),
+        // The participants' own decryptions complete the round's timings and costs.
+        afterReveal: async () => {
+          while (processes.some((p) => !p.events.some((e) => e.event === "round-done" && e.round === round))) {
+            failFast();
+            await sleep(200);
+          }
+        },
+      });
       rows.push({
         round,
         accuracy,

@@ -54,3 +54,9 @@ export function spawnParticipant(
     },
   };
 }
+
+/** Throws, with its stderr's tail, when a participant process has exited with an error. */
+export function checkParticipants(processes: readonly ParticipantProcess[]): void {
+  const bad = processes.find((p) => p.child.exitCode !== null && p.child.exitCode !== 0);
+  if (bad) throw new Error(`participant ${bad.index} exited with code ${bad.child.exitCode}:\n${bad.stderrTail()}`);
+}

@@ -7,7 +7,7 @@ import { initBackend } from "../../client/src/ml/backend";
 import { ModelDirectory } from "../../client/src/node/modelStore";
 import { OwnerSession } from "../../client/src/node/owner";
 import { planTask } from "../../client/src/node/planTask";
-import { spawnParticipant } from "../../scripts/lib/participants";
+import { checkParticipants, spawnParticipant } from "../../scripts/lib/participants";
 import { hardhatTasks, lastJson, useDevnet } from "./helpers";
 
 describe("a participant added at round 2", () => {
@@ -44,19 +44,13 @@ describe("a participant added at round 2", () => {
     for (let i = 0; i < 3; i++) processes.push(spawnParticipant(i, args(i, [])));
     const late = spawnParticipant(3, args(3, ["--models", shared]));
     processes.push(late);
-    const alive = () => {
-      const bad = processes.find((p) => p.child.exitCode !== null && p.child.exitCode !== 0);
-      if (bad) throw new Error(`participant ${bad.index} exited with ${bad.child.exitCode}:\n${bad.stderrTail()}`);
-    };
-
-    for (let round = 1; round <= 3; round++) {
-      await owner.openNextRound();
-      if (round === 1) await (await aggregator.addParticipants(taskId, [accounts[3]])).wait(); // from round 2
-      await owner.waitForSubmissions(round, alive);
-      expect(await owner.close(round)).toBe("Closed");
-      await owner.reveal(round);
-      await owner.applyRound(round);
-    }
+    const results = await owner.runRounds({
+      // Listed during round 1: takes part from round 2.
+      afterOpen: async (round) =>
+        void (round === 1 && (await (await aggregator.addParticipants(taskId, [accounts[3]])).wait())),
+      check: () => checkParticipants(processes),
+    });
+    expect(results.map((r) => r.state)).toEqual(["Revealed", "Revealed", "Revealed"]);
     const codes = await Promise.all(processes.map((p) => p.exited));
     expect(codes, processes.map((p) => p.stderrTail()).join("\n")).toEqual([0, 0, 0, 0]);
 

@@ -12,8 +12,8 @@ import type { ParticipantState } from "../../client/src/node/state";
 import type { ModelSpec } from "../../client/src/protocol/modelSpec";
 import { spawnParticipant } from "../../scripts/lib/participants";
 import { useDevnet } from "./helpers";
+import { sleep } from "../../client/src/util/sleep";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,6 +1,7 @@
 import { Agent } from "node:http";
 import { FetchRequest, JsonRpcProvider, Network, type JsonRpcPayload, type JsonRpcResult } from "ethers";
 import { isConnectionError } from "./retry";
+import { sleep } from "../util/sleep";
 
 /** One raw JSON-RPC call: fails fast (no provider start-up loop) when the endpoint is down. */
 export async function rpcCall<T>(url: string, method: string, params: unknown[] = []): Promise<T> {
@@ -75,8 +76,6 @@ export class ConcurrencyLimit {
     }
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The provider for a local fhEVM devnet: bounded concurrency, no batching, fast polling (see

@@ -6,11 +6,40 @@ import { RoundState, roundStateName } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
 import type { TaskPlan } from "./planTask";
 import { DEFAULT_WAIT_MS, TaskSession, type SessionOptions } from "./taskSession";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { sleep } from "../util/sleep";
 
 /** What the owner's session needs: the participant's session options (test data evaluates the model). */
 export type OwnerOptions = Omit<SessionOptions, "train" | "training" | "state" | "emit">;
+
+/** Progress of the owner's round loop, one object per step. */
+export type OwnerEvent =
+  | { event: "opened"; round: number; globalModelHash: string; deadline: number; eligible: number }
+  | { event: "submissions-in"; round: number }
+  | { event: "closed"; round: number; outcome: "Closed" | "Failed" }
+  | { event: "revealed"; round: number }
+  | { event: "applied"; round: number; decryptMs: number; accuracy: number; loss: number };
+
+/** What a caller plugs into the owner's round loop (each optional). */
+export interface RoundHooks {
+  /** Runs once the round is open (in-process participants submit here). */
+  afterOpen?: (round: number) => Promise<void>;
+  /** Runs on every poll while waiting for submissions: throw to stop (a participant process died). */
+  check?: () => void;
+  /** Runs once the round is revealed, alongside the owner's own decryption (participants decrypt too). */
+  afterReveal?: (round: number) => Promise<void>;
+  /** A round that closes without quorum throws (default) or is reported as Failed and the loop goes on. */
+  failedRounds?: "throw" | "continue";
+  onEvent?: (event: OwnerEvent) => void;
+}
+
+/** What one round of the owner's loop ended with. */
+export interface RoundResult {
+  round: number;
+  state: "Revealed" | "Failed";
+  accuracy: number;
+  loss: number;
+  decryptMs: number;
+}
 
 /**
  * The model owner's side of a task, written once for the demo, the fl: tasks, the web's server
@@ -106,6 +135,46 @@ export class OwnerSession {
     await this.step({ fn: "revealRound", taskId: this.o.taskId, round }, [this.o.taskId, round], async () =>
       this.stateIs(round, RoundState.Revealed),
     );
+  }
+
+  /**
+   * One round, the owner's whole loop written once (Flower's `Server.fit` for one round): open with the
+   * rebuilt model's commitment, wait for the submissions, close, reveal, decrypt and apply. Hooks plug
+   * in what differs between the demo, the benchmarks, the tests and the web.
+   */
+  async runRound(hooks: RoundHooks = {}): Promise<RoundResult> {
+    const emit = hooks.onEvent ?? (() => {});
+    const opened = await this.openNextRound();
+    const { round } = opened;
+    emit({ event: "opened", ...opened });
+    await hooks.afterOpen?.(round);
+    await this.waitForSubmissions(round, hooks.check);
+    emit({ event: "submissions-in", round });
+    const outcome = await this.close(round);
+    emit({ event: "closed", round, outcome });
+    if (outcome === "Failed") {
+      if ((hooks.failedRounds ?? "throw") === "throw") {
+        throw new Error(
+          `round ${round} failed: some chunk has fewer than the minimum cohort of contributors; its partial sums ` +
+            `are never revealed and the next round starts from the same model`,
+        );
+      }
+      return { round, state: "Failed", accuracy: NaN, loss: NaN, decryptMs: 0 };
+    }
+    await this.reveal(round);
+    emit({ event: "revealed", round });
+    const [applied] = await Promise.all([this.applyRound(round), hooks.afterReveal?.(round)]);
+    emit({ event: "applied", round, ...applied });
+    return { round, state: "Revealed", ...applied };
+  }
+
+  /** Runs rounds until `rounds` of them ran in this call, or the task has none left (default). */
+  async runRounds(hooks: RoundHooks = {}, rounds = Number.POSITIVE_INFINITY): Promise<RoundResult[]> {
+    const results: RoundResult[] = [];
+    while (results.length < rounds && (await this.currentRound()) < this.model.rounds) {
+      results.push(await this.runRound(hooks));
+    }
+    return results;
   }
 
   /** Decrypts the revealed aggregate as the owner, applies it and evaluates on the test data (if any). */

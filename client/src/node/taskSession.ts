@@ -19,6 +19,7 @@ import { applyDelta } from "./model";
 import { checkTrainingSettings, localTrainingSeed, type TrainingSettings } from "./training";
 import { findModel, type ModelDirectory, type ModelSource } from "./modelStore";
 import { StateStore, fromHexChunks, toHexChunks, type ParticipantState } from "./state";
+import { sleep } from "../util/sleep";
 
 /** Structured progress of a participant, one object per event (printed as JSON lines or bars). */
 export type ParticipantEvent =
@@ -43,8 +44,6 @@ export type ParticipantEvent =
   | { event: "finished"; accuracy: number };
 
 export { localTrainingSeed, type TrainingSettings } from "./training";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How long waiting for a round state may take before giving up, unless the caller says otherwise. */
 export const DEFAULT_WAIT_MS = 7 * 24 * 3600 * 1000;

@@ -45,12 +45,6 @@ export function startNode(setup: NodeSetup, account: number, models: string[] = 
   return node;
 }
 
-/** Throws with its stderr if a node has exited with an error. */
-export function checkNodes(nodes: readonly ParticipantProcess[]): void {
-  const bad = nodes.find((n) => n.child.exitCode !== null && n.child.exitCode !== 0);
-  if (bad) throw new Error(`node ${bad.index} exited with ${bad.child.exitCode}:\n${bad.stderrTail()}`);
-}
-
 /** Whether node `account` holds the global model `commitment` it computed itself. */
 export function nodeHasModel(setup: NodeSetup, account: number, commitment: string): boolean {
   const file = path.join(modelDir(setup, account), `${commitment}.json`);

@@ -29,12 +29,12 @@ import { toOnChainCodec } from "../../../client/src/protocol/taskConfig";
 import type { FhevmConnection } from "../../../client/src/fhe/instance";
 import { openNetwork, type Network } from "../../../client/src/chain/network";
 import { specFromUri, type ModelSpec } from "../../../client/src/protocol/modelSpec";
-import type { ParticipantProcess } from "../../../scripts/lib/participants";
+import { checkParticipants, type ParticipantProcess } from "../../../scripts/lib/participants";
 import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../../../types";
 import { freePort, startDevnet, type Devnet } from "../../../scripts/lib/devnet";
 import { TestWallet } from "../wallet";
 import { UI_TIMEOUT, checkAverage, downloadJson, randomDelta, shownValues, submitChunks, text } from "./checks";
-import { checkNodes, evaluationCsv, nodeHasModel, nodeModel, startNode, tfjsCommitment, type NodeSetup } from "./nodes";
+import { evaluationCsv, nodeHasModel, nodeModel, startNode, tfjsCommitment, type NodeSetup } from "./nodes";
 import {
   CHAIN_ID,
   ConsoleLog,
@@ -417,7 +417,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
   const watchNodes = async <T>(work: Promise<T>): Promise<T> => {
     const timer = setInterval(() => {
       try {
-        checkNodes(nodes);
+        checkParticipants(nodes);
       } catch (error) {
         log(String(error));
       }
@@ -432,7 +432,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
   async function waitForSubmissions(round: number, accounts: string[]): Promise<void> {
     const deadline = Date.now() + 240_000;
     for (;;) {
-      checkNodes(nodes);
+      checkParticipants(nodes);
       const done = await Promise.all(
         accounts.map(async (a) => /^all \d+ chunks? submitted$/.test((await row(a).textContent()) ?? "")),
       );

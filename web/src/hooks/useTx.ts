@@ -1,8 +1,9 @@
 "use client";
 
 import { useCallback, useState } from "react";
-import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
-import { aggregatorAt, aggregatorInterface, type FLuFHEAggregator } from "../chain";
+import type { ContractTransactionReceipt } from "ethers";
+import { transact, type CallSite } from "../../../client/src/chain/transact";
+import { aggregatorAt, aggregatorInterface } from "../chain";
 import { describeError } from "../errors";
 import type { TxState } from "../progress";
 import { useAppChain } from "../providers/appChain";
@@ -11,11 +12,11 @@ import { useSigner } from "./useWallet";
 export interface TxRunner {
   state: TxState;
   busy: boolean;
-  /** Sends `send(aggregator connected to the wallet)` and follows it to its receipt (null on failure). */
-  run(
-    label: string,
-    send: (aggregator: FLuFHEAggregator) => Promise<ContractTransactionResponse>,
-  ): Promise<ContractTransactionReceipt | null>;
+  /**
+   * Sends the aggregator call `site.fn(...args)` from the wallet (through client/src/chain/transact, as
+   * the CLI does: a revert names the call and its reason) and follows it to its receipt (null on failure).
+   */
+  run(label: string, site: CallSite, args: unknown[]): Promise<ContractTransactionReceipt | null>;
   reset(): void;
 }
 
@@ -24,16 +25,21 @@ export function useTx(): TxRunner {
   const getSigner = useSigner();
   const [state, setState] = useState<TxState>({ phase: "idle" });
   const run = useCallback(
-    async (label: string, send: (aggregator: FLuFHEAggregator) => Promise<ContractTransactionResponse>) => {
+    async (label: string, site: CallSite, args: unknown[]) => {
       try {
         if (!getSigner) throw new Error("connect a wallet first");
         setState({ phase: "wallet", label });
         const aggregator = aggregatorAt(deployment.aggregator, (await getSigner()).signer);
-        const tx = await send(aggregator);
-        setState({ phase: "pending", label, hash: tx.hash });
-        const receipt = await tx.wait();
-        if (!receipt) throw new Error("the transaction was dropped");
-        setState({ phase: "confirmed", label, hash: tx.hash, block: receipt.blockNumber, gasUsed: receipt.gasUsed });
+        const receipt = await transact(aggregator, site, args, {}, (hash) =>
+          setState({ phase: "pending", label, hash }),
+        );
+        setState({
+          phase: "confirmed",
+          label,
+          hash: receipt.hash,
+          block: receipt.blockNumber,
+          gasUsed: receipt.gasUsed,
+        });
         return receipt;
       } catch (error) {
         setState({ phase: "failed", label, failure: describeError(error, aggregatorInterface) });

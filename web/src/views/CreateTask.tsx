@@ -93,7 +93,7 @@ export function CreateTask() {
   const create = async () => {
     if (!canCreate || !draft.settings || !commitment) return;
     const config = taskConfig(draft.settings, commitment);
-    const receipt = await tx.run("Create task", (a) => a.createTask(config, draft.participants));
+    const receipt = await tx.run("Create task", { fn: "createTask" }, [config, draft.participants]);
     const event = receipt && decodeTaskLogs(receipt.logs).find((e) => e.name === "TaskCreated");
     if (event) {
       const id = BigInt(event.args.taskId);

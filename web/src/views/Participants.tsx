@@ -105,7 +105,10 @@ export function AddParticipants({
         e.preventDefault();
         if (errors.length > 0 || addresses.length === 0) return;
         void tx
-          .run(`Add ${addresses.length} participant(s)`, (a) => a.addParticipants(task.id, addresses))
+          .run(`Add ${addresses.length} participant(s)`, { fn: "addParticipants", taskId: task.id }, [
+            task.id,
+            addresses,
+          ])
           .then((receipt) => receipt && setText(""));
       }}
     >
@@ -177,7 +180,10 @@ export function Participants({
         onRemove={
           owner
             ? (account) =>
-                void tx.run(`Remove ${shortAddress(account)}`, (a) => a.removeParticipants(task.id, [account]))
+                void tx.run(`Remove ${shortAddress(account)}`, { fn: "removeParticipants", taskId: task.id }, [
+                  task.id,
+                  [account],
+                ])
             : undefined
         }
       />

@@ -98,7 +98,11 @@ function OpenRound({
       className="field"
       onSubmit={(e) => {
         e.preventDefault();
-        if (hash) void run(`Open round ${action.round}`, (a) => a.openRound(task.id, hash));
+        if (hash)
+          void run(`Open round ${action.round}`, { fn: "openRound", taskId: task.id, round: action.round }, [
+            task.id,
+            hash,
+          ]);
       }}
     >
       {action.round === 1 || rebuildable ? (
@@ -159,8 +163,10 @@ export function RoundActions({ task, now, next }: { task: TaskSnapshot; now: num
               type="button"
               disabled={!action.enabled || !ready || tx.busy}
               onClick={() =>
-                void tx.run(`${LABEL[action.kind]} ${action.round}`, (a) =>
-                  action.kind === "close" ? a.closeRound(task.id, action.round) : a.revealRound(task.id, action.round),
+                void tx.run(
+                  `${LABEL[action.kind]} ${action.round}`,
+                  { fn: action.kind === "close" ? "closeRound" : "revealRound", taskId: task.id, round: action.round },
+                  [task.id, action.round],
                 )
               }
             >
