@@ -14,7 +14,6 @@ import { spawnParticipant } from "../../scripts/lib/participants";
 import { useDevnet } from "./helpers";
 import { sleep } from "../../client/src/util/sleep";
 
-
 async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
