@@ -15,22 +15,15 @@ import {LaneLayout} from "./libraries/LaneLayout.sol";
 ///      `valueBits` bits into any lane whatever it encrypted: bounded influence and no carries between
 ///      lanes (the headroom check at task creation guarantees `maxCohort` lane values fit in a lane).
 contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
-    /// @notice euint128 words one input proof may carry (2048 bits).
+    /// @inheritdoc IFLuFHEAggregator
     uint32 public constant WORDS_PER_PROOF = 16;
-    /// @notice euint128 handles one KMS decryption request may carry (2048 bits).
+    /// @inheritdoc IFLuFHEAggregator
     uint32 public constant WORDS_PER_DECRYPTION = 16;
-    /// @notice Largest chunk, in words, a contributor can submit within the fhEVM's 20,000,000 HCU
-    ///         per-transaction cap. Every word of a non-first contribution pays a euint128 scalar AND
-    ///         (37,000 HCU) plus a euint128 add (259,000 HCU): floor(20,000,000 / 296,000) = 67, i.e.
-    ///         19,832,000 HCU, while 68 words (20,128,000 HCU) always revert. The client planner keeps
-    ///         a margin below it.
+    /// @inheritdoc IFLuFHEAggregator
     uint16 public constant MAX_WORDS_PER_CHUNK = 67;
-    /// @notice Longest round, in seconds (365 days). Any longer round is almost surely a unit mistake
-    ///         (milliseconds for seconds), and the bound keeps `block.timestamp + roundDuration` far from
-    ///         overflowing the uint64 deadline (which `openRound` would otherwise hit near 2^64).
+    /// @inheritdoc IFLuFHEAggregator
     uint64 public constant MAX_ROUND_DURATION = 365 days;
-    /// @notice Most membership intervals one account can have in a task. Eligibility checks walk the
-    ///         history, so it stays short: 16 join/leave cycles are plenty for a real consortium.
+    /// @inheritdoc IFLuFHEAggregator
     uint256 public constant MAX_MEMBERSHIP_INTERVALS = 16;
 
     struct Task {
@@ -72,10 +65,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     // Tasks and participants
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Creates a training task owned by the caller.
-    /// @param config model commitment, codec, cohort bounds, schedule and decryption policy.
-    /// @param participants initial allowlist; they take part from round 1.
-    /// @return taskId the new task's id (ids start at 1).
+    /// @inheritdoc IFLuFHEAggregator
     function createTask(TaskConfig calldata config, address[] calldata participants) external returns (uint256 taskId) {
         _validate(config);
         taskId = ++_taskCount;
@@ -93,7 +83,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         }
     }
 
-    /// @notice Adds participants; they take part from the next round that opens.
+    /// @inheritdoc IFLuFHEAggregator
     function addParticipants(uint256 taskId, address[] calldata accounts) external onlyTaskOwner(taskId) {
         Task storage t = _tasks[taskId];
         for (uint256 i = 0; i < accounts.length; ++i) {
@@ -101,7 +91,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         }
     }
 
-    /// @notice Removes participants from the next round on; a round already open keeps its cohort.
+    /// @inheritdoc IFLuFHEAggregator
     function removeParticipants(uint256 taskId, address[] calldata accounts) external onlyTaskOwner(taskId) {
         Task storage t = _tasks[taskId];
         uint32 next = t.currentRound + 1;
@@ -123,10 +113,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     // Rounds
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Opens the next round. The owner commits to the global model every participant must
-    ///         start from (round 1: the task's initial model; later: the model after the previous
-    ///         aggregate, or unchanged after a failed round).
-    /// @param globalModelHash commitment to the round's starting global model.
+    /// @inheritdoc IFLuFHEAggregator
     function openRound(uint256 taskId, bytes32 globalModelHash) external onlyTaskOwner(taskId) {
         Task storage t = _tasks[taskId];
         uint32 previous = t.currentRound;
@@ -151,13 +138,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         emit RoundOpened(taskId, round, globalModelHash, r.deadline, r.eligible);
     }
 
-    /// @notice Submits one chunk of the caller's encrypted update for the open round.
-    /// @dev Word i must be covered by proof i / WORDS_PER_PROOF (the client encrypts in batches of
-    ///      16 words). Each word is masked to `valueBits` per lane, then added to the accumulator.
-    /// @param round the open round (guards against a stale client submitting into a newer round).
-    /// @param chunk chunk index; its words are [chunk * wordsPerChunk, ...) of the packed update.
-    /// @param words encrypted euint128 handles, one per word of the chunk.
-    /// @param proofs input proofs, one per 16 words, each bound to this contract and the caller.
+    /// @inheritdoc IFLuFHEAggregator
     function submitChunk(
         uint256 taskId,
         uint32 round,
@@ -184,11 +165,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         }
     }
 
-    /// @notice Ends submissions. The owner may close as soon as every chunk has `minCohort`
-    ///         contributors; anyone may close once every participant is done or the deadline passed.
-    /// @dev Outcome `Closed` (revealable) if every chunk reached `minCohort` contributors, else `Failed`:
-    ///      a failed round's partial sums are never revealed and the next round restarts from the same
-    ///      global model. This is what keeps a lone or too-small contribution private.
+    /// @inheritdoc IFLuFHEAggregator
     function closeRound(uint256 taskId, uint32 round) external {
         Task storage t = _task(taskId);
         RoundInfo storage r = _openRoundFor(taskId, t, round);
@@ -199,10 +176,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         emit RoundClosed(taskId, round, r.state, r.chunksAtQuorum);
     }
 
-    /// @notice Reveals a closed round's aggregate, exactly once, to the policy's audience. Callable by
-    ///         the owner or one of the round's participants.
-    /// @dev The per-word ACL work is done afterwards in ranges by `allowAggregate`, so that models of
-    ///      any size fit the per-transaction gas cap.
+    /// @inheritdoc IFLuFHEAggregator
     function revealRound(uint256 taskId, uint32 round) external {
         Task storage t = _task(taskId);
         if (msg.sender != t.owner && !_inRound(_members[taskId][msg.sender], round)) {
@@ -218,9 +192,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     // Decryption
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Materialises access to words [fromWord, fromWord + count) of a revealed aggregate.
-    ///         PARTICIPANTS policy: grants the caller (owner or a participant of that round) user
-    ///         decryption. PUBLIC policy: makes the words publicly decryptable (anyone may call).
+    /// @inheritdoc IFLuFHEAggregator
     function allowAggregate(uint256 taskId, uint32 round, uint32 fromWord, uint32 count) external {
         Task storage t = _task(taskId);
         RoundInfo storage r = _rounds[taskId][round];
@@ -242,11 +214,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         }
     }
 
-    /// @notice PUBLIC policy: posts the clear lane sums of one decryption batch (16 words) with the
-    ///         KMS proof; the contract verifies the KMS signatures and records a commitment.
-    /// @param batch words [batch * 16, batch * 16 + 16) of the aggregate (the last batch may be short).
-    /// @param abiEncodedClears the clear words, ABI-encoded in handle order (as the KMS returns them).
-    /// @param decryptionProof the KMS proof returned with the public decryption.
+    /// @inheritdoc IFLuFHEAggregator
     function publishClearAggregate(
         uint256 taskId,
         uint32 round,
@@ -282,12 +250,12 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
     // Views
     // ------------------------------------------------------------------------------------------
 
-    /// @notice Number of tasks created; ids run from 1 to this value.
+    /// @inheritdoc IFLuFHEAggregator
     function taskCount() external view returns (uint256) {
         return _taskCount;
     }
 
-    /// @notice A task's configuration, derived layout and progress.
+    /// @inheritdoc IFLuFHEAggregator
     function getTask(uint256 taskId) external view returns (TaskView memory v) {
         Task storage t = _task(taskId);
         v.owner = t.owner;
@@ -301,16 +269,13 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         v.createdBlock = t.createdBlock;
     }
 
-    /// @notice Public state of a round (state None for a round that never opened).
+    /// @inheritdoc IFLuFHEAggregator
     function getRound(uint256 taskId, uint32 round) external view returns (RoundInfo memory) {
         _task(taskId);
         return _rounds[taskId][round];
     }
 
-    /// @notice Everyone ever listed on the task, with every interval of rounds they were listed for.
-    /// @return accounts listed addresses, in the order they were first added.
-    /// @return histories each account's membership intervals, oldest first (empty if every interval was
-    ///         withdrawn before its first round opened).
+    /// @inheritdoc IFLuFHEAggregator
     function getParticipants(
         uint256 taskId
     ) external view returns (address[] memory accounts, Membership[][] memory histories) {
@@ -320,14 +285,13 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         for (uint256 i = 0; i < accounts.length; ++i) histories[i] = _members[taskId][accounts[i]];
     }
 
-    /// @notice Whether `account` may submit in (and decrypt the aggregate of) round `round`.
+    /// @inheritdoc IFLuFHEAggregator
     function isEligible(uint256 taskId, uint32 round, address account) external view returns (bool) {
         _task(taskId);
         return _inRound(_members[taskId][account], round);
     }
 
-    /// @notice The first round at or after `fromRound` that `account` is listed for (0: none). A late
-    ///         joiner starts from the global model committed for that round.
+    /// @inheritdoc IFLuFHEAggregator
     function firstEligibleRound(uint256 taskId, address account, uint32 fromRound) external view returns (uint32) {
         _task(taskId);
         Membership[] storage history = _members[taskId][account];
@@ -339,14 +303,14 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         return 0;
     }
 
-    /// @notice Contributors per chunk in a round: the `n` each chunk's lane sums are decoded with.
+    /// @inheritdoc IFLuFHEAggregator
     function chunkContributors(uint256 taskId, uint32 round) external view returns (uint16[] memory counts) {
         Task storage t = _task(taskId);
         counts = new uint16[](t.chunkCount);
         for (uint256 c = 0; c < counts.length; ++c) counts[c] = _contributors[taskId][round][c];
     }
 
-    /// @notice Which chunks `participant` has submitted in `round` (for resuming after a crash).
+    /// @inheritdoc IFLuFHEAggregator
     function submittedChunks(
         uint256 taskId,
         uint32 round,
@@ -358,7 +322,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         for (uint256 c = 0; c < done.length; ++c) done[c] = (s.chunkBits[c >> 8] >> (c & 255)) & 1 == 1;
     }
 
-    /// @notice Accumulator handles of words [fromWord, fromWord + count) (zero where nobody contributed).
+    /// @inheritdoc IFLuFHEAggregator
     function aggregateHandles(
         uint256 taskId,
         uint32 round,
@@ -371,8 +335,7 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         for (uint256 i = 0; i < count; ++i) handles[i] = FHE.toBytes32(_acc[taskId][round][fromWord + i]);
     }
 
-    /// @notice PUBLIC policy: keccak256 over the per-batch hashes of the verified clear aggregate, once
-    ///         every batch is published (zero before).
+    /// @inheritdoc IFLuFHEAggregator
     function clearAggregateCommitment(uint256 taskId, uint32 round) external view returns (bytes32) {
         _task(taskId);
         return _clearCommitments[taskId][round];

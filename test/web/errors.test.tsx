@@ -4,6 +4,7 @@ import { decodeRevert, errorCauses } from "../../client/src/chain/errors";
 import { FLuFHEAggregator__factory } from "../../types";
 import { aggregatorInterface } from "../../web/src/chain";
 import { HINTS, describeError } from "../../web/src/errors";
+import { aggregatorErrorDocs, undocumentedNumbers } from "../shared/natspec";
 
 const OUTSIDER = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 
@@ -40,6 +41,14 @@ describe("web hints", () => {
     const abiErrors: string[] = FLuFHEAggregator__factory.abi.filter((f) => f.type === "error").map((f) => f.name);
     expect(abiErrors.filter((name) => !HINTS[name])).toEqual([]);
     expect(Object.keys(HINTS).filter((name) => !abiErrors.includes(name))).toEqual([]);
+  });
+
+  it("quotes no limit the error's NatSpec (what the error means) does not document", () => {
+    const docs = aggregatorErrorDocs();
+    const undocumented = Object.entries(HINTS).flatMap(([name, hint]) =>
+      undocumentedNumbers(hint, docs[name]).map((n) => `${name}: ${n}`),
+    );
+    expect(undocumented).toEqual([]);
   });
 
   it("explains the contract's limits on chunk size and round duration", () => {

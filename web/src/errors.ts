@@ -9,9 +9,11 @@ export interface Failure {
 }
 
 /**
- * What the page tells a user per custom error of the aggregator's ABI (its own and the fhEVM library's;
- * test/web/errors.test.tsx checks none is missing). client/src/chain/errors.ts decodes them; its hints
- * name the CLI's commands, these name what to do in the app.
+ * What the page tells a user per custom error of the aggregator's ABI (its own and the fhEVM library's).
+ * What an error MEANS is documented once, in its NatSpec (contracts/interfaces/IFLuFHEAggregator.sol;
+ * the fhEVM library's errors: test/shared/natspec.ts); test/web/errors.test.tsx checks none is missing
+ * and that a hint quotes no limit the NatSpec does not. client/src/chain/errors.ts decodes them; its
+ * hints name the CLI's commands, these name what to do in the app.
  */
 export const HINTS: Record<string, string> = {
   // configuration (createTask): the form checks these first, so they mean the form and the contract disagree
@@ -57,9 +59,9 @@ export const HINTS: Record<string, string> = {
   BatchOutOfRange: "the round's aggregate has no batch with that number",
   BatchAlreadyPublished: "this batch is already published",
   WrongClearLength: "the clear values do not match the batch: decrypt the round again",
-  // fhEVM library
+  // fhEVM library (@fhevm/solidity): declared there, documented in test/shared/natspec.ts
   InvalidKMSSignatures: "the KMS proof does not match these clear values: decrypt the round again",
-  SenderNotAllowedToUseHandle: "the contract may not use this encrypted value (ACL)",
+  SenderNotAllowedToUseHandle: "this account may not use that encrypted value (ACL): encrypt the update again",
   ZamaProtocolUnsupported: "this chain has no fhEVM configured for the contract",
 };
 

@@ -1,7 +1,12 @@
 import { Interface, type ErrorDescription } from "ethers";
 import { FLuFHEAggregator__factory } from "../../../types";
 
-/** What to do next, per custom error of the aggregator (test/unit/chain checks every ABI error has one). */
+/**
+ * What to do next at the terminal, per custom error of the aggregator's ABI (naming the fl: tasks).
+ * What an error MEANS is documented once, in its NatSpec (contracts/interfaces/IFLuFHEAggregator.sol;
+ * the fhEVM library's errors: test/shared/natspec.ts). test/unit/chain/errors.test.ts checks that every
+ * ABI error has that documentation and a hint here, and that a hint quotes no limit the NatSpec does not.
+ */
 export const HINTS: Record<string, string> = {
   UnknownTask: "check the task id (fl:status lists the task count) and the aggregator address of this network",
   NotTaskOwner: "send this from the account that created the task",
@@ -36,16 +41,18 @@ export const HINTS: Record<string, string> = {
   InvalidChunking: "give a positive parameter count and a chunk of at least one word with room for parameters",
   InvalidClip: "give a clip bound of at least 0.000001 (the chain stores millionths)",
   InvalidCohort: "the minimum cohort must be at least 2 and at most the maximum cohort",
-  InvalidKMSSignatures: "the decryption proof does not match these handles and values: public-decrypt the batch again",
   InvalidLaneBits: "lane bits must exceed value bits and be at most 128",
   InvalidSchedule: "rounds and round duration must be positive",
   InvalidValueBits: "value bits must be between 2 and 32",
   InvalidWeightFloor: "the weight floor must be between 1 and 2^valueBits - 1",
-  SenderNotAllowedToUseHandle: "the encrypted input was made for another account or contract: encrypt it again",
   WrongClearLength: "post exactly 32 bytes per handle of the batch, as the KMS returned them",
-  ZamaProtocolUnsupported: "this chain has no Zama fhEVM deployment: use the local devnet, Sepolia or mainnet",
   ZeroAddress: "the zero address cannot take part",
   MembershipHistoryFull: "this account was added back too often (16 join/leave intervals per task): create a new task",
+  // fhEVM library (@fhevm/solidity): declared there, documented in test/shared/natspec.ts
+  InvalidKMSSignatures: "the decryption proof does not match these handles and values: public-decrypt the batch again",
+  SenderNotAllowedToUseHandle:
+    "an encrypted input came without its proof and this account may not use it (ACL): encrypt the update again with its input proofs",
+  ZamaProtocolUnsupported: "this chain has no Zama fhEVM deployment: use the local devnet, Sepolia or mainnet",
 };
 
 const aggregatorInterface = new Interface(FLuFHEAggregator__factory.abi);
