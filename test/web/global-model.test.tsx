@@ -8,15 +8,10 @@ import { getFlatWeights } from "../../client/src/ml/models";
 import { applyDelta, initialModel } from "../../client/src/node/model";
 import { modelCommitment, specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { RoundSnapshot, TaskSnapshot } from "../../web/src/chain";
+import { decodeRound } from "../../web/src/decryption/decode";
 import { nodeModelFile, parseNodeModelFile } from "../../web/src/model/files";
 import { applyPlan, chainCommitmentAfter, planRebuild, settledRound } from "../../web/src/model/rebuild";
-import {
-  decodeRound,
-  importStartingModel,
-  planFromStore,
-  rebuildFlow,
-  rebuildLabels,
-} from "../../web/src/model/rebuildFlow";
+import { importStartingModel, planFromStore, rebuildFlow, rebuildLabels } from "../../web/src/model/rebuildFlow";
 import { memoryStore, readVerified, saveModel, taskKey, type GlobalModel as Model } from "../../web/src/model/store";
 import { initialWeights, loadTf, tfjsFiles } from "../../web/src/model/tfjs";
 import { modelFilePrefix } from "../../web/src/views/GlobalModel";

@@ -1,7 +1,7 @@
 import type { UpdateEncoding } from "../codec/encoding";
 import { decodeAggregate } from "../codec/update";
 import { WORDS_PER_DECRYPTION, type Layout } from "../codec/layout";
-import { publicDecryptWords, userDecryptWords } from "../fhe/decrypt";
+import { publicDecryptWords, userDecryptWords, type PublicBatch } from "../fhe/decrypt";
 import type { FheInstance, TypedDataSigner } from "../fhe/instance";
 import { Policy } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
@@ -68,10 +68,67 @@ export async function allowWholeAggregate(
     from: Number(e.args.fromWord),
     count: Number(e.args.count),
   }));
-  for (const { from, count } of missingRanges(wordCount, covered)) {
-    await transact(aggregator, { fn: "allowAggregate", taskId, round }, [taskId, round, from, count], {
-      gasLimit: 200_000 + count * 40_000,
-    });
+  await grantRanges(aggregator, taskId, round, missingRanges(wordCount, covered));
+}
+
+/**
+ * Progress of a run of transactions: `sending` before the wallet or signer is asked, `pending` once the
+ * node accepted it, `confirmed` once mined (i of n, from 1).
+ */
+export type TxProgress = (p: {
+  i: number;
+  n: number;
+  phase: "sending" | "pending" | "confirmed";
+  hash?: string;
+}) => void;
+
+/**
+ * Grants the signer (PARTICIPANTS) or the public (PUBLIC) the word ranges given, one allowAggregate
+ * transaction each (the caller knows which ranges are missing: from the contract's events).
+ */
+export async function grantRanges(
+  aggregator: FLuFHEAggregator,
+  taskId: bigint,
+  round: number,
+  ranges: readonly WordRange[],
+  onTx?: TxProgress,
+): Promise<void> {
+  for (const [k, { from, count }] of ranges.entries()) {
+    const step = { i: k + 1, n: ranges.length };
+    onTx?.({ ...step, phase: "sending" });
+    const receipt = await transact(
+      aggregator,
+      { fn: "allowAggregate", taskId, round },
+      [taskId, round, from, count],
+      { gasLimit: 200_000 + count * 40_000 },
+      (hash) => onTx?.({ ...step, phase: "pending", hash }),
+    );
+    onTx?.({ ...step, phase: "confirmed", hash: receipt.hash });
+  }
+}
+
+/**
+ * PUBLIC policy: posts the clear values of the given decryption batches with their KMS proofs (each
+ * verified on-chain by FHE.checkSignatures), one transaction per batch.
+ */
+export async function publishBatches(
+  aggregator: FLuFHEAggregator,
+  taskId: bigint,
+  round: number,
+  batches: readonly { batch: number; proven: PublicBatch }[],
+  onTx?: TxProgress,
+): Promise<void> {
+  for (const [k, { batch, proven }] of batches.entries()) {
+    const step = { i: k + 1, n: batches.length };
+    onTx?.({ ...step, phase: "sending" });
+    const receipt = await transact(
+      aggregator,
+      { fn: "publishClearAggregate", taskId, round, batch },
+      [taskId, round, batch, proven.abiEncodedClearValues, proven.decryptionProof],
+      {},
+      (hash) => onTx?.({ ...step, phase: "pending", hash }),
+    );
+    onTx?.({ ...step, phase: "confirmed", hash: receipt.hash });
   }
 }
 
@@ -137,14 +194,8 @@ export async function publishClearAggregate(args: {
     const from = b * WORDS_PER_DECRYPTION;
     const count = Math.min(WORDS_PER_DECRYPTION, layout.wordCount - from);
     const handles = await aggregator.aggregateHandles(taskId, round, from, count);
-    const [clear] = await publicDecryptWords(instance, handles);
-    await transact(aggregator, { fn: "publishClearAggregate", taskId, round, batch: b }, [
-      taskId,
-      round,
-      b,
-      clear.abiEncodedClearValues,
-      clear.decryptionProof,
-    ]);
+    const [proven] = await publicDecryptWords(instance, handles);
+    await publishBatches(aggregator, taskId, round, [{ batch: b, proven }]);
     posted++;
   }
   const commitment = await aggregator.clearAggregateCommitment(taskId, round);

@@ -1,14 +1,14 @@
 /**
  * A decrypted round's lane sums decoded into the averaged model delta, as the nodes and the page's
  * global-model rebuild decode them: with the encoding the task's inline spec names and the round's
- * public context (rebuildFlow's decodeRound). Decoding is stateless (error feedback stays with each
+ * public context (decodeRound). Decoding is stateless (error feedback stays with each
  * participant), so one round decodes on its own. No React.
  */
 import { DEFAULT_ENCODING, encodingName } from "../../../client/src/codec/encoding";
 import { decodeAggregate } from "../../../client/src/codec/update";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { TaskSnapshot } from "../chain";
-import { decodeRound } from "../model/rebuildFlow";
+import { taskEncoding } from "../../../client/src/node/encoding";
 import { requestModel, specFromModelURI } from "../modelSpec";
 
 /** A round's decoded values and how they were decoded. */
@@ -24,6 +24,26 @@ export interface RoundDecoding {
 
 /** The model's parameter count for a spec (a compressed task's chain codec counts sent values instead). */
 export type ModelDimension = (spec: ModelSpec) => Promise<number>;
+
+/**
+ * A round's averaged model delta from its lane-sum words, decoded as the nodes decode it: with the
+ * encoding the task's spec names (today's codec when none), the round's contributors per chunk and its
+ * public context (task, round, the commitment it opened with).
+ */
+export function decodeRound(
+  task: Pick<TaskSnapshot, "id" | "layout" | "roundInfos">,
+  spec: ModelSpec,
+  modelDimension: number,
+  round: number,
+  words: readonly bigint[],
+): Float64Array {
+  const info = task.roundInfos[round - 1];
+  return taskEncoding(spec, modelDimension).decode(words, info.contributors, task.layout, {
+    taskId: task.id,
+    round,
+    globalModelHash: info.globalModelHash,
+  });
+}
 
 /** From the model API, which builds the spec's model as the nodes do. */
 export const modelDimensionFromApi: ModelDimension = async (spec) =>

@@ -4,7 +4,13 @@
  * with its KMS proofs. No React: hooks/useDecryption runs them and shows their steps.
  */
 import type { JsonRpcProvider } from "ethers";
-import { missingRanges, type WordRange } from "../../../client/src/chain/aggregate";
+import {
+  grantRanges,
+  missingRanges,
+  publishBatches,
+  type TxProgress,
+  type WordRange,
+} from "../../../client/src/chain/aggregate";
 import type { TaskEvent } from "../../../client/src/chain/events";
 import { publicDecryptWords, userDecryptWords, type PublicBatch } from "../../../client/src/fhe/decrypt";
 import type { TypedDataSigner } from "../../../client/src/fhe/instance";
@@ -40,24 +46,64 @@ export interface RoundContext {
 /** The connected wallet's signer, or undefined while none is connected. */
 export type GetSigner = (() => Promise<WalletSigner>) | undefined;
 
-/** Step `step`: one allowAggregate transaction per missing range (skipped when every word is granted). */
-async function grant(
-  ctx: RoundContext,
-  signer: WalletSigner | undefined,
-  ranges: WordRange[],
+/** A step's progress line for a run of wallet transactions (client/src/chain's TxProgress). */
+export function txProgress(report: StepReporter, step: number, what = ""): TxProgress {
+  return ({ i, n, phase, hash }) => {
+    if (phase === "sending") report(step, "active", `transaction ${i} of ${n}${what}: confirm in your wallet`);
+    if (phase === "pending") report(step, "active", `transaction ${i} of ${n} pending (${shortHash(hash ?? "")})`);
+  };
+}
+
+/**
+ * Step `step`: the allowAggregate transactions the rounds still miss (client/src/chain's grantRanges),
+ * skipped when every word is granted.
+ */
+export async function grantStep(
+  deployment: Pick<Deployment, "aggregator">,
+  getSigner: GetSigner,
+  taskId: bigint,
+  missing: readonly { round: number; ranges: readonly WordRange[] }[],
   step: number,
   report: StepReporter,
-) {
-  if (ranges.length === 0) return report(step, "skipped", "already granted");
-  if (!signer) throw new Error("connect a wallet on the aggregator's chain first");
-  const aggregator = aggregatorAt(ctx.deployment.aggregator, signer.signer);
-  for (const [i, r] of ranges.entries()) {
-    report(step, "active", `transaction ${i + 1} of ${ranges.length}: confirm in your wallet`);
-    const tx = await aggregator.allowAggregate(ctx.task.id, ctx.round, r.from, r.count);
-    report(step, "active", `transaction ${i + 1} of ${ranges.length} pending (${shortHash(tx.hash)})`);
-    await tx.wait();
+): Promise<void> {
+  const total = missing.reduce((n, m) => n + m.ranges.length, 0);
+  if (total === 0) return report(step, "skipped", "already granted");
+  if (!getSigner) throw new Error("connect a wallet on the aggregator's chain first");
+  const aggregator = aggregatorAt(deployment.aggregator, (await getSigner()).signer);
+  for (const { round, ranges } of missing) {
+    await grantRanges(aggregator, taskId, round, ranges, txProgress(report, step, ` (round ${round})`));
   }
-  report(step, "done", `${ranges.length} transaction(s) confirmed`);
+  report(step, "done", `${total} transaction(s) confirmed`);
+}
+
+/**
+ * Steps `step` (sign) and `step + 1` (decrypt): one EIP-712 user-decryption request for `handles`, signed
+ * in the wallet, decrypted through the KMS.
+ */
+export async function userDecryptStep(
+  deployment: Pick<Deployment, "chainId" | "aggregator">,
+  provider: JsonRpcProvider,
+  signer: WalletSigner,
+  handles: string[],
+  step: number,
+  report: StepReporter,
+): Promise<bigint[]> {
+  report(step, "active", "loading the decryption keys");
+  await prepareDecryption();
+  const { instance } = await fhevmConnection(deployment.chainId, provider, signer.eip1193);
+  report(step, "active", "confirm in your wallet");
+  const signing: TypedDataSigner = {
+    getAddress: () => signer.signer.getAddress(),
+    signTypedData: async (domain, types, message) => {
+      const signature = await signer.signer.signTypedData(domain, types, message);
+      report(step, "done", "signed");
+      report(step + 1, "active", `${handles.length} word(s)`);
+      return signature;
+    },
+  };
+  const words = await userDecryptWords(instance, signing, deployment.aggregator, handles);
+  report(step + 1, "done", `${words.length} word(s)`);
+  return words;
 }
 
 /** Step `step`: the lane sums decoded into the averaged model update, with the task's encoding. */
@@ -99,23 +145,9 @@ export function userDecryption(ctx: RoundContext, getSigner: GetSigner): Flow<De
       const signer = await getSigner();
       const me = await signer.signer.getAddress();
       const granted = grantedRanges(ctx.events, ctx.round, Policy.Participants, me);
-      await grant(ctx, signer, missingRanges(wordCount, granted), 0, report);
-      report(1, "active", "loading the decryption keys");
-      await prepareDecryption();
-      const { instance } = await fhevmConnection(ctx.deployment.chainId, ctx.provider, signer.eip1193);
-      const handles = await handlesOf(ctx);
-      report(1, "active", "confirm in your wallet");
-      const signing: TypedDataSigner = {
-        getAddress: () => signer.signer.getAddress(),
-        signTypedData: async (domain, types, message) => {
-          const signature = await signer.signer.signTypedData(domain, types, message);
-          report(1, "done", "signed");
-          report(2, "active");
-          return signature;
-        },
-      };
-      const words = await userDecryptWords(instance, signing, ctx.deployment.aggregator, handles);
-      report(2, "done");
+      const ranges = missingRanges(wordCount, granted);
+      await grantStep(ctx.deployment, getSigner, ctx.task.id, [{ round: ctx.round, ranges }], 0, report);
+      const words = await userDecryptStep(ctx.deployment, ctx.provider, signer, await handlesOf(ctx), 1, report);
       return { round: ctx.round, words, ...(await decode(ctx, words, 3, report)) };
     },
   };
@@ -131,8 +163,8 @@ export function publicDecryption(ctx: RoundContext, getSigner: GetSigner): Flow<
       decodeLabel(ctx.task),
     ],
     run: async (report) => {
-      const missing = missingRanges(wordCount, grantedRanges(ctx.events, ctx.round, Policy.Public));
-      await grant(ctx, missing.length > 0 && getSigner ? await getSigner() : undefined, missing, 0, report);
+      const ranges = missingRanges(wordCount, grantedRanges(ctx.events, ctx.round, Policy.Public));
+      await grantStep(ctx.deployment, getSigner, ctx.task.id, [{ round: ctx.round, ranges }], 0, report);
       report(1, "active");
       const { instance } = await fhevmConnection(ctx.deployment.chainId, ctx.provider);
       const batches = await publicDecryptWords(instance, await handlesOf(ctx));
@@ -156,19 +188,8 @@ export function publishClear(
       const proven = decoded?.publicBatches;
       if (!getSigner || !proven) throw new Error("connect a wallet and decrypt first");
       const aggregator = aggregatorAt(ctx.deployment.aggregator, (await getSigner()).signer);
-      for (const [i, b] of batches.entries()) {
-        const batch = proven[b];
-        report(0, "active", `batch ${b} (${i + 1} of ${batches.length}): confirm in your wallet`);
-        const tx = await aggregator.publishClearAggregate(
-          ctx.task.id,
-          ctx.round,
-          b,
-          batch.abiEncodedClearValues,
-          batch.decryptionProof,
-        );
-        report(0, "active", `batch ${b} pending (${shortHash(tx.hash)})`);
-        await tx.wait();
-      }
+      const posts = batches.map((batch) => ({ batch, proven: proven[batch] }));
+      await publishBatches(aggregator, ctx.task.id, ctx.round, posts, txProgress(report, 0, " (one clear batch)"));
       report(0, "done", "verified on-chain with FHE.checkSignatures");
     },
   };

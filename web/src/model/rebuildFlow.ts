@@ -7,17 +7,16 @@
 import type { JsonRpcProvider } from "ethers";
 import { missingRanges } from "../../../client/src/chain/aggregate";
 import type { TaskEvent } from "../../../client/src/chain/events";
-import { publicDecryptWords, userDecryptWords } from "../../../client/src/fhe/decrypt";
-import type { TypedDataSigner } from "../../../client/src/fhe/instance";
-import { taskEncoding } from "../../../client/src/node/encoding";
+import { publicDecryptWords } from "../../../client/src/fhe/decrypt";
 import { modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import { aggregatorAt, type TaskSnapshot } from "../chain";
-import type { GetSigner } from "../decryption/flows";
+import { decodeRound } from "../decryption/decode";
+import { grantStep, userDecryptStep, type GetSigner } from "../decryption/flows";
 import { readHandles } from "../decryption/handles";
 import { grantedRanges } from "../decryption/ranges";
 import type { Deployment } from "../deployment";
-import { fhevmConnection, prepareDecryption } from "../fhe";
+import { fhevmConnection } from "../fhe";
 import { shortHash } from "../format";
 import type { Flow, StepReporter } from "../progress";
 import { applyPlan, planRebuild, type RebuildPlan } from "./rebuild";
@@ -86,26 +85,6 @@ export function toDecrypt(plan: RebuildPlan, decrypted: ReadonlyMap<number, unkn
   return plan.decrypt.filter((r) => !decrypted.has(r));
 }
 
-/**
- * A round's averaged model delta from its lane-sum words, decoded as the nodes decode it: with the
- * encoding the task's spec names (today's codec when none), the round's contributors per chunk and its
- * public context (task, round, the commitment it opened with).
- */
-export function decodeRound(
-  task: Pick<TaskSnapshot, "id" | "layout" | "roundInfos">,
-  spec: ModelSpec,
-  modelDimension: number,
-  round: number,
-  words: readonly bigint[],
-): Float64Array {
-  const info = task.roundInfos[round - 1];
-  return taskEncoding(spec, modelDimension).decode(words, info.contributors, task.layout, {
-    taskId: task.id,
-    round,
-    globalModelHash: info.globalModelHash,
-  });
-}
-
 /** Labels of the rebuild's steps for this plan (the flow's first step is always the starting model). */
 export function rebuildLabels(plan: RebuildPlan, rounds: number[], policy: number): string[] {
   const labels = [
@@ -133,32 +112,13 @@ export function rebuildLabels(plan: RebuildPlan, rounds: number[], policy: numbe
   return labels;
 }
 
-/** Sends the allowAggregate transactions every round still misses (for `account`, or the public). */
-async function grantAll(
-  ctx: RebuildContext,
-  getSigner: GetSigner,
-  rounds: number[],
-  account: string | undefined,
-  step: number,
-  report: StepReporter,
-) {
+/** The word ranges each round still misses (for `account`, or the public), from the task's events. */
+function missingGrants(ctx: RebuildContext, rounds: number[], account?: string) {
   const { task } = ctx;
-  const todo = rounds.flatMap((round) =>
-    missingRanges(task.layout.wordCount, grantedRanges(ctx.events, round, task.policy, account)).map((r) => ({
-      round,
-      ...r,
-    })),
-  );
-  if (todo.length === 0) return report(step, "skipped", "already granted");
-  if (!getSigner) throw new Error("connect a wallet on the aggregator's chain first");
-  const aggregator = aggregatorAt(ctx.deployment.aggregator, (await getSigner()).signer);
-  for (const [i, g] of todo.entries()) {
-    report(step, "active", `transaction ${i + 1} of ${todo.length} (round ${g.round}): confirm in your wallet`);
-    const tx = await aggregator.allowAggregate(task.id, g.round, g.from, g.count);
-    report(step, "active", `transaction ${i + 1} of ${todo.length} pending (${shortHash(tx.hash)})`);
-    await tx.wait();
-  }
-  report(step, "done", `${todo.length} transaction(s) confirmed`);
+  return rounds.map((round) => ({
+    round,
+    ranges: missingRanges(task.layout.wordCount, grantedRanges(ctx.events, round, task.policy, account)),
+  }));
 }
 
 /** Decrypts `rounds` (steps `step`..): their lane-sum words by round. */
@@ -174,7 +134,7 @@ async function decryptWords(
   const handlesOf = (round: number) => readHandles(reader, task.id, round, task.layout.wordCount);
   let words: bigint[];
   if (task.policy === Policy.Public) {
-    await grantAll(ctx, getSigner, rounds, undefined, step, report);
+    await grantStep(ctx.deployment, getSigner, task.id, missingGrants(ctx, rounds), step, report);
     report(step + 1, "active");
     const { instance } = await fhevmConnection(ctx.deployment.chainId, ctx.provider);
     words = [];
@@ -185,24 +145,10 @@ async function decryptWords(
     if (!getSigner) throw new Error("connect the wallet of the task owner or a participant of these rounds first");
     const signer = await getSigner();
     const me = await signer.signer.getAddress();
-    await grantAll(ctx, getSigner, rounds, me, step, report);
-    report(step + 1, "active", "loading the decryption keys");
-    await prepareDecryption();
-    const { instance } = await fhevmConnection(ctx.deployment.chainId, ctx.provider, signer.eip1193);
+    await grantStep(ctx.deployment, getSigner, task.id, missingGrants(ctx, rounds, me), step, report);
     const handles: string[] = [];
     for (const round of rounds) handles.push(...(await handlesOf(round)));
-    report(step + 1, "active", "confirm in your wallet");
-    const signing: TypedDataSigner = {
-      getAddress: () => signer.signer.getAddress(),
-      signTypedData: async (domain, types, message) => {
-        const signature = await signer.signer.signTypedData(domain, types, message);
-        report(step + 1, "done", "signed");
-        report(step + 2, "active", `${handles.length} word(s)`);
-        return signature;
-      },
-    };
-    words = await userDecryptWords(instance, signing, ctx.deployment.aggregator, handles);
-    report(step + 2, "done", `${words.length} word(s)`);
+    words = await userDecryptStep(ctx.deployment, ctx.provider, signer, handles, step + 1, report);
   }
   const n = task.layout.wordCount;
   return new Map(rounds.map((round, i) => [round, words.slice(i * n, (i + 1) * n)]));
