@@ -5,7 +5,7 @@ import { publicDecryptWords, userDecryptWords, type PublicBatch } from "../fhe/d
 import type { FheInstance, TypedDataSigner } from "../fhe/instance";
 import { Policy } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
-import { transact } from "./transact";
+import { transact, type CallSite } from "./transact";
 
 /** Words granted per allowAggregate transaction: ~25k gas per ACL grant keeps it well under the cap. */
 export const WORDS_PER_GRANT = 400;
@@ -82,54 +82,60 @@ export type TxProgress = (p: {
   hash?: string;
 }) => void;
 
-/**
- * Grants the signer (PARTICIPANTS) or the public (PUBLIC) the word ranges given, one allowAggregate
- * transaction each (the caller knows which ranges are missing: from the contract's events).
- */
-export async function grantRanges(
-  aggregator: FLuFHEAggregator,
-  taskId: bigint,
-  round: number,
-  ranges: readonly WordRange[],
-  onTx?: TxProgress,
-): Promise<void> {
-  for (const [k, { from, count }] of ranges.entries()) {
-    const step = { i: k + 1, n: ranges.length };
+/** One aggregator call of a run: where it is made, its arguments and overrides. */
+interface PlannedCall {
+  site: CallSite;
+  args: unknown[];
+  overrides?: { gasLimit?: number };
+}
+
+/** Sends the calls one after another, reporting each one's progress (i of n). */
+async function transactEach(aggregator: FLuFHEAggregator, calls: readonly PlannedCall[], onTx?: TxProgress) {
+  for (const [k, call] of calls.entries()) {
+    const step = { i: k + 1, n: calls.length };
     onTx?.({ ...step, phase: "sending" });
-    const receipt = await transact(
-      aggregator,
-      { fn: "allowAggregate", taskId, round },
-      [taskId, round, from, count],
-      { gasLimit: 200_000 + count * 40_000 },
-      (hash) => onTx?.({ ...step, phase: "pending", hash }),
+    const receipt = await transact(aggregator, call.site, call.args, call.overrides, (hash) =>
+      onTx?.({ ...step, phase: "pending", hash }),
     );
     onTx?.({ ...step, phase: "confirmed", hash: receipt.hash });
   }
 }
 
 /**
+ * Grants the signer (PARTICIPANTS) or the public (PUBLIC) the word ranges given, one allowAggregate
+ * transaction each (the caller knows which ranges are missing: from the contract's events).
+ */
+export function grantRanges(
+  aggregator: FLuFHEAggregator,
+  taskId: bigint,
+  round: number,
+  ranges: readonly WordRange[],
+  onTx?: TxProgress,
+): Promise<void> {
+  const calls = ranges.map(({ from, count }) => ({
+    site: { fn: "allowAggregate", taskId, round },
+    args: [taskId, round, from, count],
+    overrides: { gasLimit: 200_000 + count * 40_000 },
+  }));
+  return transactEach(aggregator, calls, onTx);
+}
+
+/**
  * PUBLIC policy: posts the clear values of the given decryption batches with their KMS proofs (each
  * verified on-chain by FHE.checkSignatures), one transaction per batch.
  */
-export async function publishBatches(
+export function publishBatches(
   aggregator: FLuFHEAggregator,
   taskId: bigint,
   round: number,
   batches: readonly { batch: number; proven: PublicBatch }[],
   onTx?: TxProgress,
 ): Promise<void> {
-  for (const [k, { batch, proven }] of batches.entries()) {
-    const step = { i: k + 1, n: batches.length };
-    onTx?.({ ...step, phase: "sending" });
-    const receipt = await transact(
-      aggregator,
-      { fn: "publishClearAggregate", taskId, round, batch },
-      [taskId, round, batch, proven.abiEncodedClearValues, proven.decryptionProof],
-      {},
-      (hash) => onTx?.({ ...step, phase: "pending", hash }),
-    );
-    onTx?.({ ...step, phase: "confirmed", hash: receipt.hash });
-  }
+  const calls = batches.map(({ batch, proven }) => ({
+    site: { fn: "publishClearAggregate", taskId, round, batch },
+    args: [taskId, round, batch, proven.abiEncodedClearValues, proven.decryptionProof],
+  }));
+  return transactEach(aggregator, calls, onTx);
 }
 
 /** The decoded average delta of a revealed round, and the raw lane-sum words it came from. */
