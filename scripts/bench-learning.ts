@@ -11,7 +11,13 @@
  * "gapPp", "gasPerModelParam", "hcuPerModelParam", "onChainVerified", ...}], "best": "<name>"}.
  */
 import { Command, InvalidArgumentError } from "commander";
-import { parseCompressFlag, encodingName, type EncodingSpec, type UpdateEncoding } from "../client/src/codec/encoding";
+import {
+  encodingName,
+  parseCompressFlag,
+  specEncoding,
+  type EncodingSpec,
+  type UpdateEncoding,
+} from "../client/src/codec/encoding";
 import { fetchAggregate, type RevealedAggregate } from "../client/src/chain/aggregate";
 import { openNetwork } from "../client/src/chain/network";
 import { deployAggregator } from "../client/src/chain/owner";
@@ -118,7 +124,7 @@ interface Setup {
 function planConfig(setup: Setup, config: ConfigSpec): { plan: TaskPlan; encoding: UpdateEncoding } {
   const spec = parseModelSpec({
     ...setup.baseSpec,
-    ...(config.encoding.kind === "quant" ? {} : { encoding: config.encoding }),
+    encoding: specEncoding(config.encoding),
   });
   const plan = planTask(spec, {
     valueBits: config.valueBits,

@@ -13,6 +13,7 @@ import { initBackend } from "../client/src/ml/backend";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { MODEL_KINDS } from "../client/src/protocol/modelSpec";
 import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
+import { ROUND_TRAINING } from "../client/src/node/training";
 import { runDemo, type DemoOptions } from "./lib/demo-run";
 import { DEVNET_MINING } from "./lib/devnet";
 import type { DemoReport } from "./lib/report";
@@ -82,9 +83,9 @@ const program = new Command()
   .option("--partition <kind>", `${PARTITION_KINDS.join(", ")}`, "iid")
   .option("--alpha <a>", "Dirichlet concentration", positive("--alpha", false), 0.5)
   .option("--seed <n>", "seed of everything", positive("--seed"), 1)
-  .option("--epochs <n>", "local epochs per round", positive("--epochs"), 5)
-  .option("--batch-size <n>", "local batch size", positive("--batch-size"), 16)
-  .option("--lr <x>", "local learning rate", positive("--lr", false), 0.1)
+  .option("--epochs <n>", "local epochs per round", positive("--epochs"), ROUND_TRAINING.epochs)
+  .option("--batch-size <n>", "local batch size", positive("--batch-size"), ROUND_TRAINING.batchSize)
+  .option("--lr <x>", "local learning rate", positive("--lr", false), ROUND_TRAINING.learningRate)
   .option("--limit <n>", "use only the first n samples of the dataset", positive("--limit"))
   .option("--hidden <sizes>", "mlp/cnn hidden sizes, comma-separated")
   .option("--label-column <name>", "CSV: header of the label column")

@@ -20,7 +20,7 @@ import { DEFAULT_WAIT_MS, type ParticipantEvent } from "./node/taskSession";
 import { DEFAULT_MODEL_DIR, ModelDirectory, modelSources } from "./node/modelStore";
 import { serveModels } from "./node/modelServer";
 import { StateStore, defaultStatePath } from "./node/state";
-import { TRAINING_RULES } from "./node/training";
+import { NODE_TRAINING, TRAINING_RULES, participantSeed } from "./node/training";
 import { specFromUri } from "./protocol/modelSpec";
 import { POSITIVE, parseNumber, type NumberRule } from "./util/numbers";
 
@@ -156,7 +156,7 @@ async function runNode(o: NodeOptions): Promise<void> {
         batchSize: o.batchSize,
         learningRate: o.lr,
         proxMu: o.proxMu,
-        seed: o.seed + (o.client ?? 0),
+        seed: participantSeed(o.seed, o.client),
       },
       state: new StateStore(statePath),
       waitMs: o.maxWaitMinutes * 60_000,
@@ -188,9 +188,9 @@ program
   .option("--clients <n>", "number of simulated participants", int("--clients", 1), 1)
   .option("--partition <kind>", `partition: ${PARTITION_KINDS.join(", ")}`, "iid")
   .option("--alpha <a>", "Dirichlet concentration", numberFlag("--alpha", POSITIVE), 0.5)
-  .option("--epochs <n>", "local epochs per round", int("--epochs", 1), 1)
-  .option("--batch-size <n>", "batch size", int("--batch-size", 1), 32)
-  .option("--lr <x>", "learning rate", numberFlag("--lr", TRAINING_RULES.learningRate), 0.1)
+  .option("--epochs <n>", "local epochs per round", int("--epochs", 1), NODE_TRAINING.epochs)
+  .option("--batch-size <n>", "batch size", int("--batch-size", 1), NODE_TRAINING.batchSize)
+  .option("--lr <x>", "learning rate", numberFlag("--lr", TRAINING_RULES.learningRate), NODE_TRAINING.learningRate)
   .option("--prox-mu <x>", "FedProx proximal weight (0 = FedAvg)", numberFlag("--prox-mu", TRAINING_RULES.proxMu), 0)
   .option("--seed <n>", "seed of data split, partition and shuffling", int("--seed"), 1)
   .option("--state <file>", "resumable state file (default .flufhe/task-<id>-<account>.json)")

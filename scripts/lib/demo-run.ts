@@ -14,7 +14,8 @@ import type { Dataset } from "../../client/src/ml/dataset";
 import { loadPartitions, type PartitionKind } from "../../client/src/node/data";
 import { taskEncoding } from "../../client/src/node/encoding";
 import { OwnerSession } from "../../client/src/node/owner";
-import { localTrainingSeed, type ParticipantEvent } from "../../client/src/node/taskSession";
+import type { ParticipantEvent } from "../../client/src/node/taskSession";
+import { localTrainingSeed, participantSeed } from "../../client/src/node/training";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { parseIntList, parseModelSpec, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { TaskChoices } from "../../client/src/protocol/taskChoices";
@@ -93,7 +94,7 @@ function plaintextFedAvg(o: DemoOptions, spec: ModelSpec, parts: Dataset[], test
         epochs: o.epochs,
         batchSize: o.batchSize,
         learningRate: o.lr,
-        seed: localTrainingSeed(o.seed + i, round),
+        seed: localTrainingSeed(participantSeed(o.seed, i), round),
       });
       return { delta: computeDelta(getFlatWeights(model), global), numSamples: train.y.length };
     });

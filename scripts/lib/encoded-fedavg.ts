@@ -13,7 +13,7 @@ import { computeDelta, fedAvg } from "../../client/src/ml/fedavg";
 import { buildModel, getFlatWeights, setFlatWeights } from "../../client/src/ml/models";
 import { evaluate, trainLocal } from "../../client/src/ml/train";
 import { applyDelta } from "../../client/src/node/model";
-import { localTrainingSeed } from "../../client/src/node/taskSession";
+import { localTrainingSeed, participantSeed } from "../../client/src/node/training";
 import { modelCommitment, type ModelSpec } from "../../client/src/protocol/modelSpec";
 
 export interface Federation {
@@ -23,7 +23,7 @@ export interface Federation {
   epochs: number;
   batchSize: number;
   lr: number;
-  /** Participant i trains round r with localTrainingSeed(seed + i, r), as the demo's nodes do. */
+  /** Participant i trains round r with localTrainingSeed(participantSeed(seed, i), r), as the demo's nodes do. */
   seed: number;
   log?: (message: string) => void;
 }
@@ -38,7 +38,7 @@ export function trainRound(f: Federation, model: Model, global: Float32Array, ro
       epochs: f.epochs,
       batchSize: f.batchSize,
       learningRate: f.lr,
-      seed: localTrainingSeed(f.seed + i, round),
+      seed: localTrainingSeed(participantSeed(f.seed, i), round),
     });
     return computeDelta(getFlatWeights(model), global);
   });

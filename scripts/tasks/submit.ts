@@ -1,4 +1,5 @@
 import { task } from "hardhat/config";
+import { ROUND_TRAINING } from "../../client/src/node/training";
 import { argTypes } from "./argTypes";
 import { flContext, guarded } from "./context";
 import { openSession } from "./rounds";
@@ -31,9 +32,9 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
   .addOptionalParam("partition", "iid, dirichlet, shards or label", "iid")
   .addOptionalParam("alpha", "Dirichlet concentration", 0.5, argTypes.positive)
   .addOptionalParam("seed", "seed of split, partition and shuffling", 1, argTypes.natural)
-  .addOptionalParam("epochs", "local epochs", 5, argTypes.count)
-  .addOptionalParam("batchSize", "batch size", 16, argTypes.count)
-  .addOptionalParam("lr", "learning rate", 0.1, argTypes.positive)
+  .addOptionalParam("epochs", "local epochs", ROUND_TRAINING.epochs, argTypes.count)
+  .addOptionalParam("batchSize", "batch size", ROUND_TRAINING.batchSize, argTypes.count)
+  .addOptionalParam("lr", "learning rate", ROUND_TRAINING.learningRate, argTypes.positive)
   .addOptionalParam("state", "resumable state file (default .flufhe/task-<id>-<account>.json)")
   .addOptionalParam(
     "models",
@@ -44,6 +45,7 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
     guarded(async (args: SubmitArgs, hre) => {
       const { loadParticipantData, PARTITION_KINDS } = await import("../../client/src/node/data");
       const { StateStore, defaultStatePath } = await import("../../client/src/node/state");
+      const { participantSeed } = await import("../../client/src/node/training");
       const { modelSources } = await import("../../client/src/node/modelStore");
       if (!(PARTITION_KINDS as readonly string[]).includes(args.partition)) {
         throw new Error(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
@@ -72,7 +74,7 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
           epochs: args.epochs,
           batchSize: args.batchSize,
           learningRate: args.lr,
-          seed: args.seed + (args.client ?? 0),
+          seed: participantSeed(args.seed, args.client),
         },
         state: new StateStore(args.state ?? defaultStatePath(args.task, account)),
         modelSources: modelSources(args.models ? args.models.split(",") : []),

@@ -136,7 +136,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const args = withSpecFile(cli);
       const { parsePolicy } = await import("../../client/src/protocol/vocabulary");
       const { parseIntList, parseModelSpec } = await import("../../client/src/protocol/modelSpec");
-      const { parseCompressFlag } = await import("../../client/src/codec/encoding");
+      const { parseCompressFlag, specEncoding } = await import("../../client/src/codec/encoding");
       const encoding = args.compress ? parseCompressFlag(String(args.compress)) : undefined;
       const { planTask } = await import("../../client/src/node/planTask");
       const { OwnerSession } = await import("../../client/src/node/owner");
@@ -149,7 +149,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
         seed: args.seed,
         hidden: args.hidden ? parseIntList(String(args.hidden)) : undefined,
         classNames: shape.classNames,
-        encoding: encoding?.kind === "quant" ? undefined : encoding,
+        encoding: specEncoding(encoding),
       });
       const plan = planTask(spec, {
         valueBits: args.valueBits,

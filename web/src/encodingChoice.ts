@@ -3,7 +3,7 @@
  * --compress` reads its flag: the choice is written as the flag's text and parsed by the same
  * parseCompressFlag, so the names, the parameters and the errors are the CLI's. Pure: no React.
  */
-import { parseCompressFlag, type EncodingKind, type EncodingSpec } from "../../client/src/codec/encoding";
+import { parseCompressFlag, specEncoding, type EncodingKind, type EncodingSpec } from "../../client/src/codec/encoding";
 import { parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import { ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../client/src/protocol/taskChoices";
 
@@ -54,7 +54,7 @@ export function compressText(choice: EncodingChoice): string {
 export function encodingOf(choice: EncodingChoice): { encoding?: EncodingSpec; error?: string } {
   try {
     const encoding = parseCompressFlag(compressText(choice));
-    return encoding.kind === "quant" ? {} : { encoding };
+    return { encoding: specEncoding(encoding) };
   } catch (e) {
     return { error: (e as Error).message };
   }

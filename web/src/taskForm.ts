@@ -1,7 +1,13 @@
 import { getAddress, isAddress } from "ethers";
-import type { UpdateEncoding } from "../../client/src/codec/encoding";
+import { compresses, type UpdateEncoding } from "../../client/src/codec/encoding";
 import type { CodecParams } from "../../client/src/codec/layout";
-import { parseIntList, parseModelSpec, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import {
+  DEFAULT_HIDDEN,
+  parseIntList,
+  parseModelSpec,
+  type ModelKind,
+  type ModelSpec,
+} from "../../client/src/protocol/modelSpec";
 import type { SubmissionPlan } from "../../client/src/protocol/plan";
 import {
   TASK_DEFAULTS,
@@ -45,7 +51,7 @@ export const INITIAL_SPEC_FIELDS: SpecFields = {
   kind: "logreg",
   inputShape: "30",
   numClasses: "2",
-  hidden: "64",
+  hidden: DEFAULT_HIDDEN.mlp.join(", "),
   seed: "1",
 };
 
@@ -226,8 +232,8 @@ export function draftTask(
     );
   }
   const settings = errors.length === 0 ? checked.settings : undefined;
-  const compresses = settings !== undefined && encoding !== undefined && encoding.name !== "quant";
-  const uncompressed = compresses ? checkTaskChoices(paramCount, choices).settings?.plan : undefined;
+  const compressed = settings !== undefined && compresses(encoding?.name);
+  const uncompressed = compressed ? checkTaskChoices(paramCount, choices).settings?.plan : undefined;
   return {
     settings,
     codec: settings?.codec,

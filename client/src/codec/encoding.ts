@@ -51,6 +51,19 @@ export interface EncodingSpec {
 /** Today's codec: what a task without an `encoding` field uses. */
 export const DEFAULT_ENCODING: EncodingSpec = { kind: "quant" };
 
+/**
+ * Whether an encoding (by its kind or name) is anything but today's codec: it compresses, takes the
+ * compressed defaults (3-bit values, clip 0.18) and is recorded in the task's spec.
+ */
+export function compresses(kindOrName: string | undefined): boolean {
+  return kindOrName !== undefined && kindOrName !== DEFAULT_ENCODING.kind;
+}
+
+/** What a spec records: nothing for today's codec (its commitment stays as it always was), else the encoding. */
+export function specEncoding(encoding: EncodingSpec | undefined): EncodingSpec | undefined {
+  return compresses(encoding?.kind) ? encoding : undefined;
+}
+
 const MAX_RATIO = 1000;
 
 /** Validates an encoding from any source (a flag, a form, a task's spec); throws with what to fix. */

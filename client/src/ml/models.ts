@@ -3,7 +3,7 @@
 // one flat vector of float32 weights.
 
 import * as tf from "@tensorflow/tfjs";
-import type { ModelKind, ModelSpec } from "../protocol/modelSpec";
+import { DEFAULT_HIDDEN, type ModelKind, type ModelSpec } from "../protocol/modelSpec";
 import { mulberry32 } from "./rng";
 
 export type { ModelKind, ModelSpec };
@@ -12,8 +12,6 @@ export type { ModelKind, ModelSpec };
 const ZERO_INIT = { kernelInitializer: "zeros", biasInitializer: "zeros" } as const;
 
 const sizeOf = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
-
-const DEFAULT_HIDDEN: Record<ModelKind, number[]> = { logreg: [], mlp: [64], cnn: [8, 16], lenet: [] };
 
 /**
  * LeNet-5's layout (LeCun et al., 1998) with today's ReLU and max pooling: 6 5x5 filters ("same", as

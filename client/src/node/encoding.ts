@@ -4,15 +4,18 @@
  * participant's error-feedback residual kept in its state file next to the round's encoded update.
  */
 import { decodeBase64, encodeBase64 } from "ethers";
-import { DEFAULT_ENCODING, createEncoding, type EncodedUpdate, type UpdateEncoding } from "../codec/encoding";
+import {
+  DEFAULT_ENCODING,
+  compresses,
+  createEncoding,
+  type EncodedUpdate,
+  type UpdateEncoding,
+} from "../codec/encoding";
 import type { Layout } from "../codec/layout";
 import type { RoundContext, Rng } from "../codec/sharedSeed";
 import type { ImageDenseLayer } from "../codec/transforms";
-import type { ModelSpec } from "../protocol/modelSpec";
+import { DEFAULT_HIDDEN, type ModelSpec } from "../protocol/modelSpec";
 import type { ParticipantState } from "./participantState";
-
-/** Width of an mlp's first hidden layer when the spec gives none (ml/models.ts builds [64]). */
-const DEFAULT_MLP_WIDTH = 64;
 
 /**
  * The first dense layer of a logreg or mlp on image inputs ([h, w] or [h, w, c]): its kernel opens
@@ -22,7 +25,7 @@ export function imageLayerOf(spec: ModelSpec): ImageDenseLayer | undefined {
   if ((spec.kind !== "logreg" && spec.kind !== "mlp") || (spec.inputShape.length !== 2 && spec.inputShape.length !== 3))
     return undefined;
   const [height, width, channels = 1] = spec.inputShape;
-  const units = spec.kind === "mlp" ? ((spec.hidden ?? [DEFAULT_MLP_WIDTH])[0] ?? spec.numClasses) : spec.numClasses;
+  const units = spec.kind === "mlp" ? ((spec.hidden ?? DEFAULT_HIDDEN.mlp)[0] ?? spec.numClasses) : spec.numClasses;
   return { offset: 0, height, width, channels, units };
 }
 
@@ -38,10 +41,9 @@ export function taskEncoding(spec: ModelSpec, paramCount: number): UpdateEncodin
 export function checkTaskEncoding(encoding: UpdateEncoding, layout: Layout): void {
   const expected = encoding.paramCount(layout);
   if (expected !== layout.paramCount) {
-    const what =
-      encoding.name === "quant"
-        ? `the model spec has ${encoding.modelDimension} parameters`
-        : `encoding ${encoding.name} of the model's ${encoding.modelDimension} parameters needs ${expected} slots`;
+    const what = !compresses(encoding.name)
+      ? `the model spec has ${encoding.modelDimension} parameters`
+      : `encoding ${encoding.name} of the model's ${encoding.modelDimension} parameters needs ${expected} slots`;
     throw new Error(`${what} but the task expects ${layout.paramCount}`);
   }
   encoding.checkLayout(layout);

@@ -9,6 +9,20 @@ export interface TrainingSettings {
   seed: number;
 }
 
+/** `flufhe node`'s and the browser participant's defaults: one epoch per round of a long-running task. */
+export const NODE_TRAINING: TrainingSettings = { epochs: 1, batchSize: 32, learningRate: 0.1, seed: 1 };
+
+/** One-shot rounds' defaults (`fl:submit`, `npm run demo`): more local work per round (FedAvg's E = 5, B = 16). */
+export const ROUND_TRAINING: TrainingSettings = { epochs: 5, batchSize: 16, learningRate: 0.1, seed: 1 };
+
+/**
+ * The training seed of participant `client` of a simulated federation started with `seed` (its data
+ * split and partition stay on `seed`, shared by all): every runner and baseline derives it here.
+ */
+export function participantSeed(seed: number, client = 0): number {
+  return seed + client;
+}
+
 /** Seed of a participant's local training in a round: the plaintext baseline reuses it. */
 export function localTrainingSeed(participantSeed: number, round: number): number {
   return participantSeed * 1000 + round;

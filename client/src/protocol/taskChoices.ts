@@ -3,7 +3,7 @@
  * demo, the fl: tasks, the web form, the tests), and their validation into settings the contract
  * accepts. Pure: no I/O, no tfjs.
  */
-import type { UpdateEncoding } from "../codec/encoding";
+import { compresses, type UpdateEncoding } from "../codec/encoding";
 import { MAX_VALUE_BITS, MAX_WORDS_PER_CHUNK, MIN_VALUE_BITS, type CodecParams } from "../codec/layout";
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import { chooseCodec, planSubmission, type SubmissionPlan } from "./plan";
@@ -96,7 +96,7 @@ export function checkTaskChoices(
   choices: TaskChoices,
   encoding?: Pick<UpdateEncoding, "name" | "paramCount">,
 ): CheckedChoices {
-  const encoded = encoding !== undefined && encoding.name !== "quant";
+  const encoded = compresses(encoding?.name);
   const c = { ...TASK_DEFAULTS, ...(encoded ? ENCODED_DEFAULTS : {}), ...stripUndefined(choices) };
   const errors: string[] = [];
   const warnings: string[] = [];

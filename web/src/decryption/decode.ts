@@ -4,7 +4,7 @@
  * public context (decodeRound). Decoding is stateless (error feedback stays with each
  * participant), so one round decodes on its own. No React.
  */
-import { DEFAULT_ENCODING, encodingName } from "../../../client/src/codec/encoding";
+import { DEFAULT_ENCODING, compresses, encodingName } from "../../../client/src/codec/encoding";
 import { decodeAggregate } from "../../../client/src/codec/update";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { TaskSnapshot } from "../chain";
@@ -67,7 +67,6 @@ export async function decodeTaskRound(
 ): Promise<RoundDecoding> {
   const spec = specFromModelURI(task.modelURI);
   if (!spec) return { values: decodeAggregate(words, task.roundInfos[round - 1].contributors, task.layout) };
-  const compressed = spec.encoding !== undefined && spec.encoding.kind !== "quant";
-  const d = compressed ? await dimension(spec) : task.layout.paramCount;
+  const d = compresses(spec.encoding?.kind) ? await dimension(spec) : task.layout.paramCount;
   return { values: decodeRound(task, spec, d, round, words), encoding: taskEncodingName(task) };
 }

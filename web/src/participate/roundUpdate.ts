@@ -12,15 +12,15 @@ import type { FheInstance } from "../../../client/src/fhe/instance";
 import type { Dataset } from "../../../client/src/ml/dataset";
 import { checkTaskEncoding, encodeRound, taskEncoding } from "../../../client/src/node/encoding";
 import { fromHexChunks, toHexChunks } from "../../../client/src/node/hexChunks";
-import { localTrainingSeed, type TrainingSettings } from "../../../client/src/node/training";
+import { NODE_TRAINING, localTrainingSeed, type TrainingSettings } from "../../../client/src/node/training";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { FLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import type { Trained, TrainingRun } from "./trainer";
 import type { BackendName, TrainMessage, TrainRequest } from "./trainProtocol";
 import type { Participation, ParticipationStore } from "./updateStore";
 
-/** The node's defaults (`flufhe node`: --epochs 1 --batch-size 32 --lr 0.1 --seed 1). */
-export const NODE_DEFAULTS: TrainingSettings = { epochs: 1, batchSize: 32, learningRate: 0.1, seed: 1 };
+/** The node's defaults (`flufhe node`), so the page trains as a node would. */
+export const NODE_DEFAULTS: TrainingSettings = NODE_TRAINING;
 
 export type ChunkStatus = "queued" | "sending" | "pending" | "confirmed" | "on-chain";
 
