@@ -14,11 +14,12 @@ import { modelCommitment, specFromUri, type ModelSpec } from "../protocol/modelS
 import { layoutFromTask } from "../protocol/taskConfig";
 import { Policy, RoundState, roundStateName } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
-import { checkTaskEncoding, encodeRound, taskEncoding } from "./encoding";
+import { checkTaskEncoding, taskEncoding } from "./encoding";
 import { applyDelta } from "./model";
-import { checkTrainingSettings, localTrainingSeed, type TrainingSettings } from "./training";
+import { checkRoundModel, prepareRoundUpdate } from "./roundUpdate";
+import type { TrainingSettings } from "./training";
 import { findModel, type ModelDirectory, type ModelSource } from "./modelStore";
-import { StateStore, fromHexChunks, toHexChunks, type ParticipantState } from "./state";
+import type { ParticipantState, StateStore } from "./state";
 import { sleep } from "../util/sleep";
 
 /** Structured progress of a participant, one object per event (printed as JSON lines or bars). */
@@ -153,12 +154,7 @@ export class TaskSession {
 
   /** Throws unless the locally rebuilt global model is the one the round committed to. */
   checkRoundModel(round: number, globalModelHash: string): void {
-    if (this.commitment() !== globalModelHash) {
-      throw new Error(
-        `round ${round}: the global model rebuilt locally does not match the round's commitment ` +
-          `(${globalModelHash}); refusing to train on a model the cohort does not share`,
-      );
-    }
+    checkRoundModel(round, this.commitment(), globalModelHash);
   }
 
   /**
@@ -209,31 +205,36 @@ export class TaskSession {
     const state = this.stateData;
     if (!train || !training || !store || !state)
       throw new Error("submitting needs training data, settings and a state file");
-    checkTrainingSettings(training);
     const emit = this.o.emit ?? (() => {});
     const eligible = await this.o.aggregator.isEligible(this.o.taskId, round, this.account);
     if (!eligible)
       throw new Error(`account ${this.account} is not a participant of round ${round} of task ${this.o.taskId}`);
-    let chunks = state.updates[round] ? fromHexChunks(state.updates[round]) : undefined;
-    let encodeMs = 0;
-    if (!chunks) {
-      const { globalModelHash } = await this.readRound(round);
-      setFlatWeights(this.model, this.global);
-      const t0 = performance.now();
-      const result = trainLocal(this.model, train, { ...training, seed: localTrainingSeed(training.seed, round) });
-      const t1 = performance.now();
-      emit({ event: "trained", round, ms: t1 - t0, loss: result.epochLosses.at(-1) ?? NaN });
-      const local = getFlatWeights(this.model);
-      chunks = encodeRound(this.encoding, state, {
-        delta: local.map((w, i) => w - this.global[i]),
+    const { globalModelHash } = await this.readRound(round);
+    const t0 = performance.now();
+    let trainMs = 0;
+    const prepared = await prepareRoundUpdate(
+      {
+        taskId: this.o.taskId,
+        round,
+        globalModelHash,
         layout: this.layout,
-        ctx: { taskId: this.o.taskId, round, globalModelHash },
+        encoding: this.encoding,
+        global: { commitment: this.commitment(), weights: this.global },
         samples: train.y.length,
-      }).chunks;
-      encodeMs = performance.now() - t1;
-      state.updates[round] = toHexChunks(chunks);
-      store.save(state);
-    }
+        settings: training,
+      },
+      state,
+      async (options) => {
+        setFlatWeights(this.model, this.global);
+        const result = trainLocal(this.model, train, options);
+        trainMs = performance.now() - t0;
+        emit({ event: "trained", round, ms: trainMs, loss: result.epochLosses.at(-1) ?? NaN });
+        return { weights: getFlatWeights(this.model) };
+      },
+    );
+    const { chunks } = prepared;
+    const encodeMs = prepared.resumed ? 0 : performance.now() - t0 - trainMs;
+    if (!prepared.resumed) store.save(state);
     let encryptMs = 0;
     let submitMs = 0;
     let gas = 0;
@@ -245,7 +246,7 @@ export class TaskSession {
         instance: this.o.instance,
         taskId: this.o.taskId,
         round,
-        chunks: chunks!,
+        chunks,
         layout: this.layout,
         onChunk: (p) => {
           encryptMs += p.encryptMs ?? 0;

@@ -1,18 +1,18 @@
 /**
- * One round of a browser participant, as TaskSession.submitRound does it for the node: train from the
- * round's committed global model (in the worker, the node's seed), encode the delta with the task's
- * encoding, its residual and the round's public context, save update + residual BEFORE the first chunk
- * is sent, then encrypt and submit the chunks the chain does not hold yet (a reload resumes the saved
- * update; the contract's submittedChunks decides what is left). No React here.
+ * One round of a browser participant, with the node's own code: prepare the update
+ * (client/src/node/roundUpdate: train from the round's committed model, here in the worker; encode with
+ * the task's encoding and the residual), save update + residual BEFORE the first chunk is sent, then
+ * encrypt and submit the chunks the chain does not hold yet (a reload resumes the saved update; the
+ * contract's submittedChunks decides what is left). No React here.
  */
 import type { TransactionReceipt } from "ethers";
 import type { Layout } from "../../../client/src/codec/layout";
 import { submitUpdate } from "../../../client/src/chain/submit";
 import type { FheInstance } from "../../../client/src/fhe/instance";
 import type { Dataset } from "../../../client/src/ml/dataset";
-import { checkTaskEncoding, encodeRound, taskEncoding } from "../../../client/src/node/encoding";
-import { fromHexChunks, toHexChunks } from "../../../client/src/node/hexChunks";
-import { NODE_TRAINING, localTrainingSeed, type TrainingSettings } from "../../../client/src/node/training";
+import { checkTaskEncoding, taskEncoding } from "../../../client/src/node/encoding";
+import { prepareRoundUpdate, roundTrainingOptions } from "../../../client/src/node/roundUpdate";
+import { NODE_TRAINING, type TrainingSettings } from "../../../client/src/node/training";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { FLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import type { Trained, TrainingRun } from "./trainer";
@@ -50,22 +50,22 @@ export interface RoundInput {
 
 type Trainable = RoundInput & Required<Pick<RoundInput, "global" | "train">>;
 
-/** The training request of a round: the node's per-round seed (localTrainingSeed). */
+/** The training request of a round: the node's per-round options (roundTrainingOptions). */
 export function trainRequest(input: Trainable): TrainRequest {
-  const { epochs, batchSize, learningRate, proxMu, seed } = input.settings;
   return {
     type: "train",
     spec: input.spec,
     weights: input.global.weights,
     data: input.train,
-    options: { epochs, batchSize, learningRate, proxMu, seed: localTrainingSeed(seed, input.round) },
+    options: roundTrainingOptions(input.settings, input.round),
     backends: input.backends,
   };
 }
 
 /**
- * The round's encoded update: the saved one when this browser encoded it already (never a second,
- * different update for the same round), else trained and encoded now, then saved before returning.
+ * The round's encoded update (client/src/node/roundUpdate, as the node prepares it): the saved one
+ * when this browser encoded it already, else trained in the worker and encoded now, then saved before
+ * returning.
  */
 export async function preparedUpdate(
   input: RoundInput,
@@ -78,33 +78,33 @@ export async function preparedUpdate(
     onStart?: (run: TrainingRun) => void;
   },
 ): Promise<{ chunks: bigint[][]; resumed: boolean; trained?: Trained }> {
-  const saved = record.state.updates[input.round];
-  if (saved) return { chunks: fromHexChunks(saved), resumed: true };
   const { global, train } = input;
-  if (!train) throw new Error("pick your data file first");
-  if (!global || global.commitment !== input.globalModelHash) {
-    // As the node refuses (TaskSession.checkRoundModel): never train on a model the cohort does not share.
-    throw new Error(
-      `round ${input.round}: the global model rebuilt in this page does not match the round's commitment ` +
-        `(${input.globalModelHash}); rebuild it (decrypt the earlier rounds) before training`,
-    );
-  }
+  const saved = record.state.updates[input.round] !== undefined;
+  if (!saved && !train) throw new Error("pick your data file first");
+  if (!saved && !global) throw new Error("rebuild the global model (decrypt the earlier rounds) before training");
   // As TaskSession.open checks: the chain's codec carries exactly what the spec's encoding sends.
-  const encoding = taskEncoding(input.spec, global.weights.length);
-  checkTaskEncoding(encoding, input.layout);
-  const run = training.start(trainRequest({ ...input, global, train }), training.onMessage);
-  training.onStart?.(run);
-  const trained = await run.result;
-  const delta = trained.weights.map((w, i) => w - global.weights[i]);
-  const { chunks } = encodeRound(encoding, record.state, {
-    delta,
-    layout: input.layout,
-    ctx: { taskId: input.taskId, round: input.round, globalModelHash: input.globalModelHash },
-    samples: train.y.length,
-  });
-  record.state.updates[input.round] = toHexChunks(chunks);
-  await store.put(record);
-  return { chunks, resumed: false, trained };
+  const encoding = taskEncoding(input.spec, global?.weights.length ?? input.layout.paramCount);
+  if (global) checkTaskEncoding(encoding, input.layout);
+  const prepared = await prepareRoundUpdate(
+    {
+      taskId: input.taskId,
+      round: input.round,
+      globalModelHash: input.globalModelHash,
+      layout: input.layout,
+      encoding,
+      global: global ?? { commitment: "", weights: new Float32Array(0) },
+      samples: train?.y.length ?? 0,
+      settings: input.settings,
+    },
+    record.state,
+    async () => {
+      const run = training.start(trainRequest({ ...input, global: global!, train: train! }), training.onMessage);
+      training.onStart?.(run);
+      return run.result;
+    },
+  );
+  if (!prepared.resumed) await store.put(record);
+  return prepared;
 }
 
 /** What submitting a round's update needs, whichever way the wallet confirms it. */
