@@ -47,6 +47,10 @@ export function numberArg(rule: NumberRule): CLIArgumentType<number> {
 }
 
 export const argTypes = {
+  /** Any integer: for settings whose range the task planner checks (one home for those rules). */
+  integer: numberArg({ integer: true }),
+  /** Any finite number, ranges likewise checked by the planner. */
+  number: numberArg({}),
   /** Task ids, round numbers, counts of at least one. */
   count: numberArg(INTEGER_AT_LEAST_1),
   /** Seeds, indices, caps where 0 means "none". */

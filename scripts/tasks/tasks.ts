@@ -95,7 +95,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   .addOptionalParam("dataset", "dataset the model is for: a name or a CSV / IDX path (sets input shape and classes)")
   .addOptionalParam("labelColumn", "CSV: header of the label column")
   .addOptionalParam("inputShape", "model by shape, without data: input shape, e.g. 30 or 28x28x1")
-  .addOptionalParam("classes", "model by shape: number of classes", undefined, argTypes.rule({ integer: true, min: 2 }))
+  .addOptionalParam("classes", "model by shape: number of classes", undefined, argTypes.integer)
   .addOptionalParam("model", "logreg, mlp, cnn or lenet (LeNet-5, 61,706 parameters on 28x28x1)", "logreg")
   .addOptionalParam("hidden", "mlp/cnn hidden sizes, comma-separated")
   .addOptionalParam("seed", "initialisation seed", 1, argTypes.natural)
@@ -104,29 +104,29 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
     "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio> or dct:<keep> (mlp/logreg on images); " +
       "compressed tasks default to 3-bit values and clip 0.18",
   )
-  .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, argTypes.count)
-  .addOptionalParam("clip", `clip bound of a delta coordinate (default ${D.clip})`, undefined, argTypes.positive)
+  .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, argTypes.integer)
+  .addOptionalParam("clip", `clip bound of a delta coordinate (default ${D.clip})`, undefined, argTypes.number)
   .addOptionalParam(
     "wordsPerChunk",
     "words per submission transaction (default: the planner's)",
     undefined,
-    argTypes.count,
+    argTypes.integer,
   )
   .addOptionalParam(
     "sampleCap",
     `FedAvg sample cap (default ${D.sampleCap}; 0 = unweighted)`,
     undefined,
-    argTypes.natural,
+    argTypes.integer,
   )
   .addOptionalParam(
     "minCohort",
     `minimum contributors per chunk to reveal (default ${D.minCohort}; 2 lets the two read each other)`,
     undefined,
-    argTypes.count,
+    argTypes.integer,
   )
-  .addOptionalParam("maxCohort", `maximum participants per round (default ${D.maxCohort})`, undefined, argTypes.count)
-  .addOptionalParam("rounds", `number of rounds (default ${D.rounds})`, undefined, argTypes.count)
-  .addOptionalParam("duration", `round duration in seconds (default ${D.roundDuration})`, undefined, argTypes.count)
+  .addOptionalParam("maxCohort", `maximum participants per round (default ${D.maxCohort})`, undefined, argTypes.integer)
+  .addOptionalParam("rounds", `number of rounds (default ${D.rounds})`, undefined, argTypes.integer)
+  .addOptionalParam("duration", `round duration in seconds (default ${D.roundDuration})`, undefined, argTypes.integer)
   .addOptionalParam("policy", "participants or public", "participants")
   .addOptionalParam("participants", "comma-separated addresses (or devnet account indices)", "")
   .addOptionalParam("account", "owner: 0x key, keystore file or devnet account index")

@@ -47,7 +47,11 @@ describe("every failed call says which call it was and why", () => {
 
   it("answers the bad inputs that used to end in a bare revert or a stack trace", async () => {
     await refused(["fl:publish", "--task", "1"], /task 1 reveals its aggregates to its participants only.*fl:decrypt/);
-    await refused(["fl:create-task", "--duration", "-5"], /^error: --duration must be an integer >= 1, got "-5"$/m);
+    await refused(
+      ["fl:create-task", "--duration", "-5"],
+      /^error: the round duration must be whole seconds in \[1, 31536000\] \(a year\), got -5$/m,
+    );
+    await refused(["fl:create-task", "--duration", "soon"], /^error: --duration must be an integer, got "soon"$/m);
     await refused(["fl:submit", "--task", "1", "--lr", "abc"], /^error: --lr must be a number > 0, got "abc"$/m);
     await refused(["fl:submit", "--task", "1", "--epochs", "0"], /^error: --epochs must be an integer >= 1, got "0"$/m);
     await refused(["fl:status", "--task", "x"], /^error: --task must be an integer >= 1, got "x"$/m);
