@@ -1,14 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-/** Where the CLI, the tasks and the web app find the contracts of a network. */
-export interface Deployment {
-  network: string;
-  chainId: number;
-  aggregator: string;
-  blockNumber: number;
-  rpcUrl?: string;
-}
+import { parseDeployment, type Deployment } from "./deploymentFormat";
+
+export type { Deployment } from "./deploymentFormat";
 
 /** deployments/ at the repository root, or FLUFHE_DEPLOYMENTS_DIR (tests use a temporary one). */
 export const DEPLOYMENTS_DIR =
@@ -30,5 +25,9 @@ export function readDeployment(network: string, dir = DEPLOYMENTS_DIR): Deployme
   if (!existsSync(file)) {
     throw new Error(`no deployment for network "${network}" (${file}): run fl:deploy or npm run devnet first`);
   }
-  return JSON.parse(readFileSync(file, "utf8")) as Deployment;
+  try {
+    return parseDeployment(JSON.parse(readFileSync(file, "utf8")), network);
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}; deploy again (fl:deploy or npm run devnet)`);
+  }
 }

@@ -32,6 +32,21 @@ const TYPES: IdxType[] = [
   { code: 0x0e, view: "Float64", ctor: Float64Array },
 ];
 
+/** The data file formats a participant may bring. */
+export type DataFileKind = "csv" | "idx";
+
+/**
+ * A data file's format by its name (.csv, .idx*, -ubyte, each optionally .gz), else by its first bytes
+ * when given (IDX starts with two zero bytes, a type code and a dimension count of 1..7), else undefined.
+ */
+export function dataFileKind(name: string, head?: Uint8Array): DataFileKind | undefined {
+  const bare = name.replace(/\.gz$/i, "");
+  if (/\.csv$/i.test(bare)) return "csv";
+  if (/(\.idx\d?|-ubyte)$/i.test(bare)) return "idx";
+  if (!head) return undefined;
+  return head.length >= 4 && head[0] === 0 && head[1] === 0 && head[3] > 0 && head[3] < 8 ? "idx" : "csv";
+}
+
 /**
  * Parses an IDX buffer. `limit` keeps only the first `limit` items along the first dimension,
  * so a quick run does not convert all 60,000 MNIST images.

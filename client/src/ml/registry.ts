@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import { loadCsvDataset } from "./csv";
 import type { Dataset, DatasetSplit } from "./dataset";
 import { loadFashionMnist, loadIdxPair, loadMnist, type ImageSetOptions } from "./images";
+import { dataFileKind } from "./idx";
 import { loadBreastCancer, loadDigits } from "./sklearn";
 import { splitLoaded, type SplitOptions } from "./split";
 
@@ -38,9 +39,6 @@ const NAMED: Record<DatasetName, Source> = {
   "fashion-mnist": { load: (o) => loadFashionMnist(o), tabular: false },
 };
 
-const CSV_FILE = /\.csv(\.gz)?$/i;
-const IDX_FILE = /(\.idx\d?|-ubyte)(\.gz)?$/i;
-
 function defaultLabelsPath(imagesPath: string): string {
   const guess = imagesPath.replace(/images/g, "labels").replace(/idx3/g, "idx1");
   if (guess === imagesPath || !existsSync(guess)) {
@@ -50,7 +48,8 @@ function defaultLabelsPath(imagesPath: string): string {
 }
 
 function pathSource(path: string): Source {
-  if (CSV_FILE.test(path)) {
+  const kind = dataFileKind(path);
+  if (kind === "csv") {
     return {
       load: (o) => {
         if (!o.labelColumn) throw new Error(`${path}: a CSV needs labelColumn, the header name of the label column`);
@@ -63,7 +62,7 @@ function pathSource(path: string): Source {
       tabular: true,
     };
   }
-  if (IDX_FILE.test(path)) {
+  if (kind === "idx") {
     return {
       load: (o) => loadIdxPair(path, o.labelsPath ?? defaultLabelsPath(path), { numClasses: o.numClasses }),
       tabular: false,

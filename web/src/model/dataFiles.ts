@@ -5,7 +5,7 @@
  */
 import { parseCsvDataset } from "../../../client/src/ml/csv";
 import { makeDataset, type Dataset } from "../../../client/src/ml/dataset";
-import { datasetFromIdx, parseIdx } from "../../../client/src/ml/idx";
+import { dataFileKind, datasetFromIdx, parseIdx, type DataFileKind } from "../../../client/src/ml/idx";
 import { applyStandardiser, fitStandardiser } from "../../../client/src/ml/standardise";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 
@@ -26,15 +26,11 @@ export async function readPicked(file: Blob & { name: string }): Promise<PickedF
   return { name: file.name, bytes: /\.gz$/i.test(file.name) ? await gunzip(raw) : raw };
 }
 
-export type DataKind = "csv" | "idx";
+export type DataKind = DataFileKind;
 
 /** CSV by name (.csv, .csv.gz) or content; IDX by name (.idx*, -ubyte) or its magic bytes. */
 export function dataKind(file: PickedFile): DataKind {
-  const name = file.name.replace(/\.gz$/i, "");
-  if (/\.csv$/i.test(name)) return "csv";
-  if (/(\.idx\d?|-ubyte)$/i.test(name)) return "idx";
-  const b = file.bytes;
-  return b.length >= 4 && b[0] === 0 && b[1] === 0 && b[3] > 0 && b[3] < 8 ? "idx" : "csv";
+  return dataFileKind(file.name, file.bytes) ?? "csv";
 }
 
 export interface DataOptions {
