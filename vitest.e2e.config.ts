@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
-// The browser e2e suite (npm run test:e2e): one file whose steps run in order against one Hardhat node,
-// one `next start` and one Chromium, all started in beforeAll. Kept out of vitest.config.ts (unit).
+// The browser e2e suite (npm run test:e2e): files whose steps run in order, each file against its own
+// Hardhat node, `next start` and Chromium, started in beforeAll (useWebStack, test/web/e2e/fixture.ts).
+// Kept out of vitest.config.ts (unit). The participant benchmark is a script: npm run bench:participate.
 export default defineConfig({
   test: {
     include: ["test/web/e2e/**/*.e2e.ts"],

@@ -1,7 +1,8 @@
 /**
  * Process and browser plumbing of the browser e2e suite: the `next build` freshness check, `next start`
- * on 127.0.0.1, Debian's Chromium, stopping everything by PID, and the per-step runner that keeps a
+ * on 127.0.0.1, Debian's Chromium, stopping everything by PID, and the step runner that keeps a
  * screenshot and the page's error text of a failed step under results/e2e-failures/<timestamp>/.
+ * Free of vitest, so scripts (bench:participate) use it too; the suites' hooks are in fixture.ts.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -9,7 +10,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from "node:path";
 import { HDNodeWallet, Mnemonic } from "ethers";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
-import { it } from "vitest";
 
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 const NEXT_BIN = require.resolve("next/dist/bin/next");
@@ -17,7 +17,8 @@ const BUILD_DIR = path.join(ROOT, "web", ".next");
 /** Written after a successful build by this suite: the fingerprint of the sources it was built from. */
 const BUILD_STAMP = path.join(BUILD_DIR, "flufhe-e2e-build.json");
 
-export const log = (message: string): void => console.log(`[e2e] ${message}`);
+/** Progress lines: on stdout under vitest (shown with the test), on stderr in scripts, whose stdout is their result. */
+export const log = (message: string): void => (process.env.VITEST ? console.log : console.error)(`[e2e] ${message}`);
 
 /** The devnet's chain id (Hardhat's). */
 export const CHAIN_ID = 31337;
@@ -298,51 +299,47 @@ export class FailureArtifacts {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Steps: one `it` each, in order. A failed required step skips the rest; every failure is recorded.
+// Steps: a deadline each; every failure is recorded (the suites' `it` per step is in fixture.ts).
 // ---------------------------------------------------------------------------------------------
 
-export interface Stepper {
-  /** Registers a step (call inside a `describe.sequential`). */
-  step(name: string, fn: () => Promise<void>, options?: { required?: boolean }): void;
-}
-
-export function stepper(options: {
+export interface StepOptions {
+  /** The page a failure screenshot is taken of. */
   page: () => Page | undefined;
   artifacts: FailureArtifacts;
-  /** The step's own deadline (the test timeout in the config is a backstop above it). */
+  /** The step's own deadline (a test timeout in the vitest config is a backstop above it). */
   timeoutMs: number;
-}): Stepper {
-  let blockedBy: string | undefined;
-  let count = 0;
-  return {
-    step(name, fn, { required = false } = {}) {
-      const index = ++count;
-      it(name, async (ctx) => {
-        if (blockedBy) ctx.skip(`not run: the required step "${blockedBy}" failed`);
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          await Promise.race([
-            fn(),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(
-                () => reject(new Error(`step did not finish within ${options.timeoutMs / 1000} s`)),
-                options.timeoutMs,
-              );
-            }),
-          ]);
-        } catch (error) {
-          if (required) blockedBy = name;
-          const files = await options.artifacts.record(index, name, options.page(), error).catch(() => []);
-          const where = files.length ? `\nfailure artifacts: ${files.join(", ")}` : "";
-          console.error(`[e2e] FAIL ${name}${where}`);
-          if (error instanceof Error) error.message += where;
-          throw error;
-        } finally {
-          clearTimeout(timer);
-        }
-      });
-    },
-  };
+}
+
+/**
+ * Runs step number `index` within its deadline; when it fails, records its failure artifacts, logs it and
+ * rethrows with their paths appended to the message.
+ */
+export async function runStep(
+  index: number,
+  name: string,
+  fn: () => Promise<void>,
+  options: StepOptions,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`step did not finish within ${options.timeoutMs / 1000} s`)),
+          options.timeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    const files = await options.artifacts.record(index, name, options.page(), error).catch(() => []);
+    const where = files.length ? `\nfailure artifacts: ${files.join(", ")}` : "";
+    console.error(`[e2e] FAIL ${name}${where}`);
+    if (error instanceof Error) error.message += where;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function assert(condition: unknown, message: string): asserts condition {

@@ -6,19 +6,18 @@
  * aggregate is the plaintext sum of the three encoded updates (browser ones read from IndexedDB, the
  * node's from its state file), the browser's update equals the node's training on the same file and
  * seed within one quantization step, a reload resumes from IndexedDB without sending anything again,
- * no request carries a data file, and after the reveal each page shows its accuracy. Reuses harness.ts.
+ * no request carries a data file, and after the reveal each page shows its accuracy. The stack is
+ * useWebStack's (fixture.ts), stopped by PID in afterAll.
  */
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { JsonRpcProvider } from "ethers";
-import type { BrowserContext, Page, Request } from "playwright-core";
+import type { JsonRpcProvider } from "ethers";
+import type { Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
 import { unpackWord } from "../../../client/src/codec/lanes";
 import type { Layout } from "../../../client/src/codec/layout";
 import { fetchAggregate } from "../../../client/src/chain/aggregate";
-import { openNetwork, type Network } from "../../../client/src/chain/network";
+import type { Network } from "../../../client/src/chain/network";
 import { initBackend } from "../../../client/src/ml/backend";
 import { buildModel, getFlatWeights, setFlatWeights } from "../../../client/src/ml/models";
 import { loadDataset } from "../../../client/src/ml/registry";
@@ -32,28 +31,12 @@ import { localTrainingSeed } from "../../../client/src/node/training";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { layoutFromTask } from "../../../client/src/protocol/taskConfig";
 import { Policy } from "../../../client/src/protocol/vocabulary";
-import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../../../types";
+import type { FLuFHEAggregator } from "../../../types";
 import { spawnParticipant, type ParticipantProcess } from "../../../scripts/lib/participants";
-import { freePort, startDevnet, type Devnet } from "../../../scripts/lib/devnet";
 import { TestWallet } from "../wallet";
 import { UI_TIMEOUT } from "./checks";
-import { deployForApp } from "./deployment";
-import {
-  CHAIN_ID,
-  ConsoleLog,
-  STEP_TIMEOUT,
-  devnetKey,
-  FailureArtifacts,
-  assert,
-  closeChromium,
-  ensureBuild,
-  launchChromium,
-  log,
-  startNext,
-  stepper,
-  stopAllChildren,
-  stopChild,
-} from "./harness";
+import { stepper, useWebStack } from "./fixture";
+import { CHAIN_ID, STEP_TIMEOUT, devnetKey, assert, log } from "./harness";
 
 const SPEC: ModelSpec = { kind: "logreg", inputShape: [30], numClasses: 2, seed: 11 };
 /** What `flufhe node` uses when not told otherwise (--seed 1 --epochs 1 --batch-size 32 --lr 0.1). */
@@ -90,75 +73,52 @@ async function savedUpdate(p: Page): Promise<string[][]> {
 }
 
 describe.sequential("participants in the browser: two Chromium profiles and one flufhe node", () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), "flufhe-e2e-participate-"));
-  const consoleLog = new ConsoleLog();
-  const artifacts = new FailureArtifacts(consoleLog);
-  let devnet: Devnet | undefined;
-  let next: ChildProcess | undefined;
   let provider: JsonRpcProvider;
-  let network: Network | undefined;
+  let network: Network;
   let aggregator: FLuFHEAggregator;
   let owner: OwnerSession | undefined;
   let layout: Layout;
   let base: string;
   let node: ParticipantProcess | undefined;
-  const csv = [0, 1, 2].map((i) => path.join(tmp, `hospital-${i}.csv`));
   const markers: string[] = [];
-  const profiles = [0, 1].map((i) => path.join(tmp, `chromium-${i}`));
-  const contexts: (BrowserContext | undefined)[] = [undefined, undefined];
   const pages: Page[] = [];
   let page: Page | undefined;
   const bodies: string[] = [];
 
-  beforeAll(async () => {
-    await ensureBuild();
-    await initBackend("wasm", () => {}); // as the node: its training is the reference
-    devnet = await startDevnet();
-    log(`devnet ${devnet.url} (pid ${devnet.pid})`);
-    provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1, staticNetwork: true });
-    const ownerSigner = await provider.getSigner(0);
-    const { address, deploymentsDir } = await deployForApp(devnet, provider, tmp);
-    aggregator = FLuFHEAggregator__factory.connect(address, ownerSigner);
-    network = await openNetwork(devnet.url);
-    csv.forEach((file, i) => markers.push(writeThird(file, i)));
+  // Devnet, aggregator, two Chromium profiles; before `next start` the owner creates the task and opens round 1.
+  const stack = useWebStack({
+    name: "e2e-participate",
+    browsers: 2,
+    prepare: async (s) => {
+      await initBackend("wasm", () => {}); // as the node: its training is the reference
+      ({ provider, network } = s);
+      const ownerSigner = await provider.getSigner(0);
+      aggregator = s.aggregator.connect(ownerSigner);
+      csv.forEach((file, i) => markers.push(writeThird(file, i)));
 
-    const plan = planTask(SPEC, {
-      valueBits: 8,
-      clip: 0.5,
-      minCohort: 3,
-      maxCohort: 4,
-      wordsPerChunk: 2,
-      rounds: 1,
-      policy: Policy.Public,
-    });
-    const listed = await Promise.all([1, 2, 3].map(async (i) => (await provider.getSigner(i)).getAddress()));
-    const taskId = await OwnerSession.create(aggregator, plan, listed);
-    owner = await OwnerSession.open({ aggregator, instance: network.fhevm.instance, signer: ownerSigner, taskId });
-    layout = layoutFromTask(await aggregator.getTask(taskId));
-    await owner.openNextRound();
-    log(`task ${taskId}: ${layout.paramCount} parameters in ${layout.chunkCount} chunks, round 1 open`);
-
-    const port = await freePort();
-    next = await startNext(port, {
-      FLUFHE_DEPLOYMENTS_DIR: deploymentsDir,
-      FLUFHE_NETWORK: "localhost",
-      FLUFHE_RPC_URL: "",
-    });
-    base = `http://127.0.0.1:${port}`;
-    for (const i of [0, 1]) contexts[i] = await launchChromium(profiles[i]);
+      const plan = planTask(SPEC, {
+        valueBits: 8,
+        clip: 0.5,
+        minCohort: 3,
+        maxCohort: 4,
+        wordsPerChunk: 2,
+        rounds: 1,
+        policy: Policy.Public,
+      });
+      const listed = await Promise.all([1, 2, 3].map(async (i) => (await provider.getSigner(i)).getAddress()));
+      const taskId = await OwnerSession.create(aggregator, plan, listed);
+      owner = await OwnerSession.open({ aggregator, instance: network.fhevm.instance, signer: ownerSigner, taskId });
+      layout = layoutFromTask(await aggregator.getTask(taskId));
+      await owner.openNextRound();
+      log(`task ${taskId}: ${layout.paramCount} parameters in ${layout.chunkCount} chunks, round 1 open`);
+    },
   });
-
-  afterAll(async () => {
-    node?.kill();
-    for (const i of [0, 1]) await closeChromium(contexts[i], profiles[i]);
-    await stopChild(next);
-    await devnet?.stop();
-    await stopAllChildren();
-    owner?.model.dispose();
-    network?.close();
-    provider?.destroy();
-    rmSync(tmp, { recursive: true, force: true });
+  const { tmp, consoleLog, artifacts } = stack;
+  const csv = [0, 1, 2].map((i) => path.join(tmp, `hospital-${i}.csv`));
+  beforeAll(() => {
+    base = stack.base;
   });
+  afterAll(() => owner?.model.dispose());
 
   const { step } = stepper({ page: () => page, artifacts, timeoutMs: STEP_TIMEOUT });
 
@@ -166,11 +126,12 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
     "a flufhe node takes part from its own CSV",
     async () => {
       const args = [
-        ...["--rpc", devnet!.url, "--aggregator", await aggregator.getAddress(), "--task", "1", "--account", "3"],
+        ...["--rpc", stack.devnet.url, "--aggregator", await aggregator.getAddress(), "--task", "1", "--account", "3"],
         ...["--data", csv[2], "--label-column", "diagnosis", "--state", path.join(tmp, "node-3.json")],
         ...["--model-dir", path.join(tmp, "models-3"), "--max-wait-minutes", "10"],
       ];
       node = spawnParticipant(3, args, (i, e) => log(`node ${i}: ${JSON.stringify(e)}`));
+      stack.processes.push(node);
       const deadline = Date.now() + STEP_TIMEOUT - 10_000;
       while (!node.events.some((e) => e.event === "submitted")) {
         assert(node.child.exitCode === null, `the node exited: ${node.stderrTail()}`);
@@ -188,7 +149,7 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
       async () => {
         const wallet = new TestWallet(devnetKey(i + 1), provider, CHAIN_ID, CHAIN_ID);
         wallet.batchCalls = i === 1;
-        const p = (page = await contexts[i]!.newPage());
+        const p = (page = await stack.contexts[i].newPage());
         pages[i] = p;
         consoleLog.watch(p, `participant ${i + 1}`);
         p.on("request", (r: Request) => bodies.push(`${r.method()} ${r.url()}\n${r.postData() ?? ""}`));
@@ -249,7 +210,7 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
       await owner!.reveal(1);
       const aggregate = await fetchAggregate({
         aggregator,
-        instance: network!.fhevm.instance,
+        instance: network.fhevm.instance,
         signer: await provider.getSigner(0),
         taskId: 1n,
         round: 1,

@@ -11,64 +11,59 @@
  *
  * Each step is one test, run in order; a failed required step skips the rest. A failed step leaves a
  * screenshot and the page's console and alert text in results/e2e-failures/<timestamp>/; screenshots of
- * the scenario's stages go to results/e2e/. Everything started in beforeAll is stopped by PID in afterAll.
+ * the scenario's stages go to results/e2e/. The stack (useWebStack, fixture.ts) starts in beforeAll and
+ * everything started is stopped by PID in afterAll.
  * Environment: FLUFHE_E2E_BUILD=auto|always|never (auto: build unless web/.next is this suite's build of
  * the current sources), FLUFHE_E2E_HEADED=1.
  */
-import type { ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { JsonRpcProvider, type JsonRpcSigner, type TransactionReceipt } from "ethers";
-import type { BrowserContext, Download, Page, Request } from "playwright-core";
+import type { JsonRpcProvider, JsonRpcSigner, TransactionReceipt } from "ethers";
+import type { Download, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
 import { layoutOf } from "../../../client/src/codec";
 import { chooseCodec, planSubmission } from "../../../client/src/protocol/plan";
 import type { Layout } from "../../../client/src/codec/layout";
 import { toOnChainCodec } from "../../../client/src/protocol/taskConfig";
 import type { FhevmConnection } from "../../../client/src/fhe/instance";
-import { openNetwork, type Network } from "../../../client/src/chain/network";
 import { specFromUri, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { checkParticipants, type ParticipantProcess } from "../../../scripts/lib/participants";
-import { FLuFHEAggregator__factory, type FLuFHEAggregator } from "../../../types";
-import { freePort, startDevnet, type Devnet } from "../../../scripts/lib/devnet";
+import type { FLuFHEAggregator } from "../../../types";
 import { TestWallet } from "../wallet";
 import { UI_TIMEOUT, checkAverage, downloadJson, randomDelta, shownValues, submitChunks, text } from "./checks";
+import { stepper, useWebStack } from "./fixture";
 import { evaluationCsv, nodeHasModel, nodeModel, startNode, tfjsCommitment, type NodeSetup } from "./nodes";
-import {
-  CHAIN_ID,
-  ConsoleLog,
-  STEP_TIMEOUT,
-  devnetKey,
-  FailureArtifacts,
-  ROOT,
-  assert,
-  closeChromium,
-  ensureBuild,
-  launchChromium,
-  log,
-  startNext,
-  stepper,
-  stopAllChildren,
-  stopChild,
-} from "./harness";
-import { deployForApp } from "./deployment";
+import { CHAIN_ID, STEP_TIMEOUT, devnetKey, ROOT, assert, log } from "./harness";
 
 const OUT = path.join(ROOT, "results", "e2e");
 
 describe.sequential("web app in Chromium: connect, model init, round lifecycle, decryption", () => {
+  beforeAll(() => {
+    rmSync(OUT, { recursive: true, force: true });
+    mkdirSync(OUT, { recursive: true });
+  });
+  afterAll(() => log(`screenshots of the stages in ${path.relative(ROOT, OUT)}/`));
+
+  // Devnet, aggregator, `next start` (with the evaluations the accuracy chart shows) and one Chromium.
+  const stack = useWebStack({
+    name: "e2e",
+    prepare: async ({ tmp }) => {
+      const evalDir = path.join(tmp, "evaluations");
+      mkdirSync(evalDir);
+      const evaluations = {
+        rounds: [
+          { round: 1, accuracy: 0.71, loss: 0.62 },
+          { round: 2, accuracy: 0.83 },
+        ],
+      };
+      writeFileSync(path.join(evalDir, "task-1.json"), JSON.stringify(evaluations));
+      return { FLUFHE_EVALUATIONS_DIR: evalDir };
+    },
+  });
+  const { tmp, consoleLog, artifacts } = stack;
   // Set up in beforeAll, shared by the steps.
-  const tmp = mkdtempSync(path.join(os.tmpdir(), "flufhe-e2e-"));
-  const profile = path.join(tmp, "chromium");
-  const consoleLog = new ConsoleLog();
-  const artifacts = new FailureArtifacts(consoleLog);
-  let devnet: Devnet | undefined;
-  let next: ChildProcess | undefined;
-  let context: BrowserContext | undefined;
   let provider: JsonRpcProvider;
   let aggregator: FLuFHEAggregator;
-  /** The participants' fhEVM connection (its own provider, closed in afterAll). */
-  let network: Network | undefined;
   let fhevm: FhevmConnection;
   let ownerKey: string;
   let participants: JsonRpcSigner[];
@@ -84,62 +79,19 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     await page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
   }
 
+  // The owner's wallet key; participants are the node's unlocked accounts.
   beforeAll(async () => {
-    rmSync(OUT, { recursive: true, force: true });
-    mkdirSync(OUT, { recursive: true });
-    await ensureBuild();
-
-    // Chain: devnet, aggregator, the owner's wallet key, participants (the node's unlocked accounts).
-    devnet = await startDevnet();
-    log(`devnet ${devnet.url} (pid ${devnet.pid})`);
-    provider = new JsonRpcProvider(devnet.url, undefined, { cacheTimeout: -1, staticNetwork: true });
-    const { address, deploymentsDir } = await deployForApp(devnet, provider, tmp);
-    aggregator = FLuFHEAggregator__factory.connect(address, provider);
-    network = await openNetwork(devnet.url);
-    fhevm = network.fhevm;
+    ({ provider, aggregator, base } = stack);
+    fhevm = stack.network.fhevm;
     ownerKey = devnetKey(0);
     participants = await Promise.all([1, 2, 3].map((i) => provider.getSigner(i)));
     participantAddresses = await Promise.all(participants.map((s) => s.getAddress()));
-
-    const evalDir = path.join(tmp, "evaluations");
-    mkdirSync(evalDir);
-    const evaluations = {
-      rounds: [
-        { round: 1, accuracy: 0.71, loss: 0.62 },
-        { round: 2, accuracy: 0.83 },
-      ],
-    };
-    writeFileSync(path.join(evalDir, "task-1.json"), JSON.stringify(evaluations));
-
-    const port = await freePort();
-    next = await startNext(port, {
-      FLUFHE_DEPLOYMENTS_DIR: deploymentsDir,
-      FLUFHE_NETWORK: "localhost",
-      FLUFHE_RPC_URL: "", // the node comes from the deployment's rpcUrl
-      FLUFHE_EVALUATIONS_DIR: evalDir,
-    });
-    base = `http://127.0.0.1:${port}`;
-    log(`next start ${base} (pid ${next.pid})`);
-
-    context = await launchChromium(profile);
-  });
-
-  afterAll(async () => {
-    nodes.forEach((n) => n.kill());
-    await closeChromium(context, profile);
-    await stopChild(next);
-    await devnet?.stop();
-    await stopAllChildren(); // e.g. a build still running after a beforeAll timeout
-    network?.close();
-    provider?.destroy();
-    rmSync(tmp, { recursive: true, force: true });
-    log(`screenshots of the stages in ${path.relative(ROOT, OUT)}/`);
   });
 
   const { step } = stepper({ page: () => page, artifacts, timeoutMs: STEP_TIMEOUT });
 
   step("without a wallet the page says so and still lists tasks", async () => {
-    page = context!.pages()[0] ?? (await context!.newPage());
+    page = stack.contexts[0].pages()[0] ?? (await stack.contexts[0].newPage());
     consoleLog.watch(page, "no-wallet page");
     await page.goto(base);
     await page.getByText("No wallet found").waitFor({ timeout: UI_TIMEOUT });
@@ -156,7 +108,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     "keyboard: Tab reaches Connect, Enter connects and the wallet is asked to switch to the devnet",
     async () => {
       wallet = new TestWallet(ownerKey, provider, CHAIN_ID, 1);
-      p = page = await context!.newPage();
+      p = page = await stack.contexts[0].newPage();
       consoleLog.watch(p, "wallet page");
       await wallet.attach(p);
 
@@ -493,7 +445,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
       await p.waitForURL(new RegExp(`/tasks/${LOOP_TASK}$`), { timeout: UI_TIMEOUT });
       loopSpec = specFromUri((await aggregator.getTask(LOOP_TASK)).config.modelURI);
       setup = {
-        rpcUrl: devnet!.url,
+        rpcUrl: stack.devnet.url,
         aggregator: await aggregator.getAddress(),
         taskId: LOOP_TASK,
         dir: loopDir,
@@ -501,6 +453,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
       };
       // The late joiner (account 4) starts now too: it skips round 1 and fetches round 2's model from `shared`.
       nodes = [startNode(setup, 1), startNode(setup, 2), startNode(setup, 3), startNode(setup, 4, [shared])];
+      stack.processes.push(...nodes);
       for (const a of loopAccounts.slice(0, 3)) {
         await p.getByTestId(`history-${a}`).filter({ hasText: "rounds 1 on" }).waitFor({ timeout: UI_TIMEOUT });
       }
