@@ -9,6 +9,7 @@
  * the browser; an in-memory store where there is none (tests, very old browsers). No React here.
  */
 import { canonicalJson, modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
+import { lazyDatabase, request } from "../idb";
 
 /** Which task a lineage record belongs to: chain, aggregator and task id. */
 export function taskKey(chainId: number, aggregator: string, taskId: bigint | string): string {
@@ -108,28 +109,12 @@ const DB_VERSION = 1;
 const MODELS = "models";
 const LINEAGE = "lineage";
 
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error("IndexedDB request failed"));
-  });
-}
-
-function openDatabase(factory: IDBFactory): Promise<IDBDatabase> {
-  const open = factory.open(DB_NAME, DB_VERSION);
-  open.onupgradeneeded = () => {
-    const db = open.result;
-    if (!db.objectStoreNames.contains(MODELS)) db.createObjectStore(MODELS, { keyPath: "commitment" });
-    if (!db.objectStoreNames.contains(LINEAGE)) db.createObjectStore(LINEAGE, { keyPath: ["task", "afterRound"] });
-  };
-  return request(open);
-}
-
 /** IndexedDB database "flufhe": object stores "models" (key: commitment) and "lineage" (key: [task, afterRound]). */
 export function indexedDbStore(factory: IDBFactory): ModelStore {
-  let db: Promise<IDBDatabase> | undefined;
-  const store = async (name: string, mode: IDBTransactionMode) =>
-    (await (db ??= openDatabase(factory))).transaction(name, mode).objectStore(name);
+  const store = lazyDatabase(factory, DB_NAME, DB_VERSION, {
+    [MODELS]: "commitment",
+    [LINEAGE]: ["task", "afterRound"],
+  });
   return {
     kind: "indexeddb",
     getModel: async (c) => (await request((await store(MODELS, "readonly")).get(c))) as ModelRecord | undefined,

@@ -14,6 +14,7 @@ import {
   type StateOwner,
 } from "../../../client/src/node/participantState";
 import type { FLuFHEAggregator } from "../chain";
+import { lazyDatabase, putCommitted, request } from "../idb";
 import { taskKey } from "../model/store";
 
 export interface RoundEvaluation {
@@ -121,35 +122,13 @@ export function memoryParticipationStore(): ParticipationStore {
   };
 }
 
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error("IndexedDB request failed"));
-  });
-}
-
 export function indexedDbParticipationStore(factory: IDBFactory): ParticipationStore {
-  let db: Promise<IDBDatabase> | undefined;
-  const open = () => {
-    const req = factory.open(DB_NAME, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "key" });
-    return request(req);
-  };
-  const store = async (mode: IDBTransactionMode) => (await (db ??= open())).transaction(STORE, mode).objectStore(STORE);
+  const store = lazyDatabase(factory, DB_NAME, 1, { [STORE]: "key" });
   return {
     kind: "indexeddb",
-    get: async (key) => (await request((await store("readonly")).get(key))) as StoredRecord | undefined,
-    // Resolves when the transaction commits (not merely when the put is queued): the update must be
-    // on disk before its first chunk is sent.
-    put: async (r) => {
-      const s = await store("readwrite");
-      await new Promise<void>((resolve, reject) => {
-        s.transaction.oncomplete = () => resolve();
-        s.transaction.onerror = s.transaction.onabort = () =>
-          reject(s.transaction.error ?? new Error("IndexedDB write failed"));
-        s.put(r);
-      });
-    },
+    get: async (key) => (await request((await store(STORE, "readonly")).get(key))) as StoredRecord | undefined,
+    // The update must be on disk before its first chunk is sent: resolved once the transaction commits.
+    put: async (r) => putCommitted(await store(STORE, "readwrite"), r),
   };
 }
 
