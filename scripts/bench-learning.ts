@@ -30,8 +30,8 @@ import { planTask, type TaskPlan } from "../client/src/node/planTask";
 import {
   MODEL_KINDS,
   modelCommitment,
-  parseIntList,
   parseModelSpec,
+  specFromChoices,
   type ModelKind,
   type ModelSpec,
 } from "../client/src/protocol/modelSpec";
@@ -270,12 +270,12 @@ async function main(o: Options): Promise<void> {
     seed: o.seed,
     load: { limit: o.limit },
   });
-  const baseSpec = parseModelSpec({
+  const baseSpec = specFromChoices({
     kind: o.model,
     inputShape: parts[0].featureShape,
     numClasses: parts[0].numClasses,
     seed: o.seed,
-    hidden: o.model === "logreg" || o.model === "lenet" ? undefined : parseIntList(o.hidden),
+    hidden: o.model === "logreg" || o.model === "lenet" ? undefined : o.hidden,
   });
   const setup: Setup = {
     o,

@@ -17,7 +17,7 @@ import { OwnerSession } from "../../client/src/node/owner";
 import type { ParticipantEvent } from "../../client/src/node/taskSession";
 import { localTrainingSeed, participantSeed } from "../../client/src/node/training";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
-import { parseIntList, parseModelSpec, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { specFromChoices, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { TaskChoices } from "../../client/src/protocol/taskChoices";
 import { DEVNET_MINING, describeMining, startDevnet, type Devnet, type DevnetMining } from "./devnet";
 import { encodedFedAvg } from "./encoded-fedavg";
@@ -118,14 +118,14 @@ export interface DemoResult {
 /** The owner's plan for the demo's task: the model for the data, every choice not given from TASK_DEFAULTS. */
 function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
   const first = parts[0];
-  const spec = parseModelSpec({
+  const spec = specFromChoices({
     kind: o.model,
     inputShape: first.featureShape,
     numClasses: first.numClasses,
     seed: o.seed,
-    hidden: o.hidden ? parseIntList(o.hidden) : undefined,
+    hidden: o.hidden,
     classNames: first.labelNames,
-    encoding: o.compress && o.compress !== "none" ? parseCompressFlag(o.compress) : undefined,
+    encoding: o.compress ? parseCompressFlag(o.compress) : undefined,
   });
   const choices: TaskChoices = {
     valueBits: o.valueBits,

@@ -135,21 +135,21 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
     guarded(async (cli: CreateArgs, hre) => {
       const args = withSpecFile(cli);
       const { parsePolicy } = await import("../../client/src/protocol/vocabulary");
-      const { parseIntList, parseModelSpec } = await import("../../client/src/protocol/modelSpec");
-      const { parseCompressFlag, specEncoding } = await import("../../client/src/codec/encoding");
+      const { specFromChoices } = await import("../../client/src/protocol/modelSpec");
+      const { parseCompressFlag } = await import("../../client/src/codec/encoding");
       const encoding = args.compress ? parseCompressFlag(String(args.compress)) : undefined;
       const { planTask } = await import("../../client/src/node/planTask");
       const { OwnerSession } = await import("../../client/src/node/owner");
       const policy = parsePolicy(args.policy);
       const shape = await modelShape(args);
-      const spec = parseModelSpec({
+      const spec = specFromChoices({
         kind: args.model,
         inputShape: shape.inputShape,
         numClasses: shape.numClasses,
         seed: args.seed,
-        hidden: args.hidden ? parseIntList(String(args.hidden)) : undefined,
+        hidden: args.hidden === undefined ? undefined : String(args.hidden),
         classNames: shape.classNames,
-        encoding: specEncoding(encoding),
+        encoding,
       });
       const plan = planTask(spec, {
         valueBits: args.valueBits,

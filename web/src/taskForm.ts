@@ -4,7 +4,7 @@ import type { CodecParams } from "../../client/src/codec/layout";
 import {
   DEFAULT_HIDDEN,
   parseIntList,
-  parseModelSpec,
+  specFromChoices,
   type ModelKind,
   type ModelSpec,
 } from "../../client/src/protocol/modelSpec";
@@ -75,14 +75,14 @@ const num = (text: string) => (text.trim() === "" ? Number.NaN : Number(text));
 /** The spec the model inputs describe (without an encoding), or what is wrong with them. */
 export function specOf(f: SpecFields): { spec?: ModelSpec; error?: string } {
   try {
-    const hidden = !hiddenSizesHint(f.kind) || f.hidden.trim() === "" ? undefined : parseIntList(f.hidden);
     return {
-      spec: parseModelSpec({
+      spec: specFromChoices({
         kind: f.kind,
         inputShape: parseIntList(f.inputShape),
         numClasses: num(f.numClasses),
         seed: num(f.seed),
-        ...(hidden ? { hidden } : {}),
+        // The field keeps its text when the kind has no hidden sizes (logreg, lenet): not part of the spec.
+        hidden: hiddenSizesHint(f.kind) ? f.hidden : undefined,
       }),
     };
   } catch (e) {

@@ -4,7 +4,7 @@
  * commitment the chain stores. No tfjs here: the web page and the CLI validate specs without it.
  */
 import { concat, sha256, toUtf8Bytes } from "ethers";
-import { parseEncodingSpec, type EncodingSpec } from "../codec/encoding";
+import { parseEncodingSpec, specEncoding, type EncodingSpec } from "../codec/encoding";
 
 export const MODEL_KINDS = ["logreg", "mlp", "cnn", "lenet"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -133,6 +133,33 @@ export function parseModelSpec(value: unknown): ModelSpec {
     }
   }
   return spec;
+}
+
+/** What an owner gives for a model: the CLI's flags, the demo's options, the web form's fields. */
+export interface SpecChoices {
+  kind: string;
+  inputShape: number[];
+  numClasses: number;
+  seed: number;
+  /** Hidden sizes as typed ("64, 32"); empty or absent: the kind's default. */
+  hidden?: string;
+  classNames?: string[];
+  /** The update encoding (today's codec is left out of the spec, as it always was). */
+  encoding?: EncodingSpec;
+}
+
+/** The one place an owner's choices become a checked spec (parseModelSpec says what is wrong). */
+export function specFromChoices(c: SpecChoices): ModelSpec {
+  const hidden = c.hidden?.trim() ? parseIntList(c.hidden) : undefined;
+  return parseModelSpec({
+    kind: c.kind,
+    inputShape: c.inputShape,
+    numClasses: c.numClasses,
+    seed: c.seed,
+    hidden,
+    classNames: c.classNames,
+    encoding: specEncoding(c.encoding),
+  });
 }
 
 /** JSON with object keys sorted at every level, so equal specs hash equally. */
