@@ -293,7 +293,12 @@ describe("batched submission (EIP-5792)", () => {
           ? "id"
           : { status: 500, receipts: [{ transactionHash: "0xt3", status: "0x0" }] },
     };
-    const provider = { getTransactionReceipt: async (hash: string) => ({ hash, status: 0, gasUsed: 1n }) };
+    // Replayed as eth_call, the chunk reverts with the contract's custom error: the message names it.
+    const data = aggregatorInterface.encodeErrorResult("ChunkAlreadySubmitted", [4n, 2, 3, ACCOUNT]);
+    const provider = {
+      getTransactionReceipt: async (hash: string) => ({ hash, status: 0, gasUsed: 1n }),
+      call: async () => Promise.reject(Object.assign(new Error("execution reverted"), { data })),
+    };
     await expect(
       submitBatched({
         wallet,
@@ -309,6 +314,8 @@ describe("batched submission (EIP-5792)", () => {
         onChunk: () => {},
         pollMs: 1,
       }),
-    ).rejects.toThrow("chunk 3 of the batch did not go through (reverted): submit again");
+    ).rejects.toThrow(
+      /^submitChunk \(task 4, round 2, chunk 3, account 0x[0-9a-fA-F]{40}\) reverted with ChunkAlreadySubmitted/,
+    );
   });
 });

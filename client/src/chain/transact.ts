@@ -76,6 +76,22 @@ export class ChainCallError extends Error {
   }
 }
 
+/**
+ * The error for a call that was mined as failed outside `transact` (a wallet's batch of calls): the same
+ * call replayed as eth_call from `from` recovers the custom error when there is one.
+ */
+export async function revertedCall(
+  provider: { call(tx: { to: string; from: string; data: string }): Promise<string> },
+  tx: { to: string; from: string; data: string },
+  site: CallSite,
+): Promise<ChainCallError> {
+  const revert = await provider.call(tx).then(
+    () => undefined,
+    (replayed: unknown) => decodeRevert(replayed),
+  );
+  return new ChainCallError(site, tx.from, revert, undefined);
+}
+
 /** Whether the error is a revert (as opposed to a connection failure, a rejection in the wallet...). */
 function isRevert(error: unknown): boolean {
   const e = error as { code?: string; message?: string; shortMessage?: string };
