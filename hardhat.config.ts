@@ -46,7 +46,7 @@ function liveAccounts(): string[] | { mnemonic: string } {
  * transactions (issue 10's analysis): every automined transaction hands a full opcode trace (a 64-word submitChunk is
  * 700k-850k EVM steps) from a worker thread of the Rust backend to JS, and what the backend's
  * allocator keeps grows with the worker threads that ever ran one: 20 GB and a kernel kill in round 3
- * of the README's MNIST demo. Mined on an interval, the node's working memory is bounded by the largest
+ * of the MNIST demo (docs/cost-and-benchmarks.md, Memory). Mined on an interval, the node's working memory is bounded by the largest
  * block instead of the history (its cache of past block states is bounded too: DEVNET_CACHED_STATES in
  * scripts/lib/devnet.ts), so the block gas limit is kept near mainnet's 30M: about four
  * 64-word chunk transactions (9.0M gas limit, 6.6M used each) or one transaction at the 16,777,216

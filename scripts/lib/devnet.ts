@@ -46,7 +46,7 @@ async function waitForFhevm(url: string, child: ChildProcess, output: () => stri
 /**
  * How the devnet mines (the reasons are next to the settings in hardhat.config.ts): a block every
  * DEVNET_MINING.intervalMs with a 30M block gas limit keeps the node's memory bounded by the largest
- * block; an automined node grows with every FHE transaction (20 GB in the README's MNIST demo).
+ * block; an automined node grows with every FHE transaction (20.4 GB in the MNIST demo: docs/cost-and-benchmarks.md, Memory).
  * 100 ms keeps short rounds as fast as automine (a transaction waits 50 ms for its block on average,
  * clients poll every 100 ms: DEVNET_RPC in client/src/chain/rpc.ts); the empty blocks in between cost
  * nothing measurable (an idle node stays at ~320 MB and 0.5 % of a core). At 200 ms the breast-cancer
@@ -77,7 +77,7 @@ export const DEVNET_ALLOCATOR_ENV = {
  * (`__EDR_MAX_CACHED_STATES`, default 100,000: with a block every 100 ms, the whole of a ~3 h run), and
  * each cached state holds the trie nodes its block's FHE storage writes copied: a cache that grows with
  * the history. Bounding it removes that share; the soak could not tell it apart from the node's other
- * growth (README, Memory). 64 states are the last 6.4 s of blocks; "latest" is always among them.
+ * growth (docs/cost-and-benchmarks.md, Memory). 64 states are the last 6.4 s of blocks; "latest" is always among them.
  * An evicted state is rebuilt from the chain's stored diffs when a call names an old block, slower but
  * exact, and nothing in this project does (events are read with eth_getLogs, which needs no state).
  * EDR reads it when the node starts; test/unit/devnet/devnet-options.test.ts checks the installed EDR

@@ -34,7 +34,7 @@ export function encodingParam(kind: EncodingKind): { label: string; hint: string
 }
 
 /**
- * A new form starts uncompressed; picking a compression prefills 10, the README's measured dct:10
+ * A new form starts uncompressed; picking a compression prefills 10, the measured dct:10 (docs/cost-and-benchmarks.md)
  * (13.5x fewer words within 1 pp on MNIST), also a sensible first ratio for randk and hash.
  */
 export const DEFAULT_ENCODING_CHOICE: EncodingChoice = { kind: "quant", param: "10", feedback: true };

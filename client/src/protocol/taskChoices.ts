@@ -15,7 +15,8 @@ export const MAX_ROUND_DURATION = 365 * 24 * 3600;
 
 /**
  * Defaults, documented once:
- * - valueBits 16, clip 1: 16-bit FedAvg matched float FedAvg to 4 decimals in our runs (README), and
+ * - valueBits 16, clip 1: the demo's plaintext baseline column compares 16-bit with float FedAvg on every run
+ *   (96.49 % both on the defaults, docs/cost-and-benchmarks.md "The demo, measured"), and
  *   C = 1 leaves room for the first rounds' large deltas; lower both to cut cost.
  * - minCohort K = 3: with K = 2 each contributor can subtract its own update from the revealed sum and
  *   read the other's exactly; 2 is accepted only when asked for, with a warning.
@@ -39,7 +40,8 @@ export const TASK_DEFAULTS = {
  * Defaults of a task whose spec names a compressing encoding (codec/encoding.ts): 3-bit stochastic
  * codes (levels -3..3; lanes of 6 bits hold up to 9 contributors, 7 bits up to 18) and a clip of the
  * compressed coordinates at 0.18 (step 0.06), the best of the settings `npm run bench:learning` measured
- * (README: 0.12 clipped the large first-round deltas of the MNIST MLP, 0.24 added rounding noise).
+ * (docs/cost-and-benchmarks.md, "Compressed updates": the sweep's compressed rows use 0.18; an earlier dct:10
+ * run used 0.12; a 0.24 run is not recorded there).
  */
 export const ENCODED_DEFAULTS = { valueBits: 3, clip: 0.18 };
 
