@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type RefObject } from "react";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { useAccount } from "wagmi";
 import { inRound, sameAddress, type TaskSnapshot } from "../chain";
@@ -51,33 +51,45 @@ function signature(task: TaskSnapshot): string {
   return [task.modelHash, ...task.roundInfos.map((r) => `${r.state}:${r.globalModelHash}`)].join("|");
 }
 
-/**
- * The task's global model in this page: planned from the browser's store on every settled-round change,
- * rebuilt at once when nothing needs decrypting, else on `rebuild()` (the decryption asks the wallet).
- */
-export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store?: ModelStore): GlobalModelState {
-  const { deployment, provider } = useAppChain();
-  const { address } = useAccount();
-  // Re-planned only when the rights themselves change, not on every refresh of the task snapshot.
+/** The connected account's decryption rights: recomputed when the rights change, not on every task snapshot. */
+function useDecryptRights(task: TaskSnapshot, address: string | undefined) {
   const me = task.participants.find((p) => sameAddress(p.account, address));
   const rightsKey = JSON.stringify([address, task.policy, task.owner, me?.history]);
-  const mayDecrypt = useMemo(() => decryptRights(task, address), [rightsKey]); // eslint-disable-line react-hooks/exhaustive-deps
-  const [imported, setImported] = useState(0);
-  const getSigner = useSigner();
-  const models = useMemo(() => store ?? browserModelStore(), [store]);
-  const spec = useMemo(() => specFromModelURI(task.modelURI), [task.modelURI]);
-  const key = taskKey(deployment.chainId, deployment.aggregator, task.id);
-  const sig = signature(task);
-  const flow = useFlow();
-  const [planned, setPlanned] = useState<{ sig: string; plan: RebuildPlan }>();
-  const [result, setResult] = useState<{ sig: string; model: GlobalModel; decrypted: boolean }>();
-  const [error, setError] = useState<{ sig: string; message: string }>();
-  const [decrypted, setDecrypted] = useState<ReadonlyMap<number, readonly bigint[]>>(new Map());
-  const latest = useRef({ task, activity, decrypted, sig });
-  useEffect(() => {
-    latest.current = { task, activity, decrypted, sig };
-  });
+  return useMemo(() => decryptRights(task, address), [rightsKey]); // eslint-disable-line react-hooks/exhaustive-deps
+}
 
+/** Lane sums handed over by the decryption panel, per round; the first offer of a round is kept. */
+function useOfferedRounds() {
+  const [decrypted, setDecrypted] = useState<ReadonlyMap<number, readonly bigint[]>>(new Map());
+  const offer = useCallback(
+    (round: number, words: readonly bigint[]) =>
+      setDecrypted((d) => {
+        if (d.has(round)) return d;
+        const next = new Map(d);
+        next.set(round, words);
+        return next;
+      }),
+    [],
+  );
+  return [decrypted, offer] as const;
+}
+
+/**
+ * The rebuild plan from the browser's store, tagged with the signature it was made for; planned again when
+ * the signature, spec, store, task or rights change, or after `replan()` (an imported starting model).
+ */
+function useRebuildPlan(
+  latest: RefObject<{ task: TaskSnapshot }>,
+  sig: string,
+  spec: ModelSpec | undefined,
+  models: ModelStore,
+  key: string,
+  mayDecrypt: ((round: number) => boolean) | undefined,
+) {
+  const [imported, setImported] = useState(0);
+  const [planned, setPlanned] = useState<{ sig: string; plan: RebuildPlan }>();
+  const [error, setError] = useState<{ sig: string; message: string }>();
+  // `latest` is a ref (stable): listed for the linter only.
   useEffect(() => {
     if (!spec) return;
     let cancelled = false;
@@ -88,7 +100,58 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
     return () => {
       cancelled = true;
     };
-  }, [sig, spec, models, key, mayDecrypt, imported]);
+  }, [latest, sig, spec, models, key, mayDecrypt, imported]);
+  const replan = useCallback(() => setImported((n) => n + 1), []);
+  return { planned, error, replan };
+}
+
+/** Nothing to decrypt (a stored model, the initial one, failed rounds): rebuild at once, once per signature. */
+function useAutoRebuild({
+  plan,
+  model,
+  running,
+  pending,
+  sig,
+  run,
+}: {
+  plan: RebuildPlan | undefined;
+  model: GlobalModel | undefined;
+  running: boolean;
+  /** How many rounds are still to decrypt. */
+  pending: number;
+  sig: string;
+  run: () => void;
+}) {
+  const autoRan = useRef<string>("");
+  useEffect(() => {
+    if (!plan || model || running || pending > 0 || autoRan.current === sig) return;
+    autoRan.current = sig;
+    run();
+  }, [plan, model, running, pending, sig, run]);
+}
+
+/**
+ * The task's global model in this page: planned from the browser's store on every settled-round change,
+ * rebuilt at once when nothing needs decrypting, else on `rebuild()` (the decryption asks the wallet).
+ */
+export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store?: ModelStore): GlobalModelState {
+  const { deployment, provider } = useAppChain();
+  const { address } = useAccount();
+  const mayDecrypt = useDecryptRights(task, address);
+  const getSigner = useSigner();
+  const models = useMemo(() => store ?? browserModelStore(), [store]);
+  const spec = useMemo(() => specFromModelURI(task.modelURI), [task.modelURI]);
+  const key = taskKey(deployment.chainId, deployment.aggregator, task.id);
+  const sig = signature(task);
+  const flow = useFlow();
+  const [result, setResult] = useState<{ sig: string; model: GlobalModel; decrypted: boolean }>();
+  const [decrypted, offer] = useOfferedRounds();
+  // What run() reads when called, not when created: the newest task, events and lane sums.
+  const latest = useRef({ task, activity, decrypted, sig });
+  useEffect(() => {
+    latest.current = { task, activity, decrypted, sig };
+  });
+  const { planned, error, replan } = useRebuildPlan(latest, sig, spec, models, key, mayDecrypt);
 
   const plan = planned?.sig === sig ? planned.plan : undefined;
   const model = result?.sig === sig ? result.model : undefined;
@@ -114,15 +177,16 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
       if (m) setResult({ sig: runSig, model: m, decrypted: decrypting });
     });
   }, [spec, plan, planned, deployment, provider, models, key, start, getSigner]);
+  useAutoRebuild({ plan, model, running, pending: pending.length, sig, run });
 
-  // Nothing to decrypt (a stored model, the initial one, failed rounds): rebuild at once, no wallet needed.
-  const autoRan = useRef<string>("");
-  useEffect(() => {
-    if (!plan || model || running || pending.length > 0 || autoRan.current === sig) return;
-    autoRan.current = sig;
-    run();
-  }, [plan, model, running, pending.length, sig, run]);
-
+  const importModel = useCallback(
+    async (file: File) => {
+      if (!plan?.needsModel) return;
+      await importStartingModel(models, key, plan.needsModel, await file.text(), file.name);
+      replan();
+    },
+    [plan, models, key, replan],
+  );
   return {
     spec,
     plan,
@@ -131,24 +195,8 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
     flow,
     decrypted: result?.sig === sig && result.decrypted,
     rebuild: run,
-    offer: useCallback(
-      (round, words) =>
-        setDecrypted((d) => {
-          if (d.has(round)) return d;
-          const next = new Map(d);
-          next.set(round, words);
-          return next;
-        }),
-      [],
-    ),
-    importModel: useCallback(
-      async (file: File) => {
-        if (!plan?.needsModel) return;
-        await importStartingModel(models, key, plan.needsModel, await file.text(), file.name);
-        setImported((n) => n + 1);
-      },
-      [plan, models, key],
-    ),
+    offer,
+    importModel,
     storeKind: models.kind,
     error: error?.sig === sig ? error.message : undefined,
   };

@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useRef, useState } from "react";
+import { useCallback, useRef, useState, type Dispatch, type SetStateAction } from "react";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { TrainingSettings } from "../../../client/src/node/training";
 import { aggregatorAt, aggregatorInterface, type TaskSnapshot } from "../chain";
@@ -13,7 +13,8 @@ import { preparedUpdate, submitChunks, type ChunkState } from "../participate/ro
 import { startTraining, TrainingCancelled, type TrainingRun } from "../participate/trainer";
 import type { BackendName, TrainMessage } from "../participate/trainProtocol";
 import { openParticipation, type ParticipationStore } from "../participate/updateStore";
-import { useAppChain } from "../providers/appChain";
+import { useAppChain, type AppChain } from "../providers/appChain";
+import type { WalletSigner } from "../wallet/signer";
 import { useSigner } from "./useWallet";
 
 export type RoundPhase = "idle" | "training" | "submitting" | "done" | "cancelled" | "failed";
@@ -40,6 +41,102 @@ export interface ParticipantRound {
   cancel(): void;
 }
 
+type StartArgs = Parameters<ParticipantRound["start"]>[0];
+
+/** What a round's run uses: the hook's arguments, the app chain, the wallet, the callbacks and the run's state. */
+interface RoundContext {
+  task: TaskSnapshot;
+  spec: ModelSpec | undefined;
+  global: GlobalModel | undefined;
+  store: ParticipationStore;
+  getSigner: (() => Promise<WalletSigner>) | undefined;
+  deployment: AppChain["deployment"];
+  provider: AppChain["provider"];
+  readAggregator: AppChain["aggregator"];
+  startWorker: typeof startTraining;
+  onTraining: (m: TrainMessage) => void;
+  onChunk: (c: ChunkState) => void;
+  setRun: Dispatch<SetStateAction<RoundRun>>;
+  /** The running training (what cancel stops); cleared once it has ended. */
+  training: { current: TrainingRun | undefined };
+}
+
+/** Every chunk of a round, none sent yet. */
+const queuedChunks = (count: number): ChunkState[] =>
+  Array.from({ length: count }, (_, chunk) => ({ chunk, status: "queued" as const }));
+
+/**
+ * A round from start to end: trains (or resumes the update this browser saved), then submits the chunks;
+ * the run's phase follows, and any failure (or the cancelled training) ends it.
+ */
+async function runRound(ctx: RoundContext, { data, settings, backends }: StartArgs): Promise<void> {
+  const { task, spec, getSigner, setRun, training } = ctx;
+  const round = task.currentRound;
+  const info = task.roundInfos[round - 1];
+  const t0 = performance.now();
+  setRun({ phase: "training", round, chunks: queuedChunks(task.layout.chunkCount) });
+  try {
+    if (!getSigner) throw new Error("connect the wallet of a listed participant first");
+    if (!spec) throw new Error("the task's model is not an inline spec: this page cannot train it");
+    if (info?.state !== "Open") throw new Error(`round ${round} is not open`);
+    const { signer, eip1193 } = await getSigner();
+    const account = await signer.getAddress();
+    const record = await openParticipation(ctx.store, ctx.readAggregator, ctx.deployment.chainId, task.id, account);
+    const prepared = await preparedUpdate(
+      {
+        taskId: task.id,
+        round,
+        globalModelHash: info.globalModelHash,
+        spec,
+        layout: task.layout,
+        global: ctx.global,
+        train: data?.train,
+        settings,
+        backends,
+      },
+      record,
+      ctx.store,
+      {
+        start: ctx.startWorker,
+        onMessage: ctx.onTraining,
+        onStart: (r) => (training.current = r),
+      },
+    );
+    training.current = undefined;
+    setRun((r) => ({ ...r, phase: "submitting", resumed: prepared.resumed }));
+    await submitRound(ctx, { signer, eip1193, account, round, chunks: prepared.chunks });
+    setRun((r) => ({ ...r, phase: "done", elapsedMs: performance.now() - t0 }));
+  } catch (error) {
+    training.current = undefined;
+    if (error instanceof TrainingCancelled) setRun((r) => ({ ...r, phase: "cancelled" }));
+    else setRun((r) => ({ ...r, phase: "failed", error: describeError(error, aggregatorInterface).message }));
+  }
+}
+
+/** Sends the prepared chunks: in one wallet batch (EIP-5792) if there are several and the wallet can, else singly. */
+async function submitRound(
+  { task, deployment, provider, onChunk, setRun }: RoundContext,
+  { signer, eip1193, account, round, chunks }: WalletSigner & { account: string; round: number; chunks: bigint[][] },
+): Promise<void> {
+  const { instance, hcuOf } = await fhevmConnection(deployment.chainId, provider, eip1193);
+  const aggregator = aggregatorAt(deployment.aggregator, signer);
+  const common = {
+    aggregator,
+    instance,
+    hcuOf,
+    taskId: task.id,
+    round,
+    layout: task.layout,
+    chunks,
+    onChunk,
+  };
+  const wallet = eip1193 as Eip1193Request;
+  const batched = task.layout.chunkCount > 1 && (await supportsBatchedCalls(wallet, account, deployment.chainId));
+  setRun((r) => ({ ...r, batched }));
+  if (batched) await submitBatched({ ...common, wallet, account, chainId: deployment.chainId, provider });
+  else await submitChunks(common);
+}
+
 /** One round's participation from this page: training in the worker, then the chunks with the wallet. */
 export function useParticipantRound(
   task: TaskSnapshot,
@@ -64,76 +161,25 @@ export function useParticipantRound(
   );
 
   const start = useCallback(
-    async ({
-      data,
-      settings,
-      backends,
-    }: {
-      data?: LocalData;
-      settings: TrainingSettings;
-      backends?: BackendName[];
-    }) => {
-      const round = task.currentRound;
-      const info = task.roundInfos[round - 1];
-      const t0 = performance.now();
-      const chunks = Array.from({ length: task.layout.chunkCount }, (_, chunk) => ({
-        chunk,
-        status: "queued" as const,
-      }));
-      setRun({ phase: "training", round, chunks });
-      try {
-        if (!getSigner) throw new Error("connect the wallet of a listed participant first");
-        if (!spec) throw new Error("the task's model is not an inline spec: this page cannot train it");
-        if (info?.state !== "Open") throw new Error(`round ${round} is not open`);
-        const { signer, eip1193 } = await getSigner();
-        const account = await signer.getAddress();
-        const record = await openParticipation(store, readAggregator, deployment.chainId, task.id, account);
-        const prepared = await preparedUpdate(
-          {
-            taskId: task.id,
-            round,
-            globalModelHash: info.globalModelHash,
-            spec,
-            layout: task.layout,
-            global,
-            train: data?.train,
-            settings,
-            backends,
-          },
-          record,
+    (args: StartArgs) =>
+      runRound(
+        {
+          task,
+          spec,
+          global,
           store,
-          {
-            start: startWorker,
-            onMessage: onTraining,
-            onStart: (r) => (training.current = r),
-          },
-        );
-        training.current = undefined;
-        setRun((r) => ({ ...r, phase: "submitting", resumed: prepared.resumed }));
-        const { instance, hcuOf } = await fhevmConnection(deployment.chainId, provider, eip1193);
-        const aggregator = aggregatorAt(deployment.aggregator, signer);
-        const common = {
-          aggregator,
-          instance,
-          hcuOf,
-          taskId: task.id,
-          round,
-          layout: task.layout,
-          chunks: prepared.chunks,
+          getSigner,
+          deployment,
+          provider,
+          readAggregator,
+          startWorker,
+          onTraining,
           onChunk,
-        };
-        const wallet = eip1193 as Eip1193Request;
-        const batched = task.layout.chunkCount > 1 && (await supportsBatchedCalls(wallet, account, deployment.chainId));
-        setRun((r) => ({ ...r, batched }));
-        if (batched) await submitBatched({ ...common, wallet, account, chainId: deployment.chainId, provider });
-        else await submitChunks(common);
-        setRun((r) => ({ ...r, phase: "done", elapsedMs: performance.now() - t0 }));
-      } catch (error) {
-        training.current = undefined;
-        if (error instanceof TrainingCancelled) setRun((r) => ({ ...r, phase: "cancelled" }));
-        else setRun((r) => ({ ...r, phase: "failed", error: describeError(error, aggregatorInterface).message }));
-      }
-    },
+          setRun,
+          training,
+        },
+        args,
+      ),
     [task, spec, global, store, getSigner, deployment, provider, readAggregator, startWorker, onTraining, onChunk],
   );
 

@@ -19,8 +19,8 @@ import { CostPreview } from "../components/CostPreview";
 import { Field, InputField, JsonFileField, NumberField } from "../components/forms";
 import { TxStatus } from "../components/TxStatus";
 import { formatInt, shortHash } from "../format";
-import { useTaskForm } from "../hooks/useTaskForm";
-import { useTx } from "../hooks/useTx";
+import { useTaskForm, type TaskFormState } from "../hooks/useTaskForm";
+import { useTx, type TxRunner } from "../hooks/useTx";
 import { useWallet } from "../hooks/useWallet";
 import {
   DURATION_UNITS,
@@ -78,14 +78,231 @@ const POLICIES: [number, string][] = [
   [Policy.Public, "Public: anyone may decrypt; clear values are posted on-chain with the KMS proof"],
 ];
 
+/** Whether the model inputs are usable: an upload or spec error, the build in progress or failed, or the commitment. */
+function ModelStatus({ form }: { form: TaskFormState }) {
+  const commitment = form.model.status === "ready" ? form.model.commitment : undefined;
+  return (
+    <div role="status" aria-live="polite" style={{ marginTop: "0.75rem" }}>
+      {form.uploadError ? (
+        <span className="error-text">{form.uploadError}</span>
+      ) : form.specError ? (
+        <span className="error-text">{form.specError}</span>
+      ) : form.model.status === "loading" ? (
+        "Building the model…"
+      ) : form.model.status === "error" ? (
+        <span className="error-text">{form.model.error}</span>
+      ) : commitment ? (
+        <span data-testid="model-commitment">
+          {formatInt(commitment.paramCount)} parameters; commitment{" "}
+          <code title={commitment.modelHash}>{shortHash(commitment.modelHash)}</code>
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+/** The model spec, typed (architecture, shape, classes, hidden sizes, seed) or uploaded as JSON. */
+function ModelFields({ form }: { form: TaskFormState }) {
+  const { fields, setField: setF } = form;
+  return (
+    <fieldset className="panel">
+      <legend>Model</legend>
+      <div className="grid">
+        <Field label="Architecture">
+          {(p) => (
+            <select {...p} value={fields.kind} onChange={(e) => setF("kind")(e.target.value)}>
+              {MODEL_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {MODEL_KIND_LABELS[k]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <InputField
+          label="Input shape"
+          hint="e.g. 30, or 28, 28, 1 for images"
+          value={fields.inputShape}
+          onChange={(e) => setF("inputShape")(e.target.value)}
+        />
+        <NumberField label="Classes" min={2} value={fields.numClasses} onChange={setF("numClasses")} />
+        <InputField
+          label="Hidden sizes"
+          hint={hiddenSizesHint(fields.kind) ?? "none: this architecture's layout is fixed"}
+          value={hiddenSizesHint(fields.kind) ? fields.hidden : ""}
+          onChange={(e) => setF("hidden")(e.target.value)}
+          disabled={!hiddenSizesHint(fields.kind)}
+        />
+        <NumberField label="Initialisation seed" min={0} value={fields.seed} onChange={setF("seed")} />
+        <JsonFileField
+          label="Or upload an architecture JSON"
+          hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed"}'
+          onLoad={form.upload}
+          onError={form.setUploadError}
+        />
+      </div>
+      <ModelStatus form={form} />
+    </fieldset>
+  );
+}
+
+/** The codec inputs (CODEC_FIELDS), their hints naming what the planner chose for blank ones. */
+function CodecFields({ form }: { form: TaskFormState }) {
+  return (
+    <fieldset className="panel">
+      <legend>Codec</legend>
+      <div className="grid">
+        {CODEC_FIELDS.map(({ key, hint, ...f }) => (
+          <NumberField
+            key={key}
+            {...f}
+            hint={typeof hint === "function" ? hint(form.draft.codec) : hint}
+            value={form.text.codec[key]}
+            onChange={form.setCodec(key)}
+          />
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/** The cohort sizes, rounds and round duration (a number and its unit). */
+function CohortGrid({ form }: { form: TaskFormState }) {
+  const { cohort, unit } = form.text;
+  const setK = form.setCohort;
+  return (
+    <div className="grid">
+      {COHORT_FIELDS.map(({ key, ...f }) => (
+        <NumberField key={key} {...f} value={cohort[key]} onChange={setK(key)} />
+      ))}
+      <div className="field">
+        <NumberField label="Round duration" min={0} step="any" value={cohort.duration} onChange={setK("duration")} />
+        <Field label="Duration unit">
+          {(p) => (
+            <select {...p} value={unit} onChange={(e) => form.setText({ unit: e.target.value as DurationUnit })}>
+              {Object.keys(DURATION_UNITS).map((u) => (
+                <option key={u}>{u}</option>
+              ))}
+            </select>
+          )}
+        </Field>
+      </div>
+    </div>
+  );
+}
+
+/** Who takes part, the cohort and schedule, and who may decrypt the aggregates. */
+function ParticipantsFields({ form }: { form: TaskFormState }) {
+  const { policy, participants } = form.text;
+  return (
+    <fieldset className="panel">
+      <legend>Participants and schedule</legend>
+      <Field label="Participant addresses" hint="one per line, or separated by spaces or commas">
+        {(p) => (
+          <textarea
+            {...p}
+            value={participants}
+            onChange={(e) => form.setText({ participants: e.target.value })}
+            spellCheck={false}
+            className="mono"
+            placeholder="0x…"
+          />
+        )}
+      </Field>
+      <p className="hint">{form.draft.participants.length} valid address(es).</p>
+      <CohortGrid form={form} />
+      <fieldset style={{ border: 0, padding: 0, margin: "0.75rem 0 0" }}>
+        <legend>Decryption policy</legend>
+        {POLICIES.map(([value, text]) => (
+          <label key={value}>
+            <input
+              type="radio"
+              name="policy"
+              checked={policy === value}
+              onChange={() => form.setText({ policy: value })}
+            />{" "}
+            {text}
+          </label>
+        ))}
+      </fieldset>
+    </fieldset>
+  );
+}
+
+/** The planner's cost per participant and round, compared with the uncompressed encoding when there is one. */
+function CostPanel({ form }: { form: TaskFormState }) {
+  const { draft } = form;
+  return (
+    <section className="panel" aria-labelledby="preview-heading">
+      <h2 id="preview-heading">Cost preview</h2>
+      <p className="hint">Per participant and round, from the planner (mock-measured gas, fhEVM HCU prices).</p>
+      <div aria-live="polite">
+        <CostPreview
+          plan={draft.plan}
+          participants={draft.participants.length}
+          compare={
+            draft.uncompressed && form.spec?.encoding
+              ? { encoding: encodingName(form.spec.encoding), uncompressed: draft.uncompressed }
+              : undefined
+          }
+        />
+      </div>
+    </section>
+  );
+}
+
+/** The draft's errors and warnings, the submit button, the transaction and the created task's link. */
+function CreatePanel({
+  draft,
+  canCreate,
+  walletReady,
+  tx,
+  created,
+}: {
+  draft: TaskFormState["draft"];
+  canCreate: boolean;
+  walletReady: boolean;
+  tx: TxRunner;
+  created: bigint | undefined;
+}) {
+  return (
+    <section className="panel" aria-labelledby="create-heading">
+      <h2 id="create-heading">Create</h2>
+      {draft.errors.length > 0 && (
+        <ul role="alert" className="error-text">
+          {draft.errors.map((e) => (
+            <li key={e}>{e}</li>
+          ))}
+        </ul>
+      )}
+      {draft.warnings.length > 0 && (
+        <ul className="warning-text">
+          {draft.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
+      <button type="submit" disabled={!canCreate || tx.busy}>
+        Create task
+      </button>
+      {!walletReady && <p className="hint">Connect a wallet on the aggregator&apos;s chain to create the task.</p>}
+      <TxStatus state={tx.state} />
+      {created !== undefined && (
+        <p>
+          Task #{String(created)} created: <Link href={`/tasks/${created}`}>open its dashboard</Link>.
+        </p>
+      )}
+    </section>
+  );
+}
+
 /** Model init: model spec (typed or uploaded), update encoding, codec with live cost preview, cohort, schedule, policy. */
 export function CreateTask() {
   const router = useRouter();
   const wallet = useWallet();
   const tx = useTx();
   const form = useTaskForm();
-  const { fields, setField: setF, text, setCodec: setC, setCohort: setK, draft } = form;
-  const { codec, cohort, unit, policy, participants } = text;
+  const { draft } = form;
   const [created, setCreated] = useState<bigint>();
   const commitment = form.model.status === "ready" ? form.model.commitment : undefined;
   const canCreate = wallet.status === "ready" && commitment !== undefined && draft.settings !== undefined;
@@ -113,181 +330,20 @@ export function CreateTask() {
       <h1>New training task</h1>
       <div className="two-col">
         <div>
-          <fieldset className="panel">
-            <legend>Model</legend>
-            <div className="grid">
-              <Field label="Architecture">
-                {(p) => (
-                  <select {...p} value={fields.kind} onChange={(e) => setF("kind")(e.target.value)}>
-                    {MODEL_KINDS.map((k) => (
-                      <option key={k} value={k}>
-                        {MODEL_KIND_LABELS[k]}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-              <InputField
-                label="Input shape"
-                hint="e.g. 30, or 28, 28, 1 for images"
-                value={fields.inputShape}
-                onChange={(e) => setF("inputShape")(e.target.value)}
-              />
-              <NumberField label="Classes" min={2} value={fields.numClasses} onChange={setF("numClasses")} />
-              <InputField
-                label="Hidden sizes"
-                hint={hiddenSizesHint(fields.kind) ?? "none: this architecture's layout is fixed"}
-                value={hiddenSizesHint(fields.kind) ? fields.hidden : ""}
-                onChange={(e) => setF("hidden")(e.target.value)}
-                disabled={!hiddenSizesHint(fields.kind)}
-              />
-              <NumberField label="Initialisation seed" min={0} value={fields.seed} onChange={setF("seed")} />
-              <JsonFileField
-                label="Or upload an architecture JSON"
-                hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed"}'
-                onLoad={form.upload}
-                onError={form.setUploadError}
-              />
-            </div>
-            <div role="status" aria-live="polite" style={{ marginTop: "0.75rem" }}>
-              {form.uploadError ? (
-                <span className="error-text">{form.uploadError}</span>
-              ) : form.specError ? (
-                <span className="error-text">{form.specError}</span>
-              ) : form.model.status === "loading" ? (
-                "Building the model…"
-              ) : form.model.status === "error" ? (
-                <span className="error-text">{form.model.error}</span>
-              ) : commitment ? (
-                <span data-testid="model-commitment">
-                  {formatInt(commitment.paramCount)} parameters; commitment{" "}
-                  <code title={commitment.modelHash}>{shortHash(commitment.modelHash)}</code>
-                </span>
-              ) : null}
-            </div>
-          </fieldset>
-
+          <ModelFields form={form} />
           <EncodingFields choice={form.choice} onChange={form.setChoice} error={form.encodingError} />
-
-          <fieldset className="panel">
-            <legend>Codec</legend>
-            <div className="grid">
-              {CODEC_FIELDS.map(({ key, hint, ...f }) => (
-                <NumberField
-                  key={key}
-                  {...f}
-                  hint={typeof hint === "function" ? hint(draft.codec) : hint}
-                  value={codec[key]}
-                  onChange={setC(key)}
-                />
-              ))}
-            </div>
-          </fieldset>
-
-          <fieldset className="panel">
-            <legend>Participants and schedule</legend>
-            <Field label="Participant addresses" hint="one per line, or separated by spaces or commas">
-              {(p) => (
-                <textarea
-                  {...p}
-                  value={participants}
-                  onChange={(e) => form.setText({ participants: e.target.value })}
-                  spellCheck={false}
-                  className="mono"
-                  placeholder="0x…"
-                />
-              )}
-            </Field>
-            <p className="hint">{draft.participants.length} valid address(es).</p>
-            <div className="grid">
-              {COHORT_FIELDS.map(({ key, ...f }) => (
-                <NumberField key={key} {...f} value={cohort[key]} onChange={setK(key)} />
-              ))}
-              <div className="field">
-                <NumberField
-                  label="Round duration"
-                  min={0}
-                  step="any"
-                  value={cohort.duration}
-                  onChange={setK("duration")}
-                />
-                <Field label="Duration unit">
-                  {(p) => (
-                    <select
-                      {...p}
-                      value={unit}
-                      onChange={(e) => form.setText({ unit: e.target.value as DurationUnit })}
-                    >
-                      {Object.keys(DURATION_UNITS).map((u) => (
-                        <option key={u}>{u}</option>
-                      ))}
-                    </select>
-                  )}
-                </Field>
-              </div>
-            </div>
-            <fieldset style={{ border: 0, padding: 0, margin: "0.75rem 0 0" }}>
-              <legend>Decryption policy</legend>
-              {POLICIES.map(([value, text]) => (
-                <label key={value}>
-                  <input
-                    type="radio"
-                    name="policy"
-                    checked={policy === value}
-                    onChange={() => form.setText({ policy: value })}
-                  />{" "}
-                  {text}
-                </label>
-              ))}
-            </fieldset>
-          </fieldset>
+          <CodecFields form={form} />
+          <ParticipantsFields form={form} />
         </div>
-
         <div>
-          <section className="panel" aria-labelledby="preview-heading">
-            <h2 id="preview-heading">Cost preview</h2>
-            <p className="hint">Per participant and round, from the planner (mock-measured gas, fhEVM HCU prices).</p>
-            <div aria-live="polite">
-              <CostPreview
-                plan={draft.plan}
-                participants={draft.participants.length}
-                compare={
-                  draft.uncompressed && form.spec?.encoding
-                    ? { encoding: encodingName(form.spec.encoding), uncompressed: draft.uncompressed }
-                    : undefined
-                }
-              />
-            </div>
-          </section>
-          <section className="panel" aria-labelledby="create-heading">
-            <h2 id="create-heading">Create</h2>
-            {draft.errors.length > 0 && (
-              <ul role="alert" className="error-text">
-                {draft.errors.map((e) => (
-                  <li key={e}>{e}</li>
-                ))}
-              </ul>
-            )}
-            {draft.warnings.length > 0 && (
-              <ul className="warning-text">
-                {draft.warnings.map((w) => (
-                  <li key={w}>{w}</li>
-                ))}
-              </ul>
-            )}
-            <button type="submit" disabled={!canCreate || tx.busy}>
-              Create task
-            </button>
-            {wallet.status !== "ready" && (
-              <p className="hint">Connect a wallet on the aggregator&apos;s chain to create the task.</p>
-            )}
-            <TxStatus state={tx.state} />
-            {created !== undefined && (
-              <p>
-                Task #{String(created)} created: <Link href={`/tasks/${created}`}>open its dashboard</Link>.
-              </p>
-            )}
-          </section>
+          <CostPanel form={form} />
+          <CreatePanel
+            draft={draft}
+            canCreate={canCreate}
+            walletReady={wallet.status === "ready"}
+            tx={tx}
+            created={created}
+          />
         </div>
       </div>
     </form>

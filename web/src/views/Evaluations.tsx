@@ -7,8 +7,8 @@ import { parseEvaluations, type RoundEvaluation } from "../evaluations";
 
 const percent = (v: number) => `${(v * 100).toFixed(1)} %`;
 
-/** Per-round accuracy of the global model, from the server's report for the task or a file the user loads. */
-export function Evaluations({ taskId }: { taskId: bigint }) {
+/** The server's evaluations report for the task (read once per task), replaced by a file the user loads. */
+function useEvaluationsReport(taskId: bigint) {
   const [evals, setEvals] = useState<RoundEvaluation[]>();
   const [source, setSource] = useState("");
   const [error, setError] = useState<string>();
@@ -43,40 +43,52 @@ export function Evaluations({ taskId }: { taskId: bigint }) {
       setError(`${fileName}: ${(e as Error).message}`);
     }
   };
+  return { evals, source, error, setError, load };
+}
 
-  const points = (evals ?? []).map((e) => ({ x: e.round, y: e.accuracy }));
+/** The accuracy curve, with the numbers in a table under a disclosure. */
+function AccuracyChart({ evals, source }: { evals: RoundEvaluation[]; source: string }) {
+  const points = evals.map((e) => ({ x: e.round, y: e.accuracy }));
   const lo = Math.min(...points.map((p) => p.y), 1);
   const yMin = Math.max(0, Math.floor(lo * 10) / 10 - 0.1);
   return (
+    <>
+      <p className="hint">Evaluations {source}.</p>
+      <LineChart
+        points={points}
+        yMin={yMin}
+        yMax={1}
+        format={percent}
+        xLabel="round"
+        label={`Accuracy per round: ${points.map((p) => `round ${p.x} ${percent(p.y)}`).join(", ")}`}
+      />
+      <details>
+        <summary>Show the numbers</summary>
+        <table>
+          <HeaderRow columns={[["Round"], ["Accuracy", true], ["Loss", true]]} />
+          <tbody>
+            {evals.map((e) => (
+              <tr key={e.round}>
+                <td>{e.round}</td>
+                <td className="num">{percent(e.accuracy)}</td>
+                <td className="num">{e.loss === undefined ? "–" : e.loss.toFixed(4)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </details>
+    </>
+  );
+}
+
+/** Per-round accuracy of the global model, from the server's report for the task or a file the user loads. */
+export function Evaluations({ taskId }: { taskId: bigint }) {
+  const { evals, source, error, setError, load } = useEvaluationsReport(taskId);
+  return (
     <section className="panel" aria-labelledby="eval-heading">
       <h2 id="eval-heading">Accuracy per round</h2>
-      {points.length > 0 ? (
-        <>
-          <p className="hint">Evaluations {source}.</p>
-          <LineChart
-            points={points}
-            yMin={yMin}
-            yMax={1}
-            format={percent}
-            xLabel="round"
-            label={`Accuracy per round: ${points.map((p) => `round ${p.x} ${percent(p.y)}`).join(", ")}`}
-          />
-          <details>
-            <summary>Show the numbers</summary>
-            <table>
-              <HeaderRow columns={[["Round"], ["Accuracy", true], ["Loss", true]]} />
-              <tbody>
-                {(evals ?? []).map((e) => (
-                  <tr key={e.round}>
-                    <td>{e.round}</td>
-                    <td className="num">{percent(e.accuracy)}</td>
-                    <td className="num">{e.loss === undefined ? "–" : e.loss.toFixed(4)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </details>
-        </>
+      {evals && evals.length > 0 ? (
+        <AccuracyChart evals={evals} source={source} />
       ) : (
         <p className="muted">
           {evals === undefined ? "Looking for evaluations…" : "No evaluations reported for this task."}

@@ -127,6 +127,93 @@ function StartingModelImport({
   );
 }
 
+/** The model after the last settled round: its commitment, checked against the chain's, and its downloads. */
+function CurrentModel({
+  model,
+  task,
+  deployment,
+  onChain,
+}: {
+  model: Model;
+  task: TaskSnapshot;
+  deployment: Pick<Deployment, "chainId" | "aggregator">;
+  /** The commitment the chain holds for this model (the next round opens with it). */
+  onChain: string | undefined;
+}) {
+  return (
+    <>
+      <p>
+        {modelTitle(model.afterRound)}
+        {task.currentRound < task.rounds && model.afterRound === task.currentRound
+          ? ` — round ${model.afterRound + 1} opens with it`
+          : ""}
+        :{" "}
+        <code data-testid="global-model-commitment" data-commitment={model.commitment} title={model.commitment}>
+          {shortHash(model.commitment)}
+        </code>
+        {onChain === model.commitment && (
+          <span className="ok-text" data-testid="global-model-verified">
+            {" "}
+            ✓{" "}
+            {model.afterRound === 0
+              ? "the task's commitment"
+              : `the commitment round ${model.afterRound + 1} opened with`}
+          </span>
+        )}
+      </p>
+      <ModelDownloads model={model} task={task} deployment={deployment} evaluateHref={evaluateLink(model.commitment)} />
+    </>
+  );
+}
+
+/** Rounds this browser still has to decrypt before it can rebuild, and the button that starts it. */
+function DecryptPrompt({
+  state,
+  plan,
+  isPublic,
+  needWallet,
+}: {
+  state: GlobalModelState;
+  plan: RebuildPlan;
+  isPublic: boolean;
+  needWallet: boolean;
+}) {
+  return (
+    <>
+      <p>
+        {modelTitle(plan.target)}: this browser needs the aggregate of{" "}
+        {state.toDecrypt.length === 1 ? `round ${state.toDecrypt[0]}` : `rounds ${state.toDecrypt.join(", ")}`}
+        {plan.from > 0 ? ` (it keeps the model after round ${plan.from})` : ""}.{" "}
+        {isPublic
+          ? "The aggregates are public: anyone can decrypt them."
+          : "Your wallet grants access if needed and signs one decryption request."}
+      </p>
+      <div className="actions">
+        <button type="button" onClick={state.rebuild} disabled={state.flow.running || needWallet}>
+          Rebuild the global model
+        </button>
+        {needWallet && <span className="hint">connect the owner’s or a participant’s wallet</span>}
+      </div>
+    </>
+  );
+}
+
+/** The rebuild's steps (while it runs, when it failed or decrypted rounds) and why it failed. */
+function RebuildProgress({ flow, decrypted }: { flow: GlobalModelState["flow"]; decrypted: boolean }) {
+  return (
+    <>
+      {flow.steps.length > 0 && (flow.running || flow.failure || decrypted) && (
+        <StepList steps={flow.steps} label="Rebuild of the global model" />
+      )}
+      {flow.failure && (
+        <p role="alert" className={flow.failure.rejected ? "warning-text" : "error-text"}>
+          Rebuild failed: {flow.failure.message}
+        </p>
+      )}
+    </>
+  );
+}
+
 /**
  * The global model in this browser: rebuilt from the task's spec and the revealed aggregates (the nodes'
  * code), checked against the chain's commitments, kept in IndexedDB; downloadable and evaluable.
@@ -142,7 +229,7 @@ export function GlobalModel({
   deployment: Pick<Deployment, "chainId" | "aggregator">;
   walletReady: boolean;
 }) {
-  const { spec, plan, model, flow } = state;
+  const { spec, plan, model } = state;
   if (!spec) {
     return (
       <section className="panel" aria-labelledby="global-heading">
@@ -154,69 +241,28 @@ export function GlobalModel({
       </section>
     );
   }
-  const target = plan?.target ?? 0;
-  const onChain = chainCommitmentAfter(task, target);
   const isPublic = task.policy === Policy.Public;
   const needWallet = state.toDecrypt.length > 0 && !isPublic && !walletReady;
-  const evaluateHref = model ? evaluateLink(model.commitment) : "/evaluate";
   return (
     <section className="panel" aria-labelledby="global-heading">
       <h2 id="global-heading">Global model</h2>
       {model ? (
-        <>
-          <p>
-            {modelTitle(model.afterRound)}
-            {task.currentRound < task.rounds && model.afterRound === task.currentRound
-              ? ` — round ${model.afterRound + 1} opens with it`
-              : ""}
-            :{" "}
-            <code data-testid="global-model-commitment" data-commitment={model.commitment} title={model.commitment}>
-              {shortHash(model.commitment)}
-            </code>
-            {onChain === model.commitment && (
-              <span className="ok-text" data-testid="global-model-verified">
-                {" "}
-                ✓{" "}
-                {model.afterRound === 0
-                  ? "the task's commitment"
-                  : `the commitment round ${model.afterRound + 1} opened with`}
-              </span>
-            )}
-          </p>
-          <ModelDownloads model={model} task={task} deployment={deployment} evaluateHref={evaluateHref} />
-        </>
+        <CurrentModel
+          model={model}
+          task={task}
+          deployment={deployment}
+          onChain={chainCommitmentAfter(task, plan?.target ?? 0)}
+        />
       ) : !plan ? (
         !state.error && <p role="status">Reading the models kept in this browser…</p>
       ) : plan.needsModel ? (
         <StartingModelImport needs={plan.needsModel} importModel={state.importModel} />
       ) : state.toDecrypt.length > 0 ? (
-        <>
-          <p>
-            {modelTitle(target)}: this browser needs the aggregate of{" "}
-            {state.toDecrypt.length === 1 ? `round ${state.toDecrypt[0]}` : `rounds ${state.toDecrypt.join(", ")}`}
-            {plan.from > 0 ? ` (it keeps the model after round ${plan.from})` : ""}.{" "}
-            {isPublic
-              ? "The aggregates are public: anyone can decrypt them."
-              : "Your wallet grants access if needed and signs one decryption request."}
-          </p>
-          <div className="actions">
-            <button type="button" onClick={state.rebuild} disabled={flow.running || needWallet}>
-              Rebuild the global model
-            </button>
-            {needWallet && <span className="hint">connect the owner’s or a participant’s wallet</span>}
-          </div>
-        </>
+        <DecryptPrompt state={state} plan={plan} isPublic={isPublic} needWallet={needWallet} />
       ) : (
         <p role="status">Rebuilding…</p>
       )}
-      {flow.steps.length > 0 && (flow.running || flow.failure || state.decrypted) && (
-        <StepList steps={flow.steps} label="Rebuild of the global model" />
-      )}
-      {flow.failure && (
-        <p role="alert" className={flow.failure.rejected ? "warning-text" : "error-text"}>
-          Rebuild failed: {flow.failure.message}
-        </p>
-      )}
+      <RebuildProgress flow={state.flow} decrypted={state.decrypted} />
       <ErrorAlert message={state.error} />
       <p className="hint">
         Rebuilt here from the task’s spec and the decrypted aggregates with the nodes’ own code; every model is kept in
