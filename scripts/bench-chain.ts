@@ -178,7 +178,8 @@ async function naiveRound(
   return { totals, paramsPerTx: batch };
 }
 
-async function main(): Promise<void> {
+/** The command line, checked: the devnet funds 20 accounts (the owner and the participants). */
+function benchOptions() {
   const participantsCount = positiveInt("participants", args.participants);
   const paramCount = positiveInt("params", args.params);
   const valueBits = positiveInt("value-bits", args["value-bits"]);
@@ -189,12 +190,82 @@ async function main(): Promise<void> {
     throw new Error(`--participants must be between ${TASK_DEFAULTS.minCohort} and --max-cohort (${maxCohort})`);
   }
   if (participantsCount + 1 > 20 || baselineCount > 19) throw new Error("the devnet has 20 funded accounts");
+  return { participantsCount, paramCount, valueBits, maxCohort, baselineCount, seed };
+}
 
-  const codec = chooseCodec({ paramCount, maxCohort, valueBits, clip: 0.05 });
-  const layout = layoutOf(codec, maxCohort);
+type BenchOptions = ReturnType<typeof benchOptions>;
+type PackedResult = Awaited<ReturnType<typeof packedRound>>;
+type NaiveResult = Awaited<ReturnType<typeof naiveRound>>;
+
+/** The JSON result (its field order is the output's); the node's RSS is read here, after both rounds. */
+function benchResult(
+  o: BenchOptions,
+  layout: Layout,
+  packed: PackedResult,
+  baseline: NaiveResult,
+  mining: DevnetMining,
+  memory: RssSampler,
+) {
+  const perParam = (t: Totals, participants: number) => ({
+    gasPerParam: Math.round(t.gas / (o.paramCount * participants)),
+    hcuPerParam: Math.round(t.hcu / (o.paramCount * participants)),
+  });
+  return {
+    paramsPerTx: layout.paramsPerChunk,
+    ...perParam(packed.totals, o.participantsCount),
+    valueBits: o.valueBits,
+    laneBits: layout.laneBits,
+    lanesPerWord: layout.lanesPerWord,
+    participants: o.participantsCount,
+    decodedMatchesPlaintext: packed.matches,
+    paramCount: o.paramCount,
+    maxCohort: o.maxCohort,
+    wordsPerChunk: layout.wordsPerChunk,
+    txsPerParticipant: layout.chunkCount,
+    maxTxGas: packed.totals.maxTxGas,
+    maxTxHcu: packed.totals.maxTxHcu,
+    // Steady state: a chunk from a participant that is not the first to contribute (mask + add per word).
+    worstChunkGasPerParam: Math.round(packed.totals.maxTxGas / layout.paramsPerChunk),
+    worstChunkHcuPerParam: Math.round(packed.totals.maxTxHcu / layout.paramsPerChunk),
+    maxDecodeError: packed.maxError,
+    submitSeconds: packed.submitSeconds,
+    baseline: {
+      paramsPerTx: baseline.paramsPerTx,
+      ...perParam(baseline.totals, o.baselineCount),
+      participants: o.baselineCount,
+      maxTxGas: baseline.totals.maxTxGas,
+      maxTxHcu: baseline.totals.maxTxHcu,
+    },
+    node: { mining: describeMining(mining), peakRssMb: memory.peakMb, finalRssMb: memory.now() },
+  };
+}
+
+/** The side-by-side table, the decode check and the node's peak on stdout (then the JSON with --json). */
+function printResult(result: ReturnType<typeof benchResult>, packed: PackedResult): void {
+  const rows: [string, string | number, string | number][] = [
+    ["params per tx", result.paramsPerTx, result.baseline.paramsPerTx],
+    ["gas per param", result.gasPerParam, result.baseline.gasPerParam],
+    ["HCU per param", result.hcuPerParam, result.baseline.hcuPerParam],
+    ["largest tx gas", result.maxTxGas, result.baseline.maxTxGas],
+    ["largest tx HCU", result.maxTxHcu, result.baseline.maxTxHcu],
+    ["participants", result.participants, result.baseline.participants],
+  ];
+  console.log(`${"".padEnd(16)}${"FLuFHE packed".padStart(16)}${"naive euint32".padStart(16)}`);
+  for (const [name, a, b] of rows) console.log(`${name.padEnd(16)}${String(a).padStart(16)}${String(b).padStart(16)}`);
+  console.log(
+    `decoded aggregate matches plaintext mean: ${packed.matches} (max error ${packed.maxError.toExponential(2)})`,
+  );
+  console.log(`devnet node (${result.node.mining}): peak RSS ${result.node.peakRssMb} MB`);
+  if (args.json) console.log(JSON.stringify(result));
+}
+
+async function main(): Promise<void> {
+  const o = benchOptions();
+  const codec = chooseCodec({ paramCount: o.paramCount, maxCohort: o.maxCohort, valueBits: o.valueBits, clip: 0.05 });
+  const layout = layoutOf(codec, o.maxCohort);
   log(
-    `codec: ${valueBits}-bit values in ${layout.laneBits}-bit lanes, ${layout.lanesPerWord} per word, ` +
-      `${layout.wordsPerChunk} words per chunk, ${layout.chunkCount} chunks for ${paramCount} parameters`,
+    `codec: ${o.valueBits}-bit values in ${layout.laneBits}-bit lanes, ${layout.lanesPerWord} per word, ` +
+      `${layout.wordsPerChunk} words per chunk, ${layout.chunkCount} chunks for ${o.paramCount} parameters`,
   );
 
   const mining: DevnetMining = args.automine
@@ -209,59 +280,14 @@ async function main(): Promise<void> {
     const accounts = await Promise.all(Array.from({ length: 20 }, (_, i) => provider.getSigner(i)));
     const [owner, ...rest] = accounts;
 
-    const packed = await packedRound(fhevm, owner, rest.slice(0, participantsCount), layout, maxCohort, seed);
+    // The packed round, then the baseline, on one node: the RSS logged after the baseline includes both.
+    const packedSigners = rest.slice(0, o.participantsCount);
+    const packed = await packedRound(fhevm, owner, packedSigners, layout, o.maxCohort, o.seed);
     log(`packed round done, node RSS ${memory.now()} MB (peak ${memory.peakMb} MB)`);
-    const baseline = await naiveRound(fhevm, owner, rest.slice(0, baselineCount), paramCount, seed);
+    const baseline = await naiveRound(fhevm, owner, rest.slice(0, o.baselineCount), o.paramCount, o.seed);
     log(`baseline done, node RSS ${memory.now()} MB (peak ${memory.peakMb} MB)`);
 
-    const perParam = (t: Totals, participants: number) => ({
-      gasPerParam: Math.round(t.gas / (paramCount * participants)),
-      hcuPerParam: Math.round(t.hcu / (paramCount * participants)),
-    });
-    const result = {
-      paramsPerTx: layout.paramsPerChunk,
-      ...perParam(packed.totals, participantsCount),
-      valueBits,
-      laneBits: layout.laneBits,
-      lanesPerWord: layout.lanesPerWord,
-      participants: participantsCount,
-      decodedMatchesPlaintext: packed.matches,
-      paramCount,
-      maxCohort,
-      wordsPerChunk: layout.wordsPerChunk,
-      txsPerParticipant: layout.chunkCount,
-      maxTxGas: packed.totals.maxTxGas,
-      maxTxHcu: packed.totals.maxTxHcu,
-      // Steady state: a chunk from a participant that is not the first to contribute (mask + add per word).
-      worstChunkGasPerParam: Math.round(packed.totals.maxTxGas / layout.paramsPerChunk),
-      worstChunkHcuPerParam: Math.round(packed.totals.maxTxHcu / layout.paramsPerChunk),
-      maxDecodeError: packed.maxError,
-      submitSeconds: packed.submitSeconds,
-      baseline: {
-        paramsPerTx: baseline.paramsPerTx,
-        ...perParam(baseline.totals, baselineCount),
-        participants: baselineCount,
-        maxTxGas: baseline.totals.maxTxGas,
-        maxTxHcu: baseline.totals.maxTxHcu,
-      },
-      node: { mining: describeMining(mining), peakRssMb: memory.peakMb, finalRssMb: memory.now() },
-    };
-    const rows: [string, string | number, string | number][] = [
-      ["params per tx", result.paramsPerTx, result.baseline.paramsPerTx],
-      ["gas per param", result.gasPerParam, result.baseline.gasPerParam],
-      ["HCU per param", result.hcuPerParam, result.baseline.hcuPerParam],
-      ["largest tx gas", result.maxTxGas, result.baseline.maxTxGas],
-      ["largest tx HCU", result.maxTxHcu, result.baseline.maxTxHcu],
-      ["participants", participantsCount, baselineCount],
-    ];
-    console.log(`${"".padEnd(16)}${"FLuFHE packed".padStart(16)}${"naive euint32".padStart(16)}`);
-    for (const [name, a, b] of rows)
-      console.log(`${name.padEnd(16)}${String(a).padStart(16)}${String(b).padStart(16)}`);
-    console.log(
-      `decoded aggregate matches plaintext mean: ${packed.matches} (max error ${packed.maxError.toExponential(2)})`,
-    );
-    console.log(`devnet node (${result.node.mining}): peak RSS ${result.node.peakRssMb} MB`);
-    if (args.json) console.log(JSON.stringify(result));
+    printResult(benchResult(o, layout, packed, baseline, mining, memory), packed);
     if (!packed.matches) process.exitCode = 1;
     network.close();
   } finally {

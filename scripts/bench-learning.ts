@@ -11,6 +11,7 @@
  * "gapPp", "gasPerModelParam", "hcuPerModelParam", "onChainVerified", ...}], "best": "<name>"}.
  */
 import { Command, InvalidArgumentError } from "commander";
+import type { JsonRpcSigner } from "ethers";
 import {
   encodingName,
   parseCompressFlag,
@@ -22,6 +23,7 @@ import { fetchAggregate, type RevealedAggregate } from "../client/src/chain/aggr
 import { openNetwork } from "../client/src/chain/network";
 import { deployAggregator } from "../client/src/chain/owner";
 import { submitUpdate } from "../client/src/chain/submit";
+import type { FhevmConnection } from "../client/src/fhe/instance";
 import { initBackend } from "../client/src/ml/backend";
 import { loadPartitions, PARTITION_KINDS, type PartitionKind } from "../client/src/node/data";
 import { checkTaskEncoding, taskEncoding } from "../client/src/node/encoding";
@@ -37,6 +39,7 @@ import {
 } from "../client/src/protocol/modelSpec";
 import { ENCODED_DEFAULTS } from "../client/src/protocol/taskChoices";
 import { Policy } from "../client/src/protocol/vocabulary";
+import type { FLuFHEAggregator } from "../types";
 import { startDevnet } from "./lib/devnet";
 import { encodedFedAvg, plaintextFedAvg, type EncodedRun, type Federation } from "./lib/encoded-fedavg";
 
@@ -69,7 +72,10 @@ interface ConfigSpec {
   clip: number;
 }
 
-/** The default sweep (README): plain stochastic rounding, the shared-seed projections, the image-layer DCT at four sizes and in ternary. */
+/**
+ * The default sweep (docs/cost-and-benchmarks.md, "Compressed updates"): plain stochastic rounding, the
+ * shared-seed projections, the image-layer DCT at four sizes and in ternary.
+ */
 const DEFAULT_CONFIGS = [
   "stochastic,bits=3,clip=0.12",
   "randk:5,bits=3,clip=0.18",
@@ -152,14 +158,109 @@ function configRun(setup: Setup, config: ConfigSpec): ConfigRun {
   return { ...run, plan, encoding };
 }
 
+/** The devnet side of a chain round: its fhEVM, the owner, one signer per participant, the owner's aggregator. */
+interface ChainParts {
+  fhevm: FhevmConnection;
+  owner: JsonRpcSigner;
+  signers: JsonRpcSigner[];
+  aggregator: FLuFHEAggregator;
+}
+
+/** What round 1 cost on chain (all participants' submissions) and the aggregate it revealed. */
+interface ReplayedRound {
+  gas: number;
+  hcu: number;
+  txs: number;
+  submitSeconds: number;
+  aggregate: RevealedAggregate;
+}
+
+/**
+ * Round 1 through the owner's loop: each participant sends its sweep chunks (not freshly trained ones,
+ * so the aggregate can be compared with the simulation), then the owner fetches the revealed aggregate.
+ */
+async function replayRound1(session: OwnerSession, chain: ChainParts, run: ConfigRun): Promise<ReplayedRound> {
+  const { fhevm, owner, signers, aggregator } = chain;
+  const { plan, encoding, round1 } = run;
+  const totals = { gas: 0, hcu: 0, txs: 0, submitSeconds: 0 };
+  const result: { aggregate?: RevealedAggregate } = {};
+  await session.runRound({
+    onEvent: (e) => {
+      if (e.event === "opened" && e.globalModelHash !== modelCommitment(plan.spec, plan.weights))
+        throw new Error("round 1 opened on another model");
+    },
+    // Participants submit one after another (2 cores: concurrent encryption only slows each down).
+    afterOpen: async (round) => {
+      const started = Date.now();
+      for (const [i, signer] of signers.entries()) {
+        const receipts = await submitUpdate({
+          aggregator: aggregator.connect(signer),
+          instance: fhevm.instance,
+          taskId: session.taskId,
+          round,
+          chunks: round1.chunks[i],
+          layout: plan.plan.layout,
+        });
+        for (const r of receipts) {
+          totals.gas += Number(r.gasUsed);
+          totals.hcu += fhevm.hcuOf(r);
+          totals.txs++;
+        }
+        log(`  participant ${i + 1}/${signers.length}: ${receipts.length} transaction(s)`);
+      }
+      totals.submitSeconds = (Date.now() - started) / 1000;
+    },
+    // The raw lane sums too, to compare with the plaintext simulation word for word.
+    afterReveal: async (round) => {
+      result.aggregate = await fetchAggregate({
+        aggregator: aggregator.connect(owner),
+        instance: fhevm.instance,
+        signer: owner,
+        taskId: session.taskId,
+        round,
+        layout: plan.plan.layout,
+        policy: Policy.Participants,
+        encoding,
+      });
+    },
+  });
+  const { aggregate } = result;
+  if (!aggregate) throw new Error("round 1 was not revealed");
+  return { ...totals, aggregate };
+}
+
+/** The on-chain round against the simulation (words and decoded delta, bit for bit) and its costs per parameter. */
+function chainResult(replayed: ReplayedRound, run: ConfigRun, participants: number) {
+  const { aggregate, gas, hcu, txs, submitSeconds } = replayed;
+  const { round1, plan } = run;
+  const wordsEqual =
+    aggregate.words.length === round1.words.length && aggregate.words.every((w, i) => w === round1.words[i]);
+  const deltaEqual =
+    aggregate.delta.length === round1.delta.length && aggregate.delta.every((v, i) => Object.is(v, round1.delta[i]));
+  const perParam = (x: number) => Math.round(x / (plan.paramCount * participants));
+  return {
+    onChainVerified: wordsEqual && deltaEqual,
+    wordsEqual,
+    deltaEqual,
+    contributors: aggregate.contributors,
+    gasPerModelParam: perParam(gas),
+    hcuPerModelParam: perParam(hcu),
+    gasPerParticipant: Math.round(gas / participants),
+    hcuPerParticipant: Math.round(hcu / participants),
+    txsPerParticipant: txs / participants,
+    submitSeconds,
+  };
+}
+
+type ChainResult = ReturnType<typeof chainResult>;
+
 /**
  * Round 1 of a config on a fresh devnet through the client path: planTask's config, OwnerSession
  * create/open/close/reveal, each participant's sweep chunks encrypted and sent by submitUpdate, then
  * fetchAggregate (user decryption + the encoding's decoder). Checks words and decoded delta bit for bit.
  */
-async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun) {
-  const { plan, encoding, round1 } = run;
-  if (!round1) throw new Error("no round 1 to replay");
+async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun): Promise<ChainResult> {
+  if (!run.round1) throw new Error("no round 1 to replay");
   const devnet = await startDevnet();
   log(`devnet ${devnet.url} (pid ${devnet.pid}) for ${config.name}`);
   try {
@@ -169,75 +270,13 @@ async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun) {
       const owner = await provider.getSigner(0);
       const signers = await Promise.all(setup.federation.parts.map((_, i) => provider.getSigner(i + 1)));
       const { aggregator } = await deployAggregator(owner);
-      const taskId = await OwnerSession.create(aggregator, plan, await Promise.all(signers.map((s) => s.getAddress())));
+      const addresses = await Promise.all(signers.map((s) => s.getAddress()));
+      const taskId = await OwnerSession.create(aggregator, run.plan, addresses);
       if (taskId !== TASK_ID) throw new Error(`the devnet's task is ${taskId}, the sweep simulated task ${TASK_ID}`);
       const session = await OwnerSession.open({ aggregator, instance: fhevm.instance, signer: owner, taskId });
       try {
-        let gas = 0;
-        let hcu = 0;
-        let txs = 0;
-        let submitSeconds = 0;
-        const result: { aggregate?: RevealedAggregate } = {};
-        await session.runRound({
-          onEvent: (e) => {
-            if (e.event === "opened" && e.globalModelHash !== modelCommitment(plan.spec, plan.weights))
-              throw new Error("round 1 opened on another model");
-          },
-          // Participants submit one after another (2 cores: concurrent encryption only slows each down).
-          afterOpen: async (round) => {
-            const started = Date.now();
-            for (const [i, signer] of signers.entries()) {
-              const receipts = await submitUpdate({
-                aggregator: aggregator.connect(signer),
-                instance: fhevm.instance,
-                taskId,
-                round,
-                chunks: round1.chunks[i],
-                layout: plan.plan.layout,
-              });
-              for (const r of receipts) {
-                gas += Number(r.gasUsed);
-                hcu += fhevm.hcuOf(r);
-                txs++;
-              }
-              log(`  participant ${i + 1}/${signers.length}: ${receipts.length} transaction(s)`);
-            }
-            submitSeconds = (Date.now() - started) / 1000;
-          },
-          // The raw lane sums too, to compare with the plaintext simulation word for word.
-          afterReveal: async (round) => {
-            result.aggregate = await fetchAggregate({
-              aggregator: aggregator.connect(owner),
-              instance: fhevm.instance,
-              signer: owner,
-              taskId,
-              round,
-              layout: plan.plan.layout,
-              policy: Policy.Participants,
-              encoding,
-            });
-          },
-        });
-        const { aggregate } = result;
-        if (!aggregate) throw new Error("round 1 was not revealed");
-        const wordsEqual =
-          aggregate.words.length === round1.words.length && aggregate.words.every((w, i) => w === round1.words[i]);
-        const deltaEqual =
-          aggregate.delta.length === round1.delta.length &&
-          aggregate.delta.every((v, i) => Object.is(v, round1.delta[i]));
-        const perParam = (x: number) => Math.round(x / (plan.paramCount * signers.length));
-        return {
-          onChainVerified: wordsEqual && deltaEqual,
-          wordsEqual,
-          deltaEqual,
-          contributors: aggregate.contributors,
-          gasPerModelParam: perParam(gas),
-          hcuPerModelParam: perParam(hcu),
-          gasPerParticipant: Math.round(gas / signers.length),
-          hcuPerParticipant: Math.round(hcu / signers.length),
-          txsPerParticipant: txs / signers.length,
-          submitSeconds,
-        };
+        const replayed = await replayRound1(session, { fhevm, owner, signers, aggregator }, run);
+        return chainResult(replayed, run, signers.length);
       } finally {
         session.dispose();
       }
@@ -249,19 +288,22 @@ async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun) {
   }
 }
 
-async function main(o: Options): Promise<void> {
+/** Flags commander cannot check alone, and the config list parsed: a bad one fails before any training. */
+function checkOptions(o: Options): ConfigSpec[] {
   if (!MODEL_KINDS.includes(o.model))
     throw new InvalidArgumentError(`--model must be one of ${MODEL_KINDS.join(", ")}`);
   if (!PARTITION_KINDS.includes(o.partition)) {
     throw new InvalidArgumentError(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
   }
   if (o.clients > 19) throw new InvalidArgumentError("--clients can be at most 19 (the devnet funds 20 accounts)");
-  const configs = o.configs
+  return o.configs
     .split(";")
     .filter((c) => c.trim())
     .map(parseConfig);
-  const started = Date.now();
-  await initBackend(undefined, log);
+}
+
+/** What every config shares: the partitions and test set, the base model, the tasks' cohort and sample cap. */
+function learningSetup(o: Options): Setup {
   const { parts, test } = loadPartitions({
     data: o.dataset,
     clients: o.clients,
@@ -296,79 +338,76 @@ async function main(o: Options): Promise<void> {
   log(
     `${o.model} on ${o.dataset}: ${o.clients} participants (${o.partition}, alpha ${o.alpha}), ${o.rounds} rounds of ${o.epochs} epoch(s)`,
   );
+  return setup;
+}
 
-  log("reference: plaintext FedAvg");
-  const reference = plaintextFedAvg(setup.federation, baseSpec, "reference");
-  const referenceAccuracy = reference.accuracies.at(-1)!;
-
-  const baselineConfig: ConfigSpec = {
-    name: "quant-8b",
-    encoding: { kind: "quant" },
-    valueBits: 8,
-    clip: o.baselineClip,
+/** A config's row of the table and the JSON (field order is the output's); gas and HCU stay null until measured on chain. */
+function configRow(config: ConfigSpec, run: ConfigRun, baselineWords: number, referenceAccuracy: number) {
+  const { layout } = run.plan.plan;
+  const accuracy = run.accuracies.at(-1)!;
+  return {
+    name: config.name,
+    wordsPerParticipant: layout.wordCount,
+    compression: baselineWords / layout.wordCount,
+    accuracy,
+    gapPp: (referenceAccuracy - accuracy) * 100,
+    gasPerModelParam: null as number | null,
+    hcuPerModelParam: null as number | null,
+    onChainVerified: false,
+    encoding: config.encoding,
+    valueBits: layout.valueBits,
+    laneBits: layout.laneBits,
+    lanesPerWord: layout.lanesPerWord,
+    clip: layout.clip,
+    coordinates: run.encoding.dimension,
+    txsPerParticipant: layout.chunkCount,
+    estimatedGasPerModelParam: Math.round(run.plan.plan.gasPerParam),
+    estimatedHcuPerModelParam: Math.round(run.plan.plan.hcuPerParam),
+    // On a real network: client-side encryption with ZK proofs (the mock devnet skips it).
+    clientProofSeconds: run.plan.plan.clientProofSeconds,
+    accuracies: run.accuracies,
   };
-  const all = [baselineConfig, ...configs];
-  const runs = new Map<string, ConfigRun>();
-  for (const config of all) {
-    log(`${config.name}`);
-    runs.set(config.name, configRun(setup, config));
-  }
-  const baselineWords = runs.get(baselineConfig.name)!.plan.plan.layout.wordCount;
-  const rows = all.map((config) => {
-    const run = runs.get(config.name)!;
-    const { layout } = run.plan.plan;
-    const accuracy = run.accuracies.at(-1)!;
-    return {
-      name: config.name,
-      wordsPerParticipant: layout.wordCount,
-      compression: baselineWords / layout.wordCount,
-      accuracy,
-      gapPp: (referenceAccuracy - accuracy) * 100,
-      gasPerModelParam: null as number | null,
-      hcuPerModelParam: null as number | null,
-      onChainVerified: false,
-      encoding: config.encoding,
-      valueBits: layout.valueBits,
-      laneBits: layout.laneBits,
-      lanesPerWord: layout.lanesPerWord,
-      clip: layout.clip,
-      coordinates: run.encoding.dimension,
-      txsPerParticipant: layout.chunkCount,
-      estimatedGasPerModelParam: Math.round(run.plan.plan.gasPerParam),
-      estimatedHcuPerModelParam: Math.round(run.plan.plan.hcuPerParam),
-      // On a real network: client-side encryption with ZK proofs (the mock devnet skips it).
-      clientProofSeconds: run.plan.plan.clientProofSeconds,
-      accuracies: run.accuracies,
-    };
-  });
-  // Best: the most compressed configuration within 1.0 pp of the reference, else the closest one.
-  const compressed = rows.filter((r) => r.name !== baselineConfig.name);
-  const within = compressed.filter((r) => r.gapPp <= 1.0).sort((a, b) => b.compression - a.compression);
-  const best = within[0] ?? [...compressed].sort((a, b) => a.gapPp - b.gapPp)[0] ?? rows[0];
-  const onChainName = o.chainConfig ?? best.name;
-  let chain: Awaited<ReturnType<typeof chainRound>> | undefined;
-  if (o.chain) {
-    const config = all.find((c) => c.name === onChainName);
-    if (!config)
-      throw new InvalidArgumentError(
-        `--chain-config ${onChainName} is not one of ${all.map((c) => c.name).join(", ")}`,
-      );
-    log(`round 1 of ${config.name} on the devnet`);
-    chain = await chainRound(setup, config, runs.get(config.name)!);
-    Object.assign(
-      rows.find((r) => r.name === config.name)!,
-      {
-        gasPerModelParam: chain.gasPerModelParam,
-        hcuPerModelParam: chain.hcuPerModelParam,
-        onChainVerified: chain.onChainVerified,
-      },
-    );
-    log(
-      `on chain: aggregate ${chain.onChainVerified ? "equals" : "DIFFERS FROM"} the simulated lane sums; ` +
-        `${chain.gasPerModelParam} gas and ${chain.hcuPerModelParam} HCU per model parameter per participant`,
-    );
-  }
+}
 
+type ConfigRow = ReturnType<typeof configRow>;
+
+/** Best: the most compressed configuration within 1.0 pp of the reference, else the closest one. */
+function pickBest(rows: ConfigRow[], baselineName: string): ConfigRow {
+  const compressed = rows.filter((r) => r.name !== baselineName);
+  const within = compressed.filter((r) => r.gapPp <= 1.0).sort((a, b) => b.compression - a.compression);
+  return within[0] ?? [...compressed].sort((a, b) => a.gapPp - b.gapPp)[0] ?? rows[0];
+}
+
+/** Round 1 of the named config on a devnet; its row gets the measured gas, HCU and verification. */
+async function runOnChain(
+  setup: Setup,
+  all: ConfigSpec[],
+  runs: Map<string, ConfigRun>,
+  rows: ConfigRow[],
+  onChainName: string,
+): Promise<ChainResult> {
+  const config = all.find((c) => c.name === onChainName);
+  if (!config)
+    throw new InvalidArgumentError(`--chain-config ${onChainName} is not one of ${all.map((c) => c.name).join(", ")}`);
+  log(`round 1 of ${config.name} on the devnet`);
+  const chain = await chainRound(setup, config, runs.get(config.name)!);
+  Object.assign(
+    rows.find((r) => r.name === config.name)!,
+    {
+      gasPerModelParam: chain.gasPerModelParam,
+      hcuPerModelParam: chain.hcuPerModelParam,
+      onChainVerified: chain.onChainVerified,
+    },
+  );
+  log(
+    `on chain: aggregate ${chain.onChainVerified ? "equals" : "DIFFERS FROM"} the simulated lane sums; ` +
+      `${chain.gasPerModelParam} gas and ${chain.hcuPerModelParam} HCU per model parameter per participant`,
+  );
+  return chain;
+}
+
+/** The human-readable table on stdout: measured gas/HCU where the devnet ran, the planner's estimate (~) elsewhere. */
+function printTable(referenceAccuracy: number, rows: ConfigRow[], best: ConfigRow): void {
   const pct = (x: number) => (x * 100).toFixed(2);
   console.log(`reference (plaintext FedAvg): ${pct(referenceAccuracy)}%`);
   const header = ["config", "words", "compr.", "acc %", "gap pp", "gas/param", "HCU/param", "on chain"];
@@ -390,6 +429,57 @@ async function main(o: Options): Promise<void> {
   console.log(
     `best: ${best.name} (${best.compression.toFixed(1)}x fewer words, ${best.gapPp.toFixed(2)} pp from the reference)`,
   );
+}
+
+/** The run's settings as the JSON reports them (parameters: the model's, from the 8-bit baseline's plan). */
+function settingsOf(setup: Setup, parameters: number) {
+  const { o } = setup;
+  return {
+    dataset: o.dataset,
+    model: o.model,
+    hidden: o.hidden,
+    parameters,
+    clients: o.clients,
+    partition: o.partition,
+    alpha: o.alpha,
+    rounds: o.rounds,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    seed: o.seed,
+    maxCohort: setup.maxCohort,
+  };
+}
+
+async function main(o: Options): Promise<void> {
+  const configs = checkOptions(o);
+  const started = Date.now();
+  await initBackend(undefined, log);
+  const setup = learningSetup(o);
+
+  log("reference: plaintext FedAvg");
+  const reference = plaintextFedAvg(setup.federation, setup.baseSpec, "reference");
+  const referenceAccuracy = reference.accuracies.at(-1)!;
+
+  const baselineConfig: ConfigSpec = {
+    name: "quant-8b",
+    encoding: { kind: "quant" },
+    valueBits: 8,
+    clip: o.baselineClip,
+  };
+  const all = [baselineConfig, ...configs];
+  const runs = new Map<string, ConfigRun>();
+  for (const config of all) {
+    log(`${config.name}`);
+    runs.set(config.name, configRun(setup, config));
+  }
+  const baseline = runs.get(baselineConfig.name)!;
+  const rows = all.map((c) => configRow(c, runs.get(c.name)!, baseline.plan.plan.layout.wordCount, referenceAccuracy));
+  const best = pickBest(rows, baselineConfig.name);
+  const onChainName = o.chainConfig ?? best.name;
+  const chain = o.chain ? await runOnChain(setup, all, runs, rows, onChainName) : undefined;
+
+  printTable(referenceAccuracy, rows, best);
   if (o.json) {
     console.log(
       JSON.stringify({
@@ -397,21 +487,7 @@ async function main(o: Options): Promise<void> {
         configs: rows,
         best: best.name,
         chain: chain ? { config: onChainName, ...chain } : null,
-        settings: {
-          dataset: o.dataset,
-          model: o.model,
-          hidden: o.hidden,
-          parameters: runs.get(baselineConfig.name)!.plan.paramCount,
-          clients: o.clients,
-          partition: o.partition,
-          alpha: o.alpha,
-          rounds: o.rounds,
-          epochs: o.epochs,
-          batchSize: o.batchSize,
-          lr: o.lr,
-          seed: o.seed,
-          maxCohort: setup.maxCohort,
-        },
+        settings: settingsOf(setup, baseline.plan.paramCount),
         seconds: Math.round((Date.now() - started) / 1000),
       }),
     );

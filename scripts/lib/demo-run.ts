@@ -3,7 +3,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { quantStep } from "../../client/src/codec";
 import { parseCompressFlag } from "../../client/src/codec/encoding";
-import { openNetwork } from "../../client/src/chain/network";
+import { openNetwork, type Network } from "../../client/src/chain/network";
 import { measureTaskCosts } from "../../client/src/chain/events";
 import { deployAggregator } from "../../client/src/chain/owner";
 import { initBackend } from "../../client/src/ml/backend";
@@ -139,11 +139,8 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
   return planTask(spec, choices);
 }
 
-export async function runDemo(o: DemoOptions): Promise<DemoResult> {
-  if (o.clients > 19) throw new Error("--clients can be at most 19 (the devnet funds 20 accounts, one is the owner)");
-  const started = Date.now();
-  await initBackend(undefined, log);
-
+/** The owner's side before any chain: each client's partition, the test set and the task plan (checked and logged). */
+function prepareDemo(o: DemoOptions): { parts: Dataset[]; test: Dataset; plan: TaskPlan } {
   // The owner's view of the data: the test set for evaluation and each client's partition for the baseline.
   const { parts, test, histogram } = loadPartitions({
     data: o.dataset,
@@ -165,6 +162,158 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       `${layout.chunkCount} chunk(s) per participant per round (${layout.valueBits}-bit values, ${layout.laneBits}-bit lanes` +
       `${plan.spec.encoding ? `, ${plan.spec.encoding.kind} encoding` : ""})`,
   );
+  return { parts, test, plan };
+}
+
+/** The demo's task on the devnet: the aggregator deployed, the task created for accounts 1..clients, the owner's session. */
+async function openDemoTask(url: string, o: DemoOptions, plan: TaskPlan, test: Dataset) {
+  const network = await openNetwork(url);
+  const { provider } = network;
+  const signer = await provider.getSigner(0);
+  const participants = await Promise.all(
+    Array.from({ length: o.clients }, async (_, i) => (await provider.getSigner(i + 1)).getAddress()),
+  );
+  const { aggregator, blockNumber } = await deployAggregator(signer);
+  const address = await aggregator.getAddress();
+  const taskId = await OwnerSession.create(aggregator, plan, participants);
+  const owner = await OwnerSession.open({ aggregator, instance: network.fhevm.instance, signer, taskId, test });
+  log(`aggregator ${address}, task ${taskId}`);
+  return { network, address, blockNumber, taskId, owner };
+}
+
+/** The `flufhe node` flags of client i (account i + 1): its partition, training and a state file in runDir. */
+function participantArgs(o: DemoOptions, i: number, url: string, address: string, taskId: bigint, runDir: string) {
+  return [
+    ...["--rpc", url, "--aggregator", address, "--task", String(taskId), "--account", String(i + 1)],
+    ...["--data", o.dataset, "--client", String(i), "--clients", String(o.clients), "--partition", o.partition],
+    ...["--alpha", String(o.alpha), "--seed", String(o.seed), "--epochs", String(o.epochs)],
+    ...["--batch-size", String(o.batchSize), "--lr", String(o.lr)],
+    ...["--state", path.join(runDir, `participant-${i}.json`)],
+    ...(o.limit ? ["--limit", String(o.limit)] : []),
+    ...(o.labelColumn ? ["--label-column", o.labelColumn] : []),
+  ];
+}
+
+/**
+ * The owner's loop over every round while the participant processes train and submit; a row per round
+ * (costs and baselines filled in later) and the node's RSS after each.
+ */
+async function runRounds(o: DemoOptions, owner: OwnerSession, processes: ParticipantProcess[], sampler: RssSampler) {
+  const failFast = () => checkParticipants(processes);
+  const rows: RoundRow[] = [];
+  const rssAfterRoundMb: number[] = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    const roundStart = Date.now();
+    const { accuracy } = await owner.runRound({
+      check: failFast,
+      onEvent: (e) => e.event === "opened" && log(`round ${round} open`),
+      // The participants' own decryptions complete the round's timings and costs.
+      afterReveal: async () => {
+        while (processes.some((p) => !p.events.some((e) => e.event === "round-done" && e.round === round))) {
+          failFast();
+          await sleep(200);
+        }
+      },
+    });
+    rows.push({
+      round,
+      accuracy,
+      plaintextAccuracy: NaN,
+      gasUsed: 0,
+      hcuUsed: 0,
+      txs: 0,
+      seconds: (Date.now() - roundStart) / 1000,
+      phases: phaseSeconds(processes, round),
+    });
+    rssAfterRoundMb.push(sampler.now());
+    log(
+      `round ${round}: encrypted-FedAvg accuracy ${(accuracy * 100).toFixed(2)}%, ` +
+        `node RSS ${rssAfterRoundMb.at(-1)} MB (peak ${sampler.peakMb} MB)`,
+    );
+  }
+  return { rows, rssAfterRoundMb };
+}
+
+/** Each round's gas, HCU and transaction count from the task's events since the deployment block. */
+async function addChainCosts(rows: RoundRow[], network: Network, address: string, taskId: bigint, fromBlock: number) {
+  const { provider } = network;
+  const costs = await measureTaskCosts(
+    provider,
+    address,
+    taskId,
+    fromBlock,
+    await provider.getBlockNumber(),
+    network.fhevm.hcuOf,
+  );
+  for (const row of rows) {
+    const cost = costs.get(row.round);
+    if (cost) Object.assign(row, { gasUsed: cost.gas, hcuUsed: cost.hcu, txs: cost.txs });
+  }
+}
+
+/** The plaintext baselines into the rows (and, with an encoding, its compressed one); returns plaintext FedAvg's weights. */
+function addBaselines(
+  o: DemoOptions,
+  plan: TaskPlan,
+  parts: Dataset[],
+  test: Dataset,
+  rows: RoundRow[],
+  taskId: bigint,
+) {
+  log("plaintext FedAvg baseline (same partitions, seeds and training)...");
+  const plaintext = plaintextFedAvg(o, plan.spec, parts, test);
+  rows.forEach((row, i) => (row.plaintextAccuracy = plaintext.accuracies[i]));
+  if (plan.spec.encoding) {
+    // The same encoding with its lane sums added in plaintext: what compression costs without encryption.
+    log(`compressed plaintext FedAvg (${plan.spec.encoding.kind} encoding, lane sums in plaintext)...`);
+    const encoding = taskEncoding(plan.spec, plan.paramCount);
+    const federation = {
+      parts,
+      test,
+      rounds: o.rounds,
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      seed: o.seed,
+    };
+    const compressed = encodedFedAvg(federation, { spec: plan.spec, layout: plan.plan.layout, encoding, taskId });
+    rows.forEach((row, i) => (row.compressedPlaintextAccuracy = compressed.accuracies[i]));
+  }
+  return plaintext.weights;
+}
+
+/** The report written to results/ (the field order is the report.json's). */
+function demoReport(o: DemoOptions, plan: TaskPlan, rows: RoundRow[], started: number): DemoReport {
+  const { layout } = plan.plan;
+  return {
+    dataset: o.dataset,
+    model: o.model,
+    clients: o.clients,
+    rounds: rows,
+    finalAccuracy: rows.at(-1)!.accuracy,
+    plaintextFinalAccuracy: rows.at(-1)!.plaintextAccuracy,
+    compressedPlaintextFinalAccuracy: rows.at(-1)!.compressedPlaintextAccuracy,
+    encoding: plan.spec.encoding ?? { kind: "quant" },
+    wordsPerParticipant: layout.wordCount,
+    parameters: plan.paramCount,
+    codec: {
+      valueBits: layout.valueBits,
+      laneBits: layout.laneBits,
+      lanesPerWord: layout.lanesPerWord,
+      clip: layout.clip,
+    },
+    chunksPerParticipant: layout.chunkCount,
+    partition: o.partition,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/** The whole run: devnet, task, participant processes, rounds, costs, baselines, report; everything stopped at the end. */
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  if (o.clients > 19) throw new Error("--clients can be at most 19 (the devnet funds 20 accounts, one is the owner)");
+  const started = Date.now();
+  await initBackend(undefined, log);
+  const { parts, test, plan } = prepareDemo(o);
 
   let devnet: Devnet | undefined;
   let sampler: RssSampler | undefined;
@@ -176,129 +325,31 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     const mining: DevnetMining = o.automine ? "auto" : { intervalMs: o.miningIntervalMs ?? DEVNET_MINING.intervalMs };
     devnet = await startDevnet({ mining });
     sampler = new RssSampler(devnet.pid).start();
-    const rssAfterRoundMb: number[] = [];
     log(`devnet ${devnet.url} (pid ${devnet.pid}, ${describeMining(mining)})`);
-    const network = await openNetwork(devnet.url);
-    const { provider } = network;
-    const signer = await provider.getSigner(0);
-    const participants = await Promise.all(
-      Array.from({ length: o.clients }, async (_, i) => (await provider.getSigner(i + 1)).getAddress()),
-    );
-    const { aggregator, blockNumber } = await deployAggregator(signer);
-    const address = await aggregator.getAddress();
-    const taskId = await OwnerSession.create(aggregator, plan, participants);
-    owner = await OwnerSession.open({ aggregator, instance: network.fhevm.instance, signer, taskId, test });
-    log(`aggregator ${address}, task ${taskId}`);
+    const task = await openDemoTask(devnet.url, o, plan, test);
+    owner = task.owner;
 
     const runDir = path.resolve(o.out, `demo-${new Date().toISOString().replace(/[:.]/g, "-")}`);
     mkdirSync(runDir, { recursive: true });
+    // Each process joins `processes` as soon as it is spawned: a later failure still kills it.
     for (let i = 0; i < o.clients; i++) {
-      const args = [
-        ...["--rpc", devnet.url, "--aggregator", address, "--task", String(taskId), "--account", String(i + 1)],
-        ...["--data", o.dataset, "--client", String(i), "--clients", String(o.clients), "--partition", o.partition],
-        ...["--alpha", String(o.alpha), "--seed", String(o.seed), "--epochs", String(o.epochs)],
-        ...["--batch-size", String(o.batchSize), "--lr", String(o.lr)],
-        ...["--state", path.join(runDir, `participant-${i}.json`)],
-        ...(o.limit ? ["--limit", String(o.limit)] : []),
-        ...(o.labelColumn ? ["--label-column", o.labelColumn] : []),
-      ];
-      processes.push(spawnParticipant(i, args));
+      processes.push(spawnParticipant(i, participantArgs(o, i, devnet.url, task.address, task.taskId, runDir)));
     }
-    const failFast = () => checkParticipants(processes);
-
-    const rows: RoundRow[] = [];
-    for (let round = 1; round <= o.rounds; round++) {
-      const roundStart = Date.now();
-      const { accuracy } = await owner.runRound({
-        check: failFast,
-        onEvent: (e) => e.event === "opened" && log(`round ${round} open`),
-        // The participants' own decryptions complete the round's timings and costs.
-        afterReveal: async () => {
-          while (processes.some((p) => !p.events.some((e) => e.event === "round-done" && e.round === round))) {
-            failFast();
-            await sleep(200);
-          }
-        },
-      });
-      rows.push({
-        round,
-        accuracy,
-        plaintextAccuracy: NaN,
-        gasUsed: 0,
-        hcuUsed: 0,
-        txs: 0,
-        seconds: (Date.now() - roundStart) / 1000,
-        phases: phaseSeconds(processes, round),
-      });
-      rssAfterRoundMb.push(sampler.now());
-      log(
-        `round ${round}: encrypted-FedAvg accuracy ${(accuracy * 100).toFixed(2)}%, ` +
-          `node RSS ${rssAfterRoundMb.at(-1)} MB (peak ${sampler.peakMb} MB)`,
-      );
-    }
+    const { rows, rssAfterRoundMb } = await runRounds(o, owner, processes, sampler);
     await Promise.all(processes.map((p) => p.exited));
 
-    const costs = await measureTaskCosts(
-      provider,
-      address,
-      taskId,
-      blockNumber,
-      await provider.getBlockNumber(),
-      network.fhevm.hcuOf,
-    );
-    for (const row of rows) {
-      const cost = costs.get(row.round);
-      if (cost) Object.assign(row, { gasUsed: cost.gas, hcuUsed: cost.hcu, txs: cost.txs });
-    }
-    network.close();
-    log("plaintext FedAvg baseline (same partitions, seeds and training)...");
-    const plaintext = plaintextFedAvg(o, plan.spec, parts, test);
-    rows.forEach((row, i) => (row.plaintextAccuracy = plaintext.accuracies[i]));
-    if (plan.spec.encoding) {
-      // The same encoding with its lane sums added in plaintext: what compression costs without encryption.
-      log(`compressed plaintext FedAvg (${plan.spec.encoding.kind} encoding, lane sums in plaintext)...`);
-      const encoding = taskEncoding(plan.spec, plan.paramCount);
-      const federation = {
-        parts,
-        test,
-        rounds: o.rounds,
-        epochs: o.epochs,
-        batchSize: o.batchSize,
-        lr: o.lr,
-        seed: o.seed,
-      };
-      const compressed = encodedFedAvg(federation, { spec: plan.spec, layout, encoding, taskId: owner.taskId });
-      rows.forEach((row, i) => (row.compressedPlaintextAccuracy = compressed.accuracies[i]));
-    }
+    await addChainCosts(rows, task.network, task.address, task.taskId, task.blockNumber);
+    task.network.close();
+    const plaintextWeights = addBaselines(o, plan, parts, test, rows, owner.taskId);
 
-    const report: DemoReport = {
-      dataset: o.dataset,
-      model: o.model,
-      clients: o.clients,
-      rounds: rows,
-      finalAccuracy: rows.at(-1)!.accuracy,
-      plaintextFinalAccuracy: rows.at(-1)!.plaintextAccuracy,
-      compressedPlaintextFinalAccuracy: rows.at(-1)!.compressedPlaintextAccuracy,
-      encoding: plan.spec.encoding ?? { kind: "quant" },
-      wordsPerParticipant: layout.wordCount,
-      parameters: plan.paramCount,
-      codec: {
-        valueBits: layout.valueBits,
-        laneBits: layout.laneBits,
-        lanesPerWord: layout.lanesPerWord,
-        clip: layout.clip,
-      },
-      chunksPerParticipant: layout.chunkCount,
-      partition: o.partition,
-      seconds: (Date.now() - started) / 1000,
-    };
+    const report = demoReport(o, plan, rows, started);
     writeReport(runDir, report);
     log(`report: ${path.join(runDir, "report.json")} and report.html`);
     return {
       report,
       weights: owner.model.global,
-      plaintextWeights: plaintext.weights,
-      stepSize: quantStep(layout.clip, layout.valueBits),
+      plaintextWeights,
+      stepSize: quantStep(plan.plan.layout.clip, plan.plan.layout.valueBits),
       nodeMemory: { mining: describeMining(mining), peakRssMb: sampler.peakMb, rssAfterRoundMb },
     };
   } finally {
