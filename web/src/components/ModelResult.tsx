@@ -5,21 +5,14 @@ import { HistogramChart } from "./charts";
 import { HeaderRow } from "./forms";
 import { formatFloat, formatInt } from "../format";
 import { histogram, summarize, type WeightSummary } from "../stats";
+import { downloadBlob } from "../model/files";
 
 const PREVIEW = 12;
 const BINS = 40;
 
-/** Saves `json` as a file through a temporary link (the URL is revoked once the download has started). */
+/** Saves `json` as a file (the browser's download, model/files' downloadBlob). */
 function saveJson(filename: string, json: unknown) {
-  const blob = new Blob([JSON.stringify(json, null, 1)], { type: "application/json" });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  downloadBlob(filename, new Blob([JSON.stringify(json, null, 1)], { type: "application/json" }));
 }
 
 /** The summary table's rows: name, value as shown, raw value (data-value). */
