@@ -480,5 +480,30 @@ contract FLuFHEAggregator is IFLuFHEAggregator, ZamaEthereumConfig {
         if (config.roundDuration > MAX_ROUND_DURATION) {
             revert RoundDurationTooLong(config.roundDuration, MAX_ROUND_DURATION);
         }
+        _validatePrivacy(config.privacy);
+    }
+
+    /// @dev All zero (no promise) or every term set and in range; the epsilon itself is checked by participants.
+    function _validatePrivacy(PrivacyTerms calldata p) private pure {
+        bool none = p.noiseMicros == 0;
+        bool anySet =
+            p.clipMicros != 0 ||
+                p.samplingNanos != 0 ||
+                p.stepsPerRound != 0 ||
+                p.deltaAtto != 0 ||
+                p.epsilonMicros != 0;
+        if (none) {
+            if (anySet) revert InvalidPrivacy();
+            return;
+        }
+        if (
+            p.clipMicros == 0 ||
+            p.samplingNanos == 0 ||
+            p.samplingNanos > 1e9 ||
+            p.stepsPerRound == 0 ||
+            p.deltaAtto == 0 ||
+            p.deltaAtto >= 1e18 ||
+            p.epsilonMicros == 0
+        ) revert InvalidPrivacy();
     }
 }

@@ -17,6 +17,7 @@ import { submitUpdate } from "../client/src/chain/submit";
 import { userDecryptWords } from "../client/src/fhe/decrypt";
 import type { FhevmConnection } from "../client/src/fhe/instance";
 import { mulberry32 } from "../client/src/util/random";
+import { NO_PRIVACY } from "../client/src/protocol/privacy";
 import { FLuFHEAggregator__factory, NaiveAggregator__factory } from "../types";
 import { DEVNET_MINING, describeMining, startDevnet, type DevnetMining } from "./lib/devnet";
 import { RssSampler } from "./lib/memory";
@@ -92,6 +93,7 @@ async function packedRound(
     rounds: 1,
     roundDuration: TASK_DEFAULTS.roundDuration,
     policy: Policy.Participants,
+    privacy: NO_PRIVACY,
   };
   const addresses = await Promise.all(participants.map((p) => p.getAddress()));
   await (await aggregator.createTask(config, addresses)).wait();

@@ -51,6 +51,26 @@ interface IFLuFHEAggregator {
         uint32 weightFloor;
     }
 
+    /// @notice A task's record-level differential-privacy promise: every participant trains each round
+    ///         with DP-SGD at these settings. All zero: the task makes no DP promise. Fixed at creation (no
+    ///         function changes it); the model spec behind `modelHash` holds the same terms. The contract
+    ///         cannot run the accountant: participants check that `epsilonMicros` is what the terms cost
+    ///         over `rounds` before they train (client/src/protocol/privacy.ts).
+    /// @param noiseMicros noise multiplier sigma in millionths (noise std = sigma x clip per step).
+    /// @param clipMicros L2 bound of one record's gradient, in millionths.
+    /// @param samplingNanos Poisson sampling rate of a local step, in billionths (at most 10^9).
+    /// @param stepsPerRound DP-SGD steps each participant runs per round.
+    /// @param deltaAtto delta in units of 10^-18 (below 10^18).
+    /// @param epsilonMicros epsilon the whole task costs each participant's records at delta, in millionths.
+    struct PrivacyTerms {
+        uint32 noiseMicros;
+        uint32 clipMicros;
+        uint32 samplingNanos;
+        uint32 stepsPerRound;
+        uint64 deltaAtto;
+        uint32 epsilonMicros;
+    }
+
     /// @notice What a model owner chooses when creating a task.
     /// @param modelHash commitment to the architecture spec plus initial weights (or init seed).
     /// @param modelURI where the spec can be found, or a human label.
@@ -60,6 +80,7 @@ interface IFLuFHEAggregator {
     /// @param rounds number of rounds the task may open.
     /// @param roundDuration seconds a round stays open for submissions.
     /// @param policy who may decrypt a revealed aggregate.
+    /// @param privacy the differential-privacy promise (all zero: none).
     struct TaskConfig {
         bytes32 modelHash;
         string modelURI;
@@ -69,6 +90,7 @@ interface IFLuFHEAggregator {
         uint32 rounds;
         uint64 roundDuration;
         DecryptionPolicy policy;
+        PrivacyTerms privacy;
     }
 
     /// @notice A task as stored, with the layout derived from its codec.
@@ -296,6 +318,12 @@ interface IFLuFHEAggregator {
     /// @dev Raised by `createTask` when `codec.clipMicros` is 0. The bound is stored in millionths, so the
     ///      smallest clip bound is 0.000001.
     error InvalidClip();
+
+    /// @notice The privacy terms are neither all zero nor a complete promise.
+    /// @dev Raised by `createTask` when `privacy.noiseMicros` is not 0 and any other term is 0, the sampling
+    ///      rate is above 10^9 billionths or delta is not below 10^18 atto; or when the noise is 0 and any
+    ///      other term is not.
+    error InvalidPrivacy();
 
     /// @notice The task would have no rounds, or rounds that last no time.
     /// @dev Raised by `createTask` when `rounds` or `roundDuration` is 0.

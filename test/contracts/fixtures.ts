@@ -3,6 +3,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import { layoutOf, type CodecParams, type Layout } from "../../client/src/codec/layout";
 import { encodeUpdate } from "../../client/src/codec/update";
 import { toOnChainCodec } from "../../client/src/protocol/taskConfig";
+import { NO_PRIVACY, type OnChainPrivacy } from "../../client/src/protocol/privacy";
 import { submitUpdate } from "../../client/src/chain/submit";
 import { userDecryptWords } from "../../client/src/fhe/decrypt";
 import type { FLuFHEAggregator } from "../../types";
@@ -23,6 +24,7 @@ export interface TaskOptions {
   rounds?: number;
   roundDuration?: number;
   policy?: number;
+  privacy?: OnChainPrivacy;
 }
 
 export async function deployAggregator(): Promise<{ aggregator: FLuFHEAggregator; address: string }> {
@@ -45,6 +47,7 @@ export function taskConfig(options: TaskOptions = {}) {
     rounds: options.rounds ?? 3,
     roundDuration: options.roundDuration ?? 3600,
     policy: options.policy ?? Policy.Participants,
+    privacy: options.privacy ?? NO_PRIVACY,
   };
 }
 

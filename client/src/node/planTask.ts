@@ -21,5 +21,5 @@ export interface TaskPlan extends InitialModel, TaskSettings {
 export function planTask(spec: ModelSpec, choices: TaskChoices = {}): TaskPlan {
   const model = initialModel(spec);
   const settings = taskSettings(model.paramCount, choices, taskEncoding(spec, model.paramCount));
-  return { ...model, ...settings, config: taskConfig(settings, model) };
+  return { ...model, ...settings, config: taskConfig(settings, { ...model, privacy: spec.privacy }) };
 }

@@ -5,6 +5,7 @@
  */
 import { concat, sha256, toUtf8Bytes } from "ethers";
 import { parseEncodingSpec, specEncoding, type EncodingSpec } from "../codec/encoding";
+import { parsePrivacyTerms, type PrivacyTerms } from "./privacy";
 
 export const MODEL_KINDS = ["logreg", "mlp", "cnn", "lenet"] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
@@ -42,6 +43,11 @@ export interface ModelSpec {
    * the task's on-chain modelURI and modelHash commit to the encoding and its parameters.
    */
   encoding?: EncodingSpec;
+  /**
+   * The task's differential-privacy promise (protocol/privacy.ts): every participant trains with DP-SGD
+   * at these terms. Absent: no DP. In the spec, so the commitment covers it; the chain stores it too.
+   */
+  privacy?: PrivacyTerms;
 }
 
 const MAX_INPUT_SIZE = 1_000_000;
@@ -132,6 +138,7 @@ export function parseModelSpec(value: unknown): ModelSpec {
       );
     }
   }
+  if (v.privacy !== undefined) spec.privacy = parsePrivacyTerms(v.privacy);
   return spec;
 }
 
@@ -146,6 +153,8 @@ export interface SpecChoices {
   classNames?: string[];
   /** The update encoding (today's codec is left out of the spec, as it always was). */
   encoding?: EncodingSpec;
+  /** The DP promise (privacyFromChoices computes it for the task's rounds). */
+  privacy?: PrivacyTerms;
 }
 
 /** The one place an owner's choices become a checked spec (parseModelSpec says what is wrong). */
@@ -159,6 +168,7 @@ export function specFromChoices(c: SpecChoices): ModelSpec {
     hidden,
     classNames: c.classNames,
     encoding: specEncoding(c.encoding),
+    privacy: c.privacy,
   });
 }
 

@@ -7,6 +7,7 @@ import { compresses, type UpdateEncoding } from "../codec/encoding";
 import { MAX_VALUE_BITS, MAX_WORDS_PER_CHUNK, MIN_VALUE_BITS, type CodecParams } from "../codec/layout";
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import { chooseCodec, planSubmission, type SubmissionPlan } from "./plan";
+import { checkPrivacyPromise, toOnChainPrivacy, type PrivacyTerms } from "./privacy";
 import { onChainClip, toOnChainCodec } from "./taskConfig";
 import { Policy } from "./vocabulary";
 
@@ -166,11 +167,24 @@ export function taskSettings(
   return { ...settings, warnings };
 }
 
-/** The createTask configuration for settings and a model commitment. */
+/**
+ * Why a DP task weighs every contributor equally: a weight from the sample count would reveal the count
+ * (summed) in the aggregate, outside what DP-SGD's noise covers.
+ */
+export const DP_SAMPLE_CAP_ERROR =
+  "a task with differential privacy weighs every contributor equally (sample cap 0): weighting by sample " +
+  "counts would reveal them in the aggregate, outside the DP guarantee";
+
+/**
+ * The createTask configuration for settings and a model commitment; `model.privacy` is the spec's DP
+ * promise, checked against the task's rounds (the chain stores it next to the codec).
+ */
 export function taskConfig(
   settings: TaskSettings,
-  model: { modelHash: string; modelURI: string },
+  model: { modelHash: string; modelURI: string; privacy?: PrivacyTerms },
 ): IFLuFHEAggregator.TaskConfigStruct {
+  checkPrivacyPromise(model.privacy, model.privacy, settings.rounds);
+  if (model.privacy && settings.codec.sampleCap !== 0) throw new Error(DP_SAMPLE_CAP_ERROR);
   return {
     modelHash: model.modelHash,
     modelURI: model.modelURI,
@@ -180,6 +194,7 @@ export function taskConfig(
     rounds: settings.rounds,
     roundDuration: settings.roundDuration,
     policy: settings.policy,
+    privacy: toOnChainPrivacy(model.privacy),
   };
 }
 
