@@ -1,9 +1,11 @@
 // Local training and evaluation on a participant's Dataset. Plain mini-batch SGD (what FedAvg
 // assumes), optionally with the FedProx proximal term. Every step runs inside tf.tidy so a
-// participant can train round after round without leaking tensors.
+// participant can train round after round without leaking tensors. With `privacy` set, trainLocal
+// runs DP-SGD instead (dpTrain.ts), so every caller (node, browser worker, simulations) gets it.
 
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./dataset";
+import { gatherBatch, trainLocalPrivately, type DpSgdSettings } from "./dpTrain";
 import { getFlatWeights, weightTensors } from "./models";
 import { mulberry32, permutation } from "./rng";
 
@@ -19,6 +21,12 @@ export interface TrainOptions {
   globalWeights?: Float32Array;
   /** Called after each epoch (0-based) with its mean loss: progress for a browser worker or a terminal. */
   onEpoch?: (epoch: number, loss: number) => void;
+  /**
+   * When present, trainLocal runs DP-SGD (dpTrain.ts): `steps` and `samplingRate` replace epochs and
+   * batchSize, sampling and noise come from a secure generator instead of `seed`, and the result has a
+   * single "epoch".
+   */
+  privacy?: DpSgdSettings;
 }
 
 export interface TrainResult {
@@ -36,24 +44,14 @@ export interface EvalResult {
 }
 
 /** Features and one-hot labels of samples order[start..end). */
-function batch(data: Dataset, order: ArrayLike<number>, start: number, end: number): { xs: tf.Tensor; ys: tf.Tensor } {
-  const f = data.numFeatures;
-  const x = new Float32Array((end - start) * f);
-  const y = new Int32Array(end - start);
-  for (let k = start; k < end; k++) {
-    const i = order[k];
-    x.set(data.x.subarray(i * f, (i + 1) * f), (k - start) * f);
-    y[k - start] = data.y[i];
-  }
-  return {
-    xs: tf.tensor(x, [end - start, ...data.featureShape]),
-    ys: tf.oneHot(tf.tensor1d(y, "int32"), data.numClasses),
-  };
+function batch(data: Dataset, order: Int32Array, start: number, end: number): { xs: tf.Tensor; ys: tf.Tensor } {
+  return gatherBatch(data, order.subarray(start, end));
 }
 
 export function trainLocal(model: tf.LayersModel, data: Dataset, opts: TrainOptions): TrainResult {
   const n = data.y.length;
   if (n === 0) throw new Error("cannot train on an empty dataset");
+  if (opts.privacy) return trainLocalPrivately(model, data, { ...opts, privacy: opts.privacy });
   const mu = opts.proxMu ?? 0;
   const vars = model.weights.map((w) => w.read() as tf.Variable);
   const trainable = vars.filter((_, i) => model.weights[i].trainable);
