@@ -42,6 +42,7 @@ import { Policy } from "../client/src/protocol/vocabulary";
 import type { FLuFHEAggregator } from "../types";
 import { startDevnet } from "./lib/devnet";
 import { encodedFedAvg, plaintextFedAvg, type EncodedRun, type Federation } from "./lib/encoded-fedavg";
+import { positive } from "./lib/flags";
 
 interface Options {
   json?: boolean;
@@ -104,16 +105,6 @@ function parseConfig(text: string): ConfigSpec {
 }
 
 const log = (message: string) => process.stderr.write(`[bench:learning] ${message}\n`);
-
-function positive(name: string, integer = true) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${name} must be a positive ${integer ? "integer" : "number"}`);
-    }
-    return n;
-  };
-}
 
 /** The simulated task id: what the devnet's first task gets, so the chain round reuses the sweep's seeds. */
 const TASK_ID = 1n;

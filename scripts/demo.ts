@@ -13,20 +13,12 @@ import { initBackend } from "../client/src/ml/backend";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { MODEL_KINDS } from "../client/src/protocol/modelSpec";
 import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
+import { PRIVACY_DEFAULTS } from "../client/src/protocol/privacy";
 import { ROUND_TRAINING } from "../client/src/node/training";
 import { runDemo, type DemoOptions } from "./lib/demo-run";
 import { DEVNET_MINING } from "./lib/devnet";
 import type { DemoReport } from "./lib/report";
-
-function positive(name: string, integer = true) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(`${name} must be a positive ${integer ? "integer" : "number"}`);
-    }
-    return n;
-  };
-}
+import { positive } from "./lib/flags";
 
 function printTable(report: DemoReport): void {
   const compressed = report.compressedPlaintextFinalAccuracy !== undefined;
@@ -109,6 +101,28 @@ const program = new Command()
     "--compress <encoding>",
     "update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> (compressed: 3-bit values, clip 0.18 unless given)",
   )
+  .option(
+    "--dp-epsilon <e>",
+    "differential privacy: epsilon the task may cost each participant's records (noise derived)",
+    positive("--dp-epsilon", false),
+  )
+  .option(
+    "--dp-noise <sigma>",
+    "differential privacy: DP-SGD noise multiplier (epsilon reported)",
+    positive("--dp-noise", false),
+  )
+  .option("--dp-delta <d>", `DP delta (default ${PRIVACY_DEFAULTS.delta})`, positive("--dp-delta", false))
+  .option(
+    "--dp-clip <C>",
+    `DP-SGD per-record gradient clip (default ${PRIVACY_DEFAULTS.clipNorm})`,
+    positive("--dp-clip", false),
+  )
+  .option(
+    "--dp-sampling <q>",
+    `DP-SGD Poisson sampling rate per step (default ${PRIVACY_DEFAULTS.samplingRate})`,
+    positive("--dp-sampling", false),
+  )
+  .option("--dp-steps <n>", "DP-SGD steps per round (default: 1 / sampling)", positive("--dp-steps"))
   .option("--out <dir>", "where reports go", "results")
   .option(
     "--mining-interval-ms <ms>",
@@ -157,6 +171,7 @@ const program = new Command()
           plaintextFinalAccuracy,
           compressedPlaintextFinalAccuracy,
           encoding,
+          privacy: report.privacy,
           wordsPerParticipant,
           node,
         }),

@@ -22,6 +22,9 @@ import { serveModels } from "./node/modelServer";
 import { StateStore, defaultStatePath } from "./node/state";
 import { NODE_TRAINING, TRAINING_RULES, participantSeed } from "./node/training";
 import { specFromUri } from "./protocol/modelSpec";
+import { DEFAULT_REPORT_DELTA, PrivacyLedger, formatEpsilon, formatLedger } from "./privacy/ledger";
+import { dataRef, openDataPrivacy } from "./node/dataPrivacy";
+import { PrivacyLedgerDirectory } from "./node/privacyLedgerFile";
 import { POSITIVE, parseNumber, type NumberRule } from "./util/numbers";
 
 /** A commander parser for a number that keeps `rule` (the same rules and messages as the Hardhat tasks). */
@@ -58,6 +61,9 @@ interface NodeOptions {
   maxWaitMinutes: number;
   modelDir: string;
   models?: string;
+  privacyBudget?: number;
+  privacyDelta: number;
+  privacyLedger?: string;
   json?: boolean;
 }
 
@@ -85,6 +91,12 @@ function reporter(json: boolean): (event: ParticipantEvent) => void {
       case "round-done":
         console.log(
           `round ${event.round}: accuracy ${(event.accuracy * 100).toFixed(2)}%, loss ${event.loss.toFixed(4)}`,
+        );
+        return;
+      case "privacy-spent":
+        console.log(
+          `round ${event.round}: this data has now spent ε = ${formatEpsilon(event.epsilon)}` +
+            (event.budget === undefined ? "" : ` of its budget ε = ${formatEpsilon(event.budget)}`),
         );
         return;
       case "model-fetched":
@@ -121,16 +133,17 @@ async function runNode(o: NodeOptions): Promise<void> {
   const retry = { attempts: o.retries, onRetry: (n: number) => log(`RPC ${rpc} unreachable, retrying (${n})...`) };
 
   // Bad data fails fast, before anything touches the network.
+  const dataSpec = {
+    data: o.data,
+    clientIndex: o.client,
+    clients: o.clients,
+    partition: o.partition,
+    alpha: o.alpha,
+    seed: o.seed,
+    load: { labelColumn: o.labelColumn, limit: o.limit },
+  };
   const loadData = (classNames?: string[]) =>
-    loadParticipantData({
-      data: o.data,
-      clientIndex: o.client,
-      clients: o.clients,
-      partition: o.partition,
-      alpha: o.alpha,
-      seed: o.seed,
-      load: { labelColumn: o.labelColumn, limit: o.limit, classNames },
-    });
+    loadParticipantData({ ...dataSpec, load: { ...dataSpec.load, classNames } });
   let data = loadData();
   const network = await withRetry(`connecting to ${rpc}`, () => openNetwork(rpc), retry);
   try {
@@ -144,6 +157,14 @@ async function runNode(o: NodeOptions): Promise<void> {
     await initBackend(o.backend, log);
     guardAgainstDroppedConnections(log, explainError);
     const statePath = o.state ?? defaultStatePath(o.task, account);
+    const privacy = await openDataPrivacy(
+      dataRef(dataSpec),
+      {
+        dir: o.privacyLedger,
+        budget: o.privacyBudget === undefined ? undefined : { epsilon: o.privacyBudget, delta: o.privacyDelta },
+      },
+      log,
+    );
     await runParticipant({
       aggregator,
       instance: network.fhevm.instance,
@@ -159,6 +180,7 @@ async function runNode(o: NodeOptions): Promise<void> {
         seed: participantSeed(o.seed, o.client),
       },
       state: new StateStore(statePath),
+      privacy,
       waitMs: o.maxWaitMinutes * 60_000,
       modelCache: new ModelDirectory(o.modelDir),
       modelSources: modelSources(o.models ? o.models.split(",") : []),
@@ -211,12 +233,34 @@ program
     "--models <dir|url,...>",
     "where to fetch a round's committed model this node cannot rebuild (it joined late): directories or flufhe serve-models URLs",
   )
+  .option(
+    "--privacy-budget <epsilon>",
+    "the most this training data may ever spend, over every task (rounds beyond it are refused)",
+    numberFlag("--privacy-budget", POSITIVE),
+  )
+  .option(
+    "--privacy-delta <delta>",
+    "the delta of --privacy-budget",
+    numberFlag("--privacy-delta", { above: 0, max: 0.5 }),
+    DEFAULT_REPORT_DELTA,
+  )
+  .option("--privacy-ledger <dir>", "where the privacy ledger is kept (default ~/.flufhe/privacy)")
   .option("--json", "JSON lines on stdout")
   .action(async (options: NodeOptions) => {
     if (!PARTITION_KINDS.includes(options.partition)) {
       throw new InvalidArgumentError(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
     }
     await runNode(options);
+  });
+
+program
+  .command("privacy")
+  .description("print the privacy ledger: each data set's budget, the epsilon spent on it and by which task rounds")
+  .option("--ledger <dir>", "the ledger directory (default ~/.flufhe/privacy)")
+  .option("--json", "print JSON")
+  .action(async (o: { ledger?: string; json?: boolean }) => {
+    const report = await new PrivacyLedger(new PrivacyLedgerDirectory(o.ledger)).report();
+    process.stdout.write((o.json ? JSON.stringify(report) : formatLedger(report)) + "\n");
   });
 
 program

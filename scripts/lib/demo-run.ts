@@ -18,6 +18,7 @@ import type { ParticipantEvent } from "../../client/src/node/taskSession";
 import { localTrainingSeed, participantSeed } from "../../client/src/node/training";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { specFromChoices, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { describePrivacy, privacyFromOptions } from "../../client/src/protocol/privacy";
 import type { TaskChoices } from "../../client/src/protocol/taskChoices";
 import { DEVNET_MINING, describeMining, startDevnet, type Devnet, type DevnetMining } from "./devnet";
 import { encodedFedAvg } from "./encoded-fedavg";
@@ -46,6 +47,13 @@ export interface DemoOptions {
   wordsPerChunk?: number;
   /** The task's update encoding, as `--compress` takes it (dct:10, hash:5, ...); default today's codec. */
   compress?: string;
+  /** Differential privacy (protocol/privacy.ts): a target epsilon or a noise multiplier turns it on. */
+  dpEpsilon?: number;
+  dpNoise?: number;
+  dpDelta?: number;
+  dpClip?: number;
+  dpSampling?: number;
+  dpSteps?: number;
   out: string;
   /** Mine a block every so many ms (default DEVNET_MINING); ignored with `automine`. */
   miningIntervalMs?: number;
@@ -126,6 +134,17 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     hidden: o.hidden,
     classNames: first.labelNames,
     encoding: o.compress ? parseCompressFlag(o.compress) : undefined,
+    privacy: privacyFromOptions(
+      {
+        epsilon: o.dpEpsilon,
+        noise: o.dpNoise,
+        delta: o.dpDelta,
+        clip: o.dpClip,
+        sampling: o.dpSampling,
+        steps: o.dpSteps,
+      },
+      o.rounds,
+    ),
   });
   const choices: TaskChoices = {
     valueBits: o.valueBits,
@@ -134,7 +153,8 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     maxCohort: o.clients,
     rounds: o.rounds,
     wordsPerChunk: o.wordsPerChunk,
-    sampleCap: Math.max(...parts.map((d) => d.y.length)),
+    // FedAvg's sample weights, except under DP (protocol/taskChoices.ts DP_SAMPLE_CAP_ERROR).
+    sampleCap: spec.privacy ? 0 : Math.max(...parts.map((d) => d.y.length)),
   };
   return planTask(spec, choices);
 }
@@ -162,6 +182,7 @@ function prepareDemo(o: DemoOptions): { parts: Dataset[]; test: Dataset; plan: T
       `${layout.chunkCount} chunk(s) per participant per round (${layout.valueBits}-bit values, ${layout.laneBits}-bit lanes` +
       `${plan.spec.encoding ? `, ${plan.spec.encoding.kind} encoding` : ""})`,
   );
+  log(`privacy: ${describePrivacy(plan.spec.privacy)}`);
   return { parts, test, plan };
 }
 
@@ -189,6 +210,8 @@ function participantArgs(o: DemoOptions, i: number, url: string, address: string
     ...["--alpha", String(o.alpha), "--seed", String(o.seed), "--epochs", String(o.epochs)],
     ...["--batch-size", String(o.batchSize), "--lr", String(o.lr)],
     ...["--state", path.join(runDir, `participant-${i}.json`)],
+    // Each simulated silo's ledger stays with the run, not in the user's own ~/.flufhe.
+    ...["--privacy-ledger", path.join(runDir, "privacy-ledger")],
     ...(o.limit ? ["--limit", String(o.limit)] : []),
     ...(o.labelColumn ? ["--label-column", o.labelColumn] : []),
   ];
@@ -294,6 +317,7 @@ function demoReport(o: DemoOptions, plan: TaskPlan, rows: RoundRow[], started: n
     plaintextFinalAccuracy: rows.at(-1)!.plaintextAccuracy,
     compressedPlaintextFinalAccuracy: rows.at(-1)!.compressedPlaintextAccuracy,
     encoding: plan.spec.encoding ?? { kind: "quant" },
+    privacy: plan.spec.privacy ?? null,
     wordsPerParticipant: layout.wordCount,
     parameters: plan.paramCount,
     codec: {

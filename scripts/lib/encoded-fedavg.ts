@@ -13,7 +13,9 @@ import { computeDelta, fedAvg } from "../../client/src/ml/fedavg";
 import { buildModel, getFlatWeights, setFlatWeights } from "../../client/src/ml/models";
 import { evaluate, trainLocal } from "../../client/src/ml/train";
 import { applyDelta } from "../../client/src/node/model";
-import { localTrainingSeed, participantSeed } from "../../client/src/node/training";
+import { roundTrainingOptions } from "../../client/src/node/roundUpdate";
+import { participantSeed } from "../../client/src/node/training";
+import type { PrivacyTerms } from "../../client/src/protocol/privacy";
 import { modelCommitment, type ModelSpec } from "../../client/src/protocol/modelSpec";
 
 export interface Federation {
@@ -25,7 +27,14 @@ export interface Federation {
   lr: number;
   /** Participant i trains round r with localTrainingSeed(participantSeed(seed, i), r), as the demo's nodes do. */
   seed: number;
+  /**
+   * A DP task's terms: every participant trains with DP-SGD instead (its sampling and noise seeded from
+   * the participant's training seed, so configs compare on the same draws; the nodes use the secure generator).
+   */
+  privacy?: PrivacyTerms;
   log?: (message: string) => void;
+  /** Wall-clock seconds spent in local training so far (all participants, all rounds). */
+  trainSeconds?: number;
 }
 
 type Model = ReturnType<typeof buildModel>;
@@ -34,12 +43,12 @@ type Model = ReturnType<typeof buildModel>;
 export function trainRound(f: Federation, model: Model, global: Float32Array, round: number): Float32Array[] {
   return f.parts.map((train, i) => {
     setFlatWeights(model, global);
-    trainLocal(model, train, {
-      epochs: f.epochs,
-      batchSize: f.batchSize,
-      learningRate: f.lr,
-      seed: localTrainingSeed(participantSeed(f.seed, i), round),
-    });
+    const settings = { epochs: f.epochs, batchSize: f.batchSize, learningRate: f.lr, seed: participantSeed(f.seed, i) };
+    const options = roundTrainingOptions(settings, round, f.privacy);
+    if (options.privacy) options.privacy.insecureSeed = options.seed;
+    const started = performance.now();
+    trainLocal(model, train, options);
+    f.trainSeconds = (f.trainSeconds ?? 0) + (performance.now() - started) / 1000;
     return computeDelta(getFlatWeights(model), global);
   });
 }

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { EncodingSpec } from "../../client/src/codec/encoding";
+import { describePrivacy, type PrivacyTerms } from "../../client/src/protocol/privacy";
 
 export interface RoundRow {
   round: number;
@@ -25,6 +26,8 @@ export interface DemoReport {
   compressedPlaintextFinalAccuracy?: number;
   /** How updates were encoded (quant: today's codec) and the encrypted words each participant sent per round. */
   encoding: EncodingSpec;
+  /** The task's DP promise (null: none); the plaintext column is then the non-private reference. */
+  privacy: PrivacyTerms | null;
   wordsPerParticipant: number;
   parameters: number;
   codec: { valueBits: number; laneBits: number; lanesPerWord: number; clip: number };
@@ -94,6 +97,7 @@ export function writeReport(dir: string, report: DemoReport): void {
 <body><h1>${escape(title)}</h1>
 <p>${report.parameters} parameters, ${escape(report.encoding.kind)} encoding (${report.wordsPerParticipant} encrypted words per participant per round), ${report.codec.valueBits}-bit values in ${report.codec.laneBits}-bit lanes (${report.codec.lanesPerWord} per word), clip ${report.codec.clip},
 ${report.chunksPerParticipant} chunk(s) per participant per round, ${escape(report.partition)} partition. Total ${report.seconds.toFixed(0)} s.</p>
+<p>Privacy: ${escape(describePrivacy(report.privacy ?? undefined))}${report.privacy ? " (the plaintext column trains without DP: the non-private reference)" : ""}.</p>
 ${accuracyChart(report.rounds)}
 <table><thead><tr><th>round</th><th>${compressed ? "compressed encrypted %" : "accuracy %"}</th><th>${compressed ? "uncompressed plaintext %" : "plaintext %"}</th>${compressed ? "<th>compressed plaintext %</th>" : ""}<th>gas</th><th>HCU</th><th>txs</th><th>seconds</th><th>train s</th><th>encode s</th><th>encrypt s</th><th>submit s</th><th>decrypt s</th></tr></thead>
 <tbody>${rows}</tbody></table>

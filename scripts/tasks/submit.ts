@@ -19,6 +19,9 @@ interface SubmitArgs {
   lr: number;
   state?: string;
   models?: string;
+  privacyBudget?: number;
+  privacyDelta?: number;
+  privacyLedger?: string;
   json: boolean;
 }
 
@@ -40,6 +43,14 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
     "models",
     "joined late: where to fetch the round's committed model (directories or URLs, comma-separated)",
   )
+  .addOptionalParam(
+    "privacyBudget",
+    "the most this data may ever spend, over every task (rounds beyond it are refused)",
+    undefined,
+    argTypes.positive,
+  )
+  .addOptionalParam("privacyDelta", "the delta of --privacy-budget (default 1e-5)", undefined, argTypes.positive)
+  .addOptionalParam("privacyLedger", "where the privacy ledger is kept (default ~/.flufhe/privacy)")
   .addFlag("json", "print JSON")
   .setAction(
     guarded(async (args: SubmitArgs, hre) => {
@@ -55,7 +66,7 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
       const ctx = await flContext(hre, args);
       const task = await ctx.aggregator.getTask(args.task);
       // The task's class names (if its labels are names) fix the class indices for every participant.
-      const data = loadParticipantData({
+      const dataSpec = {
         data: args.data,
         clientIndex: args.client,
         clients: args.clients,
@@ -63,7 +74,17 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
         alpha: args.alpha,
         seed: args.seed,
         load: { labelColumn: args.labelColumn, classNames: specFromUri(task.config.modelURI).classNames },
-      });
+      };
+      const data = loadParticipantData(dataSpec);
+      const { DEFAULT_REPORT_DELTA } = await import("../../client/src/privacy/ledger");
+      const { dataRef, openDataPrivacy } = await import("../../client/src/node/dataPrivacy");
+      const budget =
+        args.privacyBudget === undefined
+          ? undefined
+          : { epsilon: args.privacyBudget, delta: args.privacyDelta ?? DEFAULT_REPORT_DELTA };
+      const privacy = await openDataPrivacy(dataRef(dataSpec), { dir: args.privacyLedger, budget }, (m) =>
+        console.error(m),
+      );
       const account = (await ctx.signer.getAddress()).toLowerCase();
       const round = Number(task.currentRound);
       if (round === 0) throw new Error("no round is open yet: the owner runs fl:open-round first");
@@ -77,6 +98,7 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
           seed: participantSeed(args.seed, args.client),
         },
         state: new StateStore(args.state ?? defaultStatePath(args.task, account)),
+        privacy,
         modelSources: modelSources(args.models ? args.models.split(",") : []),
       });
       await session.catchUp(round - 1);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { task } from "hardhat/config";
 // Plain data, no contract types: safe to load with hardhat.config.ts before compilation.
 import { TASK_DEFAULTS as D } from "../../client/src/protocol/taskChoices";
+import { PRIVACY_DEFAULTS } from "../../client/src/protocol/privacy";
 import { argTypes } from "./argTypes";
 import { flContext, guarded, type FlContext } from "./context";
 
@@ -27,6 +28,12 @@ interface CreateArgs {
   participants: string;
   account?: string;
   json: boolean;
+  dpEpsilon?: number;
+  dpNoise?: number;
+  dpDelta?: number;
+  dpClip?: number;
+  dpSampling?: number;
+  dpSteps?: number;
 }
 
 /** Accepts addresses or, on a devnet, account indices ("1,2,3"). */
@@ -130,12 +137,44 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   .addOptionalParam("policy", "participants or public", "participants")
   .addOptionalParam("participants", "comma-separated addresses (or devnet account indices)", "")
   .addOptionalParam("account", "owner: 0x key, keystore file or devnet account index")
+  .addOptionalParam(
+    "dpEpsilon",
+    "differential privacy: epsilon the whole task may cost each participant's records (noise derived)",
+    undefined,
+    argTypes.positive,
+  )
+  .addOptionalParam(
+    "dpNoise",
+    "differential privacy: DP-SGD noise multiplier (epsilon reported)",
+    undefined,
+    argTypes.positive,
+  )
+  .addOptionalParam("dpDelta", `DP delta (default ${PRIVACY_DEFAULTS.delta})`, undefined, argTypes.positive)
+  .addOptionalParam(
+    "dpClip",
+    `DP-SGD per-record gradient clip (default ${PRIVACY_DEFAULTS.clipNorm})`,
+    undefined,
+    argTypes.positive,
+  )
+  .addOptionalParam(
+    "dpSampling",
+    `DP-SGD Poisson sampling rate per step (default ${PRIVACY_DEFAULTS.samplingRate})`,
+    undefined,
+    argTypes.positive,
+  )
+  .addOptionalParam(
+    "dpSteps",
+    "DP-SGD steps per round (default: 1 / sampling, one expected epoch)",
+    undefined,
+    argTypes.count,
+  )
   .addFlag("json", "print JSON")
   .setAction(
     guarded(async (cli: CreateArgs, hre) => {
       const args = withSpecFile(cli);
       const { parsePolicy } = await import("../../client/src/protocol/vocabulary");
       const { specFromChoices } = await import("../../client/src/protocol/modelSpec");
+      const { describePrivacy, privacyFromOptions } = await import("../../client/src/protocol/privacy");
       const { parseCompressFlag } = await import("../../client/src/codec/encoding");
       const encoding = args.compress ? parseCompressFlag(String(args.compress)) : undefined;
       const { planTask } = await import("../../client/src/node/planTask");
@@ -150,6 +189,17 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
         hidden: args.hidden === undefined ? undefined : String(args.hidden),
         classNames: shape.classNames,
         encoding,
+        privacy: privacyFromOptions(
+          {
+            epsilon: args.dpEpsilon,
+            noise: args.dpNoise,
+            delta: args.dpDelta,
+            clip: args.dpClip,
+            sampling: args.dpSampling,
+            steps: args.dpSteps,
+          },
+          args.rounds ?? D.rounds,
+        ),
       });
       const plan = planTask(spec, {
         valueBits: args.valueBits,
@@ -171,7 +221,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
           (spec.encoding ? ` (${spec.encoding.kind} encoding: ${cost.layout.wordCount} words)` : "") +
           ", " +
           `${cost.txPerParticipant} transaction(s) per participant per round (~${cost.gasPerParticipant} gas, ` +
-          `${cost.hcuPerParticipant} HCU), K=${plan.minCohort}`,
+          `${cost.hcuPerParticipant} HCU), K=${plan.minCohort}; ${describePrivacy(spec.privacy)}`,
         {
           taskId: String(taskId),
           parameters: plan.paramCount,
@@ -179,6 +229,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
           wordsPerParticipant: cost.layout.wordCount,
           encoding: spec.encoding ?? { kind: "quant" },
           minCohort: plan.minCohort,
+          privacy: spec.privacy ?? null,
           warnings: plan.warnings,
         },
       );
@@ -227,7 +278,9 @@ task("fl:status", "Show a task: configuration, rounds, contributors per chunk, g
       const { measureTaskCosts } = await import("../../client/src/chain/events");
       const { layoutFromTask } = await import("../../client/src/protocol/taskConfig");
       const { policyName, roundStateName } = await import("../../client/src/protocol/vocabulary");
+      const { describePrivacy, privacyFromChain } = await import("../../client/src/protocol/privacy");
       const t = await ctx.aggregator.getTask(args.task);
+      const privacy = privacyFromChain(t.config.privacy);
       const layout = layoutFromTask(t);
       const costs = await measureTaskCosts(
         ctx.provider,
@@ -267,6 +320,7 @@ task("fl:status", "Show a task: configuration, rounds, contributors per chunk, g
         maxCohort: Number(t.config.maxCohort),
         rounds: Number(t.config.rounds),
         policy: policyName(t.config.policy).toLowerCase(),
+        privacy: privacy ?? null,
         participantsNextRound: Number(t.participantsNextRound),
         currentRound: Number(t.currentRound),
         history: rounds,
@@ -274,6 +328,7 @@ task("fl:status", "Show a task: configuration, rounds, contributors per chunk, g
       const text = [
         `task ${args.task} (owner ${t.owner}): ${layout.paramCount} parameters, ${layout.chunkCount} chunk(s), ` +
           `${summary.policy} policy, round ${summary.currentRound} of ${summary.rounds}, K=${summary.minCohort}`,
+        `  privacy: ${describePrivacy(privacy)}`,
         ...rounds.map(
           (r) =>
             `  round ${r.round}: ${r.state}, ${r.completed}/${r.eligible} done, contributors per chunk [${r.contributors.join(",")}], ` +

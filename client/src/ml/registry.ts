@@ -73,7 +73,7 @@ function pathSource(path: string): Source {
   );
 }
 
-function isDatasetName(s: string): s is DatasetName {
+export function isDatasetName(s: string): s is DatasetName {
   return (DATASET_NAMES as readonly string[]).includes(s);
 }
 

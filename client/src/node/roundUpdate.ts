@@ -9,13 +9,18 @@
 import type { UpdateEncoding } from "../codec/encoding";
 import type { Layout } from "../codec/layout";
 import type { TrainOptions } from "../ml/train";
+import type { SubsampledGaussian } from "../privacy/rdp";
+import { roundMechanism, type PrivacyTerms } from "../protocol/privacy";
 import { encodeRound } from "./encoding";
 import { fromHexChunks, toHexChunks } from "./hexChunks";
 import type { ParticipantState } from "./participantState";
 import { checkTrainingSettings, localTrainingSeed, type TrainingSettings } from "./training";
 
 /** The local training of a round as both runtimes call it: the settings with the round's seed. */
-export type LocalTrainingOptions = Pick<TrainOptions, "epochs" | "batchSize" | "learningRate" | "proxMu" | "seed">;
+export type LocalTrainingOptions = Pick<
+  TrainOptions,
+  "epochs" | "batchSize" | "learningRate" | "proxMu" | "seed" | "privacy"
+>;
 
 export interface RoundUpdateInput {
   taskId: bigint;
@@ -29,6 +34,13 @@ export interface RoundUpdateInput {
   /** Local training samples (FedAvg's weight). */
   samples: number;
   settings: TrainingSettings;
+  /** The task's DP promise (its spec's, checked against the chain): training runs DP-SGD at these terms. */
+  privacy?: PrivacyTerms;
+  /**
+   * Records what training this round costs the data's privacy budget, before it starts (the node's and
+   * the browser's ledger); throws to refuse the round. `null`: the task makes no DP promise.
+   */
+  chargePrivacy?: (mechanism: SubsampledGaussian | null) => Promise<void>;
 }
 
 export interface PreparedUpdate<T> {
@@ -49,10 +61,21 @@ export function checkRoundModel(round: number, commitment: string | undefined, g
   }
 }
 
-/** The training options of a round: the participant's settings with the round's seed. */
-export function roundTrainingOptions(settings: TrainingSettings, round: number): LocalTrainingOptions {
+/**
+ * The training options of a round: the participant's settings with the round's seed; under a DP
+ * promise the task's DP-SGD terms replace the epochs and batch size (sampling and noise then come from
+ * the platform's secure generator, not from the seed).
+ */
+export function roundTrainingOptions(
+  settings: TrainingSettings,
+  round: number,
+  privacy?: PrivacyTerms,
+): LocalTrainingOptions {
   const { epochs, batchSize, learningRate, proxMu, seed } = settings;
-  return { epochs, batchSize, learningRate, proxMu, seed: localTrainingSeed(seed, round) };
+  const options = { epochs, batchSize, learningRate, proxMu, seed: localTrainingSeed(seed, round) };
+  if (!privacy) return options;
+  const { clipNorm, noiseMultiplier, samplingRate, steps } = { ...privacy, ...roundMechanism(privacy) };
+  return { ...options, privacy: { clipNorm, noiseMultiplier, samplingRate, steps } };
 }
 
 /** The round's update in `state` (saved or new); a new one is recorded in `state.updates`. */
@@ -65,7 +88,8 @@ export async function prepareRoundUpdate<T extends { weights: ArrayLike<number> 
   if (saved) return { chunks: fromHexChunks(saved), resumed: true };
   checkRoundModel(input.round, input.global.commitment, input.globalModelHash);
   checkTrainingSettings(input.settings);
-  const trained = await train(roundTrainingOptions(input.settings, input.round));
+  await input.chargePrivacy?.(input.privacy ? roundMechanism(input.privacy) : null);
+  const trained = await train(roundTrainingOptions(input.settings, input.round, input.privacy));
   const start = input.global.weights;
   // float32 differences, as the weights themselves are (bit-identical between node and browser).
   const delta = Float32Array.from(start, (w, i) => trained.weights[i] - w);

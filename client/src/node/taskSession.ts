@@ -5,12 +5,14 @@ import type { UpdateEncoding } from "../codec/encoding";
 import { fetchAggregate } from "../chain/aggregate";
 import { withRetry } from "../chain/retry";
 import { submitUpdate } from "../chain/submit";
-import { readTaskIdentity } from "../chain/taskIdentity";
+import { readTaskIdentity, type TaskIdentity } from "../chain/taskIdentity";
 import type { FheInstance } from "../fhe/instance";
 import { checkFitsModel, type Dataset } from "../ml/dataset";
 import { buildModel, getFlatWeights, setFlatWeights } from "../ml/models";
 import { evaluate, trainLocal } from "../ml/train";
 import { modelCommitment, specFromUri, type ModelSpec } from "../protocol/modelSpec";
+import { DEFAULT_REPORT_DELTA, type DatasetRef, type PrivacyLedger } from "../privacy/ledger";
+import { checkPrivacyPromise, privacyFromChain } from "../protocol/privacy";
 import { layoutFromTask } from "../protocol/taskConfig";
 import { Policy, RoundState, roundStateName } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
@@ -27,6 +29,8 @@ export type ParticipantEvent =
   | { event: "ready"; taskId: string; account: string; params: number; chunks: number; samples: number }
   | { event: "round-open"; round: number }
   | { event: "trained"; round: number; ms: number; loss: number }
+  /** A DP round charged to the training data's privacy ledger: epsilon spent on it so far, this round included. */
+  | { event: "privacy-spent"; round: number; epsilon: number; budget?: number }
   | { event: "chunk"; round: number; chunk: number; of: number; skipped: boolean; gas?: number }
   | {
       event: "submitted";
@@ -68,6 +72,11 @@ export interface SessionOptions {
   modelSources?: ModelSource[];
   /** Where to keep each global model this session computes (so others can fetch it). */
   modelCache?: ModelDirectory;
+  /**
+   * The participant's privacy ledger and the training data's entry in it: every round this session
+   * trains is charged there first, and a round over the data's budget is refused before training.
+   */
+  privacy?: { ledger: PrivacyLedger; dataset: DatasetRef };
   emit?: (event: ParticipantEvent) => void;
 }
 
@@ -89,6 +98,7 @@ export class TaskSession {
   /** How updates are encoded: the spec's encoding (today's codec when it names none). */
   readonly encoding: UpdateEncoding;
   private stateData?: ParticipantState;
+  private identity?: TaskIdentity;
 
   private constructor(
     readonly o: SessionOptions,
@@ -114,12 +124,25 @@ export class TaskSession {
     if (session.commitment() !== task.config.modelHash) {
       throw new Error("the initial model rebuilt from the task's spec does not match its on-chain commitment");
     }
+    checkPrivacyPromise(spec.privacy, privacyFromChain(task.config.privacy), Number(task.config.rounds));
     // Saved state is checked against this very task now, before anything is trained or sent.
-    if (o.state) {
-      const identity = await readTaskIdentity(o.aggregator, o.taskId, task);
-      session.stateData = o.state.load({ task: identity, account: session.account });
-    }
+    if (o.state || o.privacy) session.identity = await readTaskIdentity(o.aggregator, o.taskId, task);
+    if (o.state) session.stateData = o.state.load({ task: session.identity!, account: session.account });
     return session;
+  }
+
+  /** Charges a round's training to the data's privacy ledger (refused over its budget: nothing is trained). */
+  private async chargePrivacy(round: number, mechanism: Parameters<PrivacyLedger["spend"]>[1]["mechanism"]) {
+    const { ledger, dataset } = this.o.privacy!;
+    const id = this.identity!;
+    const { spent, budget } = await ledger.spend(dataset, {
+      task: `chain ${id.chainId} · ${id.aggregator} · task ${id.taskId} (block ${id.createdBlock})`,
+      round,
+      mechanism,
+      // A task without DP states no delta: the ledger records it (epsilon infinite) at the usual one.
+      delta: this.spec.privacy?.delta ?? DEFAULT_REPORT_DELTA,
+    });
+    if (mechanism) this.o.emit?.({ event: "privacy-spent", round, epsilon: spent, budget: budget?.epsilon });
   }
 
   get rounds(): number {
@@ -222,6 +245,8 @@ export class TaskSession {
         global: { commitment: this.commitment(), weights: this.global },
         samples: train.y.length,
         settings: training,
+        privacy: this.spec.privacy,
+        chargePrivacy: this.o.privacy && ((mechanism) => this.chargePrivacy(round, mechanism)),
       },
       state,
       async (options) => {
