@@ -5,6 +5,7 @@ import { taskEncoding } from "../../client/src/node/encoding";
 import { initialModel } from "../../client/src/node/model";
 import { planTask } from "../../client/src/node/planTask";
 import { parseModelSpec, specFromUri } from "../../client/src/protocol/modelSpec";
+import { privacyFromOptions, toOnChainPrivacy } from "../../client/src/protocol/privacy";
 import { ENCODED_DEFAULTS, TASK_DEFAULTS, taskConfig } from "../../client/src/protocol/taskChoices";
 import {
   choiceOf,
@@ -14,21 +15,30 @@ import {
   specWithEncoding,
   type EncodingChoice,
 } from "../../web/src/encodingChoice";
+import { initialPrivacyText, privacyDraft, type PrivacyText } from "../../web/src/privacyForm";
 import { draftTask, initialFormText, readForm, specOf, type FormText, type SpecFields } from "../../web/src/taskForm";
 
 const IMAGE: SpecFields = { kind: "mlp", inputShape: "8, 8", numClasses: "3", hidden: "6", seed: "4" };
 
 /** The form's path from its inputs to the createTask config (useTaskForm + CreateTask's create, without React). */
-function formConfig(fields: SpecFields, choice: EncodingChoice, edit: (t: FormText) => FormText = (t) => t) {
+function formConfig(
+  fields: SpecFields,
+  choice: EncodingChoice,
+  edit: (t: FormText) => FormText = (t) => t,
+  privacyText: PrivacyText = initialPrivacyText(),
+) {
   const { encoding, error } = encodingOf(choice);
   expect(error).toBeUndefined();
-  const spec = specWithEncoding(specOf(fields).spec!, encoding).spec!;
-  const model = initialModel(spec); // what /api/model answers for the spec
   const start = initialFormText();
   const text = edit({ ...start, codec: followDefaults(start.codec, "quant", choice.kind) });
-  const draft = draftTask(readForm(text), model.paramCount, taskEncoding(spec, model.paramCount));
+  const form = readForm(text);
+  const privacy = privacyDraft(privacyText, form.rounds);
+  const terms = privacy.status === "ready" ? privacy.terms : undefined;
+  const spec = specWithEncoding(specOf(fields, terms).spec!, encoding).spec!;
+  const model = initialModel(spec); // what /api/model answers for the spec
+  const draft = draftTask(form, model.paramCount, taskEncoding(spec, model.paramCount), privacy);
   expect(draft.errors).toEqual([]);
-  return { spec, draft, config: taskConfig(draft.settings!, model) };
+  return { spec, draft, config: taskConfig(draft.settings!, { ...model, privacy: model.spec.privacy }) };
 }
 
 /** fl:create-task's path for the same model and --compress text. */
@@ -81,6 +91,21 @@ describe("the create-task form's encoding", () => {
     expect(config).toEqual(planTask(specOf(IMAGE).spec!).config);
     expect(draft.codec).toMatchObject({ valueBits: TASK_DEFAULTS.valueBits, clip: TASK_DEFAULTS.clip });
     expect(draft.uncompressed).toBeUndefined();
+  });
+
+  it("builds fl:create-task's config for a DP task: the terms in the spec, its commitment and the chain's config", () => {
+    const choice: EncodingChoice = { kind: "dct", param: "4", feedback: true };
+    const dp = { ...initialPrivacyText(), enabled: true, epsilon: "3", sampling: "0.05" };
+    const rounds = (t: FormText) => ({ ...t, cohort: { ...t.cohort, rounds: "5" } });
+    const { spec, config } = formConfig(IMAGE, choice, rounds, dp);
+    const terms = privacyFromOptions({ epsilon: 3, sampling: 0.05 }, 5)!;
+    expect(spec.privacy).toEqual(terms);
+    const cli = planTask(parseModelSpec({ ...cliPlan("dct:4").spec, privacy: terms }), { rounds: 5 });
+    expect(config).toEqual(cli.config);
+    expect(config.privacy).toEqual(toOnChainPrivacy(terms));
+    expect(specFromUri(String(config.modelURI)).privacy).toEqual(terms);
+    // The commitment covers the terms: the same task without DP hashes differently.
+    expect(config.modelHash).not.toBe(formConfig(IMAGE, choice, rounds).config.modelHash);
   });
 
   it("reports bad parameters with the CLI's parser, and dct on a model without image inputs", () => {

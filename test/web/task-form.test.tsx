@@ -5,6 +5,7 @@ import { chooseCodec, planSubmission } from "../../client/src/protocol/plan";
 import { CostPreview } from "../../web/src/components/CostPreview";
 import { PAIR_COHORT_WARNING, taskConfig } from "../../client/src/protocol/taskChoices";
 import { MODEL_KINDS } from "../../client/src/protocol/modelSpec";
+import { NO_PRIVACY } from "../../client/src/protocol/privacy";
 import {
   INITIAL_SPEC_FIELDS,
   MODEL_KIND_LABELS,
@@ -119,6 +120,8 @@ describe("draftTask", () => {
     expect(config.codec.paramCount).toBe(62);
     expect(config.policy).toBe(1);
     expect(config.modelHash).toBe(model.modelHash);
+    // Without DP terms the chain stores the all-zero "no promise".
+    expect(config.privacy).toEqual(NO_PRIVACY);
   });
 });
 

@@ -9,12 +9,15 @@ import {
   type ModelSpec,
 } from "../../client/src/protocol/modelSpec";
 import type { SubmissionPlan } from "../../client/src/protocol/plan";
+import type { PrivacyTerms } from "../../client/src/protocol/privacy";
 import {
+  DP_SAMPLE_CAP_ERROR,
   TASK_DEFAULTS,
   checkTaskChoices,
   type TaskChoices,
   type TaskSettings,
 } from "../../client/src/protocol/taskChoices";
+import { privacyErrors, type PrivacyDraft } from "./privacyForm";
 
 /** Addresses pasted by the owner (any mix of spaces, commas, newlines), checksummed and deduplicated. */
 export function parseAddresses(text: string): { addresses: string[]; errors: string[] } {
@@ -72,8 +75,11 @@ export function hiddenSizesHint(kind: string): string | undefined {
 
 const num = (text: string) => (text.trim() === "" ? Number.NaN : Number(text));
 
-/** The spec the model inputs describe (without an encoding), or what is wrong with them. */
-export function specOf(f: SpecFields): { spec?: ModelSpec; error?: string } {
+/**
+ * The spec the model inputs describe (without an encoding), with the task's DP terms when it has them
+ * (so the commitment covers them), or what is wrong with the inputs.
+ */
+export function specOf(f: SpecFields, privacy?: PrivacyTerms): { spec?: ModelSpec; error?: string } {
   try {
     return {
       spec: specFromChoices({
@@ -83,6 +89,7 @@ export function specOf(f: SpecFields): { spec?: ModelSpec; error?: string } {
         seed: num(f.seed),
         // The field keeps its text when the kind has no hidden sizes (logreg, lenet): not part of the spec.
         hidden: hiddenSizesHint(f.kind) ? f.hidden : undefined,
+        privacy,
       }),
     };
   } catch (e) {
@@ -194,6 +201,8 @@ export interface TaskDraft {
   participants: string[];
   /** Problems that block creation, each phrased as what to fix. */
   errors: string[];
+  /** Those of the errors that belong next to one codec input. */
+  codecErrors: Partial<Record<keyof CodecText, string>>;
   /** Allowed, but probably not what the owner wants. */
   warnings: string[];
 }
@@ -201,11 +210,13 @@ export interface TaskDraft {
 /**
  * Validates the form against the model (the same checkTaskChoices every tool uses) and derives codec and
  * plan; with the task's encoding (taskEncoding of the spec) the codec carries what it sends, as planTask's.
+ * With differential privacy on, its field errors block creation too, and so does a sample cap.
  */
 export function draftTask(
   form: TaskForm,
   paramCount: number | undefined,
   encoding?: Pick<UpdateEncoding, "name" | "paramCount">,
+  privacy: PrivacyDraft = { status: "off" },
 ): TaskDraft {
   const { addresses, errors: addressErrors } = parseAddresses(form.participants);
   const choices: TaskChoices = {
@@ -224,6 +235,15 @@ export function draftTask(
   const checked = checkTaskChoices(paramCount, choices, encoding);
   const errors = [...addressErrors, ...checked.errors];
   const warnings = [...checked.warnings];
+  const codecErrors: TaskDraft["codecErrors"] = {};
+  if (privacy.status !== "off") {
+    // An error, not a silent 0: a typed cap asked for weighted averaging, and the owner chooses which to drop.
+    if (form.sampleCap !== 0) {
+      codecErrors.sampleCap = DP_SAMPLE_CAP_ERROR;
+      errors.push(DP_SAMPLE_CAP_ERROR);
+    }
+    for (const e of new Set(Object.values(privacyErrors(privacy)))) errors.push(`differential privacy: ${e}`);
+  }
   if (addresses.length > form.maxCohort) {
     errors.push(`${addresses.length} participants listed, more than the maximum cohort of ${form.maxCohort}`);
   } else if (addresses.length < form.minCohort) {
@@ -241,6 +261,7 @@ export function draftTask(
     uncompressed,
     participants: addresses,
     errors,
+    codecErrors,
     warnings,
   };
 }

@@ -1,6 +1,8 @@
 import type { SubmissionPlan } from "../../../client/src/protocol/plan";
 import { DEFAULT_COSTS } from "../../../client/src/protocol/prices";
+import { describePrivacy } from "../../../client/src/protocol/privacy";
 import { formatCompact, formatFloat, formatInt } from "../format";
+import type { PrivacyDraft } from "../privacyForm";
 
 /** A compressing encoding's plan shown beside the same choices with today's codec. */
 export interface CostComparison {
@@ -35,10 +37,67 @@ function rowsOf(plan: SubmissionPlan, cohort: number, valuesLabel: string): [str
 }
 
 /**
+ * The task's DP promise as the chain will store it (describePrivacy), with the figure the accountant
+ * derived, and the reminder that it cannot change after creation.
+ */
+export function PrivacyPromise({ privacy }: { privacy: PrivacyDraft }) {
+  let body;
+  if (privacy.status === "off") {
+    const none = describePrivacy(undefined);
+    body = <p data-testid="privacy-promise">{none[0].toUpperCase() + none.slice(1)}.</p>;
+  } else if (privacy.status !== "ready") {
+    body = <p className="muted">The privacy promise appears once its settings and the rounds are valid.</p>;
+  } else {
+    const { terms, derived, rounds } = privacy;
+    body = (
+      <>
+        <p data-testid="privacy-promise">Promise: {describePrivacy(terms)}.</p>
+        <p>
+          {derived === "noise"
+            ? `Derived noise multiplier: ${terms.noiseMultiplier}, the smallest that keeps epsilon at or below the target over ${rounds} round(s).`
+            : `Resulting epsilon: ${terms.epsilon} over ${rounds} round(s) at noise ${terms.noiseMultiplier}.`}
+        </p>
+        <p className="warning-text">
+          The differential-privacy terms are part of the model commitment and stored on chain: they cannot be changed
+          after the task is created.
+        </p>
+      </>
+    );
+  }
+  return (
+    <section aria-labelledby="privacy-promise-heading">
+      <h3 id="privacy-promise-heading">Differential privacy</h3>
+      {body}
+    </section>
+  );
+}
+
+/**
  * The planner's estimate for the settings on screen (client/src/protocol/plan.ts planSubmission); with a
  * compressing encoding, its figures beside the same choices uncompressed (one value per model parameter).
+ * With `privacy`, the task's DP promise follows the figures.
  */
 export function CostPreview({
+  plan,
+  participants,
+  compare,
+  privacy,
+}: {
+  plan?: SubmissionPlan;
+  participants: number;
+  compare?: CostComparison;
+  privacy?: PrivacyDraft;
+}) {
+  return (
+    <>
+      <PlanFigures plan={plan} participants={participants} compare={compare} />
+      {privacy && <PrivacyPromise privacy={privacy} />}
+    </>
+  );
+}
+
+/** The plan's figures, alone or beside the uncompressed plan. */
+function PlanFigures({
   plan,
   participants,
   compare,

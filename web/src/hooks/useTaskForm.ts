@@ -11,6 +11,7 @@ import {
   specWithEncoding,
   type EncodingChoice,
 } from "../encodingChoice";
+import { initialPrivacyText, privacySettled, privacyTextOf, type PrivacyDraft, type PrivacyText } from "../privacyForm";
 import {
   INITIAL_SPEC_FIELDS,
   draftTask,
@@ -25,6 +26,7 @@ import {
   type TaskDraft,
 } from "../taskForm";
 import { useModelCommitment, type CommitmentState } from "./useModelCommitment";
+import { usePrivacyDraft } from "./usePrivacyDraft";
 
 export interface TaskFormState {
   fields: SpecFields;
@@ -35,6 +37,11 @@ export interface TaskFormState {
   setText: (patch: Partial<Pick<FormText, "unit" | "policy" | "participants">>) => void;
   choice: EncodingChoice;
   setChoice: (patch: Partial<EncodingChoice>) => void;
+  /** The differential-privacy inputs as typed. */
+  privacyText: PrivacyText;
+  setPrivacy: (patch: Partial<PrivacyText>) => void;
+  /** The DP terms computed for the form's rounds (they go into the spec), or why there are none yet. */
+  privacy: PrivacyDraft;
   /** An uploaded architecture JSON: fills the model inputs and the encoding, or reports the problem. */
   upload: (json: unknown, fileName: string) => void;
   uploadError?: string;
@@ -43,29 +50,45 @@ export interface TaskFormState {
   spec?: ModelSpec;
   /** What is wrong with the model inputs. */
   specError?: string;
+  /** Why there is no spec while the model inputs are fine: the DP terms are not settled yet. */
+  specWaiting?: string;
   /** What is wrong with the encoding, alone or for this model. */
   encodingError?: string;
   model: CommitmentState;
   draft: TaskDraft;
 }
 
+/** Why the spec waits for the DP terms, or undefined when it does not. */
+function waitingFor(privacy: PrivacyDraft): string | undefined {
+  if (privacy.status === "computing") return "Computing the differential-privacy terms…";
+  if (privacy.status === "needs-rounds") return "The privacy terms, and so the commitment, need valid rounds.";
+  if (privacy.status === "invalid") return "The commitment follows once the differential-privacy settings are valid.";
+  return undefined;
+}
+
 /**
- * The create-task form's state and everything derived from it: the spec with the chosen encoding (as
- * fl:create-task builds it), its commitment from /api/model, and the draft with the task's encoding.
+ * The create-task form's state and everything derived from it: the spec with the chosen encoding and DP
+ * terms (as fl:create-task builds it), its commitment from /api/model, and the draft with the task's encoding.
  */
 export function useTaskForm(): TaskFormState {
   const [fields, setFields] = useState<SpecFields>(INITIAL_SPEC_FIELDS);
   const [text, setFormText] = useState<FormText>(initialFormText);
   const [choice, setChoiceState] = useState<EncodingChoice>(DEFAULT_ENCODING_CHOICE);
+  const [privacyText, setPrivacyText] = useState<PrivacyText>(initialPrivacyText);
   const [uploadError, setUploadError] = useState<string>();
 
-  const base = useMemo(() => specOf(fields), [fields]);
+  // The promise counts the task's rounds: changing them recomputes the terms, so the spec and commitment.
+  const form = readForm(text);
+  const privacy = usePrivacyDraft(privacyText, form.rounds);
+  const terms = privacy.status === "ready" ? privacy.terms : undefined;
+  const base = useMemo(() => specOf(fields, terms), [fields, terms]);
   const chosen = useMemo(() => encodingOf(choice), [choice]);
   const withEncoding = useMemo(
     () => (base.spec && !chosen.error ? specWithEncoding(base.spec, chosen.encoding) : {}),
     [base.spec, chosen],
   );
-  const spec = withEncoding.spec;
+  // With DP on, no spec (so no commitment) until its terms are computed: never one without the promise.
+  const spec = privacySettled(privacy) ? withEncoding.spec : undefined;
   const model = useModelCommitment(spec);
   // Only the current spec's model counts (the commitment hook answers for the spec it was given).
   const paramCount = spec && model.status === "ready" ? model.commitment.paramCount : undefined;
@@ -94,11 +117,16 @@ export function useTaskForm(): TaskFormState {
     setText: (patch) => setFormText({ ...text, ...patch }),
     choice,
     setChoice,
+    privacyText,
+    setPrivacy: (patch) => setPrivacyText({ ...privacyText, ...patch }),
+    privacy,
     upload: (json, fileName) => {
       try {
         const value = parseModelSpec(json);
         setFields(fieldsOf(value));
         setChoice(choiceOf(value.encoding));
+        // A spec's terms come back as its noise (same terms for the same rounds); a spec without DP leaves the inputs.
+        if (value.privacy) setPrivacyText(privacyTextOf(value.privacy));
         setUploadError(undefined);
       } catch (e) {
         setUploadError(`${fileName}: ${(e as Error).message}`);
@@ -108,9 +136,10 @@ export function useTaskForm(): TaskFormState {
     setUploadError,
     spec,
     specError: base.error,
+    specWaiting: base.spec ? waitingFor(privacy) : undefined,
     encodingError: chosen.error ?? withEncoding.error ?? built.error,
     model,
     // A model the encoding cannot be built for gets no plan (and so no create button).
-    draft: draftTask(readForm(text), built.error ? undefined : paramCount, built.encoding),
+    draft: draftTask(form, built.error ? undefined : paramCount, built.encoding, privacy),
   };
 }

@@ -15,8 +15,10 @@ import {
 import { MODEL_KINDS } from "../../../client/src/protocol/modelSpec";
 import { taskConfig } from "../../../client/src/protocol/taskChoices";
 import { Policy } from "../../../client/src/protocol/vocabulary";
+import { CheckedNumberField } from "../components/CheckedNumberField";
 import { CostPreview } from "../components/CostPreview";
 import { Field, InputField, JsonFileField, NumberField } from "../components/forms";
+import { PrivacyFields } from "../components/PrivacyFields";
 import { TxStatus } from "../components/TxStatus";
 import { formatInt, shortHash } from "../format";
 import { useTaskForm, type TaskFormState } from "../hooks/useTaskForm";
@@ -44,7 +46,12 @@ const CODEC_FIELDS: (NumberSpec<keyof CodecText> & { hint: string | ((c?: CodecP
     max: MAX_VALUE_BITS,
   },
   { key: "clip", label: "Clip bound (C)", hint: "deltas are clipped to [-C, C]", min: 0, step: "any" },
-  { key: "sampleCap", label: "FedAvg sample cap", hint: "0: unweighted average", min: 0 },
+  {
+    key: "sampleCap",
+    label: "FedAvg sample cap",
+    hint: "0: unweighted average (required with differential privacy)",
+    min: 0,
+  },
   { key: "weightFloor", label: "Weight floor", hint: "smallest weight code (weighted tasks)", min: 1 },
   {
     key: "laneBits",
@@ -87,6 +94,8 @@ function ModelStatus({ form }: { form: TaskFormState }) {
         <span className="error-text">{form.uploadError}</span>
       ) : form.specError ? (
         <span className="error-text">{form.specError}</span>
+      ) : form.specWaiting ? (
+        form.specWaiting
       ) : form.model.status === "loading" ? (
         "Building the model…"
       ) : form.model.status === "error" ? (
@@ -146,17 +155,18 @@ function ModelFields({ form }: { form: TaskFormState }) {
   );
 }
 
-/** The codec inputs (CODEC_FIELDS), their hints naming what the planner chose for blank ones. */
+/** The codec inputs (CODEC_FIELDS), their hints naming what the planner chose for blank ones, errors beside them. */
 function CodecFields({ form }: { form: TaskFormState }) {
   return (
     <fieldset className="panel">
       <legend>Codec</legend>
       <div className="grid">
         {CODEC_FIELDS.map(({ key, hint, ...f }) => (
-          <NumberField
+          <CheckedNumberField
             key={key}
             {...f}
             hint={typeof hint === "function" ? hint(form.draft.codec) : hint}
+            error={form.draft.codecErrors[key]}
             value={form.text.codec[key]}
             onChange={form.setCodec(key)}
           />
@@ -240,6 +250,7 @@ function CostPanel({ form }: { form: TaskFormState }) {
         <CostPreview
           plan={draft.plan}
           participants={draft.participants.length}
+          privacy={form.privacy}
           compare={
             draft.uncompressed && form.spec?.encoding
               ? { encoding: encodingName(form.spec.encoding), uncompressed: draft.uncompressed }
@@ -296,7 +307,10 @@ function CreatePanel({
   );
 }
 
-/** Model init: model spec (typed or uploaded), update encoding, codec with live cost preview, cohort, schedule, policy. */
+/**
+ * Model init: model spec (typed or uploaded), update encoding, codec with live cost preview, cohort, schedule,
+ * policy, differential privacy.
+ */
 export function CreateTask() {
   const router = useRouter();
   const wallet = useWallet();
@@ -309,7 +323,8 @@ export function CreateTask() {
 
   const create = async () => {
     if (!canCreate || !draft.settings || !commitment) return;
-    const config = taskConfig(draft.settings, commitment);
+    // The terms of the spec the commitment was computed for: what the modelURI carries, so spec and chain agree.
+    const config = taskConfig(draft.settings, { ...commitment, privacy: commitment.spec.privacy });
     const receipt = await tx.run("Create task", { fn: "createTask" }, [config, draft.participants]);
     const event = receipt && decodeTaskLogs(receipt.logs).find((e) => e.name === "TaskCreated");
     if (event) {
@@ -334,6 +349,7 @@ export function CreateTask() {
           <EncodingFields choice={form.choice} onChange={form.setChoice} error={form.encodingError} />
           <CodecFields form={form} />
           <ParticipantsFields form={form} />
+          <PrivacyFields text={form.privacyText} onChange={form.setPrivacy} draft={form.privacy} />
         </div>
         <div>
           <CostPanel form={form} />
