@@ -160,7 +160,14 @@ describe("DecryptPanel on a compressed task", () => {
         logIndex: 0,
       },
     ];
-    render(<DecryptPanel task={task} activity={{ events, costs: [], scannedTo: 1, hcuMetered: true }} />);
+    const aggregates = { decrypted: new Map(), keep: vi.fn() };
+    render(
+      <DecryptPanel
+        task={task}
+        activity={{ events, costs: [], scannedTo: 1, hcuMetered: true }}
+        aggregates={aggregates}
+      />,
+    );
     fireEvent.click(screen.getByRole("button", { name: "Public-decrypt round 1" }));
     const result = await screen.findByTestId("model-result");
     expect(screen.getByText("Decode the averaged update with the task's encoding (randk:2)")).toBeTruthy();
@@ -175,6 +182,11 @@ describe("DecryptPanel on a compressed task", () => {
     const row = (name: string) => within(result).getByRole("rowheader", { name }).nextElementSibling?.textContent;
     expect(row("Parameters")).toBe(String(D));
     for (let i = 0; i < 12; i++) expect(Number(screen.getByTestId(`value-${i}`).dataset.value)).toBe(expected[i]);
+    // The decrypted round is kept for the visit's other panels, with the KMS proofs to post.
+    expect(aggregates.keep).toHaveBeenCalledWith(1, {
+      words,
+      publicBatches: [expect.objectContaining({ values: words })],
+    });
     // The model's size came from the model API, asked with the task's spec.
     expect(modelApi).toHaveBeenCalledTimes(1);
     expect(JSON.parse(modelApi.mock.calls[0][1].body)).toEqual(spec({ kind: "randk", ratio: 2 }));

@@ -77,9 +77,9 @@ const state = (overrides: Partial<GlobalModelState>): GlobalModelState => ({
   toDecrypt: [],
   flow: flow(),
   decrypted: false,
+  needsWallet: false,
   rebuild: () => {},
   importModel: async () => {},
-  offer: () => {},
   storeKind: "indexeddb",
   ...overrides,
 });
@@ -114,7 +114,12 @@ describe("GlobalModel view", () => {
     render(
       <GlobalModel
         task={t}
-        state={state({ plan, toDecrypt: [1], flow: flow({ steps: [{ label: "x", status: "failed" }], failure }) })}
+        state={state({
+          plan,
+          toDecrypt: [1],
+          needsWallet: true,
+          flow: flow({ steps: [{ label: "x", status: "failed" }], failure }),
+        })}
         deployment={deployment}
         walletReady={false}
       />,
@@ -122,6 +127,27 @@ describe("GlobalModel view", () => {
     expect(screen.getByText(/needs the aggregate of round 1/)).toBeTruthy();
     expect((screen.getByRole("button", { name: "Rebuild the global model" }) as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByRole("alert").textContent).toMatch(/Rebuild failed: You rejected/);
+  });
+
+  it("PUBLIC: rebuilds without a wallet once the aggregates are public, and says why it cannot before", () => {
+    const t = { ...task([round(1, "Revealed", C0)]), policy: Policy.Public };
+    const plan = planRebuild(t, [], new Set());
+    const button = () => screen.getByRole("button", { name: "Rebuild the global model" }) as HTMLButtonElement;
+    const { rerender } = render(
+      <GlobalModel
+        task={t}
+        state={state({ plan, toDecrypt: [1], needsWallet: true })}
+        deployment={deployment}
+        walletReady={false}
+      />,
+    );
+    expect(button().disabled).toBe(true);
+    expect(screen.getByText(/nobody has made these aggregates publicly decryptable yet/)).toBeTruthy();
+    rerender(
+      <GlobalModel task={t} state={state({ plan, toDecrypt: [1] })} deployment={deployment} walletReady={false} />,
+    );
+    expect(button().disabled).toBe(false);
+    expect(screen.getByText(/The aggregates are public: anyone can decrypt them/)).toBeTruthy();
   });
 
   it("says when the task's model is not an inline spec", () => {

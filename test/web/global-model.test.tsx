@@ -1,6 +1,6 @@
 // Node environment: ethers' sha256 (every model commitment) rejects jsdom's typed arrays, so the views that
 // need no hashing are tested in global-model-view.test.tsx under jsdom.
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as tf from "@tensorflow/tfjs";
 import { layoutOf } from "../../client/src/codec/layout";
 import { decodeAggregate, encodeUpdate } from "../../client/src/codec/update";
@@ -17,6 +17,34 @@ import { initialWeights, loadTf, tfjsFiles } from "../../web/src/model/tfjs";
 import { modelFilePrefix } from "../../web/src/views/GlobalModel";
 import { Policy } from "../../client/src/protocol/vocabulary";
 import type { StepStatus } from "../../web/src/progress";
+import type { TaskEvent } from "../../client/src/chain/events";
+import type { DecryptedAggregate } from "../../web/src/decryption/flows";
+import type { WalletSigner } from "../../web/src/wallet/signer";
+
+// The KMS and the handles are stubbed: handle "<round>:<word>" decrypts to that word of the round's lane sums.
+const kms = vi.hoisted(() => ({ clear: (_handle: string): bigint => 0n, signatures: 0 }));
+vi.mock("../../web/src/fhe", () => ({
+  fhevmConnection: async () => ({ instance: {} }),
+  prepareDecryption: async () => {},
+}));
+vi.mock("../../web/src/decryption/handles", () => ({
+  readHandles: async (_reader: unknown, _task: bigint, round: number, count: number) =>
+    Array.from({ length: count }, (_, i) => `${round}:${i}`),
+}));
+vi.mock("../../client/src/fhe/decrypt", () => ({
+  userDecryptWords: async (
+    _instance: unknown,
+    signer: { signTypedData: (...a: unknown[]) => Promise<string> },
+    _contract: string,
+    handles: string[],
+  ) => {
+    await signer.signTypedData({}, {}, {});
+    return handles.map((h) => kms.clear(h));
+  },
+  publicDecryptWords: async (_instance: unknown, handles: string[]) => [
+    { values: handles.map((h) => kms.clear(h)), abiEncodedClearValues: "0x", decryptionProof: "0x" },
+  ],
+}));
 
 const SPEC: ModelSpec = { kind: "mlp", inputShape: [4], hidden: [3], numClasses: 2, seed: 5 };
 const init = initialModel(SPEC); // 4*3 + 3 + 3*2 + 2 = 23 parameters
@@ -201,7 +229,7 @@ describe("the rebuild flow", () => {
     expect(() => decodeRound(t, SPEC, N + 1, 1, wordsOf(1))).toThrow(/parameters/);
   });
 
-  const ctx = (t: TaskSnapshot, store = memoryStore(), decrypted = new Map<number, bigint[]>()) => ({
+  const ctx = (t: TaskSnapshot, store = memoryStore(), decrypted = new Map<number, DecryptedAggregate>()) => ({
     deployment: { chainId: 31337, aggregator: "0xAbC0000000000000000000000000000000000001" },
     provider: undefined as never,
     task: t,
@@ -234,8 +262,8 @@ describe("the rebuild flow", () => {
     const t = task([round(1, "Revealed", C0), round(2, "Revealed", C1)]);
     const store = memoryStore();
     const decrypted = new Map([
-      [1, wordsOf(1)],
-      [2, wordsOf(2)],
+      [1, { words: wordsOf(1) }],
+      [2, { words: wordsOf(2) }],
     ]);
     const plan = await planFromStore(t, SPEC, store, KEY);
     const { log, report } = reporter();
@@ -248,6 +276,55 @@ describe("the rebuild flow", () => {
       [2, C2],
     ]);
     expect(await planFromStore(t, SPEC, store, KEY)).toMatchObject({ from: 2, decrypt: [] });
+  });
+
+  const ME = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+  /** Every word of `rounds` granted to ME (PARTICIPANTS) or made public (PUBLIC): no transaction needed. */
+  const materialised = (policy: number, rounds: number[]): TaskEvent[] =>
+    rounds.map((r) => ({
+      name: policy === Policy.Public ? "AggregateMadePublic" : "AggregateAccessGranted",
+      round: r,
+      args: { account: ME, fromWord: "0", count: String(LAYOUT.wordCount) },
+      blockNumber: 1,
+      txHash: "0x" + "00".repeat(32),
+      logIndex: r,
+    }));
+  const wallet: () => Promise<WalletSigner> = async () =>
+    ({
+      signer: {
+        getAddress: async () => ME,
+        signTypedData: async () => {
+          kms.signatures++;
+          return "0x";
+        },
+      },
+      eip1193: {},
+    }) as unknown as WalletSigner;
+
+  it("hands every round it decrypts to the visit's other panels (PARTICIPANTS: one signature for all)", async () => {
+    kms.clear = (h) => wordsOf(Number(h.split(":")[0]))[Number(h.split(":")[1])];
+    kms.signatures = 0;
+    for (const policy of [Policy.Participants, Policy.Public]) {
+      const t = { ...task([round(1, "Revealed", C0), round(2, "Revealed", C1)]), policy };
+      const store = memoryStore();
+      const kept = new Map<number, DecryptedAggregate>();
+      const plan = await planFromStore(t, SPEC, store, KEY);
+      const flow = rebuildFlow(
+        { ...ctx(t, store), events: materialised(policy, [1, 2]), keep: (r, a) => kept.set(r, a) },
+        plan,
+        policy === Policy.Public ? undefined : wallet,
+      );
+      expect((await flow.run(() => {})).commitment).toBe(C2);
+      expect([...kept.keys()]).toEqual([1, 2]);
+      for (const r of [1, 2]) {
+        expect(kept.get(r)?.words).toEqual(wordsOf(r));
+        // PUBLIC: with the KMS proofs, so the round aggregates panel can post them without decrypting again.
+        expect(kept.get(r)?.publicBatches?.flatMap((b) => b.values)).toEqual(
+          policy === Policy.Public ? wordsOf(r) : undefined,
+        );
+      }
+    }
+    expect(kms.signatures).toBe(1);
   });
 
   it("refuses to decrypt without a wallet", async () => {

@@ -2,6 +2,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import * as tf from "@tensorflow/tfjs";
+import type { TaskEvent } from "../../client/src/chain/events";
 import { layoutOf } from "../../client/src/codec/layout";
 import type { FheInstance } from "../../client/src/fhe/instance";
 import * as models from "../../client/src/ml/models";
@@ -51,8 +52,9 @@ vi.mock("../../web/src/providers/appChain", () => ({
 }));
 let query: { data?: TaskSnapshot; error?: Error } = {};
 vi.mock("../../web/src/hooks/useChainQuery", () => ({ useChainQuery: () => query }));
+let events: TaskEvent[] = [];
 vi.mock("../../web/src/hooks/useTaskActivity", () => ({
-  useTaskActivity: () => ({ events: [], costs: [], scannedTo: 0, hcuMetered: true }),
+  useTaskActivity: () => ({ events, costs: [], scannedTo: 0, hcuMetered: true }),
 }));
 let global: Model;
 vi.mock("../../web/src/hooks/useGlobalModel", () => ({
@@ -199,14 +201,67 @@ describe("the participant's page", () => {
     expect(xhr).not.toHaveBeenCalled();
     fetchSpy.mockRestore();
     xhr.mockRestore();
-    // A reload: the saved update is offered, and the chain's record means nothing is sent again.
+    // Its confirmation is enough to say so (the chain's events reach the page a scan later); nothing to send.
+    expect(screen.getByTestId("round-state").textContent).toMatch(/Your update is submitted: its chunk is on chain/);
+    expect(screen.queryByRole("button", { name: /submit/i })).toBeNull();
+    // A reload after the chunk's transaction was lost: the saved update is offered and sent, not retrained.
+    submitted = [false];
+    const trainings = requests.length;
+    cleanup();
+    render(<Participation task={task} store={store} startWorker={inProcess} />);
+    fireEvent.click(await screen.findByRole("button", { name: "Submit the saved update" }));
+    await screen.findByTestId("round-submitted", {}, { timeout: 20_000 });
+    expect(screen.getByText(/Resumed the update this browser saved for round 1/)).toBeTruthy();
+    expect(sent).toEqual([0, 0]);
+    expect(requests).toHaveLength(trainings);
+    // Once the chain holds every chunk, a reload sends nothing again: the chain's record skips it.
     cleanup();
     render(<Participation task={task} store={store} startWorker={inProcess} />);
     fireEvent.click(await screen.findByRole("button", { name: "Submit the saved update" }));
     await screen.findByTestId("round-submitted", {}, { timeout: 20_000 });
     expect(screen.getByTestId("chunk-0").getAttribute("data-status")).toBe("on-chain");
-    expect(screen.getByText(/Resumed the update this browser saved for round 1/)).toBeTruthy();
-    expect(sent).toEqual([0]);
+    expect(sent).toEqual([0, 0]);
+  });
+
+  it("says the update is in and what comes next once the chain holds every chunk, in every later state", () => {
+    const store = memoryParticipationStore();
+    const event = (name: string, args: Record<string, string>): TaskEvent => ({
+      name,
+      round: 1,
+      args: { participant: ACCOUNT.toLowerCase(), ...args },
+      blockNumber: 5,
+      txHash: "0x" + "0a".repeat(32),
+      logIndex: 0,
+    });
+    events = [event("ChunkSubmitted", { chunk: "0", contributors: "1" }), event("ParticipantCompleted", {})];
+    const inState = (state: TaskSnapshot["roundInfos"][number]["state"]): TaskSnapshot => ({
+      ...task,
+      roundInfos: [{ ...task.roundInfos[0], state }],
+    });
+    const shown = (state: TaskSnapshot["roundInfos"][number]["state"]) => {
+      cleanup();
+      render(<Participation task={inState(state)} store={store} startWorker={inProcess} />);
+      const status = screen.getByTestId("round-state");
+      expect(status.dataset.submitted).toBe("true");
+      expect(screen.queryByRole("button", { name: /submit/i })).toBeNull();
+      return status.textContent;
+    };
+    try {
+      expect(shown("Open")).toMatch(
+        /^Round 1 of 2 is open\. Your update is submitted: its chunk is on chain\. Next: the round closes .* rebuilds the global model/,
+      );
+      expect(shown("Closed")).toMatch(
+        /^Round 1 of 2 is closed\. Your update is submitted.* counted in the round's sum/,
+      );
+      expect(shown("Revealed")).toMatch(
+        /is revealed\. Your update is submitted.* part of the revealed sum.* round 2 opens/,
+      );
+      expect(shown("Failed")).toMatch(
+        /^Round 1 of 2 failed\. .*fewer than 2 contributors.* starts again from the same model/,
+      );
+    } finally {
+      events = [];
+    }
   });
 
   it("waits for the round's committed model before it trains", async () => {

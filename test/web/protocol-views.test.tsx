@@ -134,7 +134,7 @@ describe("task events", () => {
       "ChunkSubmitted@1",
       "ParticipantCompleted@1",
     ]);
-    expect(describeEvent(events[3], (a) => a.slice(0, 6))).toBe("Round 1: 0x7099 submitted chunk 0 (1 contributor(s))");
+    expect(describeEvent(events[3], (a) => a.slice(0, 6))).toBe("Round 1: 0x7099 submitted chunk 1 (1 contributor(s))");
     const receipt = (hash: string, gas: number) => ({ hash, gasUsed: BigInt(gas) }) as unknown as TransactionReceipt;
     const hcu = (r: TransactionReceipt) => (r.hash === tx(3) || r.hash === tx(4) ? 1_000_000 : 0);
     const costs = [receipt(tx(1), 500), receipt(tx(2), 100), receipt(tx(3), 2000), receipt(tx(4), 3000)].map((r) =>
@@ -161,6 +161,17 @@ describe("task events", () => {
     expect(describeEvent(failed, (a) => a)).toBe("Round 2 closed: failed (no quorum)");
   });
 
+  it("counts chunks, words and batches from 1, as people count (the chain's index 0 is the first)", () => {
+    const [granted, made, batch] = decodeTaskLogs([
+      log("AggregateAccessGranted", [1n, 1, P1, 0, 400], tx(7), 0),
+      log("AggregateMadePublic", [1n, 2, 400, 23], tx(8), 0),
+      log("ClearAggregateBatchPublished", [1n, 2, 0, id("clear")], tx(9), 0),
+    ]);
+    expect(describeEvent(granted, (a) => a.slice(0, 6))).toBe("Round 1: 0x7099 granted words 1–400");
+    expect(describeEvent(made, (a) => a)).toBe("Round 2: words 401–423 made public");
+    expect(describeEvent(batch, (a) => a)).toBe("Round 2: clear batch 1 verified on-chain");
+  });
+
   it("keeps the ABI encoding the contract emits (sanity of the fixture)", () => {
     const { data } = aggregatorInterface.encodeEventLog("ChunkSubmitted", [1n, 1, 2, P1, 3]);
     expect(AbiCoder.defaultAbiCoder().decode(["uint32", "uint16"], data).map(Number)).toEqual([2, 3]);
@@ -175,6 +186,11 @@ describe("charts and statistics", () => {
     );
     expect(container.querySelectorAll("rect.chart-bar.below")).toHaveLength(2);
     expect(container.querySelectorAll("rect")).toHaveLength(4);
+    // Chunks count from 1 on screen, as on the participant's page.
+    expect([...container.querySelectorAll("rect title")].map((t) => t.textContent)[0]).toBe(
+      "chunk 1: 3 contributor(s)",
+    );
+    expect(screen.getByText("chunk (1 – 4)")).toBeTruthy();
   });
 
   it("summarises and bins values, the maximum in the last bin", () => {

@@ -26,6 +26,7 @@ export const HINTS: Record<string, string> = {
   InvalidWeightFloor: "the weight floor must be between 1 and the largest value code",
   InvalidClip: "the clip bound must be positive",
   InvalidSchedule: "rounds and round duration must be positive",
+  InvalidPrivacy: "the differential-privacy terms are incomplete: turn the section off or fill it in again",
   RoundDurationTooLong: "the round duration is longer than a year: check the duration unit",
   // access and membership
   UnknownTask: "there is no task with this id on this aggregator: pick one from the task list",

@@ -1,5 +1,6 @@
 import type { TaskEvent } from "../../client/src/chain/events";
 import { RoundState, isRoundState } from "../../client/src/protocol/vocabulary";
+import { shownIndex, shownWords } from "./format";
 
 /** A one-line description of an event for the activity feed. */
 export function describeEvent(e: TaskEvent, short: (address: string) => string): string {
@@ -14,7 +15,7 @@ export function describeEvent(e: TaskEvent, short: (address: string) => string):
     case "RoundOpened":
       return `Round ${e.round} opened for ${a.eligible} participants`;
     case "ChunkSubmitted":
-      return `Round ${e.round}: ${short(a.participant)} submitted chunk ${a.chunk} (${a.contributors} contributor(s))`;
+      return `Round ${e.round}: ${short(a.participant)} submitted chunk ${shownIndex(a.chunk)} (${a.contributors} contributor(s))`;
     case "ParticipantCompleted":
       return `Round ${e.round}: ${short(a.participant)} submitted every chunk`;
     case "RoundClosed":
@@ -22,11 +23,11 @@ export function describeEvent(e: TaskEvent, short: (address: string) => string):
     case "RoundRevealed":
       return `Round ${e.round} revealed`;
     case "AggregateAccessGranted":
-      return `Round ${e.round}: ${short(a.account)} granted words ${a.fromWord}–${Number(a.fromWord) + Number(a.count) - 1}`;
+      return `Round ${e.round}: ${short(a.account)} granted ${shownWords(a.fromWord, a.count)}`;
     case "AggregateMadePublic":
-      return `Round ${e.round}: words ${a.fromWord}–${Number(a.fromWord) + Number(a.count) - 1} made public`;
+      return `Round ${e.round}: ${shownWords(a.fromWord, a.count)} made public`;
     case "ClearAggregateBatchPublished":
-      return `Round ${e.round}: clear batch ${a.batch} verified on-chain`;
+      return `Round ${e.round}: clear batch ${shownIndex(a.batch)} verified on-chain`;
     case "ClearAggregatePublished":
       return `Round ${e.round}: clear aggregate published`;
     default:

@@ -24,6 +24,20 @@ export function formatFloat(x: number, digits = 4): string {
   return abs < 1e-3 || abs >= 1e6 ? x.toExponential(digits - 1) : Number(x.toPrecision(digits)).toString();
 }
 
+/**
+ * A chunk, word, batch or parameter index as the page shows it: from 1, as people count (the chain and
+ * the files count from 0; test ids keep the chain's index).
+ */
+export function shownIndex(index: number | bigint | string): number {
+  return Number(index) + 1;
+}
+
+/** Words `from`..`from + count - 1` (chain indices) as the page shows them: "words 1–400". */
+export function shownWords(from: number | bigint | string, count: number | bigint | string): string {
+  const first = shownIndex(from);
+  return `words ${first}–${first + Number(count) - 1}`;
+}
+
 export function shortAddress(address: string): string {
   return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
 }

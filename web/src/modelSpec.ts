@@ -1,4 +1,6 @@
+import { DEFAULT_ENCODING, compresses, encodingName } from "../../client/src/codec/encoding";
 import { specFromUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { ENCODING_OPTIONS } from "./encodingChoice";
 
 /** What the model API answers for a spec: the commitment createTask records and where the spec lives. */
 export interface ModelCommitment {
@@ -17,6 +19,23 @@ export function specFromModelURI(uri: string): ModelSpec | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The encoding a task's participants send (encodingName: "quant", "dct:10", ...), from its spec; undefined when not inline. */
+export function taskEncodingName(task: { modelURI: string }): string | undefined {
+  const spec = specFromModelURI(task.modelURI);
+  return spec && encodingName(spec.encoding ?? DEFAULT_ENCODING);
+}
+
+/** The task's encoding in words, from its spec alone (known before anything is decrypted). */
+export function describeTaskEncoding(task: { modelURI: string }): string {
+  const spec = specFromModelURI(task.modelURI);
+  if (!spec) return "unknown: the task's model spec is not on chain, so its rounds are decoded as today's codec";
+  const encoding = spec.encoding ?? DEFAULT_ENCODING;
+  const { label } = ENCODING_OPTIONS[encoding.kind];
+  if (!compresses(encoding.kind)) return label;
+  const feedback = encoding.feedback === false ? "without" : "with";
+  return `${label} (${encodingName(encoding)}, ${feedback} error feedback)`;
 }
 
 /**

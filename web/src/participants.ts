@@ -1,7 +1,12 @@
-/** The participants table and the owner's additions, from a task snapshot and its events. Pure. */
+/**
+ * The participants table, the owner's additions and a participant's own view of the round, from a task
+ * snapshot and its events. Pure.
+ */
 import type { TaskEvent } from "../../client/src/chain/events";
+import type { RoundStateName } from "../../client/src/protocol/vocabulary";
 import { describeHistory } from "../../client/src/protocol/membership";
 import { hasJoined, inRound, sameAddress, type TaskSnapshot } from "./chain";
+import { shownIndex } from "./format";
 import { parseAddresses } from "./taskForm";
 
 /** A participant's submissions in one round, from ChunkSubmitted / ParticipantCompleted events. */
@@ -62,11 +67,11 @@ export function participantRows(task: TaskSnapshot, events: readonly TaskEvent[]
   });
 }
 
-/** "2 of 3 chunks", "all 3 chunks" or "nothing yet". */
+/** "2 of 3 chunks (chunks 1, 3)", "all 3 chunks submitted" or "nothing submitted yet". */
 export function describeProgress(p: RoundProgress): string {
   if (p.completed) return `all ${p.of} chunk${p.of === 1 ? "" : "s"} submitted`;
   if (p.chunks.length === 0) return "nothing submitted yet";
-  return `${p.chunks.length} of ${p.of} chunks (chunk${p.chunks.length === 1 ? "" : "s"} ${p.chunks.join(", ")})`;
+  return `${p.chunks.length} of ${p.of} chunks (chunk${p.chunks.length === 1 ? "" : "s"} ${p.chunks.map((c) => shownIndex(c)).join(", ")})`;
 }
 
 /**
@@ -88,4 +93,85 @@ export function checkAdditions(task: TaskSnapshot, text: string): { addresses: s
     );
   }
   return { addresses, errors };
+}
+
+/** The connected account's view of the current round on the participant page. */
+export interface OwnRound {
+  /** "Round 1 of 2 is closed. Your update is submitted …": the round, the account's part, what comes next. */
+  text: string;
+  /** The connected account is listed for the round (the contract's membership rule). */
+  listed: boolean;
+  /** Every chunk of the account's update is on chain: nothing is left to send in this round. */
+  submitted: boolean;
+}
+
+/** What comes after a round the account completed, by the round's state. */
+function nextAfterSubmitted(state: RoundStateName, round: number, rounds: number, minCohort: number): string {
+  const rebuild = "this page then rebuilds the global model and scores it on your test split";
+  if (state === "Open") {
+    return (
+      "Next: the round closes (at its deadline, or earlier once every participant has submitted or the owner " +
+      `closes it), the sum of the updates is revealed, and ${rebuild}.`
+    );
+  }
+  if (state === "Closed") return `It is counted in the round's sum. Next: that sum is revealed, and ${rebuild}.`;
+  if (state === "Revealed") {
+    const after =
+      round < rounds ? `round ${round + 1} opens when the owner opens it` : "this was the task's last round";
+    return `It is part of the revealed sum. Next: the global model below is rebuilt with it and scored on your test split; ${after}.`;
+  }
+  return (
+    `But the round failed: a chunk had fewer than ${minCohort} contributors at the deadline, so its sum is never ` +
+    "revealed and your update is not used. The next round starts again from the same model."
+  );
+}
+
+/** The account's part in a round it is listed for: its update is in (and what happens next), partly in, or missing. */
+function ownPart(
+  state: RoundStateName,
+  progress: RoundProgress,
+  task: Pick<TaskSnapshot, "rounds" | "minCohort">,
+  round: number,
+) {
+  const chunks = `${progress.of} chunk${progress.of === 1 ? "" : "s"}`;
+  if (progress.completed) {
+    const done = progress.of === 1 ? "its chunk is" : `all ${chunks} are`;
+    return `Your update is submitted: ${done} on chain. ${nextAfterSubmitted(state, round, task.rounds, task.minCohort)}`;
+  }
+  const sent = progress.chunks.length;
+  if (state === "Open") {
+    return sent === 0
+      ? "Your account is listed for it."
+      : `Your account is listed for it; ${sent} of ${chunks} of your update are on chain.`;
+  }
+  return sent === 0
+    ? "Your account submitted nothing in this round."
+    : `Your account submitted ${sent} of ${chunks} in this round.`;
+}
+
+/**
+ * What the participant page says about the current round: its state, and for the connected account
+ * whether its update is in and what happens next (from the chain's events, as the owner's table).
+ */
+export function ownRound(
+  task: Pick<TaskSnapshot, "currentRound" | "rounds" | "minCohort" | "roundInfos" | "participants" | "layout">,
+  events: readonly TaskEvent[],
+  account: string | undefined,
+  /** Chunks of this round the page saw confirmed itself (their events arrive with a later scan). */
+  confirmed: readonly number[] = [],
+): OwnRound {
+  const round = task.currentRound;
+  const info = task.roundInfos[round - 1];
+  const none = { listed: false, submitted: false };
+  if (!info) return { text: "No round has opened yet.", ...none };
+  const head = `Round ${round} of ${task.rounds} ${info.state === "Failed" ? "failed" : `is ${info.state.toLowerCase()}`}.`;
+  if (!account) return { text: `${head} Connect the wallet of a listed participant.`, ...none };
+  const member = task.participants.find((p) => sameAddress(p.account, account));
+  if (!member || !inRound(member, round)) {
+    return { text: `${head} Your account is not listed for this round.`, ...none };
+  }
+  const onChain = roundProgress(events, round, account, task.layout.chunkCount);
+  const chunks = [...new Set([...onChain.chunks, ...confirmed])].sort((a, b) => a - b);
+  const progress = { ...onChain, chunks, completed: onChain.completed || chunks.length === onChain.of };
+  return { text: `${head} ${ownPart(info.state, progress, task, round)}`, listed: true, submitted: progress.completed };
 }

@@ -42,6 +42,8 @@ export const HINTS: Record<string, string> = {
   InvalidClip: "give a clip bound of at least 0.000001 (the chain stores millionths)",
   InvalidCohort: "the minimum cohort must be at least 2 and at most the maximum cohort",
   InvalidLaneBits: "lane bits must exceed value bits and be at most 128",
+  InvalidPrivacy:
+    "give every differential-privacy term (noise, clip, sampling rate, steps, delta, epsilon) or none: plan the task with --dp-epsilon or --dp-noise",
   InvalidSchedule: "rounds and round duration must be positive",
   InvalidValueBits: "value bits must be between 2 and 32",
   InvalidWeightFloor: "the weight floor must be between 1 and 2^valueBits - 1",

@@ -25,6 +25,7 @@ import { layoutOf } from "../../../client/src/codec";
 import { chooseCodec, planSubmission } from "../../../client/src/protocol/plan";
 import type { Layout } from "../../../client/src/codec/layout";
 import { toOnChainCodec } from "../../../client/src/protocol/taskConfig";
+import { NO_PRIVACY } from "../../../client/src/protocol/privacy";
 import type { FhevmConnection } from "../../../client/src/fhe/instance";
 import { specFromUri, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { checkParticipants, type ParticipantProcess } from "../../../scripts/lib/participants";
@@ -98,6 +99,20 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     await page.getByText("No tasks yet").waitFor({ timeout: UI_TIMEOUT });
     await screenshot("no-wallet");
     await page.close();
+  });
+
+  /** A page without a wallet left on /tasks/1 before the task exists: it must show the task once created. */
+  let early: Page | undefined;
+  step("an unknown task id says there is no such task within a few seconds", async () => {
+    page = early = await stack.contexts[0].newPage();
+    consoleLog.watch(early, "unknown-task page");
+    await early.goto(`${base}/tasks/1`);
+    await early.getByRole("heading", { name: "Task #1" }).waitFor({ timeout: UI_TIMEOUT });
+    const shown = Date.now();
+    // The devnet mines every 100 ms: the answer must settle although every poll sees a new block.
+    await early.getByRole("alert").filter({ hasText: "there is no task with this id" }).waitFor({ timeout: 5_000 });
+    log(`unknown task: said so ${Date.now() - shown} ms after the page rendered`);
+    await screenshot("unknown-task");
   });
 
   let wallet: TestWallet;
@@ -194,6 +209,15 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
       assert(Number(task.config.codec.paramCount) === 266, "the task on-chain does not have 266 parameters");
       assert(Number(task.chunkCount) === plan.layout.chunkCount, "chunk count differs from the plan");
       assert(task.owner === wallet.address, "the task owner is not the wallet");
+      // The page that found no task 1 before shows it now, without a reload; and its encoding before any decryption.
+      if (early) {
+        const encoding = early.getByTestId("task-encoding");
+        await encoding.waitFor({ timeout: UI_TIMEOUT });
+        const said = await encoding.innerText();
+        assert(said.startsWith("none: today's codec"), `the task page says the encoding is "${said}"`);
+        await early.close();
+        early = undefined;
+      }
     },
     { required: true },
   );
@@ -320,6 +344,7 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
       rounds: 1,
       roundDuration: 3600,
       policy: 1,
+      privacy: NO_PRIVACY,
     };
     const asOwner = aggregator.connect(owner);
     await (await asOwner.createTask(config, participantAddresses)).wait();
@@ -331,9 +356,24 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     await (await asOwner.closeRound(2n, 1)).wait();
     await (await asOwner.revealRound(2n, 1)).wait();
 
+    // A visitor without a wallet: not offered before anyone made the round publicly decryptable (that is a transaction).
+    const visitor = (page = await stack.contexts[0].newPage());
+    consoleLog.watch(visitor, "public visitor page");
+    await visitor.goto(`${base}/tasks/2`);
+    const visitorButton = visitor.getByRole("button", { name: "Public-decrypt round 1" });
+    await visitor.getByText(/nobody has made this aggregate publicly decryptable yet/).waitFor({ timeout: UI_TIMEOUT });
+    assert(await visitorButton.isDisabled(), "public decryption is offered to a visitor before it can work");
+
+    page = p;
     await p.goto(`${base}/tasks/2`);
     await p.getByRole("button", { name: "Public-decrypt round 1" }).click();
     await p.getByTestId("model-result").waitFor({ timeout: 120_000 });
+    // Once the owner's page made it public, the visitor can public-decrypt without a wallet.
+    page = visitor;
+    await visitorButton.click({ timeout: UI_TIMEOUT });
+    await visitor.getByTestId("model-result").waitFor({ timeout: 120_000 });
+    await visitor.close();
+    page = p;
     const json = await downloadJson(p);
     checkAverage(publicLayout, json.averagedDelta, publicDeltas, [
       [0, 1, 2],
@@ -549,9 +589,18 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     "whole loop: round 3 opens with a model rebuilt from the stored round-1 model and round 2's aggregate only",
     async () => {
       await closeAndReveal(2);
+      const signatures = () => wallet.calls.filter((c) => c === "eth_signTypedData_v4").length;
+      const before = signatures();
       const { commitment, steps } = await watchNodes(rebuild());
       assert(steps.includes("Read the model after round 1 from this browser"), `not started from storage: ${steps}`);
       assert(steps.includes("Decrypt round 2 through") && !steps.includes("round 1 through"), `steps: ${steps}`);
+      // Round aggregates shows round 2 from the rebuild's decryption: no second signature.
+      await p
+        .getByTestId("model-result")
+        .getByRole("heading", { name: "Averaged update of round 2" })
+        .waitFor({ timeout: UI_TIMEOUT });
+      assert(signatures() === before + 1, `${signatures() - before} signatures for round 2 on this page`);
+      assert((await p.getByRole("button", { name: "Decrypt round 2" }).count()) === 0, "round 2 is offered again");
       rebuilt.push(commitment);
       await openRound(3, commitment);
       await watchNodes(waitForSubmissions(3, [loopAccounts[0], loopAccounts[1], loopAccounts[3]]));

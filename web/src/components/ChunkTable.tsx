@@ -1,4 +1,4 @@
-import { formatInt, shortHash } from "../format";
+import { formatInt, shortHash, shownIndex } from "../format";
 import type { ChunkState, ChunkStatus } from "../participate/roundUpdate";
 
 const STATUS: Record<ChunkStatus, string> = {
@@ -25,7 +25,7 @@ export function ChunkTable({ chunks, hcuMetered = true }: { chunks: ChunkState[]
       <tbody aria-live="polite">
         {chunks.map((c) => (
           <tr key={c.chunk} data-testid={`chunk-${c.chunk}`} data-status={c.status}>
-            <td>{c.chunk + 1}</td>
+            <td>{shownIndex(c.chunk)}</td>
             <td>{STATUS[c.status]}</td>
             <td>{c.hash ? <code title={c.hash}>{shortHash(c.hash)}</code> : "—"}</td>
             <td>{c.gas !== undefined ? formatInt(c.gas) : "—"}</td>

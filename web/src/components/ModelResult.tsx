@@ -3,7 +3,7 @@
 import { useMemo } from "react";
 import { HistogramChart } from "./charts";
 import { HeaderRow } from "./forms";
-import { formatFloat, formatInt } from "../format";
+import { formatFloat, formatInt, shownIndex } from "../format";
 import { histogram, summarize, type WeightSummary } from "../stats";
 import { downloadBlob } from "../model/files";
 
@@ -63,11 +63,11 @@ function FirstValues({ values }: { values: Float64Array }) {
   return (
     <table style={{ marginTop: "0.75rem" }}>
       <caption style={{ textAlign: "left" }}>First {Math.min(PREVIEW, values.length)} parameters</caption>
-      <HeaderRow columns={[["Index"], ["Value", true]]} />
+      <HeaderRow columns={[["Parameter"], ["Value", true]]} />
       <tbody>
         {Array.from(values.subarray(0, PREVIEW)).map((v, i) => (
           <tr key={i}>
-            <td>{i}</td>
+            <td>{shownIndex(i)}</td>
             <td className="num" data-testid={`value-${i}`} data-value={v}>
               {formatFloat(v, 6)}
             </td>

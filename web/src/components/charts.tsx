@@ -1,4 +1,4 @@
-import { formatFloat } from "../format";
+import { formatFloat, shownIndex } from "../format";
 import type { Histogram } from "../stats";
 
 const W = 560;
@@ -43,7 +43,7 @@ export function ChunkBars({
           width={Math.max(slot - gap, 0.5)}
           height={y(0) - y(c)}
         >
-          <title>{`chunk ${i}: ${c} contributor(s)`}</title>
+          <title>{`chunk ${shownIndex(i)}: ${c} contributor(s)`}</title>
         </rect>
       ))}
       <line className="chart-threshold" x1={PAD.left} x2={W - PAD.right} y1={y(minCohort)} y2={y(minCohort)} />
@@ -51,7 +51,7 @@ export function ChunkBars({
         K = {minCohort}
       </text>
       <text x={PAD.left + plotW / 2} y={H - 6} textAnchor="middle">
-        chunk (0 – {n - 1})
+        chunk (1 – {n})
       </text>
     </svg>
   );

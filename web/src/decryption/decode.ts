@@ -4,12 +4,12 @@
  * public context (decodeRound). Decoding is stateless (error feedback stays with each
  * participant), so one round decodes on its own. No React.
  */
-import { DEFAULT_ENCODING, compresses, encodingName } from "../../../client/src/codec/encoding";
+import { compresses } from "../../../client/src/codec/encoding";
 import { decodeAggregate } from "../../../client/src/codec/update";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { TaskSnapshot } from "../chain";
 import { taskEncoding } from "../../../client/src/node/encoding";
-import { requestModel, specFromModelURI } from "../modelSpec";
+import { requestModel, specFromModelURI, taskEncodingName } from "../modelSpec";
 
 /** A round's decoded values and how they were decoded. */
 export interface RoundDecoding {
@@ -48,12 +48,6 @@ export function decodeRound(
 /** From the model API, which builds the spec's model as the nodes do. */
 export const modelDimensionFromApi: ModelDimension = async (spec) =>
   (await requestModel(JSON.stringify(spec))).paramCount;
-
-/** The encoding a task's round decodes with, as the page can know it from the task alone. */
-export function taskEncodingName(task: Pick<TaskSnapshot, "modelURI">): string | undefined {
-  const spec = specFromModelURI(task.modelURI);
-  return spec && encodingName(spec.encoding ?? DEFAULT_ENCODING);
-}
 
 /**
  * Decodes round `round`'s lane-sum words. Today's codec needs only the chain's layout (one lane per

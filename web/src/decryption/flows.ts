@@ -21,14 +21,20 @@ import { fhevmConnection, prepareDecryption } from "../fhe";
 import { shortHash } from "../format";
 import type { Flow, StepReporter } from "../progress";
 import type { WalletSigner } from "../wallet/signer";
-import { decodeTaskRound, taskEncodingName, type ModelDimension } from "./decode";
+import { taskEncodingName } from "../modelSpec";
+import { decodeTaskRound, type ModelDimension } from "./decode";
 import type { DecodedValues } from "./download";
 import { readHandles } from "./handles";
 import { grantedRanges } from "./ranges";
 
+/** A revealed round's lane sums as decrypted once in this visit; under PUBLIC with the KMS-signed batches to post. */
+export interface DecryptedAggregate {
+  words: readonly bigint[];
+  publicBatches?: PublicBatch[];
+}
+
 /** A decrypted and decoded round; under PUBLIC also the KMS-signed batches to post on-chain. */
 export interface DecodedRound extends DecodedValues {
-  words: bigint[];
   publicBatches?: PublicBatch[];
 }
 
@@ -109,7 +115,7 @@ export async function userDecryptStep(
 /** Step `step`: the lane sums decoded into the averaged model update, with the task's encoding. */
 async function decode(
   ctx: RoundContext,
-  words: bigint[],
+  words: readonly bigint[],
   step: number,
   report: StepReporter,
 ): Promise<Pick<DecodedValues, "values" | "encoding">> {
@@ -171,6 +177,21 @@ export function publicDecryption(ctx: RoundContext, getSigner: GetSigner): Flow<
       const words = batches.flatMap((b) => b.values);
       report(1, "done", `${batches.length} batch(es) with KMS proofs`);
       return { round: ctx.round, words, ...(await decode(ctx, words, 2, report)), publicBatches: batches };
+    },
+  };
+}
+
+/**
+ * A round this visit decrypted already (the other panel, e.g. the global-model rebuild): only decoded,
+ * so nothing is asked of the wallet and the KMS is not asked again.
+ */
+export function decodeDecrypted(ctx: RoundContext, aggregate: DecryptedAggregate): Flow<DecodedRound> {
+  return {
+    labels: [`Reuse round ${ctx.round}'s aggregate, decrypted earlier in this visit`, decodeLabel(ctx.task)],
+    run: async (report) => {
+      report(0, "done", "no new signature or KMS request");
+      const decoded = await decode(ctx, aggregate.words, 1, report);
+      return { round: ctx.round, words: aggregate.words, ...decoded, publicBatches: aggregate.publicBatches };
     },
   };
 }

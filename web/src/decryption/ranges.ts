@@ -1,5 +1,5 @@
 /** Which parts of a revealed round are already decryptable or verified, from the task's events. Pure. */
-import type { WordRange } from "../../../client/src/chain/aggregate";
+import { missingRanges, type WordRange } from "../../../client/src/chain/aggregate";
 import type { TaskEvent } from "../../../client/src/chain/events";
 import { WORDS_PER_DECRYPTION } from "../../../client/src/codec/layout";
 import { Policy } from "../../../client/src/protocol/vocabulary";
@@ -39,4 +39,19 @@ export function unpublishedBatches(events: readonly TaskEvent[], round: number, 
       .map((e) => Number(e.args.batch)),
   );
   return Array.from({ length: decryptionBatchCount(wordCount) }, (_, b) => b).filter((b) => !done.has(b));
+}
+
+/**
+ * Whether decrypting `rounds` needs a wallet: under PARTICIPANTS always (the request is signed); under
+ * PUBLIC only while some word is not publicly decryptable yet (making it so is a transaction; once
+ * anyone has, any visitor can public-decrypt).
+ */
+export function decryptionNeedsWallet(
+  events: readonly TaskEvent[],
+  rounds: readonly number[],
+  policy: number,
+  wordCount: number,
+): boolean {
+  if (policy !== Policy.Public) return rounds.length > 0;
+  return rounds.some((round) => missingRanges(wordCount, grantedRanges(events, round, Policy.Public)).length > 0);
 }

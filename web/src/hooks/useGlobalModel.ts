@@ -10,7 +10,9 @@ import { importStartingModel, planFromStore, rebuildFlow, toDecrypt, type Rebuil
 import type { RebuildPlan } from "../model/rebuild";
 import { browserModelStore, taskKey, type GlobalModel, type ModelStore } from "../model/store";
 import { useAppChain } from "../providers/appChain";
+import { decryptionNeedsWallet } from "../decryption/ranges";
 import { useFlow, type FlowRunner } from "./useFlow";
+import type { RoundAggregates } from "./useRoundAggregates";
 import type { TaskActivity } from "./useTaskActivity";
 import { useSigner } from "./useWallet";
 
@@ -26,9 +28,9 @@ export interface GlobalModelState {
   flow: FlowRunner;
   /** Whether the last run decrypted rounds (its steps are worth showing). */
   decrypted: boolean;
+  /** Whether decrypting `toDecrypt` needs a wallet (PARTICIPANTS: always; PUBLIC: while a round is not public yet). */
+  needsWallet: boolean;
   rebuild(): void;
-  /** Hands over a round's lane sums this page decrypted already (the decryption panel): not decrypted again. */
-  offer(round: number, words: readonly bigint[]): void;
   /** A late joiner's page: loads the model file the plan has to start from (plan.needsModel). */
   importModel(file: File): Promise<void>;
   storeKind: ModelStore["kind"];
@@ -56,22 +58,6 @@ function useDecryptRights(task: TaskSnapshot, address: string | undefined) {
   const me = task.participants.find((p) => sameAddress(p.account, address));
   const rightsKey = JSON.stringify([address, task.policy, task.owner, me?.history]);
   return useMemo(() => decryptRights(task, address), [rightsKey]); // eslint-disable-line react-hooks/exhaustive-deps
-}
-
-/** Lane sums handed over by the decryption panel, per round; the first offer of a round is kept. */
-function useOfferedRounds() {
-  const [decrypted, setDecrypted] = useState<ReadonlyMap<number, readonly bigint[]>>(new Map());
-  const offer = useCallback(
-    (round: number, words: readonly bigint[]) =>
-      setDecrypted((d) => {
-        if (d.has(round)) return d;
-        const next = new Map(d);
-        next.set(round, words);
-        return next;
-      }),
-    [],
-  );
-  return [decrypted, offer] as const;
 }
 
 /**
@@ -133,8 +119,14 @@ function useAutoRebuild({
 /**
  * The task's global model in this page: planned from the browser's store on every settled-round change,
  * rebuilt at once when nothing needs decrypting, else on `rebuild()` (the decryption asks the wallet).
+ * Rounds already in `aggregates` are not decrypted again, and the rounds it decrypts go there.
  */
-export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store?: ModelStore): GlobalModelState {
+export function useGlobalModel(
+  task: TaskSnapshot,
+  activity: TaskActivity,
+  aggregates: RoundAggregates,
+  store?: ModelStore,
+): GlobalModelState {
   const { deployment, provider } = useAppChain();
   const { address } = useAccount();
   const mayDecrypt = useDecryptRights(task, address);
@@ -145,7 +137,7 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
   const sig = signature(task);
   const flow = useFlow();
   const [result, setResult] = useState<{ sig: string; model: GlobalModel; decrypted: boolean }>();
-  const [decrypted, offer] = useOfferedRounds();
+  const { decrypted, keep } = aggregates;
   // What run() reads when called, not when created: the newest task, events and lane sums.
   const latest = useRef({ task, activity, decrypted, sig });
   useEffect(() => {
@@ -170,13 +162,14 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
       store: models,
       taskKey: key,
       decrypted: now.decrypted,
+      keep,
     };
     const runSig = now.sig;
     const decrypting = toDecrypt(plan, now.decrypted).length > 0;
     void start(rebuildFlow(ctx, plan, getSigner)).then((m) => {
       if (m) setResult({ sig: runSig, model: m, decrypted: decrypting });
     });
-  }, [spec, plan, planned, deployment, provider, models, key, start, getSigner]);
+  }, [spec, plan, planned, deployment, provider, models, key, start, getSigner, keep]);
   useAutoRebuild({ plan, model, running, pending: pending.length, sig, run });
 
   const importModel = useCallback(
@@ -194,8 +187,8 @@ export function useGlobalModel(task: TaskSnapshot, activity: TaskActivity, store
     toDecrypt: pending,
     flow,
     decrypted: result?.sig === sig && result.decrypted,
+    needsWallet: decryptionNeedsWallet(activity.events, pending, task.policy, task.layout.wordCount),
     rebuild: run,
-    offer,
     importModel,
     storeKind: models.kind,
     error: error?.sig === sig ? error.message : undefined,

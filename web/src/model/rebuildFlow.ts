@@ -12,7 +12,7 @@ import { modelCommitment, type ModelSpec } from "../../../client/src/protocol/mo
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import { aggregatorAt, type TaskSnapshot } from "../chain";
 import { decodeRound } from "../decryption/decode";
-import { grantStep, userDecryptStep, type GetSigner } from "../decryption/flows";
+import { grantStep, userDecryptStep, type DecryptedAggregate, type GetSigner } from "../decryption/flows";
 import { readHandles } from "../decryption/handles";
 import { grantedRanges } from "../decryption/ranges";
 import type { Deployment } from "../deployment";
@@ -33,8 +33,10 @@ export interface RebuildContext {
   store: ModelStore;
   /** The task's key in the store (taskKey). */
   taskKey: string;
-  /** Lane-sum words this page decrypted already (the decryption panel), by round: not decrypted again. */
-  decrypted: ReadonlyMap<number, readonly bigint[]>;
+  /** Rounds this visit decrypted already (the decryption panel or an earlier rebuild): not decrypted again. */
+  decrypted: ReadonlyMap<number, DecryptedAggregate>;
+  /** Hears every round this rebuild decrypts, so the other panels need not decrypt it again. */
+  keep?: (round: number, aggregate: DecryptedAggregate) => void;
   /** Builds the initial model (tfjs); injectable for tests. */
   buildInitial?: (spec: ModelSpec) => Promise<Float32Array>;
 }
@@ -121,37 +123,38 @@ function missingGrants(ctx: RebuildContext, rounds: number[], account?: string) 
   }));
 }
 
-/** Decrypts `rounds` (steps `step`..): their lane-sum words by round. */
-async function decryptWords(
+/** Decrypts `rounds` (steps `step`..): their aggregates by round (under PUBLIC with the KMS proofs). */
+async function decryptRounds(
   ctx: RebuildContext,
   getSigner: GetSigner,
   rounds: number[],
   step: number,
   report: StepReporter,
-): Promise<Map<number, bigint[]>> {
+): Promise<Map<number, DecryptedAggregate>> {
   const { task } = ctx;
   const reader = aggregatorAt(ctx.deployment.aggregator, ctx.provider);
   const handlesOf = (round: number) => readHandles(reader, task.id, round, task.layout.wordCount);
-  let words: bigint[];
   if (task.policy === Policy.Public) {
     await grantStep(ctx.deployment, getSigner, task.id, missingGrants(ctx, rounds), step, report);
     report(step + 1, "active");
     const { instance } = await fhevmConnection(ctx.deployment.chainId, ctx.provider);
-    words = [];
-    for (const round of rounds)
-      words.push(...(await publicDecryptWords(instance, await handlesOf(round))).flatMap((b) => b.values));
-    report(step + 1, "done", `${words.length} word(s)`);
-  } else {
-    if (!getSigner) throw new Error("connect the wallet of the task owner or a participant of these rounds first");
-    const signer = await getSigner();
-    const me = await signer.signer.getAddress();
-    await grantStep(ctx.deployment, getSigner, task.id, missingGrants(ctx, rounds, me), step, report);
-    const handles: string[] = [];
-    for (const round of rounds) handles.push(...(await handlesOf(round)));
-    words = await userDecryptStep(ctx.deployment, ctx.provider, signer, handles, step + 1, report);
+    const out = new Map<number, DecryptedAggregate>();
+    for (const round of rounds) {
+      const publicBatches = await publicDecryptWords(instance, await handlesOf(round));
+      out.set(round, { words: publicBatches.flatMap((b) => b.values), publicBatches });
+    }
+    report(step + 1, "done", `${rounds.length * task.layout.wordCount} word(s)`);
+    return out;
   }
+  if (!getSigner) throw new Error("connect the wallet of the task owner or a participant of these rounds first");
+  const signer = await getSigner();
+  const me = await signer.signer.getAddress();
+  await grantStep(ctx.deployment, getSigner, task.id, missingGrants(ctx, rounds, me), step, report);
+  const handles: string[] = [];
+  for (const round of rounds) handles.push(...(await handlesOf(round)));
+  const words = await userDecryptStep(ctx.deployment, ctx.provider, signer, handles, step + 1, report);
   const n = task.layout.wordCount;
-  return new Map(rounds.map((round, i) => [round, words.slice(i * n, (i + 1) * n)]));
+  return new Map(rounds.map((round, i) => [round, { words: words.slice(i * n, (i + 1) * n) }]));
 }
 
 /** The rebuild of `plan` as a flow; resolves with the model the next round starts from. */
@@ -171,9 +174,12 @@ export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: G
         if (!start) throw new Error("the stored model changed meanwhile: reload the page");
       }
       report(0, "done", shortHash(plan.fromCommitment));
-      const words = new Map(ctx.decrypted);
+      const words = new Map([...ctx.decrypted].map(([round, a]) => [round, a.words]));
       if (rounds.length > 0) {
-        for (const [round, w] of await decryptWords(ctx, getSigner, rounds, 1, report)) words.set(round, w);
+        for (const [round, aggregate] of await decryptRounds(ctx, getSigner, rounds, 1, report)) {
+          words.set(round, aggregate.words);
+          ctx.keep?.(round, aggregate);
+        }
       }
       const apply = labels.length - 2;
       report(apply, "active");

@@ -9,6 +9,7 @@ import { toBeHex, type JsonRpcApiProvider } from "ethers";
 import { encryptWords } from "../../../client/src/fhe/encrypt";
 import { confirmedChunk, type ChunkSubmission } from "./roundUpdate";
 import { revertedCall } from "../../../client/src/chain/transact";
+import { shownIndex } from "../format";
 
 export interface Eip1193Request {
   request(args: { method: string; params?: unknown[] }): Promise<unknown>;
@@ -78,7 +79,7 @@ export async function submitBatched(
   for (const [i, c] of todo.entries()) {
     const r = receipts[i];
     const receipt = r && (await args.provider.getTransactionReceipt(r.transactionHash));
-    if (!receipt) throw new Error(`chunk ${c} of the batch did not go through (no receipt): submit again`);
+    if (!receipt) throw new Error(`chunk ${shownIndex(c)} of the batch did not go through (no receipt): submit again`);
     if (receipt.status !== 1) {
       const call = { to: contract, from: account, data: calls[i].data };
       throw await revertedCall(args.provider, call, { fn: "submitChunk", taskId, round, chunk: c });

@@ -7,14 +7,19 @@ import { StepList } from "../components/Steps";
 import { aggregateDownload, type DecodedValues } from "../decryption/download";
 import { formatInt } from "../format";
 import { useDecryption } from "../hooks/useDecryption";
+import type { RoundAggregates } from "../hooks/useRoundAggregates";
 import type { TaskActivity } from "../hooks/useTaskActivity";
 import { useWallet } from "../hooks/useWallet";
 import { useAppChain } from "../providers/appChain";
 import { PublishClear } from "./PublishClear";
 
-function policyHint(isPublic: boolean, ready: boolean): string {
+/** Who may decrypt under the task's policy, and what is missing when the button cannot work yet. */
+function policyHint(isPublic: boolean, ready: boolean, needsWallet: boolean): string {
   if (isPublic) {
-    return "Public policy: anyone may make the aggregate decryptable and post the clear values with the KMS proof.";
+    return needsWallet && !ready
+      ? "Public policy: nobody has made this aggregate publicly decryptable yet. That is one transaction from any " +
+          "wallet: connect one to do it, or come back once someone has; then anyone can decrypt it without a wallet."
+      : "Public policy: anyone may make the aggregate decryptable and post the clear values with the KMS proof.";
   }
   return ready
     ? "Participants policy: you sign a user-decryption request; the aggregate is decrypted for you alone, in this browser."
@@ -44,15 +49,16 @@ function decodedLabel(task: TaskSnapshot, decoded: DecodedValues): { title: stri
 export function DecryptPanel({
   task,
   activity,
-  onDecrypted,
+  aggregates,
 }: {
   task: TaskSnapshot;
   activity: TaskActivity;
-  onDecrypted?: (round: number, words: readonly bigint[]) => void;
+  /** The rounds decrypted in this visit, shared with the global-model rebuild. */
+  aggregates: RoundAggregates;
 }) {
   const { deployment } = useAppChain();
   const wallet = useWallet();
-  const d = useDecryption(task, activity, onDecrypted);
+  const d = useDecryption(task, activity, aggregates);
   const { round, decoded, decryption } = d;
 
   if (round === undefined) {
@@ -80,17 +86,13 @@ export function DecryptPanel({
             </option>
           ))}
         </select>
-        {isPublic ? (
-          <button type="button" onClick={d.decrypt} disabled={decryption.running}>
-            Public-decrypt round {round}
-          </button>
-        ) : (
-          <button type="button" onClick={d.decrypt} disabled={!ready || decryption.running}>
-            Decrypt round {round}
+        {!decoded && (
+          <button type="button" onClick={d.decrypt} disabled={decryption.running || (d.needsWallet && !ready)}>
+            {isPublic ? "Public-decrypt" : "Decrypt"} round {round}
           </button>
         )}
       </div>
-      <p className="hint">{policyHint(isPublic, ready)}</p>
+      <p className="hint">{policyHint(isPublic, ready, d.needsWallet)}</p>
       {decryption.steps.length > 0 && <StepList steps={decryption.steps} label={`Decryption of round ${round}`} />}
       {decryption.failure && (
         <p role="alert" className={decryption.failure.rejected ? "warning-text" : "error-text"}>

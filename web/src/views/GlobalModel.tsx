@@ -185,14 +185,22 @@ function DecryptPrompt({
         {state.toDecrypt.length === 1 ? `round ${state.toDecrypt[0]}` : `rounds ${state.toDecrypt.join(", ")}`}
         {plan.from > 0 ? ` (it keeps the model after round ${plan.from})` : ""}.{" "}
         {isPublic
-          ? "The aggregates are public: anyone can decrypt them."
+          ? state.needsWallet
+            ? "A wallet makes the aggregates publicly decryptable first (one transaction, any account); then anyone can decrypt them."
+            : "The aggregates are public: anyone can decrypt them."
           : "Your wallet grants access if needed and signs one decryption request."}
       </p>
       <div className="actions">
         <button type="button" onClick={state.rebuild} disabled={state.flow.running || needWallet}>
           Rebuild the global model
         </button>
-        {needWallet && <span className="hint">connect the owner’s or a participant’s wallet</span>}
+        {needWallet && (
+          <span className="hint">
+            {isPublic
+              ? "connect a wallet: nobody has made these aggregates publicly decryptable yet"
+              : "connect the owner’s or a participant’s wallet"}
+          </span>
+        )}
       </div>
     </>
   );
@@ -242,7 +250,7 @@ export function GlobalModel({
     );
   }
   const isPublic = task.policy === Policy.Public;
-  const needWallet = state.toDecrypt.length > 0 && !isPublic && !walletReady;
+  const needWallet = state.needsWallet && !walletReady;
   return (
     <section className="panel" aria-labelledby="global-heading">
       <h2 id="global-heading">Global model</h2>

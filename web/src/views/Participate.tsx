@@ -4,11 +4,13 @@ import Link from "next/link";
 import { useMemo } from "react";
 import { useAccount } from "wagmi";
 import type { TrainingSettings } from "../../../client/src/node/training";
-import { inRound, sameAddress, type TaskSnapshot } from "../chain";
+import type { TaskSnapshot } from "../chain";
+import { ownRound, type OwnRound } from "../participants";
 import { ChunkTable } from "../components/ChunkTable";
 import { ErrorAlert } from "../components/forms";
 import { formatFloat } from "../format";
 import { useGlobalModel } from "../hooks/useGlobalModel";
+import { useRoundAggregates } from "../hooks/useRoundAggregates";
 import { useLocalData } from "../hooks/useLocalData";
 import { useParticipantRound, type RoundRun } from "../hooks/useParticipantRound";
 import { useSavedUpdate } from "../hooks/useSavedUpdate";
@@ -88,19 +90,23 @@ function PageNotices({ setAside }: { setAside?: string }) {
   );
 }
 
-/** The open round's state, and whether the connected account is listed for it. */
-function RoundState({ task, address, listed }: { task: TaskSnapshot; address?: string; listed: boolean }) {
-  const round = task.currentRound;
-  if (round === 0) return <p>No round has opened yet.</p>;
-  const info = task.roundInfos[round - 1];
+/** Chunks of the round this page saw confirmed (the chain's events reach the page a scan later). */
+function confirmedHere(run: RoundRun, round: number): number[] {
+  if (run.round !== round) return [];
+  return run.chunks.filter((c) => c.status === "confirmed" || c.status === "on-chain").map((c) => c.chunk);
+}
+
+/** The current round's state, the connected account's part in it and what happens next. */
+function RoundState({ state, own }: { state?: string; own: OwnRound }) {
   return (
-    <p data-testid="round-state" data-state={info.state}>
-      Round {round} of {task.rounds} is {info.state.toLowerCase()}.{" "}
-      {address
-        ? listed
-          ? "Your account is listed for it."
-          : "Your account is not listed for this round."
-        : "Connect the wallet of a listed participant."}
+    <p
+      role="status"
+      data-testid="round-state"
+      data-state={state}
+      data-submitted={own.submitted}
+      className={own.submitted ? "ok-text" : undefined}
+    >
+      {own.text}
     </p>
   );
 }
@@ -180,10 +186,9 @@ export function Participation({
   const wallet = useWallet();
   const { address } = useAccount();
   const activity = useTaskActivity(task.id);
-  const model = useGlobalModel(task, activity);
+  const model = useGlobalModel(task, activity, useRoundAggregates());
   const round = task.currentRound;
   const info = task.roundInfos[round - 1];
-  const listed = task.participants.some((p) => sameAddress(p.account, address) && inRound(p, round));
   const key = address
     ? participationKey(taskKey(deployment.chainId, deployment.aggregator, task.id), address)
     : undefined;
@@ -195,12 +200,16 @@ export function Participation({
   const local = useLocalData({ files: form.files, model, labelColumn: form.text.labelColumn, settings, store, key });
   const { saved, setAside } = useSavedUpdate({ store, key, address, task, phase: participant.run.phase });
 
-  const busy = participant.run.phase === "training" || participant.run.phase === "submitting";
+  const { run } = participant;
+  const own = ownRound(task, activity.events, address, confirmedHere(run, round));
+  const busy = run.phase === "training" || run.phase === "submitting";
   // Training starts from the round's committed model only (as the node refuses any other).
   const modelReady = !!info && model.model?.commitment === info.globalModelHash;
   const canStart =
     wallet.status === "ready" &&
-    listed &&
+    own.listed &&
+    !own.submitted &&
+    activity.scannedTo >= 0 && // until the events are read, the page cannot tell whether the update is in
     info?.state === "Open" &&
     !busy &&
     (saved || (!!local.data.data && typeof settings !== "string" && modelReady));
@@ -216,16 +225,18 @@ export function Participation({
       <PageNotices setAside={setAside} />
       <section className="panel" aria-labelledby="round-heading">
         <h2 id="round-heading">Round {round || "—"}</h2>
-        <RoundState task={task} address={address} listed={listed} />
+        <RoundState state={info?.state} own={own} />
         <TrainingFields form={form} data={local.data} />
-        <StartActions
-          canStart={canStart}
-          saved={saved}
-          waitingForModel={!saved && info?.state === "Open" && !modelReady}
-          round={round}
-          onStart={start}
-        />
-        <TrainingStatus run={participant.run} onCancel={participant.cancel} />
+        {!own.submitted && (
+          <StartActions
+            canStart={canStart}
+            saved={saved}
+            waitingForModel={!saved && info?.state === "Open" && !modelReady}
+            round={round}
+            onStart={start}
+          />
+        )}
+        <TrainingStatus run={run} onCancel={participant.cancel} />
       </section>
       <GlobalModel task={task} state={model} deployment={deployment} walletReady={wallet.status === "ready"} />
       <AccuracySection evaluations={local.evaluations} error={local.evalError} />

@@ -11,7 +11,9 @@ import { POLICY_NAMES } from "../../../client/src/protocol/vocabulary";
 import { sumCostsByRound } from "../../../client/src/chain/events";
 import { describeEvent } from "../events";
 import { formatCompact, formatInt, formatSpan, shortAddress, shortHash } from "../format";
+import { describeTaskEncoding } from "../modelSpec";
 import { useGlobalModel } from "../hooks/useGlobalModel";
+import { useRoundAggregates } from "../hooks/useRoundAggregates";
 import { useWallet } from "../hooks/useWallet";
 import { DecryptPanel } from "./DecryptPanel";
 import { Evaluations } from "./Evaluations";
@@ -51,6 +53,8 @@ function Overview({ task, account }: { task: TaskSnapshot; account?: string }) {
             ? `, FedAvg weights capped at ${layout.sampleCap} samples (floor ${layout.weightFloor})`
             : ", unweighted"}
         </dd>
+        <dt>Encoding</dt>
+        <dd data-testid="task-encoding">{describeTaskEncoding(task)}</dd>
         <dt>Cohort</dt>
         <dd>
           at least {task.minCohort} contributors per chunk, at most {task.maxCohort} participants;{" "}
@@ -93,19 +97,23 @@ function ActivityFeed({ activity }: { activity: TaskActivity }) {
       {recent.length === 0 ? (
         <p className="muted">{activity.scannedTo < 0 ? "Reading the task's events…" : "No events yet."}</p>
       ) : (
-        <ol className="feed" aria-live="polite" aria-relevant="additions">
+        // Newest first, so a position number would change with every new event: each entry says its block instead.
+        <ul className="feed" aria-live="polite" aria-relevant="additions">
           {recent.map((e) => (
             <li key={`${e.txHash}-${e.logIndex}`}>
-              <span className="hint">#{e.blockNumber}</span> {describeEvent(e, shortAddress)}
+              <span className="hint">block {e.blockNumber}:</span> {describeEvent(e, shortAddress)}
             </li>
           ))}
-        </ol>
+        </ul>
       )}
     </section>
   );
 }
 
-/** The sections that need a loaded task: one global-model state shared by round actions, model and decryption. */
+/**
+ * The sections that need a loaded task: one global-model state shared by round actions and model, and
+ * one set of decrypted rounds shared by the rebuild and the round aggregates.
+ */
 function TaskSections({
   task,
   activity,
@@ -119,7 +127,8 @@ function TaskSections({
 }) {
   const { deployment } = useAppChain();
   const wallet = useWallet();
-  const model = useGlobalModel(task, activity);
+  const aggregates = useRoundAggregates();
+  const model = useGlobalModel(task, activity, aggregates);
   const costs = useMemo(() => sumCostsByRound(activity.costs), [activity.costs]);
   return (
     <>
@@ -135,7 +144,7 @@ function TaskSections({
           <ActivityFeed activity={activity} />
         </div>
       </div>
-      <DecryptPanel task={task} activity={activity} onDecrypted={model.offer} />
+      <DecryptPanel task={task} activity={activity} aggregates={aggregates} />
     </>
   );
 }
