@@ -89,6 +89,9 @@ function runConfig(o: Options, federation: Federation, privacy: PrivacyTerms | u
     gapPp: (referenceAccuracy - accuracy) * 100,
     wordsPerParticipant: plan.plan.layout.wordCount,
     trainSecondsPerRound: run.trainSeconds / o.rounds / parts.length,
+    // Noise widens the deltas: how many coordinates the codec's clip cuts (its lanes and words do not change).
+    clippedFraction: result.clippedFraction,
+    codecClip: plan.plan.layout.clip,
     accuracies: result.accuracies,
   };
 }
@@ -98,7 +101,7 @@ type Row = ReturnType<typeof runConfig>;
 function printTable(reference: number, rows: Row[]): void {
   const pct = (x: number) => (x * 100).toFixed(2);
   console.log(`reference (plaintext FedAvg, no DP): ${pct(reference)}%`);
-  console.log("epsilon  noise   q        steps  accuracy  gap pp  words  train s/round/participant");
+  console.log("epsilon  noise   q        steps  accuracy  gap pp  words  clipped %  train s/round/participant");
   for (const r of rows) {
     console.log(
       [
@@ -109,6 +112,7 @@ function printTable(reference: number, rows: Row[]): void {
         `${pct(r.accuracy)}%`.padEnd(9),
         r.gapPp.toFixed(2).padEnd(7),
         String(r.wordsPerParticipant).padEnd(6),
+        (r.clippedFraction * 100).toFixed(3).padEnd(10),
         r.trainSecondsPerRound.toFixed(2),
       ].join(" "),
     );

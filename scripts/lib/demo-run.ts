@@ -127,6 +127,7 @@ export interface DemoResult {
 function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
   const first = parts[0];
   const spec = specFromChoices({
+    name: `Demo: ${o.model} on ${o.dataset}, ${o.clients} participants`,
     kind: o.model,
     inputShape: first.featureShape,
     numClasses: first.numClasses,

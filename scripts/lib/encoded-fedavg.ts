@@ -91,6 +91,8 @@ export function laneSums(updates: bigint[][][], layout: Layout): bigint[] {
 }
 
 export interface EncodedRun extends FedAvgRun {
+  /** Fraction of all participants' delta coordinates, over all rounds, at or beyond the codec's clip bound. */
+  clippedFraction: number;
   /** Round 1: every participant's chunks, the simulated aggregate words and its decoded average delta. */
   round1: { chunks: bigint[][][]; words: bigint[]; delta: Float64Array };
 }
@@ -115,8 +117,14 @@ export function encodedFedAvg(
   const feedback: (Float32Array | undefined)[] = f.parts.map(() => undefined);
   const accuracies: number[] = [];
   let round1: EncodedRun["round1"] | undefined;
+  let clipped = 0;
+  let coordinates = 0;
   for (let round = 1; round <= f.rounds; round++) {
     const deltas = trainRound(f, model, global, round);
+    for (const d of deltas) {
+      coordinates += d.length;
+      for (const v of d) if (Math.abs(v) >= layout.clip) clipped++;
+    }
     const ctx: RoundContext = { taskId, round, globalModelHash: modelCommitment(spec, global) };
     const chunks = deltas.map((delta, i) => {
       const out = encoding.encode({
@@ -139,5 +147,5 @@ export function encodedFedAvg(
     f.log?.(`  ${options.label ?? encoding.name} round ${round}: ${(accuracies.at(-1)! * 100).toFixed(2)}%`);
   }
   model.dispose();
-  return { accuracies, weights: global, round1: round1! };
+  return { accuracies, weights: global, round1: round1!, clippedFraction: clipped / coordinates };
 }

@@ -8,6 +8,8 @@ import { flContext, guarded, type FlContext } from "./context";
 
 interface CreateArgs {
   spec?: string;
+  name?: string;
+  description?: string;
   dataset?: string;
   labelColumn?: string;
   inputShape?: string;
@@ -99,6 +101,8 @@ async function modelShape(args: CreateArgs) {
 
 task("fl:create-task", "Create a training task (from flags or a JSON spec); prints the task id")
   .addOptionalParam("spec", "JSON file with any of this task's parameters (flags on the command line win)")
+  .addOptionalParam("name", "what the task is called in lists (part of its commitment)")
+  .addOptionalParam("description", "a few sentences on what the model is for and what data it expects")
   .addOptionalParam("dataset", "dataset the model is for: a name or a CSV / IDX path (sets input shape and classes)")
   .addOptionalParam("labelColumn", "CSV: header of the label column")
   .addOptionalParam("inputShape", "model by shape, without data: input shape, e.g. 30 or 28x28x1")
@@ -182,6 +186,8 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const policy = parsePolicy(args.policy);
       const shape = await modelShape(args);
       const spec = specFromChoices({
+        name: args.name,
+        description: args.description,
         kind: args.model,
         inputShape: shape.inputShape,
         numClasses: shape.numClasses,
@@ -217,13 +223,14 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const taskId = await OwnerSession.create(ctx.aggregator, plan, await resolveAddresses(ctx, args.participants));
       const { plan: cost } = plan;
       ctx.print(
-        `task ${taskId}: ${spec.kind} for ${shape.source}, ${plan.paramCount} parameters` +
+        `task ${taskId}${spec.name ? ` "${spec.name}"` : ""}: ${spec.kind} for ${shape.source}, ${plan.paramCount} parameters` +
           (spec.encoding ? ` (${spec.encoding.kind} encoding: ${cost.layout.wordCount} words)` : "") +
           ", " +
           `${cost.txPerParticipant} transaction(s) per participant per round (~${cost.gasPerParticipant} gas, ` +
           `${cost.hcuPerParticipant} HCU), K=${plan.minCohort}; ${describePrivacy(spec.privacy)}`,
         {
           taskId: String(taskId),
+          name: spec.name ?? null,
           parameters: plan.paramCount,
           txPerParticipant: cost.txPerParticipant,
           wordsPerParticipant: cost.layout.wordCount,

@@ -19,6 +19,10 @@ export const DEFAULT_HIDDEN: Readonly<Record<ModelKind, readonly number[]>> = {
 };
 
 export interface ModelSpec {
+  /** What the task is called in lists ("Breast cancer screening, 3 hospitals"); in the commitment like the rest. */
+  name?: string;
+  /** A few sentences on what the model is for and what data it expects. */
+  description?: string;
   kind: ModelKind;
   /**
    * Shape of one sample, e.g. [30] or [28, 28, 1] (a cnn or lenet needs [height, width, channels]; lenet at
@@ -50,6 +54,8 @@ export interface ModelSpec {
   privacy?: PrivacyTerms;
 }
 
+const MAX_NAME_LENGTH = 80;
+const MAX_DESCRIPTION_LENGTH = 1000;
 const MAX_INPUT_SIZE = 1_000_000;
 const MAX_LAYER_WIDTH = 4096;
 const MAX_LAYERS = 8;
@@ -65,6 +71,15 @@ function positiveInts(name: string, value: unknown, max: number): number[] {
     }
   }
   return value as number[];
+}
+
+/** A trimmed, non-empty text of at most `max` characters, or undefined when absent or blank. */
+function optionalText(field: string, value: unknown, max: number): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new Error(`${field} must be text, got ${JSON.stringify(value)}`);
+  const text = value.trim();
+  if (text.length > max) throw new Error(`the task ${field} has ${text.length} characters, more than ${max}`);
+  return text.length > 0 ? text : undefined;
 }
 
 /** Parses "28, 28, 1", "28x28x1" or "64,32" into numbers (NaN for a part that is not a whole number). */
@@ -139,11 +154,17 @@ export function parseModelSpec(value: unknown): ModelSpec {
     }
   }
   if (v.privacy !== undefined) spec.privacy = parsePrivacyTerms(v.privacy);
+  const name = optionalText("name", v.name, MAX_NAME_LENGTH);
+  if (name !== undefined) spec.name = name;
+  const description = optionalText("description", v.description, MAX_DESCRIPTION_LENGTH);
+  if (description !== undefined) spec.description = description;
   return spec;
 }
 
 /** What an owner gives for a model: the CLI's flags, the demo's options, the web form's fields. */
 export interface SpecChoices {
+  name?: string;
+  description?: string;
   kind: string;
   inputShape: number[];
   numClasses: number;
@@ -161,6 +182,8 @@ export interface SpecChoices {
 export function specFromChoices(c: SpecChoices): ModelSpec {
   const hidden = c.hidden?.trim() ? parseIntList(c.hidden) : undefined;
   return parseModelSpec({
+    name: c.name,
+    description: c.description,
     kind: c.kind,
     inputShape: c.inputShape,
     numClasses: c.numClasses,

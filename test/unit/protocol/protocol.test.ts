@@ -115,6 +115,15 @@ describe("model spec", () => {
     expect(() => parseModelSpec({ ...spec, classNames: ["a"] })).toThrow(/1 names for 2 classes/);
   });
 
+  it("carries a task's name and description, trimmed and bounded, in the commitment", () => {
+    const named = parseModelSpec({ ...spec, name: "  Screening, 3 hospitals ", description: "Predicts malignancy." });
+    expect(named).toMatchObject({ name: "Screening, 3 hospitals", description: "Predicts malignancy." });
+    expect(specFromUri(specToUri(named))).toEqual(named);
+    expect(parseModelSpec({ ...spec, name: "   " }).name).toBeUndefined();
+    expect(() => parseModelSpec({ ...spec, name: "x".repeat(81) })).toThrow(/name has 81 characters, more than 80/);
+    expect(() => parseModelSpec({ ...spec, description: 7 })).toThrow(/description must be text/);
+  });
+
   it("accepts a lenet only on images large enough for its fixed layout", () => {
     const lenet = { kind: "lenet", inputShape: [28, 28, 1], numClasses: 10, seed: 1 };
     expect(parseModelSpec(lenet)).toEqual(lenet);
