@@ -13,7 +13,7 @@ import { initBackend } from "../client/src/ml/backend";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { MODEL_KINDS } from "../client/src/protocol/modelSpec";
 import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
-import { PRIVACY_DEFAULTS } from "../client/src/protocol/privacy";
+import { PRIVACY_DEFAULTS, describePrivacy } from "../client/src/protocol/privacy";
 import { ROUND_TRAINING } from "../client/src/node/training";
 import { runDemo, type DemoOptions } from "./lib/demo-run";
 import { DEVNET_MINING } from "./lib/devnet";
@@ -63,6 +63,9 @@ function printTable(report: DemoReport): void {
   console.log(
     `final accuracy: encrypted ${(report.finalAccuracy * 100).toFixed(2)}%, plaintext ${(report.plaintextFinalAccuracy * 100).toFixed(2)}% (${gap >= 0 ? "+" : ""}${gap.toFixed(2)} pp)`,
   );
+  if (report.privacy) {
+    console.log(`privacy: ${describePrivacy(report.privacy)}; the plaintext column trains without DP (the reference)`);
+  }
 }
 
 const program = new Command()
