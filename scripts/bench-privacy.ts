@@ -10,6 +10,7 @@
  * "gapPp", "wordsPerParticipant", "trainSecondsPerRound"}], "reference": {"accuracy"}}.
  */
 import { Command, InvalidArgumentError } from "commander";
+import { parseCompressFlag } from "../client/src/codec/encoding";
 import { initBackend } from "../client/src/ml/backend";
 import { loadPartitions } from "../client/src/node/data";
 import { taskEncoding } from "../client/src/node/encoding";
@@ -35,6 +36,7 @@ interface Options {
   sampling?: number;
   dpBatch?: number;
   dpLr?: number;
+  compress?: string;
   json?: boolean;
 }
 
@@ -69,6 +71,7 @@ function runConfig(o: Options, federation: Federation, privacy: PrivacyTerms | u
     numClasses: parts[0].numClasses,
     seed: o.seed,
     hidden: o.hidden,
+    encoding: o.compress ? parseCompressFlag(o.compress) : undefined,
     privacy,
   });
   // Every row unweighted (sample cap 0), as a DP task must be: the rows differ only in DP.
@@ -112,7 +115,7 @@ function printTable(reference: number, rows: Row[]): void {
         `${pct(r.accuracy)}%`.padEnd(9),
         r.gapPp.toFixed(2).padEnd(7),
         String(r.wordsPerParticipant).padEnd(6),
-        (r.clippedFraction * 100).toFixed(3).padEnd(10),
+        (r.clippedFraction === null ? "-" : (r.clippedFraction * 100).toFixed(3)).padEnd(10),
         r.trainSecondsPerRound.toFixed(2),
       ].join(" "),
     );
@@ -200,6 +203,7 @@ new Command()
     positive("--dp-batch"),
   )
   .option("--dp-lr <x>", "DP-SGD learning rate (default: --lr)", positive("--dp-lr", false))
+  .option("--compress <encoding>", "the tasks' update encoding, as fl:create-task takes it (default: today's codec)")
   .option("--json", "print one JSON object as the last stdout line")
   .action(main)
   .parseAsync()

@@ -5,7 +5,7 @@
  * euint128 additions compute: lanes never carry) and the production decoder gives the next global
  * model. Used by `npm run bench:learning` and by the demo's compressed-plaintext column.
  */
-import type { UpdateEncoding } from "../../client/src/codec/encoding";
+import { compresses, type UpdateEncoding } from "../../client/src/codec/encoding";
 import type { Layout } from "../../client/src/codec/layout";
 import { seededStream, type RoundContext, type Rng } from "../../client/src/codec/sharedSeed";
 import type { Dataset } from "../../client/src/ml/dataset";
@@ -91,8 +91,11 @@ export function laneSums(updates: bigint[][][], layout: Layout): bigint[] {
 }
 
 export interface EncodedRun extends FedAvgRun {
-  /** Fraction of all participants' delta coordinates, over all rounds, at or beyond the codec's clip bound. */
-  clippedFraction: number;
+  /**
+   * Fraction of all participants' delta coordinates, over all rounds, at or beyond the codec's clip bound;
+   * null for a compressing encoding, which clips its transformed coordinates instead.
+   */
+  clippedFraction: number | null;
   /** Round 1: every participant's chunks, the simulated aggregate words and its decoded average delta. */
   round1: { chunks: bigint[][][]; words: bigint[]; delta: Float64Array };
 }
@@ -147,5 +150,6 @@ export function encodedFedAvg(
     f.log?.(`  ${options.label ?? encoding.name} round ${round}: ${(accuracies.at(-1)! * 100).toFixed(2)}%`);
   }
   model.dispose();
-  return { accuracies, weights: global, round1: round1!, clippedFraction: clipped / coordinates };
+  const clippedFraction = compresses(encoding.name) ? null : clipped / coordinates;
+  return { accuracies, weights: global, round1: round1!, clippedFraction };
 }
