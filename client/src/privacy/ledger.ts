@@ -180,8 +180,13 @@ export function formatEpsilon(epsilon: number): string {
 }
 
 const WHAT_TO_DO =
-  "Nothing was trained. Join a task with more noise or fewer steps per round, or raise --privacy-budget " +
-  "if the data holder accepts it.";
+  "Nothing was trained. Join a task with more noise or fewer steps per round, or raise the data's privacy " +
+  "budget (flufhe node --privacy-budget, or the participate page's budget panel) if the data holder accepts it.";
+
+/** The data already went into a task without DP: spent is infinite and no task or budget can fit under it. */
+const NO_BUDGET_FITS =
+  "Nothing was trained. This data was already used without differential privacy (ε = ∞), so no budget " +
+  "covers it; remove the budget only if the data holder accepts an unbounded loss.";
 
 function datasetName(dataset: DatasetRef): string {
   return `data set "${dataset.label}" (${dataset.fingerprint.slice(0, 10)}…)`;
@@ -218,7 +223,7 @@ function refusal(
   if (!(wouldSpend <= budget.epsilon)) {
     const msg =
       `Refused: ${run} would exceed the privacy budget of ${datasetName(dataset)}: budget ${describeBudget(budget)}, ` +
-      `already spent ε = ${formatEpsilon(spent)}, this round would bring it to ε = ${formatEpsilon(wouldSpend)}. ${WHAT_TO_DO}`;
+      `already spent ε = ${formatEpsilon(spent)}, this round would bring it to ε = ${formatEpsilon(wouldSpend)}. ${Number.isFinite(spent) ? WHAT_TO_DO : NO_BUDGET_FITS}`;
     return new PrivacyBudgetExceeded(msg, "over-budget", spent, wouldSpend, budget);
   }
   return undefined;

@@ -79,8 +79,20 @@ describe("privacy ledger", () => {
     expect(refused.message).toContain(`budget ε = ${Number(budget.toPrecision(4))} at δ = 0.00001`);
     expect(refused.message).toContain(`already spent ε = ${Number(before.toPrecision(4))}`);
     expect(refused.message).toContain(`would bring it to ε = ${Number(after.toPrecision(4))}`);
-    expect(refused.message).toMatch(/Nothing was trained.*more noise or fewer steps.*raise --privacy-budget/);
+    expect(refused.message).toMatch(
+      /Nothing was trained.*more noise or fewer steps.*raise the data's privacy budget \(flufhe node --privacy-budget/,
+    );
     expect((await store.load(dataset.fingerprint))?.charges).toHaveLength(1);
+  });
+
+  it("says no budget can cover data already used without DP, instead of suggesting more noise", async () => {
+    const { ledger } = await ledgerWith();
+    await ledger.spend(dataset, charge(1, null));
+    await ledger.setBudget(dataset, { epsilon: 8, delta: 1e-5 });
+    const refused = await refusalOf(ledger.spend(dataset, charge(2, noisy)));
+    expect(refused).toMatchObject({ reason: "over-budget", spent: Infinity });
+    expect(refused.message).toMatch(/already used without differential privacy \(ε = ∞\), so no budget covers it/);
+    expect(refused.message).not.toMatch(/more noise/);
   });
 
   it("a run that lands exactly on the budget is allowed", async () => {
