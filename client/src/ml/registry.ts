@@ -2,11 +2,13 @@
 // "breast-cancer" and "./my-data.csv" alike.
 
 import { existsSync } from "node:fs";
-import { loadCsvDataset } from "./csv";
+import { csvLines, loadCsvDataset } from "./csv";
 import type { Dataset, DatasetSplit } from "./dataset";
 import { loadFashionMnist, loadIdxPair, loadMnist, type ImageSetOptions } from "./images";
+import { readDataFile } from "./files";
 import { dataFileKind } from "./idx";
 import { loadBreastCancer, loadDigits } from "./sklearn";
+import { parseSklearnCsv, sklearnHeader } from "./sklearnCsv";
 import { splitLoaded, type SplitOptions } from "./split";
 
 export interface LoadOptions extends ImageSetOptions, SplitOptions {
@@ -52,7 +54,14 @@ function pathSource(path: string): Source {
   if (kind === "csv") {
     return {
       load: (o) => {
-        if (!o.labelColumn) throw new Error(`${path}: a CSV needs labelColumn, the header name of the label column`);
+        if (!o.labelColumn) {
+          // scikit-learn's own CSV (the bundled breast_cancer.csv) names its classes in its first line instead.
+          const text = existsSync(path) ? readDataFile(path).toString("utf8") : "";
+          if (text && sklearnHeader(csvLines(text, path)[0]?.cells ?? [])) {
+            return parseSklearnCsv(text, path, o.classNames);
+          }
+          throw new Error(`${path}: a CSV needs labelColumn, the header name of the label column`);
+        }
         return loadCsvDataset(path, {
           labelColumn: o.labelColumn,
           allowedLabels: o.allowedLabels,

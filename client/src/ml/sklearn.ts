@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { csvLines, numericRows, rowsToDataset } from "./csv";
 import type { Dataset } from "./dataset";
 import { readDataFile } from "./files";
+import { parseSklearnCsv } from "./sklearnCsv";
 
 /** client/data, found relative to this source file. */
 export const DEFAULT_DATA_DIR = resolve(__dirname, "../../data");
@@ -15,15 +16,7 @@ export const DEFAULT_DATA_DIR = resolve(__dirname, "../../data");
  */
 export function loadBreastCancer(dataDir = DEFAULT_DATA_DIR): Dataset {
   const file = join(dataDir, "breast_cancer.csv");
-  const [meta, ...body] = csvLines(readDataFile(file).toString("utf8"), file);
-  const [nSamples, nFeatures] = meta.cells.slice(0, 2).map(Number);
-  const labelNames = meta.cells.slice(2);
-  if (body.length !== nSamples) {
-    throw new Error(`${file}: header announces ${nSamples} samples, found ${body.length}; re-copy the file`);
-  }
-  const width = nFeatures + 1;
-  const rows = numericRows(body, width, file, (j) => (j === nFeatures ? "label" : `feature ${j}`));
-  return rowsToDataset(rows, body, width, nFeatures, file, { allowedLabels: labelNames.map((_, i) => i), labelNames });
+  return parseSklearnCsv(readDataFile(file).toString("utf8"), file);
 }
 
 /** sklearn's digits.csv.gz: no header, 64 pixel values (0..16) of an 8x8 image, then the digit. */

@@ -120,6 +120,14 @@ describe("loadDataset", () => {
     expect(Math.min(...train.x)).toBe(0);
   });
 
+  it("reads scikit-learn's own CSV by path as the named set, without a label column", () => {
+    const byPath = loadDataset("client/data/breast_cancer.csv", { seed: 3 });
+    const byName = loadDataset("breast-cancer", { seed: 3 });
+    expect(byPath.train.x).toEqual(byName.train.x);
+    expect(byPath.train.y).toEqual(byName.train.y);
+    expect(byPath.train.labelNames).toEqual(["malignant", "benign"]);
+  });
+
   it("explains unknown names and CSVs without a label column", () => {
     expect(() => loadDataset("cifar")).toThrow(
       /unknown dataset "cifar": use one of breast-cancer, digits, mnist, fashion-mnist/,
