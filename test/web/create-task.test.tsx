@@ -43,6 +43,12 @@ const input = (label: string) => screen.getByLabelText(label) as HTMLInputElemen
 const type = (label: string, value: string) => fireEvent.change(input(label), { target: { value } });
 const warnings = () => Array.from(document.querySelectorAll(".warning-text li"), (li) => li.textContent);
 const errors = () => screen.queryByRole("alert")?.textContent ?? "";
+/** What a screen reader reads after the input's label: its explanation and its error. */
+const described = (label: string) =>
+  (input(label).getAttribute("aria-describedby") ?? "")
+    .split(" ")
+    .map((id) => document.getElementById(id)?.textContent)
+    .join(" | ");
 
 describe("CreateTask", () => {
   it("starts from TASK_DEFAULTS and caps the chunk size at the contract's MAX_WORDS_PER_CHUNK", () => {
@@ -64,11 +70,51 @@ describe("CreateTask", () => {
     expect(errors()).toBe("");
   });
 
-  it("shows errors that block creation, such as a chunk above the cap", () => {
+  it("shows errors that block creation beside their field and in the summary, and clears them when fixed", () => {
     render(<CreateTask />);
+    const tooMany = `${MAX_WORDS_PER_CHUNK + 1} words is more than the ${MAX_WORDS_PER_CHUNK} one transaction can carry`;
     type("Words per chunk", String(MAX_WORDS_PER_CHUNK + 1));
-    expect(errors()).toMatch(`words per chunk must be an integer in [1, ${MAX_WORDS_PER_CHUNK}]`);
+    expect(described("Words per chunk")).toContain(tooMany);
+    expect(input("Words per chunk").getAttribute("aria-invalid")).toBe("true");
+    expect(errors()).toBe(`Before the task can be created:Words per chunk: ${tooMany}`);
+    const link = screen.getByRole("link", { name: "Words per chunk" });
+    fireEvent.click(link);
+    expect(document.activeElement).toBe(input("Words per chunk"));
     expect((screen.getByRole("button", { name: "Create task" }) as HTMLButtonElement).disabled).toBe(true);
+    type("Words per chunk", "4");
+    expect(described("Words per chunk")).not.toContain(tooMany);
+    expect(input("Words per chunk").getAttribute("aria-invalid")).toBeNull();
+    expect(errors()).toBe("");
+  });
+
+  it("speaks the owner's units: a round of 400 days is more than the 1-year limit", () => {
+    render(<CreateTask />);
+    fireEvent.change(screen.getByLabelText("Duration unit"), { target: { value: "days" } });
+    type("Round duration", "400");
+    expect(described("Round duration")).toContain("400 days is more than the 1-year limit");
+    type("Round duration", "30");
+    expect(described("Round duration")).not.toContain("limit");
+  });
+
+  it("says when a participant address fails its checksum, beside the addresses", () => {
+    render(<CreateTask />);
+    fireEvent.change(screen.getByLabelText("Participant addresses"), {
+      target: { value: "0x70997970c51812dc3A010C7d01b50e0d17dc79C8" },
+    });
+    expect(described("Participant addresses")).toMatch(/has a wrong checksum/);
+  });
+
+  it("puts the task's name and description into the spec it commits to", () => {
+    render(<CreateTask />);
+    type("Task name", "Breast cancer screening");
+    fireEvent.change(screen.getByLabelText("Description"), { target: { value: "Three hospitals, 30 features." } });
+    expect(asked.at(-1)).toMatchObject({
+      name: "Breast cancer screening",
+      description: "Three hospitals, 30 features.",
+    });
+    type("Task name", "x".repeat(81));
+    expect(described("Task name")).toContain("81 characters: a name has at most 80");
+    expect(asked.at(-1)).toBeUndefined();
   });
 });
 

@@ -39,6 +39,7 @@ describe("storedOptions", () => {
 describe("EvaluateModel", () => {
   let files: File[];
   let expected: number;
+  let expectedLoss: number;
 
   beforeAll(async () => {
     await loadTf();
@@ -54,7 +55,7 @@ describe("EvaluateModel", () => {
       labelColumn: "y",
       standardise: true,
     });
-    expected = evaluate(model, data).accuracy;
+    ({ accuracy: expected, loss: expectedLoss } = evaluate(model, data));
     model.dispose();
   });
 
@@ -70,6 +71,8 @@ describe("EvaluateModel", () => {
     fireEvent.click(screen.getByRole("button", { name: "Evaluate" }));
     const accuracy = await screen.findByTestId("eval-accuracy", {}, { timeout: 20_000 });
     expect(Number(accuracy.getAttribute("data-value"))).toBe(expected);
+    // The download ends in softmax (no spec in its metadata here): the loss is still the nodes' cross-entropy.
+    expect(Number(screen.getByTestId("eval-loss").getAttribute("data-value"))).toBeCloseTo(expectedLoss, 5);
     expect(screen.getByTestId("eval-samples").textContent).toBe("5");
     expect(screen.getByText(/private\.csv \(read in this page only\)/)).toBeTruthy();
     expect(fetchSpy).not.toHaveBeenCalled();

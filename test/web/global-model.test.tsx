@@ -13,7 +13,14 @@ import { nodeModelFile, parseNodeModelFile } from "../../web/src/model/files";
 import { applyPlan, chainCommitmentAfter, planRebuild, settledRound } from "../../web/src/model/rebuild";
 import { importStartingModel, planFromStore, rebuildFlow, rebuildLabels } from "../../web/src/model/rebuildFlow";
 import { memoryStore, readVerified, saveModel, taskKey, type GlobalModel as Model } from "../../web/src/model/store";
-import { initialWeights, loadTf, tfjsFiles } from "../../web/src/model/tfjs";
+import {
+  endsInSoftmax,
+  initialWeights,
+  loadTf,
+  modelWithWeights,
+  tfjsFiles,
+  withSoftmaxOutput,
+} from "../../web/src/model/tfjs";
 import { modelFilePrefix } from "../../web/src/views/GlobalModel";
 import { Policy } from "../../client/src/protocol/vocabulary";
 import type { StepStatus } from "../../web/src/progress";
@@ -363,6 +370,31 @@ describe("tfjs in the page (cpu backend)", () => {
     );
     expect(modelCommitment(SPEC, getFlatWeights(loaded))).toBe(C2);
     loaded.dispose();
+  });
+
+  it("exports a classifier whose predictions are class probabilities (softmax of the nodes' logits)", async () => {
+    const files = await tfjsFiles(SPEC, after2, "m", {});
+    const json = JSON.parse(files.json);
+    const loaded = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: files.bin,
+      }),
+    );
+    const nodes = await modelWithWeights(SPEC, after2);
+    const x = tf.randomNormal([5, ...SPEC.inputShape], 0, 1, "float32", 3);
+    const probabilities = loaded.predict(x) as tf.Tensor;
+    const rows = (await probabilities.sum(1).array()) as number[];
+    for (const r of rows) expect(r).toBeCloseTo(1, 5);
+    const expected = tf.softmax(nodes.predict(x) as tf.Tensor);
+    expect(tf.max(tf.abs(tf.sub(probabilities, expected))).dataSync()[0]).toBeLessThan(1e-6);
+    expect(endsInSoftmax(loaded)).toBe(true);
+    expect(endsInSoftmax(nodes)).toBe(false);
+    expect(() => withSoftmaxOutput({ class_name: "Sequential", config: { layers: [] } })).toThrow(/dense layer/);
+    for (const t of [x, probabilities, expected]) t.dispose();
+    loaded.dispose();
+    nodes.dispose();
   });
 });
 

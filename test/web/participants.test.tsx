@@ -116,7 +116,9 @@ describe("participants (pure)", () => {
     expect(checkAdditions(task(), `${P2}, ${P4}`).errors).toEqual([
       "4 participants would be listed for round 3, more than the maximum cohort of 3",
     ]);
-    expect(checkAdditions(task(), "0x1234").errors).toEqual(['"0x1234" is not an address']);
+    expect(checkAdditions(task(), "0x1234").errors).toEqual([
+      '"0x1234" is not an address: an address is 0x followed by 40 hex digits, this one has 4',
+    ]);
     expect(checkAdditions(task({ currentRound: 3 }), P4).errors[0]).toMatch(/used all its rounds/);
   });
 });
@@ -148,7 +150,16 @@ describe("Participants views", () => {
       `Remove ${P1} from round 3 on`,
       `Remove ${P3} from round 3 on`,
     ]);
+    // Removal asks first, with the confirming button focused; Cancel keeps the participant.
     fireEvent.click(remove[1]);
+    expect(onRemove).not.toHaveBeenCalled();
+    const confirm = screen.getByRole("button", { name: `Yes, remove ${P3} from round 3 on` });
+    expect(document.activeElement).toBe(confirm);
+    fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("button", { name: /^Yes, remove/ })).toBeNull();
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: `Remove ${P3} from round 3 on` }));
+    fireEvent.click(screen.getByRole("button", { name: `Remove ${P3} from round 3 on` }));
+    fireEvent.click(screen.getByRole("button", { name: `Yes, remove ${P3} from round 3 on` }));
     expect(onRemove).toHaveBeenCalledWith(P3);
     expect(screen.getByText("(you)", { exact: false })).toBeTruthy();
     cleanup();
@@ -186,5 +197,19 @@ describe("Participants views", () => {
     expect(screen.getByRole("alert").textContent).toBe(
       `Remove 0x3C44…93BC failed: ${HINTS.NotParticipant} [NotParticipant(1, ${P2})]`,
     );
+  });
+
+  it("lets a finished transaction's line be dismissed; a confirmation fades", () => {
+    const onDismiss = vi.fn();
+    const confirmed = { phase: "confirmed", label: "Open round 2", hash: "0xab", block: 7, gasUsed: 21000n } as const;
+    render(<TxStatus state={confirmed} onDismiss={onDismiss} />);
+    const line = screen.getByRole("status");
+    expect(line.textContent).toBe("Open round 2: confirmed in block 7 (21,000 gas).×");
+    expect(line.className).toContain("fades");
+    fireEvent.click(screen.getByRole("button", { name: "Dismiss this message" }));
+    expect(onDismiss).toHaveBeenCalledTimes(1);
+    cleanup();
+    render(<TxStatus state={{ phase: "wallet", label: "Open round 2" }} onDismiss={onDismiss} />);
+    expect(screen.queryByRole("button")).toBeNull();
   });
 });

@@ -18,7 +18,15 @@ import {
 import { initialPrivacyText, privacyDraft, type PrivacyText } from "../../web/src/privacyForm";
 import { draftTask, initialFormText, readForm, specOf, type FormText, type SpecFields } from "../../web/src/taskForm";
 
-const IMAGE: SpecFields = { kind: "mlp", inputShape: "8, 8", numClasses: "3", hidden: "6", seed: "4" };
+const IMAGE: SpecFields = {
+  name: "",
+  description: "",
+  kind: "mlp",
+  inputShape: "8, 8",
+  numClasses: "3",
+  hidden: "6",
+  seed: "4",
+};
 
 /** The form's path from its inputs to the createTask config (useTaskForm + CreateTask's create, without React). */
 function formConfig(

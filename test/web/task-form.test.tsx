@@ -9,9 +9,14 @@ import { NO_PRIVACY } from "../../client/src/protocol/privacy";
 import {
   INITIAL_SPEC_FIELDS,
   MODEL_KIND_LABELS,
+  addressProblem,
   draftTask,
+  initialFormText,
   parseAddresses,
+  readForm,
   specOf,
+  type DurationUnit,
+  type SpecFields,
   type TaskForm,
 } from "../../web/src/taskForm";
 
@@ -41,7 +46,21 @@ describe("parseAddresses", () => {
       `${A.toLowerCase()} ${B};${C}\n0x1234 ${A} 0x0000000000000000000000000000000000000000`,
     );
     expect(addresses).toEqual([A, B, C]);
-    expect(errors).toEqual(['"0x1234" is not an address', `${A} is listed twice`, "the zero address cannot take part"]);
+    expect(errors).toEqual([
+      '"0x1234" is not an address: an address is 0x followed by 40 hex digits, this one has 4',
+      `${A} is listed twice`,
+      "the zero address cannot take part",
+    ]);
+  });
+
+  it("says when a full-length address fails only its checksum", () => {
+    const typo = A.slice(0, 2) + A[2].toLowerCase() + A.slice(3).replace("C", "c"); // case changed: checksum broken
+    expect(parseAddresses(typo).errors).toEqual([expect.stringMatching(/^0x\w{40} has a wrong checksum: .*mistyped/)]);
+    expect(addressProblem("0xZZ")).toBe(
+      '"0xZZ" is not an address: an address is 0x followed by 40 hex digits (0-9, a-f)',
+    );
+    // All lower case carries no checksum: accepted.
+    expect(parseAddresses(typo.toLowerCase()).errors).toEqual([]);
   });
 });
 
@@ -52,59 +71,116 @@ describe("specOf", () => {
     expect(lenet).toEqual({ spec: { kind: "lenet", inputShape: [28, 28, 1], numClasses: 10, seed: 1 } });
     expect(specOf({ ...INITIAL_SPEC_FIELDS, kind: "mlp", hidden: "16, 8" }).spec?.hidden).toEqual([16, 8]);
   });
+
+  it("puts the task's name and description into the spec, trimmed, and leaves blank ones out", () => {
+    const named = specOf({
+      ...INITIAL_SPEC_FIELDS,
+      name: "  Breast cancer screening ",
+      description: "Three hospitals.",
+    });
+    expect(named.spec).toMatchObject({ name: "Breast cancer screening", description: "Three hospitals." });
+    expect(specOf({ ...INITIAL_SPEC_FIELDS, name: "  " }).spec).not.toHaveProperty("name");
+  });
+
+  it("says what is wrong beside the model input it is about, in the form's words", () => {
+    const errors = (f: Partial<SpecFields>) => specOf({ ...INITIAL_SPEC_FIELDS, ...f }).errors;
+    expect(errors({ name: "x".repeat(81) })).toEqual({ name: "81 characters: a name has at most 80" });
+    expect(errors({ description: "x".repeat(1200) })).toEqual({
+      description: "1,200 characters: a description has at most 1,000",
+    });
+    expect(errors({ inputShape: "28, a" })).toEqual({
+      inputShape: '"a" is not a whole number of 1 or more: separate sizes with commas',
+    });
+    expect(errors({ numClasses: "" })).toEqual({
+      numClasses: "give the number of classes the model tells apart (2 or more)",
+    });
+    expect(errors({ numClasses: "1", seed: "-1" })).toEqual({
+      numClasses: "a classifier tells apart a whole number of classes from 2 to 10,000, not 1",
+      seed: "the seed is a whole number from 0 to 4,294,967,295, not -1",
+    });
+    // What only the spec's own check finds goes to its input too.
+    expect(errors({ kind: "cnn", inputShape: "30" })).toEqual({
+      inputShape: "a cnn needs inputShape [height, width, channels], got [30]",
+    });
+  });
 });
 
 describe("draftTask", () => {
   it("derives the planner's codec and plan for a valid form", () => {
     const draft = draftTask(form(), 5000);
-    expect(draft.errors).toEqual([]);
+    expect([draft.errors, draft.fieldErrors]).toEqual([[], {}]);
     const expected = chooseCodec({ paramCount: 5000, maxCohort: 16, valueBits: 8, clip: 0.05 });
     expect(draft.codec).toEqual(expected);
     expect(draft.plan).toEqual(planSubmission(expected, 16));
     expect(draft.participants).toHaveLength(3);
   });
 
-  it("keeps explicit lane bits and chunk size, and reports missing headroom in words", () => {
+  it("keeps explicit lane bits and chunk size, and reports missing headroom beside lane bits", () => {
     const ok = draftTask(form({ laneBits: 16, wordsPerChunk: 4 }), 1000);
     expect(ok.codec?.laneBits).toBe(16);
     expect(ok.codec?.wordsPerChunk).toBe(4);
     const narrow = draftTask(form({ laneBits: 9 }), 1000);
     expect(narrow.plan).toBeUndefined();
-    expect(narrow.errors.join(" ")).toMatch(/lane headroom too small: 16 x \(2\^8 - 1\) does not fit in 9 lane bits/);
+    expect(narrow.fieldErrors.laneBits).toMatch(
+      /lane headroom too small: 16 x \(2\^8 - 1\) does not fit in 9 lane bits/,
+    );
   });
 
-  it("rejects a cohort below 2, more participants than the maximum cohort, and empty schedules", () => {
-    expect(draftTask(form({ minCohort: 1 }), 10).errors).toContain(
-      "the minimum cohort K must be an integer of at least 2, got 1",
-    );
-    expect(draftTask(form({ maxCohort: 2 }), 10).errors).toContain(
-      "3 participants listed, more than the maximum cohort of 2",
-    );
-    expect(draftTask(form({ rounds: 0 }), 10).errors).toContain("rounds must be a positive integer, got 0");
-    expect(draftTask(form({ roundDurationSeconds: Number.NaN }), 10).errors.join(" ")).toMatch(
-      /the round duration must be whole seconds in \[1, 31536000\]/,
-    );
-    expect(draftTask(form({ roundDurationSeconds: 2 ** 64 }), 10).errors.join(" ")).toMatch(/a year/);
+  it("puts each settings error beside its input, in the owner's units", () => {
+    const errs = (o: Partial<TaskForm>) => draftTask(form(o), 10).fieldErrors;
+    expect(errs({ minCohort: 1 })).toEqual({
+      minCohort: "K must be at least 2: with 1, a revealed sum could be one participant's own update",
+    });
+    expect(errs({ maxCohort: 2 })).toEqual({ maxCohort: "2 participants is fewer than K = 3" });
+    expect(
+      errs({ maxCohort: 3, participants: `${A} ${B} ${C} 0x90F79bf6EB2c4f870365E785982E1f101E93b907` }),
+    ).toMatchObject({
+      participants: expect.stringMatching(/has a wrong checksum/),
+    });
+    expect(errs({ rounds: 0 })).toEqual({ rounds: "rounds are a whole number, 1 or more, not 0" });
+    expect(errs({ valueBits: 40 })).toEqual({ valueBits: "value bits are a whole number from 2 to 32, not 40" });
+    expect(errs({ wordsPerChunk: 100 })).toEqual({
+      wordsPerChunk: "100 words is more than the 67 one transaction can carry",
+    });
+    expect(errs({ roundDurationSeconds: Number.NaN })).toEqual({ duration: "give how long each round stays open" });
+  });
+
+  it("says a too-long round in the unit it was typed in", () => {
+    const text = initialFormText();
+    const typed = (duration: string, unit: DurationUnit) =>
+      draftTask(readForm({ ...text, cohort: { ...text.cohort, duration }, unit, participants: `${A} ${B} ${C}` }), 10)
+        .fieldErrors.duration;
+    expect(typed("400", "days")).toBe("400 days is more than the 1-year limit");
+    expect(typed("9000", "hours")).toBe("9000 hours is more than the 1-year limit");
+    expect(typed("0", "minutes")).toBe("0 minutes is too short: a round lasts at least a second");
+    expect(typed("1", "days")).toBeUndefined();
+    // Fixed, the error is gone: nothing is kept between drafts.
+    expect(typed("365", "days")).toBeUndefined();
+  });
+
+  it("lists more participants than the maximum cohort beside the addresses", () => {
+    expect(
+      draftTask(form({ maxCohort: 3, minCohort: 2, participants: `${A} ${B} ${C} 0x${"1".repeat(40)}` }), 10)
+        .fieldErrors,
+    ).toEqual({ participants: "4 participants listed, more than the maximum cohort of 3" });
   });
 
   it("warns that a minimum cohort of 2 lets the two contributors read each other, and only then", () => {
     expect(draftTask(form(), 10).warnings).not.toContain(PAIR_COHORT_WARNING);
     const pair = draftTask(form({ minCohort: 2 }), 10);
-    expect(pair.errors).toEqual([]);
+    expect([pair.errors, pair.fieldErrors]).toEqual([[], {}]);
     expect(pair.warnings).toContain(PAIR_COHORT_WARNING);
   });
 
   it("warns, without blocking, when fewer participants than K are listed", () => {
     const draft = draftTask(form({ participants: A }), 10);
-    expect(draft.errors).toEqual([]);
+    expect([draft.errors, draft.fieldErrors]).toEqual([[], {}]);
     expect(draft.warnings[0]).toMatch(/round 1 cannot open until at least 3 are listed/);
   });
 
-  it("reports an invalid clip bound from the codec", () => {
-    expect(draftTask(form({ clip: Number.NaN }), 10).errors.join(" ")).toMatch(
-      /the clip bound must be at least 0.000001/,
-    );
-    expect(draftTask(form({ clip: 4e-7 }), 10).errors.join(" ")).toMatch(/the clip bound must be at least 0.000001/);
+  it("reports a missing or too small clip bound beside the clip", () => {
+    expect(draftTask(form({ clip: Number.NaN }), 10).fieldErrors).toEqual({ clip: "give the clip bound, e.g. 1" });
+    expect(draftTask(form({ clip: 4e-7 }), 10).fieldErrors.clip).toMatch(/the clip bound must be at least 0.000001/);
   });
 
   it("builds the createTask config the contract expects (clip in millionths)", () => {

@@ -135,11 +135,11 @@ describe("draftTask with differential privacy", () => {
   it("refuses a sample cap next to its field, and only with DP on", () => {
     const privacy = privacyDraft(dp({ epsilon: "3" }), 3);
     const capped = draftTask(form("100"), 62, undefined, privacy);
-    expect(capped.codecErrors).toEqual({ sampleCap: DP_SAMPLE_CAP_ERROR });
-    expect(capped.errors).toContain(DP_SAMPLE_CAP_ERROR);
+    expect(capped.fieldErrors).toEqual({ sampleCap: DP_SAMPLE_CAP_ERROR });
+    expect(capped.errors).toEqual([]);
     expect(capped.settings).toBeUndefined();
-    expect(draftTask(form("100"), 62).errors).toEqual([]);
-    expect(draftTask(form("0"), 62, undefined, privacy).errors).toEqual([]);
+    expect(draftTask(form("100"), 62).fieldErrors).toEqual({});
+    expect(draftTask(form("0"), 62, undefined, privacy).fieldErrors).toEqual({});
   });
 
   it("lists the DP field errors among those that block creation", () => {
@@ -209,9 +209,7 @@ describe("CreateTask: differential privacy", () => {
     expect(input(/Differential privacy for each participant/).getAttribute("aria-describedby")).toBeTruthy();
 
     // On without epsilon or noise: the error sits next to both, and there is no spec to commit to.
-    expect(described("Target epsilon (whole task)")).toMatch(
-      /all the task.s rounds together.*\| give a target epsilon/,
-    );
+    expect(described("Target epsilon (whole task)")).toMatch(/all its rounds together.*\| give a target epsilon/);
     expect(input("Target epsilon (whole task)").getAttribute("aria-invalid")).toBe("true");
     expect(described("Noise multiplier")).toMatch(/give a target epsilon/);
     expect(lastSpec()).toBeUndefined();

@@ -38,6 +38,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <Link href="/">Tasks</Link>
                 <Link href="/tasks/new">New task</Link>
                 <Link href="/evaluate">Evaluate</Link>
+                <Link href="/glossary">Glossary</Link>
               </nav>
               <WalletBar />
             </header>

@@ -1,5 +1,5 @@
-import { TaskList } from "../src/views/TaskList";
+import { Home } from "../src/views/Home";
 
-export default function Home() {
-  return <TaskList />;
+export default function HomePage() {
+  return <Home />;
 }

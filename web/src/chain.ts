@@ -1,6 +1,7 @@
 import { JsonRpcProvider, Network, type ContractRunner } from "ethers";
 import type { Layout } from "../../client/src/codec/layout";
 import { inRound as inHistory, membersFromChain, type Member } from "../../client/src/protocol/membership";
+import { privacyFromChain, type PrivacyTerms } from "../../client/src/protocol/privacy";
 import { layoutFromTask } from "../../client/src/protocol/taskConfig";
 import { Policy, roundStateName, type RoundStateName } from "../../client/src/protocol/vocabulary";
 import { FLuFHEAggregator__factory } from "../../types/factories/contracts/FLuFHEAggregator__factory";
@@ -62,6 +63,8 @@ export interface TaskSnapshot {
   participantsNextRound: number;
   participants: Participant[];
   roundInfos: RoundSnapshot[];
+  /** The task's differential-privacy promise as the chain stores it; undefined: it makes none. */
+  privacy?: PrivacyTerms;
 }
 
 const ZERO_HASH = "0x" + "0".repeat(64);
@@ -126,7 +129,16 @@ export async function loadTask(aggregator: FLuFHEAggregator, id: bigint): Promis
     participantsNextRound: Number(view.participantsNextRound),
     participants: membersFromChain(listed.accounts, listed.histories),
     roundInfos,
+    privacy: privacyFromChain(view.config.privacy),
   };
+}
+
+/** The current round as the task list needs it (state and what decides how it ends). */
+export interface RoundBrief {
+  round: number;
+  state: RoundStateName;
+  deadline: number;
+  chunksAtQuorum: number;
 }
 
 /** One line of the task list. */
@@ -138,15 +150,25 @@ export interface TaskSummary {
   policy: number;
   rounds: number;
   currentRound: number;
+  /** Listed for the next round. */
   participants: number;
+  minCohort: number;
+  chunkCount: number;
+  /** undefined before round 1 opens. */
+  round?: RoundBrief;
+  /** Every account listed for at least one round (for "tasks I take part in"). */
+  members: string[];
 }
 
+/** Every task, newest first, with its current round and its members. */
 export async function loadTaskList(aggregator: FLuFHEAggregator): Promise<TaskSummary[]> {
   const count = Number(await aggregator.taskCount());
   const ids = Array.from({ length: count }, (_, i) => BigInt(count - i)); // newest first
   return Promise.all(
     ids.map(async (id) => {
-      const view = await aggregator.getTask(id);
+      const [view, listed] = await Promise.all([aggregator.getTask(id), aggregator.getParticipants(id)]);
+      const currentRound = Number(view.currentRound);
+      const info = currentRound > 0 ? await aggregator.getRound(id, currentRound) : undefined;
       return {
         id,
         owner: view.owner,
@@ -154,8 +176,19 @@ export async function loadTaskList(aggregator: FLuFHEAggregator): Promise<TaskSu
         paramCount: Number(view.config.codec.paramCount),
         policy: Number(view.config.policy),
         rounds: Number(view.config.rounds),
-        currentRound: Number(view.currentRound),
+        currentRound,
         participants: Number(view.participantsNextRound),
+        minCohort: Number(view.config.minCohort),
+        chunkCount: Number(view.chunkCount),
+        round: info && {
+          round: currentRound,
+          state: roundStateName(info.state),
+          deadline: Number(info.deadline),
+          chunksAtQuorum: Number(info.chunksAtQuorum),
+        },
+        members: membersFromChain(listed.accounts, listed.histories)
+          .filter(hasJoined)
+          .map((m) => m.account),
       };
     }),
   );

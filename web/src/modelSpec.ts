@@ -21,6 +21,26 @@ export function specFromModelURI(uri: string): ModelSpec | undefined {
   }
 }
 
+/** "logreg 30 → 2", "mlp 30 → 2 hidden [8]", or the URI (shortened) when it is not an inline spec. */
+export function modelLabel(uri: string): string {
+  const spec = specFromModelURI(uri);
+  if (!spec) return uri.length > 48 ? uri.slice(0, 45) + "…" : uri;
+  const hidden = spec.hidden && spec.hidden.length > 0 ? ` hidden [${spec.hidden.join(", ")}]` : "";
+  return `${spec.kind} ${spec.inputShape.join("×")} → ${spec.numClasses}${hidden}`;
+}
+
+/** The name and description the owner gave the task (in its spec, so in its commitment); absent when none. */
+export function taskAbout(task: { modelURI: string }): { name?: string; description?: string } {
+  const spec = specFromModelURI(task.modelURI);
+  return { name: spec?.name, description: spec?.description };
+}
+
+/** "Task #3: Breast cancer screening", or "Task #3" for a task without a name. */
+export function taskTitle(task: { id: bigint; modelURI: string }): string {
+  const { name } = taskAbout(task);
+  return name ? `Task #${task.id}: ${name}` : `Task #${task.id}`;
+}
+
 /** The encoding a task's participants send (encodingName: "quant", "dct:10", ...), from its spec; undefined when not inline. */
 export function taskEncodingName(task: { modelURI: string }): string | undefined {
   const spec = specFromModelURI(task.modelURI);

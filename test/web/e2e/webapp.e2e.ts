@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe } from "vitest";
 import { layoutOf } from "../../../client/src/codec";
 import { chooseCodec, planSubmission } from "../../../client/src/protocol/plan";
 import type { Layout } from "../../../client/src/codec/layout";
-import { toOnChainCodec } from "../../../client/src/protocol/taskConfig";
+import { layoutFromTask, toOnChainCodec } from "../../../client/src/protocol/taskConfig";
 import { NO_PRIVACY } from "../../../client/src/protocol/privacy";
 import type { FhevmConnection } from "../../../client/src/fhe/instance";
 import { specFromUri, type ModelSpec } from "../../../client/src/protocol/modelSpec";
@@ -37,6 +37,8 @@ import { evaluationCsv, nodeHasModel, nodeModel, startNode, tfjsCommitment, type
 import { CHAIN_ID, STEP_TIMEOUT, devnetKey, ROOT, assert, log } from "./harness";
 
 const OUT = path.join(ROOT, "results", "e2e");
+/** Every page at phone and desktop width, to look at (issue 24). */
+const SCREENS = "/tmp/screens";
 
 describe.sequential("web app in Chromium: connect, model init, round lifecycle, decryption", () => {
   beforeAll(() => {
@@ -161,11 +163,14 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
   // Model init: an MLP 30 -> [8] -> 2 (266 parameters), 8-bit values, K = 2, cohort up to 4, 8-word chunks.
   // The form defaults to 16-bit values and K = 3 (TASK_DEFAULTS): this scenario sets both.
   const form = { valueBits: 8, minCohort: 2, maxCohort: 4, wordsPerChunk: 8, clip: 0.5 };
+  const TASK_NAME = "E2E screening";
   let layout: Layout;
   step(
     "model init: live cost preview equals planSubmission, the task is created on-chain",
     async () => {
       await p.getByRole("link", { name: "New task" }).click();
+      await p.getByLabel("Task name", { exact: true }).fill(TASK_NAME);
+      await p.getByLabel("Description", { exact: true }).fill("Two rounds in the browser suite.");
       await p.getByLabel("Architecture", { exact: true }).selectOption("mlp");
       await p.getByLabel("Input shape", { exact: true }).fill("30");
       await p.getByLabel("Classes", { exact: true }).fill("2");
@@ -209,6 +214,8 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
       assert(Number(task.config.codec.paramCount) === 266, "the task on-chain does not have 266 parameters");
       assert(Number(task.chunkCount) === plan.layout.chunkCount, "chunk count differs from the plan");
       assert(task.owner === wallet.address, "the task owner is not the wallet");
+      assert(specFromUri(task.config.modelURI).name === TASK_NAME, "the task's spec does not carry its name");
+      await p.getByRole("heading", { name: `Task #1: ${TASK_NAME}` }).waitFor({ timeout: UI_TIMEOUT });
       // The page that found no task 1 before shows it now, without a reload; and its encoding before any decryption.
       if (early) {
         const encoding = early.getByTestId("task-encoding");
@@ -574,6 +581,9 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
       );
       const leaving = loopAccounts[2];
       await p.getByRole("button", { name: `Remove ${leaving} from round 3 on` }).click();
+      // Removal asks first: nothing is sent until the owner confirms.
+      assert(!(await p.getByText(/Remove 0x\w+…\w+: confirm in your wallet/).count()), "removed without asking");
+      await p.getByRole("button", { name: `Yes, remove ${leaving} from round 3 on` }).click();
       await p.getByText(/Remove 0x\w+…\w+: confirmed in block/).waitFor({ timeout: UI_TIMEOUT });
       await p.getByTestId(`history-${leaving}`).filter({ hasText: "rounds 1–2" }).waitFor({ timeout: UI_TIMEOUT });
       assert(
@@ -707,6 +717,200 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
       assert(leaked.length === 0, `a request carried the evaluation file: ${leaked[0]?.slice(0, 200)}`);
     },
   );
+
+  // ---------------------------------------------------------------------------------------------
+  // A newcomer's pages: a task created with the keyboard alone, a round that cannot reach K, the task
+  // list, every page at phone width and through axe-core, and screenshots of each at both widths.
+  // ---------------------------------------------------------------------------------------------
+
+  /** The keyboard task: K = 3, three participants listed, of whom two submit. */
+  let failingTask = 0n;
+  const FAILING_NAME = "Keyboard task";
+
+  /** Presses Tab until the focused control's label (or, for a button, its text) is `name`. */
+  async function tabTo(name: string): Promise<void> {
+    let focused = "";
+    for (let i = 0; i < 200; i++) {
+      await p.keyboard.press("Tab");
+      focused = (await p.evaluate(`(() => {
+        const el = document.activeElement;
+        if (!el) return "";
+        const label = el.labels && el.labels[0];
+        return (label ? label.textContent : el.getAttribute("aria-label") || el.textContent || "").trim();
+      })()`)) as string;
+      if (focused === name) return;
+    }
+    throw new Error(`Tab never reached "${name}" (last focus: "${focused}")`);
+  }
+  /** Types `text` into the focused field in place of what it holds (keys only: End, Backspace, characters). */
+  async function typeOver(text: string): Promise<void> {
+    const length = (await p.evaluate("document.activeElement.value.length")) as number;
+    await p.keyboard.press("End");
+    for (let i = 0; i < length; i++) await p.keyboard.press("Backspace");
+    await p.keyboard.type(text);
+  }
+
+  step(
+    "keyboard only: a task is created with Tab, typing and Enter",
+    async () => {
+      await p.goto(`${base}/tasks/new`);
+      await p.getByLabel("Task name", { exact: true }).waitFor({ timeout: UI_TIMEOUT });
+      const accounts = await Promise.all([1, 2, 3].map(async (i) => (await provider.getSigner(i)).getAddress()));
+      // In the form's order: Tab only moves forward.
+      await tabTo("Task name");
+      await typeOver(FAILING_NAME);
+      await tabTo("Participant addresses");
+      await typeOver(accounts.join(" "));
+      await tabTo("Minimum cohort (K)");
+      await typeOver("3");
+      await p.getByTestId("model-commitment").waitFor({ timeout: UI_TIMEOUT });
+      await tabTo("Create task");
+      const before = Number(await aggregator.taskCount());
+      await p.keyboard.press("Enter");
+      failingTask = BigInt(before + 1);
+      await p.waitForURL(new RegExp(`/tasks/${failingTask}$`), { timeout: UI_TIMEOUT });
+      const spec = specFromUri((await aggregator.getTask(failingTask)).config.modelURI);
+      assert(spec.name === FAILING_NAME, `the keyboard task is named "${spec.name}"`);
+      await p.getByRole("heading", { name: `Task #${failingTask}: ${FAILING_NAME}` }).waitFor({ timeout: UI_TIMEOUT });
+    },
+    { required: true },
+  );
+
+  step("a round that cannot reach K is flagged before it is closed; the failed round says why", async () => {
+    await p.getByRole("button", { name: "Open round 1" }).click();
+    await p.getByTestId("round-1-state").filter({ hasText: "Open" }).waitFor({ timeout: UI_TIMEOUT });
+    const view = await aggregator.getTask(failingTask);
+    const taskLayout = layoutFromTask(view);
+    for (const i of [0, 1]) {
+      const delta = randomDelta(taskLayout.paramCount, 300 + i, 0.4);
+      const all = Array.from({ length: taskLayout.chunkCount }, (_, c) => c);
+      await submitChunks(aggregator.connect(participants[i]), fhevm, failingTask, taskLayout, delta, all);
+    }
+    await p
+      .getByTestId("quorum-risk")
+      .filter({ hasText: "So far 2 of 3 contributors" })
+      .waitFor({ timeout: UI_TIMEOUT });
+    // The deadline passes with the third participant missing: the round can no longer reach K.
+    await provider.send("evm_increaseTime", [Number(view.config.roundDuration) + 60]);
+    await provider.send("evm_mine", []);
+    const forecast = p.getByTestId("failure-forecast");
+    await forecast.filter({ hasText: "This round will fail: 2 of 3 contributors" }).waitFor({ timeout: UI_TIMEOUT });
+    assert(
+      (await forecast.innerText()).includes("its partial sums will never be revealed"),
+      `the warning says "${await forecast.innerText()}"`,
+    );
+    await screenshot("failure-forecast");
+    await p.getByRole("button", { name: "Close round 1" }).click();
+    await p.getByTestId("round-1-state").filter({ hasText: "Failed" }).waitFor({ timeout: UI_TIMEOUT });
+    const reason = await p.getByTestId("round-1-failure").innerText();
+    assert(
+      reason.includes("2 of 3 contributors") && reason.includes("The next round restarts from the same model"),
+      `the failed round says "${reason}"`,
+    );
+    await p.getByRole("button", { name: "Dismiss this message" }).click();
+    await p.getByText(/Close round 1: confirmed/).waitFor({ state: "detached", timeout: UI_TIMEOUT });
+    await screenshot("failed-round");
+  });
+
+  step("the task list names each task, says its state and filters to the account's tasks", async () => {
+    await p.goto(base);
+    const named = p.getByRole("link", { name: `Task #1: ${TASK_NAME}` });
+    await named.waitFor({ timeout: UI_TIMEOUT });
+    await p.getByRole("link", { name: `Task #${failingTask}: ${FAILING_NAME}` }).waitFor({ timeout: UI_TIMEOUT });
+    const state = (id: bigint | number) => p.getByTestId(`task-state-${id}`).innerText();
+    assert((await state(failingTask)) === "failed round", `task ${failingTask} is "${await state(failingTask)}"`);
+    assert((await state(1)) === "between rounds", `task 1 is "${await state(1)}"`);
+    assert((await state(LOOP_TASK)) === "finished", `task ${LOOP_TASK} is "${await state(LOOP_TASK)}"`);
+    await p.getByRole("radio", { name: "Tasks I take part in" }).check();
+    await p.getByText("Your account is listed in none of these tasks.").waitFor({ timeout: UI_TIMEOUT });
+    await p.getByRole("radio", { name: "Tasks I own" }).check();
+    await named.waitFor({ timeout: UI_TIMEOUT });
+    await p.getByRole("radio", { name: "All tasks" }).check();
+  });
+
+  /** Every page a newcomer meets, ready once its text is there (participate: another session's page). */
+  const pages = () => [
+    { name: "home", path: "/", ready: "Tasks I own" },
+    { name: "new-task", path: "/tasks/new", ready: "Cost preview" },
+    { name: "task-1", path: "/tasks/1", ready: "Live activity" },
+    { name: "task-public", path: "/tasks/2", ready: "Round aggregates" },
+    { name: "task-loop", path: `/tasks/${LOOP_TASK}`, ready: "Global model" },
+    { name: "task-failed", path: `/tasks/${failingTask}`, ready: "This round failed" },
+    { name: "evaluate", path: "/evaluate", ready: "Evaluate a global model" },
+    { name: "glossary", path: "/glossary", ready: "Glossary" },
+    { name: "participate", path: `/tasks/${LOOP_TASK}/participate`, ready: `Task #${LOOP_TASK}`, others: true },
+  ];
+  async function show(path: string, ready: string): Promise<void> {
+    await p.goto(`${base}${path}`);
+    await p.getByText(ready).first().waitFor({ timeout: UI_TIMEOUT });
+    // The task's events and the models kept in this browser are read after the page shows.
+    for (const loading of [/reading the task.s events/i, /Reading the models kept/]) {
+      await p.getByText(loading).first().waitFor({ state: "detached", timeout: UI_TIMEOUT });
+    }
+    await p.waitForTimeout(300);
+  }
+
+  step("at 390 px wide no page scrolls sideways; every page is photographed at both widths", async () => {
+    rmSync(SCREENS, { recursive: true, force: true });
+    mkdirSync(SCREENS, { recursive: true });
+    const wide: string[] = [];
+    try {
+      for (const [width, height] of [
+        [390, 844],
+        [1366, 900],
+      ]) {
+        await p.setViewportSize({ width, height });
+        for (const page of pages()) {
+          await show(page.path, page.ready);
+          await p.screenshot({ path: path.join(SCREENS, `${page.name}-${width}.png`), fullPage: true });
+          const [scroll, client] = (await p.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+          )) as [number, number];
+          if (width === 390 && scroll > client) {
+            const culprit = (await p.evaluate(`[...document.querySelectorAll("body *")]
+              .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+              .slice(-3).map((el) => el.tagName + "." + el.className).join(", ")`)) as string;
+            const line = `${page.name}: ${scroll} px wide at ${client} (${culprit})`;
+            if (page.others) log(`not this suite's page: ${line}`);
+            else wide.push(line);
+          }
+          if (page.name === "new-task") {
+            // Errors beside their fields, in the owner's words.
+            await p.getByLabel("Duration unit").selectOption("days");
+            await p.getByLabel("Round duration", { exact: true }).fill("400");
+            await p.getByLabel("Participant addresses").fill("0x70997970c51812dc3A010C7d01b50e0d17dc79C8 0x1234");
+            await p.getByTestId("form-errors").waitFor({ timeout: UI_TIMEOUT });
+            await p.screenshot({ path: path.join(SCREENS, `new-task-errors-${width}.png`), fullPage: true });
+          }
+          if (page.name === "task-1") {
+            await p.getByRole("link", { name: "encrypted words" }).first().focus();
+            await p.getByRole("tooltip").waitFor({ timeout: UI_TIMEOUT });
+            await p.screenshot({ path: path.join(SCREENS, `term-tooltip-${width}.png`) });
+          }
+        }
+      }
+    } finally {
+      await p.setViewportSize({ width: 1366, height: 900 });
+    }
+    log(`screenshots of every page at 390 and 1366 px in ${SCREENS}`);
+    assert(wide.length === 0, `pages wider than a 390 px phone:\n${wide.join("\n")}`);
+  });
+
+  step("axe-core finds no serious or critical accessibility violation on any page", async () => {
+    const found: string[] = [];
+    for (const page of pages()) {
+      await show(page.path, page.ready);
+      await p.addScriptTag({ path: require.resolve("axe-core") });
+      const violations = (await p.evaluate(`axe.run(document, { resultTypes: ["violations"] }).then((r) =>
+        r.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) =>
+          v.id + " (" + v.impact + "): " + v.help + " at " + v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")))`)) as string[];
+      for (const v of violations) {
+        if (page.others) log(`axe on ${page.name} (not this suite's page): ${v}`);
+        else found.push(`${page.name}: ${v}`);
+      }
+    }
+    assert(found.length === 0, `axe-core violations:\n${found.join("\n")}`);
+  });
 
   step("no console errors in any page", async () => {
     assert(consoleLog.errors.length === 0, `console errors:\n${consoleLog.errors.join("\n")}`);

@@ -1,8 +1,10 @@
+import type { ReactNode } from "react";
 import type { SubmissionPlan } from "../../../client/src/protocol/plan";
 import { DEFAULT_COSTS } from "../../../client/src/protocol/prices";
 import { describePrivacy } from "../../../client/src/protocol/privacy";
 import { formatCompact, formatFloat, formatInt } from "../format";
 import type { PrivacyDraft } from "../privacyForm";
+import { Term } from "./Term";
 
 /** A compressing encoding's plan shown beside the same choices with today's codec. */
 export interface CostComparison {
@@ -10,6 +12,26 @@ export interface CostComparison {
   encoding: string;
   uncompressed: SubmissionPlan;
 }
+
+/** A row header: the words it names explained where they appear (Term), the row's key being its plain text. */
+const ROW_TERMS: Record<string, ReactNode> = {
+  "Lanes per word": (
+    <>
+      <Term id="lanes">Lanes</Term> per word
+    </>
+  ),
+  "Encrypted words": <Term id="words">Encrypted words</Term>,
+  "Gas per participant per round": (
+    <>
+      <Term id="gas">Gas</Term> per participant per round
+    </>
+  ),
+  "HCU per participant per round": (
+    <>
+      <Term id="HCU">HCU</Term> per participant per round
+    </>
+  ),
+};
 
 /** The figures of one plan, row by row; `valuesLabel` names what the chain's paramCount counts. */
 function rowsOf(plan: SubmissionPlan, cohort: number, valuesLabel: string): [string, string][] {
@@ -117,7 +139,7 @@ function PlanFigures({
         <tbody>
           {rowsOf(plan, cohort, "Parameters").map(([k, v]) => (
             <tr key={k}>
-              <th scope="row">{k}</th>
+              <th scope="row">{ROW_TERMS[k] ?? k}</th>
               <td className="num">{v}</td>
             </tr>
           ))}
@@ -149,7 +171,7 @@ function PlanFigures({
       <tbody>
         {rows.map(([k, v], i) => (
           <tr key={k}>
-            <th scope="row">{k}</th>
+            <th scope="row">{ROW_TERMS[k] ?? k}</th>
             <td className="num">{v}</td>
             <td className="num">{baseRows[i][1]}</td>
           </tr>

@@ -3,44 +3,38 @@
 import { useId } from "react";
 import { PRIVACY_DEFAULTS } from "../../../client/src/protocol/privacy";
 import { privacyErrors, privacyFlags, type PrivacyDraft, type PrivacyField, type PrivacyText } from "../privacyForm";
-import { CheckedNumberField } from "./CheckedNumberField";
+import { explain } from "../glossary";
+import { NumberField } from "./forms";
 
 /** Each DP input, explained for someone who knows their data but not DP-SGD. */
 const FIELDS: { key: PrivacyField; label: string; hint: (text: PrivacyText) => string }[] = [
   {
     key: "epsilon",
     label: "Target epsilon (whole task)",
-    hint: () =>
-      "how much all the task's rounds together may reveal about any one record of a participant: smaller is " +
-      "more private (1 to 8 is common); the noise is derived. Leave blank to give the noise instead",
+    hint: () => `${explain("epsilon")} The noise is derived; leave blank to give the noise instead.`,
   },
   {
     key: "noise",
     label: "Noise multiplier",
     hint: () =>
-      "random noise each participant adds at every training step, in multiples of the clip; the epsilon it " +
-      "gives over all the task's rounds is reported. Leave blank to give a target epsilon instead",
+      `${explain("noise")} The epsilon it gives over all the task's rounds is reported; leave blank to give a ` +
+      "target epsilon instead.",
   },
   {
     key: "delta",
     label: "Delta",
-    hint: () =>
-      "the small chance that the epsilon bound fails for a participant's records; keep it well below " +
-      `1 / (records a participant holds). Default ${PRIVACY_DEFAULTS.delta}`,
+    hint: () => `${explain("delta")} Default ${PRIVACY_DEFAULTS.delta}.`,
   },
   {
     key: "clip",
     label: "Per-record clip",
     hint: () =>
-      "the most one record can move the model in a step (L2 norm of its gradient over all parameters); " +
-      `larger gradients are scaled down. Default ${PRIVACY_DEFAULTS.clipNorm}`,
+      `${explain("recordClip")} It is the L2 norm of the record's gradient over all parameters. Default ${PRIVACY_DEFAULTS.clipNorm}.`,
   },
   {
     key: "sampling",
     label: "Sampling rate",
-    hint: () =>
-      "share of a participant's records each step trains on, each record drawn at random on its own " +
-      `(0.01 = 1%). Default ${PRIVACY_DEFAULTS.samplingRate}`,
+    hint: () => `${explain("sampling")} 0.01 = 1%. Default ${PRIVACY_DEFAULTS.samplingRate}.`,
   },
   {
     key: "steps",
@@ -120,7 +114,7 @@ export function PrivacyFields({
         <>
           <div className="grid">
             {FIELDS.map(({ key, label, hint }) => (
-              <CheckedNumberField
+              <NumberField
                 key={key}
                 label={label}
                 hint={hint(text)}

@@ -47,7 +47,8 @@ export function ChunkBars({
         </rect>
       ))}
       <line className="chart-threshold" x1={PAD.left} x2={W - PAD.right} y1={y(minCohort)} y2={y(minCohort)} />
-      <text x={W - PAD.right} y={y(minCohort) - 4} textAnchor="end">
+      {/* Above the line, or below it when K is the top of the scale (above would be cut off). */}
+      <text x={W - PAD.right} y={y(minCohort) < PAD.top + 12 ? y(minCohort) + 13 : y(minCohort) - 4} textAnchor="end">
         K = {minCohort}
       </text>
       <text x={PAD.left + plotW / 2} y={H - 6} textAnchor="middle">

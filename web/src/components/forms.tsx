@@ -2,23 +2,47 @@
 
 import { useId, type InputHTMLAttributes, type ReactNode } from "react";
 
-/** A labelled control with an optional hint, wired with htmlFor and aria-describedby. */
+/** What a control gets from its Field: its id, what describes it, and whether it is invalid. */
+export interface ControlProps {
+  id: string;
+  "aria-describedby"?: string;
+  "aria-invalid"?: true;
+}
+
+/**
+ * A labelled control with an optional hint and error, wired with htmlFor and aria-describedby; the error
+ * sits right under the control, which is marked invalid while it stands. `id` fixes the control's id (an
+ * error summary links to it).
+ */
 export function Field({
   label,
   hint,
+  error,
+  id: fixedId,
   children,
 }: {
   label: ReactNode;
   hint?: ReactNode;
-  children: (props: { id: string; "aria-describedby"?: string }) => ReactNode;
+  error?: string;
+  id?: string;
+  children: (props: ControlProps) => ReactNode;
 }) {
-  const id = useId();
+  const autoId = useId();
+  const id = fixedId ?? autoId;
+  const hintId = hint ? `${id}-hint` : undefined;
+  const errorId = error ? `${id}-error` : undefined;
+  const describedBy = [hintId, errorId].filter(Boolean).join(" ") || undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {children({ id, "aria-describedby": hint ? `${id}-hint` : undefined })}
+      {children({ id, "aria-describedby": describedBy, "aria-invalid": error ? true : undefined })}
+      {error && (
+        <span id={errorId} className="error-text field-error">
+          {error}
+        </span>
+      )}
       {hint && (
-        <span id={`${id}-hint`} className="hint">
+        <span id={hintId} className="hint">
           {hint}
         </span>
       )}
@@ -30,11 +54,16 @@ export function Field({
 export function InputField({
   label,
   hint,
+  error,
+  id,
   ...input
-}: { label: string; hint?: string } & InputHTMLAttributes<HTMLInputElement>) {
+}: { label: string; hint?: ReactNode; error?: string; id?: string } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  "id"
+>) {
   return (
-    <Field label={label} hint={hint}>
-      {(p) => <input {...p} {...input} />}
+    <Field label={label} hint={hint} error={error} id={id}>
+      {(p) => <input {...input} {...p} />}
     </Field>
   );
 }
@@ -46,7 +75,9 @@ export function NumberField({
   ...props
 }: {
   label: string;
-  hint?: string;
+  hint?: ReactNode;
+  error?: string;
+  id?: string;
   value: string;
   onChange: (text: string) => void;
   min?: number;
@@ -71,7 +102,7 @@ export function JsonFileField({
   ...props
 }: {
   label: string;
-  hint: string;
+  hint: ReactNode;
   onLoad: (value: unknown, fileName: string) => void;
   onError: (message: string) => void;
 }) {

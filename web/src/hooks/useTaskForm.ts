@@ -22,6 +22,7 @@ import {
   type CodecText,
   type CohortText,
   type FormText,
+  type SpecErrors,
   type SpecFields,
   type TaskDraft,
 } from "../taskForm";
@@ -48,7 +49,9 @@ export interface TaskFormState {
   setUploadError: (message: string | undefined) => void;
   /** The spec createTask commits to (with the encoding); undefined while the inputs are invalid. */
   spec?: ModelSpec;
-  /** What is wrong with the model inputs. */
+  /** What is wrong with the model inputs, by input (shown beside it). */
+  specErrors: SpecErrors;
+  /** What is wrong with the model inputs that no single input is to blame for. */
   specError?: string;
   /** Why there is no spec while the model inputs are fine: the DP terms are not settled yet. */
   specWaiting?: string;
@@ -135,7 +138,8 @@ export function useTaskForm(): TaskFormState {
     uploadError,
     setUploadError,
     spec,
-    specError: base.error,
+    specErrors: base.errors ?? {},
+    specError: base.error && Object.keys(base.errors ?? {}).length === 0 ? base.error : undefined,
     specWaiting: base.spec ? waitingFor(privacy) : undefined,
     encodingError: chosen.error ?? withEncoding.error ?? built.error,
     model,

@@ -3,12 +3,12 @@
  * store or from files the user picks (a TensorFlow.js model.json + weights, or a nodes' model file), the
  * data from a picked CSV or IDX pair; nothing is sent anywhere. No React here.
  */
-import type { LayersModel } from "@tensorflow/tfjs";
+import type { LayersModel, Tensor } from "@tensorflow/tfjs";
 import { modelCommitment, parseModelSpec, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { datasetFromFiles, readPicked, type DataOptions, type ModelShape } from "./dataFiles";
 import { parseNodeModelFile } from "./files";
 import { readVerified, type ModelStore } from "./store";
-import { evaluateModel, flatWeights, loadTf, loadTfjsFiles, modelWithWeights } from "./tfjs";
+import { endsInSoftmax, evaluateModel, flatWeights, loadTf, loadTfjsFiles, modelWithWeights } from "./tfjs";
 
 /** Which model to evaluate: one kept in this browser, or picked files. */
 export type ModelChoice = { kind: "stored"; commitment: string; spec: ModelSpec } | { kind: "files"; files: File[] };
@@ -41,6 +41,21 @@ function shapeOf(model: LayersModel): ModelShape {
   return { inputShape: input as number[], numClasses: output[output.length - 1] as number };
 }
 
+/**
+ * A model for the nodes' evaluate, which reads logits: one that ends in softmax answers the log of its
+ * probabilities (the same cross-entropy and the same arg max); others are used as they are.
+ */
+async function asLogits(model: LayersModel): Promise<LayersModel> {
+  if (!endsInSoftmax(model)) return model;
+  const { tf } = await loadTf();
+  // evaluate() only calls predict; dispose() reaches the wrapped model.
+  const logits = {
+    predict: (xs: Tensor) => tf.tidy(() => tf.log(tf.maximum(model.predict(xs) as Tensor, 1e-30))),
+    dispose: () => model.dispose(),
+  };
+  return logits as unknown as LayersModel;
+}
+
 export async function loadChosenModel(choice: ModelChoice, store: ModelStore): Promise<LoadedModel> {
   if (choice.kind === "stored") {
     const weights = await readVerified(store, choice.commitment, choice.spec);
@@ -60,10 +75,22 @@ export async function loadChosenModel(choice: ModelChoice, store: ModelStore): P
   const parsed: unknown = JSON.parse(new TextDecoder().decode((await readPicked(json)).bytes));
   if (typeof parsed === "object" && parsed !== null && "modelTopology" in parsed) {
     if (rest.length === 0) throw new Error(`${json.name} is a TensorFlow.js model: pick its weights (.bin) file too`);
-    const model = await loadTfjsFiles(json, rest);
-    const spec = specFromMetadata(model);
-    const commitment = spec ? modelCommitment(spec, await flatWeights(model)) : undefined;
-    return { model, shape: spec ?? shapeOf(model), commitment, source: `${json.name} (TensorFlow.js)` };
+    const loaded = await loadTfjsFiles(json, rest);
+    const spec = specFromMetadata(loaded);
+    const source = `${json.name} (TensorFlow.js)`;
+    if (!spec) return { model: await asLogits(loaded), shape: shapeOf(loaded), source };
+    // Ours: evaluated as the nodes do, on the spec's model (logits) with the downloaded weights.
+    try {
+      const weights = await flatWeights(loaded);
+      return {
+        model: await modelWithWeights(spec, weights),
+        shape: spec,
+        commitment: modelCommitment(spec, weights),
+        source,
+      };
+    } finally {
+      loaded.dispose();
+    }
   }
   const file = parseNodeModelFile(parsed, json.name);
   return {

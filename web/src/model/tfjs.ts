@@ -70,10 +70,38 @@ export interface TfjsFiles {
   bin: ArrayBuffer;
 }
 
+type LayerJson = { class_name?: string; config?: { activation?: string } };
+
+/**
+ * A Sequential topology whose output layer gives class probabilities (softmax), as users of a downloaded
+ * classifier expect from `model.predict`; the nodes' models end in logits (softmax sits in their loss).
+ * The weights are the same, so the download still hashes to the model's commitment.
+ */
+export function withSoftmaxOutput(topology: unknown): unknown {
+  const copy = JSON.parse(JSON.stringify(topology)) as {
+    class_name?: string;
+    config?: { layers?: LayerJson[] } | LayerJson[];
+  };
+  const config = copy.config;
+  const layers = Array.isArray(config) ? config : config?.layers;
+  const last = layers?.[layers.length - 1];
+  if (copy.class_name !== "Sequential" || last?.class_name !== "Dense" || !last.config) {
+    throw new Error("the model's topology does not end in a dense layer: cannot add the softmax output");
+  }
+  last.config.activation = "softmax";
+  return copy;
+}
+
+/** Whether a loaded model's last layer already turns logits into probabilities. */
+export function endsInSoftmax(model: LayersModel): boolean {
+  const last = model.layers[model.layers.length - 1];
+  return (last?.getConfig() as { activation?: unknown }).activation === "softmax";
+}
+
 /**
  * The model as `tf.loadLayersModel` loads it: `<prefix>.json` (topology, and a manifest naming
  * `./<prefix>.weights.bin`) and the binary, the layout `model.save(tf.io.browserDownloads(prefix))`
- * writes; `metadata` goes into the JSON's userDefinedMetadata.
+ * writes, with a softmax output (withSoftmaxOutput); `metadata` goes into the JSON's userDefinedMetadata.
  */
 export async function tfjsFiles(
   spec: ModelSpec,
@@ -95,7 +123,7 @@ export async function tfjsFiles(
     if (!saved?.weightSpecs || !saved.weightData) throw new Error("tfjs saved no weights");
     const binName = `${prefix}.weights.bin`;
     const json = {
-      modelTopology: saved.modelTopology,
+      modelTopology: withSoftmaxOutput(saved.modelTopology),
       format: saved.format,
       generatedBy: saved.generatedBy,
       convertedBy: saved.convertedBy ?? null,

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useState } from "react";
+import { useState, type MouseEvent } from "react";
 import { decodeTaskLogs } from "../../../client/src/chain/events";
 import { encodingName } from "../../../client/src/codec/encoding";
 import {
@@ -15,18 +15,22 @@ import {
 import { MODEL_KINDS } from "../../../client/src/protocol/modelSpec";
 import { taskConfig } from "../../../client/src/protocol/taskChoices";
 import { Policy } from "../../../client/src/protocol/vocabulary";
-import { CheckedNumberField } from "../components/CheckedNumberField";
 import { CostPreview } from "../components/CostPreview";
 import { Field, InputField, JsonFileField, NumberField } from "../components/forms";
 import { PrivacyFields } from "../components/PrivacyFields";
+import { Term } from "../components/Term";
 import { TxStatus } from "../components/TxStatus";
 import { formatInt, shortHash } from "../format";
+import { explain } from "../glossary";
 import { useTaskForm, type TaskFormState } from "../hooks/useTaskForm";
 import { useTx, type TxRunner } from "../hooks/useTx";
 import { useWallet } from "../hooks/useWallet";
 import {
   DURATION_UNITS,
+  FIELD_LABELS,
   MODEL_KIND_LABELS,
+  SPEC_LIMITS,
+  fieldId,
   hiddenSizesHint,
   type CodecText,
   type CohortText,
@@ -34,36 +38,28 @@ import {
 } from "../taskForm";
 import { EncodingFields } from "./EncodingFields";
 
-type NumberSpec<K> = { key: K; label: string; min?: number; max?: number; step?: "any" };
+type NumberSpec<K> = { key: K; min?: number; max?: number; step?: "any" };
 
 /** The codec inputs; blank lane bits and chunk size are chosen by the planner (shown in the hint). */
-const CODEC_FIELDS: (NumberSpec<keyof CodecText> & { hint: string | ((c?: CodecParams) => string) })[] = [
-  {
-    key: "valueBits",
-    label: "Value bits (b)",
-    hint: "bits per quantized coordinate",
-    min: MIN_VALUE_BITS,
-    max: MAX_VALUE_BITS,
-  },
-  { key: "clip", label: "Clip bound (C)", hint: "deltas are clipped to [-C, C]", min: 0, step: "any" },
+const CODEC_FIELDS: (NumberSpec<keyof CodecText> & { hint: (c?: CodecParams) => string })[] = [
+  { key: "valueBits", hint: () => explain("valueBits"), min: MIN_VALUE_BITS, max: MAX_VALUE_BITS },
+  { key: "clip", hint: () => explain("clip"), min: 0, step: "any" },
   {
     key: "sampleCap",
-    label: "FedAvg sample cap",
-    hint: "0: unweighted average (required with differential privacy)",
+    hint: () => `${explain("sampleCap")} Differential privacy needs 0.`,
     min: 0,
   },
-  { key: "weightFloor", label: "Weight floor", hint: "smallest weight code (weighted tasks)", min: 1 },
+  { key: "weightFloor", hint: () => explain("weightFloor"), min: 1 },
   {
     key: "laneBits",
-    label: "Lane bits (L)",
-    hint: (c) => `blank: narrowest for the cohort${c ? ` (${c.laneBits})` : ""}`,
+    hint: (c) => `${explain("laneBits")} Blank: the narrowest for the cohort${c ? ` (${c.laneBits})` : ""}.`,
     min: 3,
     max: WORD_BITS,
   },
   {
     key: "wordsPerChunk",
-    label: "Words per chunk",
-    hint: (c) => `blank: largest under the caps${c ? ` (${c.wordsPerChunk})` : ""}`,
+    hint: (c) =>
+      `Encrypted words per transaction (a chunk). Blank: the most one transaction can carry${c ? ` (${c.wordsPerChunk})` : ""}.`,
     min: 1,
     max: MAX_WORDS_PER_CHUNK,
   },
@@ -72,12 +68,11 @@ const CODEC_FIELDS: (NumberSpec<keyof CodecText> & { hint: string | ((c?: CodecP
 const COHORT_FIELDS: (NumberSpec<Exclude<keyof CohortText, "duration">> & { hint?: string })[] = [
   {
     key: "minCohort",
-    label: "Minimum cohort (K)",
-    hint: "contributors every chunk needs; 3 or more (with 2, each reads the other)",
+    hint: `${explain("K")} 3 or more: with 2, each of the two can read the other's update.`,
     min: 2,
   },
-  { key: "maxCohort", label: "Maximum cohort", hint: "bounds the lane headroom", min: 2 },
-  { key: "rounds", label: "Rounds", min: 1 },
+  { key: "maxCohort", hint: explain("maxCohort"), min: 2 },
+  { key: "rounds", hint: "How many times the participants train and the model is updated.", min: 1 },
 ];
 
 const POLICIES: [number, string][] = [
@@ -94,6 +89,8 @@ function ModelStatus({ form }: { form: TaskFormState }) {
         <span className="error-text">{form.uploadError}</span>
       ) : form.specError ? (
         <span className="error-text">{form.specError}</span>
+      ) : Object.keys(form.specErrors).length > 0 ? (
+        <span className="hint">The commitment follows once the model fields are valid.</span>
       ) : form.specWaiting ? (
         form.specWaiting
       ) : form.model.status === "loading" ? (
@@ -110,14 +107,48 @@ function ModelStatus({ form }: { form: TaskFormState }) {
   );
 }
 
+/** The task's name and description: in the spec (so in the commitment), shown in the task list and on its page. */
+function AboutFields({ form }: { form: TaskFormState }) {
+  const { fields, setField: setF, specErrors } = form;
+  return (
+    <fieldset className="panel">
+      <legend>About the task</legend>
+      <InputField
+        id={fieldId("name")}
+        label={FIELD_LABELS.name}
+        hint={`Shown in the task list and on its page, e.g. "Breast cancer screening, 3 hospitals" (up to ${SPEC_LIMITS.name} characters).`}
+        error={specErrors.name}
+        value={fields.name}
+        onChange={(e) => setF("name")(e.target.value)}
+      />
+      <Field
+        id={fieldId("description")}
+        label={FIELD_LABELS.description}
+        hint={`What the model is for and what data each participant brings (up to ${SPEC_LIMITS.description} characters). Both are part of the model's commitment: fixed once the task is created.`}
+        error={specErrors.description}
+      >
+        {(p) => (
+          <textarea {...p} rows={3} value={fields.description} onChange={(e) => setF("description")(e.target.value)} />
+        )}
+      </Field>
+    </fieldset>
+  );
+}
+
 /** The model spec, typed (architecture, shape, classes, hidden sizes, seed) or uploaded as JSON. */
 function ModelFields({ form }: { form: TaskFormState }) {
-  const { fields, setField: setF } = form;
+  const { fields, setField: setF, specErrors } = form;
+  const input = (key: "inputShape" | "numClasses" | "seed") => ({
+    id: fieldId(key),
+    label: FIELD_LABELS[key],
+    error: specErrors[key],
+    value: fields[key],
+  });
   return (
     <fieldset className="panel">
       <legend>Model</legend>
       <div className="grid">
-        <Field label="Architecture">
+        <Field id={fieldId("kind")} label={FIELD_LABELS.kind}>
           {(p) => (
             <select {...p} value={fields.kind} onChange={(e) => setF("kind")(e.target.value)}>
               {MODEL_KINDS.map((k) => (
@@ -129,23 +160,34 @@ function ModelFields({ form }: { form: TaskFormState }) {
           )}
         </Field>
         <InputField
-          label="Input shape"
-          hint="e.g. 30, or 28, 28, 1 for images"
-          value={fields.inputShape}
+          {...input("inputShape")}
+          hint="Values in one sample: e.g. 30 columns, or 28, 28, 1 for images"
           onChange={(e) => setF("inputShape")(e.target.value)}
         />
-        <NumberField label="Classes" min={2} value={fields.numClasses} onChange={setF("numClasses")} />
+        <NumberField
+          {...input("numClasses")}
+          hint="Categories the model tells apart"
+          min={2}
+          onChange={setF("numClasses")}
+        />
         <InputField
-          label="Hidden sizes"
+          id={fieldId("hidden")}
+          label={FIELD_LABELS.hidden}
           hint={hiddenSizesHint(fields.kind) ?? "none: this architecture's layout is fixed"}
+          error={hiddenSizesHint(fields.kind) ? specErrors.hidden : undefined}
           value={hiddenSizesHint(fields.kind) ? fields.hidden : ""}
           onChange={(e) => setF("hidden")(e.target.value)}
           disabled={!hiddenSizesHint(fields.kind)}
         />
-        <NumberField label="Initialisation seed" min={0} value={fields.seed} onChange={setF("seed")} />
+        <NumberField
+          {...input("seed")}
+          hint="Fixes the initial weights, so every participant builds the same model"
+          min={0}
+          onChange={setF("seed")}
+        />
         <JsonFileField
           label="Or upload an architecture JSON"
-          hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed"}'
+          hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed", "name"?, "description"?}'
           onLoad={form.upload}
           onError={form.setUploadError}
         />
@@ -160,13 +202,19 @@ function CodecFields({ form }: { form: TaskFormState }) {
   return (
     <fieldset className="panel">
       <legend>Codec</legend>
+      <p className="hint">
+        How each update is rounded and packed into <Term id="words">encrypted words</Term>; the defaults suit most
+        tasks, and the cost preview follows every change.
+      </p>
       <div className="grid">
         {CODEC_FIELDS.map(({ key, hint, ...f }) => (
-          <CheckedNumberField
+          <NumberField
             key={key}
             {...f}
-            hint={typeof hint === "function" ? hint(form.draft.codec) : hint}
-            error={form.draft.codecErrors[key]}
+            id={fieldId(key)}
+            label={FIELD_LABELS[key]}
+            hint={hint(form.draft.codec)}
+            error={form.draft.fieldErrors[key]}
             value={form.text.codec[key]}
             onChange={form.setCodec(key)}
           />
@@ -180,13 +228,31 @@ function CodecFields({ form }: { form: TaskFormState }) {
 function CohortGrid({ form }: { form: TaskFormState }) {
   const { cohort, unit } = form.text;
   const setK = form.setCohort;
+  const errors = form.draft.fieldErrors;
   return (
     <div className="grid">
       {COHORT_FIELDS.map(({ key, ...f }) => (
-        <NumberField key={key} {...f} value={cohort[key]} onChange={setK(key)} />
+        <NumberField
+          key={key}
+          {...f}
+          id={fieldId(key)}
+          label={FIELD_LABELS[key]}
+          error={errors[key]}
+          value={cohort[key]}
+          onChange={setK(key)}
+        />
       ))}
       <div className="field">
-        <NumberField label="Round duration" min={0} step="any" value={cohort.duration} onChange={setK("duration")} />
+        <NumberField
+          id={fieldId("duration")}
+          label={FIELD_LABELS.duration}
+          hint="How long participants have to send their update; at most a year"
+          error={errors.duration}
+          min={0}
+          step="any"
+          value={cohort.duration}
+          onChange={setK("duration")}
+        />
         <Field label="Duration unit">
           {(p) => (
             <select {...p} value={unit} onChange={(e) => form.setText({ unit: e.target.value as DurationUnit })}>
@@ -207,7 +273,12 @@ function ParticipantsFields({ form }: { form: TaskFormState }) {
   return (
     <fieldset className="panel">
       <legend>Participants and schedule</legend>
-      <Field label="Participant addresses" hint="one per line, or separated by spaces or commas">
+      <Field
+        id={fieldId("participants")}
+        label={FIELD_LABELS.participants}
+        hint={`Their wallet addresses, one per line or separated by spaces or commas: ${form.draft.participants.length} valid so far.`}
+        error={form.draft.fieldErrors.participants}
+      >
         {(p) => (
           <textarea
             {...p}
@@ -219,10 +290,10 @@ function ParticipantsFields({ form }: { form: TaskFormState }) {
           />
         )}
       </Field>
-      <p className="hint">{form.draft.participants.length} valid address(es).</p>
       <CohortGrid form={form} />
-      <fieldset style={{ border: 0, padding: 0, margin: "0.75rem 0 0" }}>
+      <fieldset className="plain">
         <legend>Decryption policy</legend>
+        <p className="hint">{explain("policy")}</p>
         {POLICIES.map(([value, text]) => (
           <label key={value}>
             <input
@@ -262,33 +333,63 @@ function CostPanel({ form }: { form: TaskFormState }) {
   );
 }
 
-/** The draft's errors and warnings, the submit button, the transaction and the created task's link. */
+/** Every problem that blocks creation: each field's as a link to it (it is also shown beside the field), then the rest. */
+function ErrorSummary({ form }: { form: TaskFormState }) {
+  const byField = [...Object.entries(form.specErrors), ...Object.entries(form.draft.fieldErrors)] as [
+    keyof typeof FIELD_LABELS,
+    string,
+  ][];
+  const general = form.draft.errors;
+  if (byField.length === 0 && general.length === 0) return null;
+  const jump = (key: keyof typeof FIELD_LABELS) => (e: MouseEvent<HTMLAnchorElement>) => {
+    const target = document.getElementById(fieldId(key));
+    if (!target) return;
+    // Focus moves the reader to the input (and scrolls it into view), where the fragment alone would not.
+    e.preventDefault();
+    target.focus();
+  };
+  return (
+    <div role="alert" className="error-summary" data-testid="form-errors">
+      <p>Before the task can be created:</p>
+      <ul className="error-text">
+        {byField.map(([key, message]) => (
+          <li key={key}>
+            <a href={`#${fieldId(key)}`} onClick={jump(key)}>
+              {FIELD_LABELS[key]}
+            </a>
+            : {message}
+          </li>
+        ))}
+        {general.map((e) => (
+          <li key={e}>{e}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** The form's problems and warnings, the submit button, the transaction and the created task's link. */
 function CreatePanel({
-  draft,
+  form,
   canCreate,
   walletReady,
   tx,
   created,
 }: {
-  draft: TaskFormState["draft"];
+  form: TaskFormState;
   canCreate: boolean;
   walletReady: boolean;
   tx: TxRunner;
   created: bigint | undefined;
 }) {
+  const { warnings } = form.draft;
   return (
     <section className="panel" aria-labelledby="create-heading">
       <h2 id="create-heading">Create</h2>
-      {draft.errors.length > 0 && (
-        <ul role="alert" className="error-text">
-          {draft.errors.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
-      )}
-      {draft.warnings.length > 0 && (
+      <ErrorSummary form={form} />
+      {warnings.length > 0 && (
         <ul className="warning-text">
-          {draft.warnings.map((w) => (
+          {warnings.map((w) => (
             <li key={w}>{w}</li>
           ))}
         </ul>
@@ -297,7 +398,7 @@ function CreatePanel({
         Create task
       </button>
       {!walletReady && <p className="hint">Connect a wallet on the aggregator&apos;s chain to create the task.</p>}
-      <TxStatus state={tx.state} />
+      <TxStatus state={tx.state} onDismiss={tx.reset} />
       {created !== undefined && (
         <p>
           Task #{String(created)} created: <Link href={`/tasks/${created}`}>open its dashboard</Link>.
@@ -343,8 +444,13 @@ export function CreateTask() {
       noValidate
     >
       <h1>New training task</h1>
+      <p className="lead">
+        Name the task, describe the model, choose how updates are protected and who takes part; the cost preview follows
+        every change. Each field says what it means; the <Link href="/glossary">glossary</Link> has every word.
+      </p>
       <div className="two-col">
         <div>
+          <AboutFields form={form} />
           <ModelFields form={form} />
           <EncodingFields choice={form.choice} onChange={form.setChoice} error={form.encodingError} />
           <CodecFields form={form} />
@@ -354,7 +460,7 @@ export function CreateTask() {
         <div>
           <CostPanel form={form} />
           <CreatePanel
-            draft={draft}
+            form={form}
             canCreate={canCreate}
             walletReady={wallet.status === "ready"}
             tx={tx}

@@ -6,6 +6,7 @@ import { ModelResult } from "../components/ModelResult";
 import { StepList } from "../components/Steps";
 import { aggregateDownload, type DecodedValues } from "../decryption/download";
 import { formatInt } from "../format";
+import { specFromModelURI } from "../modelSpec";
 import { useDecryption } from "../hooks/useDecryption";
 import type { RoundAggregates } from "../hooks/useRoundAggregates";
 import type { TaskActivity } from "../hooks/useTaskActivity";
@@ -93,6 +94,20 @@ export function DecryptPanel({
         )}
       </div>
       <p className="hint">{policyHint(isPublic, ready, d.needsWallet)}</p>
+      <p className="hint" data-testid="decrypt-explained">
+        <em>
+          {isPublic ? "Public-decrypt" : "Decrypt"} round {round}
+        </em>{" "}
+        shows that round&apos;s averaged update (statistics, histogram, JSON download) for inspection; it does not
+        change the model.
+        {specFromModelURI(task.modelURI) && (
+          <>
+            {" "}
+            <em>Rebuild the global model</em> (Global model, above) decrypts every revealed round it needs and applies
+            them; either reuses what the other decrypted.
+          </>
+        )}
+      </p>
       {decryption.steps.length > 0 && <StepList steps={decryption.steps} label={`Decryption of round ${round}`} />}
       {decryption.failure && (
         <p role="alert" className={decryption.failure.rejected ? "warning-text" : "error-text"}>

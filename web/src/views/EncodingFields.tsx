@@ -2,6 +2,7 @@
 
 import { ENCODING_KINDS, type EncodingKind } from "../../../client/src/codec/encoding";
 import { Field, NumberField } from "../components/forms";
+import { explain } from "../glossary";
 import { ENCODING_OPTIONS, codecDefaults, compressText, encodingParam, type EncodingChoice } from "../encodingChoice";
 
 /** The update encoding of the create-task form: the CLI's --compress choices, with the flag it amounts to. */
@@ -22,7 +23,7 @@ export function EncodingFields({
       <div className="grid">
         <Field
           label="Compression"
-          hint={`part of the model spec and its commitment; defaults: ${defaults.valueBits}-bit values, clip ${defaults.clip}`}
+          hint={`${explain("encoding")} Part of the model spec and its commitment; defaults: ${defaults.valueBits}-bit values, clip ${defaults.clip}.`}
         >
           {(p) => (
             <select {...p} value={choice.kind} onChange={(e) => onChange({ kind: e.target.value as EncodingKind })}>
@@ -51,7 +52,7 @@ export function EncodingFields({
               checked={choice.feedback}
               onChange={(e) => onChange({ feedback: e.target.checked })}
             />{" "}
-            Error feedback (each participant carries what it could not send into its next round)
+            Error feedback: {explain("errorFeedback")}
           </label>
         )}
       </div>

@@ -6,6 +6,7 @@ import { Policy } from "../../../client/src/protocol/vocabulary";
 import type { TaskSnapshot } from "../chain";
 import { ErrorAlert } from "../components/forms";
 import { StepList } from "../components/Steps";
+import { Term } from "../components/Term";
 import { shortHash } from "../format";
 import type { GlobalModelState } from "../hooks/useGlobalModel";
 import { downloadBlob, downloadJson, nodeModelFile } from "../model/files";
@@ -86,9 +87,11 @@ export function ModelDownloads({
       </div>
       <p className="hint">
         TensorFlow.js: <code>{prefix}.json</code> and <code>{prefix}.weights.bin</code>, loaded with{" "}
-        <code>tf.loadLayersModel</code>. Nodes: <code>{shortHash(model.commitment)}.json</code> (
-        <code>{"{spec, commitment, weights}"}</code>): a late joiner finds it in its <code>--models</code> directory or
-        through <code>flufhe serve-models</code>, and checks its hash against the chain.
+        <code>tf.loadLayersModel</code>; the model outputs class probabilities (softmax). The{" "}
+        <Term id="nodeModelFile">model file for nodes</Term>: <code>{shortHash(model.commitment)}.json</code> (
+        <code>{"{spec, commitment, weights}"}</code>): a <Term id="lateJoiner">late joiner</Term> finds it in its{" "}
+        <code>--models</code> directory or through <code>flufhe serve-models</code>, and checks its hash against the
+        chain.
       </p>
       <ErrorAlert message={error} />
     </>
@@ -189,6 +192,13 @@ function DecryptPrompt({
             ? "A wallet makes the aggregates publicly decryptable first (one transaction, any account); then anyone can decrypt them."
             : "The aggregates are public: anyone can decrypt them."
           : "Your wallet grants access if needed and signs one decryption request."}
+      </p>
+      <p className="hint" data-testid="rebuild-explained">
+        <strong>Rebuild the global model</strong> decrypts{" "}
+        {state.toDecrypt.length === 1 ? "this round's" : "these rounds'"} <Term id="aggregate">aggregate</Term> and
+        applies it to the model: the result is what the next round starts from and what you download. To look at one
+        round&apos;s averaged update instead, use <em>Decrypt round N</em> under Round aggregates; a round decrypted by
+        either is reused by the other, never decrypted twice.
       </p>
       <div className="actions">
         <button type="button" onClick={state.rebuild} disabled={state.flow.running || needWallet}>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useAccount } from "wagmi";
 import type { TaskEvent } from "../../../client/src/chain/events";
 import { sameAddress, type TaskSnapshot } from "../chain";
@@ -10,6 +10,74 @@ import { shortAddress } from "../format";
 import { useTx, type TxRunner } from "../hooks/useTx";
 import { useWallet } from "../hooks/useWallet";
 import { checkAdditions, describeProgress, participantRows, type ParticipantRow } from "../participants";
+
+/**
+ * Removal in two steps: "Remove" asks "Remove from round N on?" in place, with the confirming button
+ * focused; "Cancel" puts focus back on "Remove".
+ */
+function RemoveCell({
+  account,
+  round,
+  busy,
+  onRemove,
+}: {
+  account: string;
+  round: number;
+  busy: boolean;
+  onRemove: (account: string) => void;
+}) {
+  const [asking, setAsking] = useState(false);
+  const confirm = useRef<HTMLButtonElement>(null);
+  const remove = useRef<HTMLButtonElement>(null);
+  const returnFocus = useRef(false);
+  useEffect(() => {
+    if (asking) confirm.current?.focus();
+    else if (returnFocus.current) remove.current?.focus();
+    returnFocus.current = false;
+  }, [asking]);
+  if (!asking) {
+    return (
+      <button
+        ref={remove}
+        type="button"
+        className="secondary"
+        disabled={busy}
+        aria-label={`Remove ${account} from round ${round} on`}
+        onClick={() => setAsking(true)}
+      >
+        Remove
+      </button>
+    );
+  }
+  return (
+    <span className="actions" role="group" aria-label={`Confirm the removal of ${account}`}>
+      <span>Remove from round {round} on?</span>
+      <button
+        ref={confirm}
+        type="button"
+        className="danger"
+        disabled={busy}
+        aria-label={`Yes, remove ${account} from round ${round} on`}
+        onClick={() => {
+          setAsking(false);
+          onRemove(account);
+        }}
+      >
+        Yes, remove
+      </button>
+      <button
+        type="button"
+        className="secondary"
+        onClick={() => {
+          returnFocus.current = true;
+          setAsking(false);
+        }}
+      >
+        Cancel
+      </button>
+    </span>
+  );
+}
 
 /** The participants table: history, this round's progress, next round, and (for the owner) removal. */
 export function ParticipantTable({
@@ -31,51 +99,54 @@ export function ParticipantTable({
   const round = task.currentRound;
   const next = round < task.rounds ? round + 1 : undefined;
   if (rows.length === 0) return <p className="muted">Nobody is listed.</p>;
+  const columns: [string][] = [
+    ["Account"],
+    ["Membership"],
+    [round > 0 ? `Round ${round}` : "Current round"],
+    [next ? `Round ${next}` : "Next round"],
+    ...(onRemove ? ([["Action"]] as [string][]) : []),
+  ];
+  const [account, membership, current, following, action] = columns.map(([c]) => c);
+  // A stack-table: one card per participant on a phone (each cell says its column), a table elsewhere.
   return (
-    <table data-testid="participants-table">
+    <table data-testid="participants-table" className="stack-table">
       <caption className="visually-hidden">Participants of task {String(task.id)}</caption>
-      <HeaderRow
-        columns={[
-          ["Account"],
-          ["Membership"],
-          [round > 0 ? `Round ${round}` : "Current round"],
-          [next ? `Round ${next}` : "Next round"],
-          ...(onRemove ? ([["Action"]] as [string][]) : []),
-        ]}
-      />
+      <HeaderRow columns={columns} />
       <tbody>
         {rows.map((r) => (
           <tr key={r.account} data-account={r.account}>
-            <td>
-              <code title={r.account}>{shortAddress(r.account)}</code>
-              {sameAddress(r.account, viewer) && " (you)"}
+            <td data-label={account}>
+              <div>
+                <code title={r.account}>{shortAddress(r.account)}</code>
+                {sameAddress(r.account, viewer) && " (you)"}
+              </div>
             </td>
-            <td data-testid={`history-${r.account}`}>{r.history}</td>
-            <td data-testid={`progress-${r.account}`}>
-              {r.current && !eventsRead ? (
-                <span className="muted">reading the task’s events…</span>
-              ) : r.current ? (
-                <span className={r.current.completed ? "ok-text" : undefined}>{describeProgress(r.current)}</span>
-              ) : (
-                <span className="muted">{round > 0 ? "not in this round" : "no round yet"}</span>
-              )}
+            <td data-label={membership} data-testid={`history-${r.account}`}>
+              <div>{r.history}</div>
             </td>
-            <td>
-              {next === undefined ? <span className="muted">no rounds left</span> : r.next ? "listed" : "not listed"}
+            <td data-label={current} data-testid={`progress-${r.account}`}>
+              <div>
+                {r.current && !eventsRead ? (
+                  <span className="muted">reading the task’s events…</span>
+                ) : r.current ? (
+                  <span className={r.current.completed ? "ok-text" : undefined}>{describeProgress(r.current)}</span>
+                ) : (
+                  <span className="muted">{round > 0 ? "not in this round" : "no round yet"}</span>
+                )}
+              </div>
+            </td>
+            <td data-label={following}>
+              <div>
+                {next === undefined ? <span className="muted">no rounds left</span> : r.next ? "listed" : "not listed"}
+              </div>
             </td>
             {onRemove && (
-              <td>
-                {r.removable && (
-                  <button
-                    type="button"
-                    className="secondary"
-                    disabled={busy}
-                    aria-label={`Remove ${r.account} from round ${next} on`}
-                    onClick={() => onRemove(r.account)}
-                  >
-                    Remove
-                  </button>
-                )}
+              <td data-label={action}>
+                <div>
+                  {r.removable && next !== undefined && (
+                    <RemoveCell account={r.account} round={next} busy={busy} onRemove={onRemove} />
+                  )}
+                </div>
               </td>
             )}
           </tr>
@@ -101,6 +172,7 @@ export function AddParticipants({
   const blank = text.trim() === "";
   return (
     <form
+      className="add-participants"
       onSubmit={(e) => {
         e.preventDefault();
         if (errors.length > 0 || addresses.length === 0) return;
@@ -188,7 +260,7 @@ export function Participants({
         }
       />
       {owner && task.currentRound < task.rounds && <AddParticipants task={task} tx={tx} enabled={ready} />}
-      <TxStatus state={tx.state} />
+      <TxStatus state={tx.state} onDismiss={tx.reset} />
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { TxStatus } from "../components/TxStatus";
 import { shortHash } from "../format";
 import type { GlobalModelState } from "../hooks/useGlobalModel";
 import { settledRound } from "../model/rebuild";
+import { afterFailure, failureForecast, quorumRisk } from "../roundOutcome";
 import { useTx } from "../hooks/useTx";
 import { useWallet } from "../hooks/useWallet";
 
@@ -60,12 +61,15 @@ function OpenRound({
   task,
   action,
   next,
+  doomed,
   run,
   busy,
 }: {
   task: TaskSnapshot;
   action: RoundAction;
   next?: GlobalModelState;
+  /** The round before can no longer reach K: it will fail and leave the model as it was. */
+  doomed: boolean;
   run: ReturnType<typeof useTx>["run"];
   busy: boolean;
 }) {
@@ -84,11 +88,13 @@ function OpenRound({
     const previousRound = action.round - 1;
     source = model
       ? `the model after round ${previousRound}, rebuilt in this browser`
-      : settledRound(task) < previousRound
-        ? `the model after round ${previousRound}, which this page rebuilds once round ${previousRound} is revealed`
-        : next?.toDecrypt.length
-          ? `the model after round ${previousRound}: rebuild it first (Global model, below)`
-          : "the global model, being rebuilt…";
+      : doomed
+        ? `the same model as round ${previousRound}, once round ${previousRound} is closed (it will fail)`
+        : settledRound(task) < previousRound
+          ? `the model after round ${previousRound}, which this page rebuilds once round ${previousRound} is revealed`
+          : next?.toDecrypt.length
+            ? `the model after round ${previousRound}: rebuild it first (Global model, below)`
+            : "the global model, being rebuilt…";
   } else {
     hash = isHexString(typed, 32) ? typed : undefined;
     source = "typed by hand";
@@ -130,12 +136,35 @@ function OpenRound({
   );
 }
 
+/** Before the current round is closed: that it will fail (deadline passed below K), or how far it is from K. */
+function CloseForecast({ task, now }: { task: TaskSnapshot; now: number }) {
+  const round = task.roundInfos[task.currentRound - 1];
+  if (!round) return null;
+  const fails = failureForecast(round, task.minCohort, now);
+  if (fails) {
+    const [head, ...rest] = fails.split(":");
+    return (
+      <p className="notice warn" role="status" data-testid="failure-forecast">
+        <strong>{head}:</strong>
+        {rest.join(":")} {afterFailure(round.round, task.rounds)}
+      </p>
+    );
+  }
+  const risk = quorumRisk(round, task.minCohort, now);
+  return risk ? (
+    <p className="hint" data-testid="quorum-risk">
+      {risk}
+    </p>
+  ) : null;
+}
+
 /** Open, close and reveal, for whoever may: each with its pending and confirmed state. */
 export function RoundActions({ task, now, next }: { task: TaskSnapshot; now: number; next?: GlobalModelState }) {
   const { address } = useAccount();
   const wallet = useWallet();
   const tx = useTx();
   const actions = roundActions(task, address, now);
+  const current = task.roundInfos[task.currentRound - 1];
   const ready = wallet.status === "ready";
   return (
     <section className="panel" aria-labelledby="actions-heading">
@@ -153,30 +182,38 @@ export function RoundActions({ task, now, next }: { task: TaskSnapshot; now: num
             key={`open-${action.round}`}
             task={task}
             next={next}
+            doomed={current !== undefined && failureForecast(current, task.minCohort, now) !== undefined}
             action={{ ...action, enabled: action.enabled && ready }}
             run={tx.run}
             busy={tx.busy}
           />
         ) : (
-          <div className="actions" key={`${action.kind}-${action.round}`} style={{ marginTop: "0.75rem" }}>
-            <button
-              type="button"
-              disabled={!action.enabled || !ready || tx.busy}
-              onClick={() =>
-                void tx.run(
-                  `${LABEL[action.kind]} ${action.round}`,
-                  { fn: action.kind === "close" ? "closeRound" : "revealRound", taskId: task.id, round: action.round },
-                  [task.id, action.round],
-                )
-              }
-            >
-              {LABEL[action.kind]} {action.round}
-            </button>
-            {action.reason && <span className="hint">{action.reason}</span>}
+          <div key={`${action.kind}-${action.round}`} style={{ marginTop: "0.75rem" }}>
+            {action.kind === "close" && <CloseForecast task={task} now={now} />}
+            <div className="actions">
+              <button
+                type="button"
+                disabled={!action.enabled || !ready || tx.busy}
+                onClick={() =>
+                  void tx.run(
+                    `${LABEL[action.kind]} ${action.round}`,
+                    {
+                      fn: action.kind === "close" ? "closeRound" : "revealRound",
+                      taskId: task.id,
+                      round: action.round,
+                    },
+                    [task.id, action.round],
+                  )
+                }
+              >
+                {LABEL[action.kind]} {action.round}
+              </button>
+              {action.reason && <span className="hint">{action.reason}</span>}
+            </div>
           </div>
         ),
       )}
-      <TxStatus state={tx.state} />
+      <TxStatus state={tx.state} onDismiss={tx.reset} />
     </section>
   );
 }

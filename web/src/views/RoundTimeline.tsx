@@ -5,7 +5,9 @@ import type { RoundCost } from "../../../client/src/chain/events";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import type { RoundSnapshot, TaskSnapshot } from "../chain";
 import { decryptionBatchCount } from "../decryption/ranges";
+import { Term } from "../components/Term";
 import { formatCompact, formatDuration, formatInt, formatTime, shortHash } from "../format";
+import { failureForecast, failureReason } from "../roundOutcome";
 
 function Deadline({ round, now }: { round: RoundSnapshot; now: number }) {
   if (round.state !== "Open") return <>{formatTime(round.deadline)}</>;
@@ -31,6 +33,25 @@ function Costs({ cost, metered }: { cost?: RoundCost; metered: boolean }) {
       {hcu(cost.hcu)} HCU
     </>
   );
+}
+
+/** Why a failed round failed, or that an open one can no longer reach K (the owner's Close button says more). */
+function RoundOutcome({ task, round, now }: { task: TaskSnapshot; round: RoundSnapshot; now: number }) {
+  if (round.state === "Failed") {
+    return (
+      <p className="notice error" data-testid={`round-${round.round}-failure`}>
+        {failureReason(round, task.minCohort, task.rounds)}
+      </p>
+    );
+  }
+  if (failureForecast(round, task.minCohort, now)) {
+    return (
+      <p className="warning-text" data-testid={`round-${round.round}-doomed`}>
+        Below K at the deadline: it fails when it is closed.
+      </p>
+    );
+  }
+  return null;
 }
 
 /** One round: state, schedule, progress, contributors per chunk, what it cost. */
@@ -67,11 +88,15 @@ export function RoundCard({
         <dd>
           {round.completed} of {round.eligible} submitted every chunk
         </dd>
-        <dt>Chunks at quorum</dt>
+        <dt>
+          <Term id="quorum">Chunks at quorum</Term>
+        </dt>
         <dd>
           {round.chunksAtQuorum} of {layout.chunkCount} (K = {task.minCohort})
         </dd>
-        <dt>Gas and HCU</dt>
+        <dt>
+          <Term id="gas">Gas</Term> and <Term id="HCU">HCU</Term>
+        </dt>
         <dd
           data-testid={`round-${round.round}-cost`}
           data-submission-gas={cost?.submissionGas ?? 0}
@@ -79,7 +104,9 @@ export function RoundCard({
         >
           <Costs cost={cost} metered={hcuMetered} />
         </dd>
-        <dt>Global model</dt>
+        <dt>
+          <Term id="globalModel">Starts from</Term>
+        </dt>
         <dd>
           <code title={round.globalModelHash}>{shortHash(round.globalModelHash)}</code>
         </dd>
@@ -98,9 +125,12 @@ export function RoundCard({
           </>
         )}
       </dl>
+      <RoundOutcome task={task} round={round} now={now} />
       <figure style={{ margin: "0.5rem 0 0" }}>
         <ChunkBars contributors={round.contributors} minCohort={task.minCohort} max={round.eligible} />
-        <figcaption className="hint">Contributors per chunk; the dashed line is the minimum cohort K.</figcaption>
+        <figcaption className="hint">
+          Contributors per <Term id="chunk">chunk</Term>; the dashed line is the minimum cohort <Term id="K">K</Term>.
+        </figcaption>
       </figure>
     </>
   );

@@ -1,0 +1,5 @@
+import { Glossary } from "../../src/views/Glossary";
+
+export default function GlossaryPage() {
+  return <Glossary />;
+}
