@@ -7,6 +7,8 @@ import { encodeRound, residualFromText, taskEncoding } from "../../client/src/no
 import { fromHexChunks } from "../../client/src/node/hexChunks";
 import { localTrainingSeed } from "../../client/src/node/training";
 import type { ModelSpec } from "../../client/src/protocol/modelSpec";
+import { privacyFromChoices, roundMechanism } from "../../client/src/protocol/privacy";
+import type { SubsampledGaussian } from "../../client/src/privacy/rdp";
 import type { FLuFHEAggregator } from "../../types/contracts/FLuFHEAggregator";
 import { aggregatorInterface } from "../../web/src/chain";
 import { withGetFunction } from "../shared/fakeAggregator";
@@ -15,6 +17,7 @@ import {
   NODE_DEFAULTS,
   preparedUpdate,
   submitChunks,
+  trainRequest,
   type ChunkState,
   type RoundInput,
 } from "../../web/src/participate/roundUpdate";
@@ -79,7 +82,58 @@ function fakeTraining(requests: TrainRequest[]) {
   };
 }
 
+/** A DP promise over the task's 2 rounds (epsilon as the accountant computes it). */
+const TERMS = privacyFromChoices(
+  { noiseMultiplier: 1.1, delta: 1e-5, clipNorm: 1, samplingRate: 0.25, stepsPerRound: 4 },
+  2,
+);
+
+describe("the training request", () => {
+  it("carries the task's DP-SGD settings for a DP task, and none otherwise", () => {
+    const trainable = { ...input, global: input.global!, train: input.train! };
+    expect(trainRequest(trainable).options.privacy).toBeUndefined();
+    const dp = trainRequest({ ...trainable, privacy: TERMS }).options;
+    expect(dp.privacy).toEqual({ clipNorm: 1, noiseMultiplier: 1.1, samplingRate: 0.25, steps: 4 });
+    // Never a seeded ("insecure") generator: sampling and noise come from the secure one.
+    expect(dp.privacy).not.toHaveProperty("insecureSeed");
+    expect(dp.seed).toBe(localTrainingSeed(NODE_DEFAULTS.seed, 2));
+  });
+});
+
 describe("preparedUpdate", () => {
+  it("charges the round's mechanism before it trains with DP-SGD, and trains nothing when the charge is refused", async () => {
+    const store = memoryParticipationStore();
+    const order: string[] = [];
+    const charged: (SubsampledGaussian | null)[] = [];
+    const requests: TrainRequest[] = [];
+    const training = fakeTraining(requests);
+    const start = training.start;
+    training.start = (r: TrainRequest) => (order.push("train"), start(r));
+    const chargePrivacy = async (m: SubsampledGaussian | null) => void (order.push("charge"), charged.push(m));
+    const record = await loadParticipation(store, "k", init);
+    await preparedUpdate({ ...input, privacy: TERMS, chargePrivacy }, record, store, training);
+    expect(order).toEqual(["charge", "train"]);
+    expect(charged).toEqual([roundMechanism(TERMS)]);
+    expect(requests[0].options.privacy?.steps).toBe(4);
+    // Refused: the charge throws, nothing is trained or saved.
+    const other = memoryParticipationStore();
+    const refuse = async () => {
+      throw new Error("Refused: over budget");
+    };
+    const fresh = await loadParticipation(other, "k", init);
+    await expect(
+      preparedUpdate({ ...input, privacy: TERMS, chargePrivacy: refuse }, fresh, other, training),
+    ).rejects.toThrow("Refused: over budget");
+    expect(requests).toHaveLength(1);
+    expect(await other.get("k")).toBeUndefined();
+    // A task without DP is charged as such (null: epsilon infinite) and trains without DP-SGD.
+    charged.length = 0;
+    const plain = await loadParticipation(memoryParticipationStore(), "k", init);
+    await preparedUpdate({ ...input, chargePrivacy }, plain, memoryParticipationStore(), training);
+    expect(charged).toEqual([null]);
+    expect(requests[1].options.privacy).toBeUndefined();
+  });
+
   it("trains with the node's seed, encodes as the node does and saves before returning; then resumes it", async () => {
     const store = memoryParticipationStore();
     const requests: TrainRequest[] = [];

@@ -8,6 +8,7 @@ import type { FheInstance } from "../../client/src/fhe/instance";
 import * as models from "../../client/src/ml/models";
 import * as train from "../../client/src/ml/train";
 import { specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { NO_PRIVACY } from "../../client/src/protocol/privacy";
 import { Policy } from "../../client/src/protocol/vocabulary";
 import type { TaskSnapshot } from "../../web/src/chain";
 import type { GlobalModel as Model } from "../../web/src/model/store";
@@ -47,7 +48,11 @@ vi.mock("../../web/src/providers/appChain", () => ({
   useAppChain: () => ({
     deployment: { chainId: 31337, aggregator: CONTRACT },
     provider: {},
-    aggregator: identityReader(CONTRACT, C),
+    // The task as the chain states it: its identity and no DP promise.
+    aggregator: {
+      ...identityReader(CONTRACT, C),
+      getTask: async () => ({ config: { modelHash: C, privacy: NO_PRIVACY }, createdBlock: 5n }),
+    },
   }),
 }));
 let query: { data?: TaskSnapshot; error?: Error } = {};
@@ -162,14 +167,25 @@ beforeAll(async () => {
 
 const pick = () =>
   fireEvent.change(screen.getByLabelText("Data file"), { target: { files: [new File([CSV], "mine.csv")] } });
+/** Chooses the CSV's label column among its header columns (offered once the file is read). */
+const chooseLabel = async (column = "y") =>
+  fireEvent.change(await screen.findByLabelText("Label column"), { target: { value: column } });
 
 describe("the participant's page", () => {
   it("explains bad data as the node does, then shows the node's split of the file", async () => {
     render(<Participation task={task} store={memoryParticipationStore()} startWorker={inProcess} />);
     expect(screen.getByTestId("round-state").textContent).toMatch(/Round 1 of 2 is open\. Your account is listed/);
     pick();
-    expect((await screen.findByRole("alert")).textContent).toMatch(/no column named "label" in the header/);
-    fireEvent.change(screen.getByLabelText("Label column"), { target: { value: "y" } });
+    // The file's header columns are offered; nothing is parsed until one is chosen (no "label" column here).
+    expect((await screen.findByTestId("choose-label")).textContent).toBe(
+      "Choose the label column of mine.csv to read it.",
+    );
+    const options = [...(screen.getByLabelText("Label column") as HTMLSelectElement).options].map((o) => o.value);
+    expect(options).toEqual(["", "a", "b", "c", "y"]);
+    expect(screen.queryByRole("alert")).toBeNull();
+    await chooseLabel("a");
+    expect((await screen.findByRole("alert")).textContent).toMatch(/label 27\.1828182 is not a non-negative integer/);
+    await chooseLabel();
     expect((await screen.findByTestId("data-summary")).textContent).toBe(
       "mine.csv: 16 training and 4 test samples (read in this page only).",
     );
@@ -185,7 +201,7 @@ describe("the participant's page", () => {
     submitted = [false];
     render(<Participation task={task} store={store} startWorker={inProcess} />);
     pick();
-    fireEvent.change(screen.getByLabelText("Label column"), { target: { value: "y" } });
+    await chooseLabel();
     await screen.findByTestId("data-summary");
     fireEvent.change(screen.getByLabelText("TensorFlow.js backend"), { target: { value: "cpu" } });
     fireEvent.click(screen.getByRole("button", { name: "Train, encrypt and submit" }));
@@ -270,7 +286,7 @@ describe("the participant's page", () => {
     try {
       render(<Participation task={task} store={memoryParticipationStore()} startWorker={inProcess} />);
       pick();
-      fireEvent.change(screen.getByLabelText("Label column"), { target: { value: "y" } });
+      await chooseLabel();
       await screen.findByTestId("data-summary");
       expect((screen.getByRole("button", { name: "Train, encrypt and submit" }) as HTMLButtonElement).disabled).toBe(
         true,
@@ -299,7 +315,7 @@ describe("the participant's page", () => {
     const store = memoryParticipationStore();
     render(<Participation task={task} store={store} startWorker={hanging} />);
     pick();
-    fireEvent.change(screen.getByLabelText("Label column"), { target: { value: "y" } });
+    await chooseLabel();
     await screen.findByTestId("data-summary");
     fireEvent.click(screen.getByRole("button", { name: "Train, encrypt and submit" }));
     expect((await screen.findByText(/epoch 1 of 3, loss 0\.693/)).textContent).toBeTruthy();

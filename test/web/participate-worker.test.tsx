@@ -62,6 +62,21 @@ beforeAll(async () => {
 });
 
 describe("the training worker's handler", () => {
+  it("runs DP-SGD when the request carries privacy settings: one pass of its steps, reported once", async () => {
+    started = [];
+    const privacy = { clipNorm: 1, noiseMultiplier: 1.1, samplingRate: 0.05, steps: 10 };
+    const base = request();
+    const messages = await run({ ...base, options: { ...base.options, privacy } });
+    expect(messages.map((m) => m.type)).toEqual(["backend", "progress", "done"]);
+    expect(messages[1]).toMatchObject({ type: "progress", epoch: 1, epochs: 1 });
+    const done = messages.at(-1) as Extract<TrainMessage, { type: "done" }>;
+    // Secure sampling and noise: not the plain training's weights, and not the same twice.
+    const plain = (await run(request())).at(-1) as Extract<TrainMessage, { type: "done" }>;
+    expect(done.weights).not.toEqual(plain.weights);
+    const again = (await run({ ...base, options: { ...base.options, privacy } })).at(-1) as typeof done;
+    expect(again.weights).not.toEqual(done.weights);
+  });
+
   it("reports its backend, every epoch's loss, then the weights the node's trainLocal gives", async () => {
     started = [];
     const messages = await run(request());

@@ -7,9 +7,13 @@
  * node's from its state file), the browser's update equals the node's training on the same file and
  * seed within one quantization step, a page whose update is on chain says it is submitted (also after a
  * reload and after the reveal) and sends nothing again, no request carries a data file, and after the
- * reveal each page shows its accuracy. The stack is useWebStack's (fixture.ts), stopped by PID in afterAll.
+ * reveal each page shows its accuracy. Task 2 promises DP: the page shows the promise, refuses (its
+ * ledger) a file already used without DP once it has a budget, trains one DP-SGD round on another file,
+ * charges it and submits it; the page has no horizontal scroll at phone width (390 px). The stack is
+ * useWebStack's (fixture.ts), stopped by PID in afterAll.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
 import type { Page, Request } from "playwright-core";
@@ -29,6 +33,7 @@ import { OwnerSession } from "../../../client/src/node/owner";
 import { planTask } from "../../../client/src/node/planTask";
 import { localTrainingSeed } from "../../../client/src/node/training";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
+import { describePrivacy, privacyFromChoices } from "../../../client/src/protocol/privacy";
 import { layoutFromTask } from "../../../client/src/protocol/taskConfig";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
@@ -39,6 +44,16 @@ import { stepper, useWebStack } from "./fixture";
 import { CHAIN_ID, STEP_TIMEOUT, devnetKey, assert, log } from "./harness";
 
 const SPEC: ModelSpec = { kind: "logreg", inputShape: [30], numClasses: 2, seed: 11 };
+/** Screenshots of the participate page at desktop and phone width, to look at. */
+const SCREENS = path.join(os.tmpdir(), "flufhe-participate-screens");
+/** Task 2 promises DP over its one round: 10 DP-SGD steps sampling 5% of the records (cheap to train). */
+const DP_SPEC: ModelSpec = {
+  ...SPEC,
+  privacy: privacyFromChoices(
+    { noiseMultiplier: 1.1, delta: 1e-5, clipNorm: 1, samplingRate: 0.05, stepsPerRound: 10 },
+    1,
+  ),
+};
 /** What `flufhe node` uses when not told otherwise (--seed 1 --epochs 1 --batch-size 32 --lr 0.1). */
 const NODE = { seed: 1, epochs: 1, batchSize: 32, learningRate: 0.1 };
 
@@ -77,6 +92,7 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
   let network: Network;
   let aggregator: FLuFHEAggregator;
   let owner: OwnerSession | undefined;
+  let dpOwner: OwnerSession | undefined;
   let layout: Layout;
   let base: string;
   let node: ParticipantProcess | undefined;
@@ -111,6 +127,13 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
       layout = layoutFromTask(await aggregator.getTask(taskId));
       await owner.openNextRound();
       log(`task ${taskId}: ${layout.paramCount} parameters in ${layout.chunkCount} chunks, round 1 open`);
+
+      const dpPlan = planTask(DP_SPEC, { valueBits: 8, clip: 0.5, minCohort: 3, maxCohort: 4, rounds: 1 });
+      const dpTask = await OwnerSession.create(aggregator, dpPlan, listed);
+      const signer = ownerSigner;
+      dpOwner = await OwnerSession.open({ aggregator, instance: network.fhevm.instance, signer, taskId: dpTask });
+      await dpOwner.openNextRound();
+      log(`task ${dpTask}: ${describePrivacy(DP_SPEC.privacy)}, round 1 open`);
     },
   });
   const { tmp, consoleLog, artifacts } = stack;
@@ -118,7 +141,10 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
   beforeAll(() => {
     base = stack.base;
   });
-  afterAll(() => owner?.model.dispose());
+  afterAll(() => {
+    owner?.model.dispose();
+    dpOwner?.model.dispose();
+  });
 
   const { step } = stepper({ page: () => page, artifacts, timeoutMs: STEP_TIMEOUT });
 
@@ -159,7 +185,7 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
         await p.getByRole("link", { name: "Take part from this browser" }).click();
         await p.waitForURL(/\/tasks\/1\/participate$/, { timeout: UI_TIMEOUT });
         await p.getByLabel("Data file").setInputFiles(csv[i]);
-        await p.getByLabel("Label column").fill("diagnosis");
+        await p.getByLabel("Label column").selectOption("diagnosis");
         await p.getByTestId("data-summary").waitFor({ timeout: UI_TIMEOUT });
         await p.getByRole("button", { name: "Train, encrypt and submit" }).click();
         const done = p.getByTestId("round-submitted");
@@ -284,7 +310,7 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
       const p = (page = pages[i]);
       await p.reload();
       await p.getByLabel("Data file").setInputFiles(csv[i]);
-      await p.getByLabel("Label column").fill("diagnosis");
+      await p.getByLabel("Label column").selectOption("diagnosis");
       await p
         .getByTestId("round-state")
         .filter({ hasText: /is revealed\. Your update is submitted/ })
@@ -312,6 +338,83 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
         `page ${i + 1}: accuracy ${shown}, the node's evaluate ${expected}`,
       );
       log(`participant ${i + 1}: accuracy after round 1 ${(shown * 100).toFixed(2)} %`);
+    }
+  });
+
+  step(
+    "a DP task: the page shows its promise, its ledger refuses a file used without DP, then trains DP-SGD",
+    async () => {
+      const p = (page = pages[0]);
+      await p.goto(`${base}/tasks/2/participate`);
+      const promise = p.getByTestId("privacy-promise");
+      await promise.waitFor({ timeout: UI_TIMEOUT });
+      const said = await promise.innerText();
+      assert(said === `This task promises ${describePrivacy(DP_SPEC.privacy)}.`, `the page says: ${said}`);
+      const expected = await p.getByTestId("expected-data").innerText();
+      assert(expected.includes("30 numbers"), `the expected data: ${expected}`);
+      // csv[0] trained task 1's round without DP (ε = ∞ on record): with a budget, every DP round is refused.
+      await p.getByLabel("Data file").setInputFiles(csv[0]);
+      await p.getByLabel("Label column").selectOption("diagnosis");
+      await p.getByTestId("data-summary").waitFor({ timeout: UI_TIMEOUT });
+      const setBudget = async (epsilon: string) => {
+        await p.getByLabel("Budget epsilon").fill(epsilon);
+        await p.getByRole("button", { name: /Set the budget|Replace the budget/ }).click();
+        await p.getByText(/^Budget set: /).waitFor({ timeout: UI_TIMEOUT });
+      };
+      await setBudget("8");
+      const before = await aggregator.submittedChunks(2, 1, await (await provider.getSigner(1)).getAddress());
+      await p.getByRole("button", { name: "Train, encrypt and submit" }).click();
+      const refused = p.getByTestId("privacy-refused");
+      await refused.waitFor({ timeout: UI_TIMEOUT });
+      log(`refused: ${await refused.innerText()}`);
+      const after = await aggregator.submittedChunks(2, 1, await (await provider.getSigner(1)).getAddress());
+      assert(
+        before.concat(after).every((c) => !c),
+        "a refused round sent chunks",
+      );
+      // csv[1] is new to this browser's ledger: within a budget of 50 the DP round trains and is charged.
+      await p.getByLabel("Data file").setInputFiles(csv[1]);
+      await p.getByTestId("data-summary").filter({ hasText: "hospital-1.csv" }).waitFor({ timeout: UI_TIMEOUT });
+      await setBudget("50");
+      await p
+        .getByTestId("privacy-outlook")
+        .filter({ hasText: /within its budget/ })
+        .waitFor({ timeout: UI_TIMEOUT });
+      await p.getByRole("button", { name: "Train, encrypt and submit" }).click();
+      await p.getByTestId("round-submitted").waitFor({ timeout: STEP_TIMEOUT - 60_000 });
+      const charge = await p.getByTestId("privacy-charge").innerText();
+      assert(
+        /task 2 \(block \d+\), round 1: DP-SGD: 10 steps, sampling 0\.05, noise 1\.1/.test(charge),
+        `the charge: ${charge}`,
+      );
+      log(`DP round charged: ${(await p.getByTestId("privacy-spent").innerText()).trim()}`);
+    },
+  );
+
+  step("the participate page has no horizontal scroll at phone width (390 px)", async () => {
+    const p = (page = pages[0]);
+    mkdirSync(SCREENS, { recursive: true });
+    await p.screenshot({ path: path.join(SCREENS, "participate-dp-desktop.png"), fullPage: true });
+    await p.setViewportSize({ width: 390, height: 844 });
+    try {
+      await p.screenshot({ path: path.join(SCREENS, "participate-dp-390.png"), fullPage: true });
+      log(`screenshots of the DP task's participate page in ${SCREENS}/`);
+      // Elements reaching past the viewport, except inside a box that scrolls on its own (tables).
+      // A string: this file is compiled without the DOM library.
+      const wide = (await p.evaluate(`[...document.querySelectorAll("body *")]
+        .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+        .filter((e) => !e.parentElement.closest("[style*='overflow-x']"))
+        .map((e) => e.tagName.toLowerCase() + "." + String(e.className).replace(/ /g, ".") +
+          " (" + Math.round(e.getBoundingClientRect().right) + " px): " + e.textContent.slice(0, 40))`)) as string[];
+      const scroll = (await p.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+      )) as number;
+      assert(
+        scroll <= 0 && wide.length === 0,
+        `${scroll} px of horizontal scroll; wider than the page: ${wide.slice(0, 12).join("; ")}`,
+      );
+    } finally {
+      await p.setViewportSize({ width: 1366, height: 900 });
     }
   });
 

@@ -1,14 +1,18 @@
 "use client";
 
-import { useCallback, useRef, useState, type Dispatch, type SetStateAction } from "react";
-import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
+import { useCallback, useMemo, useRef, useState, type Dispatch, type SetStateAction } from "react";
 import type { TrainingSettings } from "../../../client/src/node/training";
+import { PrivacyBudgetExceeded, PrivacyLedger } from "../../../client/src/privacy/ledger";
+import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
+import { checkPrivacyPromise } from "../../../client/src/protocol/privacy";
 import { aggregatorAt, aggregatorInterface, type TaskSnapshot } from "../chain";
 import { describeError } from "../errors";
 import { fhevmConnection } from "../fhe";
 import type { GlobalModel } from "../model/store";
 import { submitBatched, supportsBatchedCalls, type Eip1193Request } from "../participate/batch";
 import type { LocalData } from "../participate/localData";
+import { chainPrivacy, chargeRound, ledgerTaskLabel, refusalInPage } from "../participate/privacy";
+import { browserLedgerStore } from "../participate/privacyLedgerStore";
 import { preparedUpdate, submitChunks, type ChunkState } from "../participate/roundUpdate";
 import { startTraining, TrainingCancelled, type TrainingRun } from "../participate/trainer";
 import type { BackendName, TrainMessage } from "../participate/trainProtocol";
@@ -17,7 +21,8 @@ import { useAppChain, type AppChain } from "../providers/appChain";
 import type { WalletSigner } from "../wallet/signer";
 import { useSigner } from "./useWallet";
 
-export type RoundPhase = "idle" | "training" | "submitting" | "done" | "cancelled" | "failed";
+/** "refused": the data's privacy ledger refused the round (nothing was trained or sent). */
+export type RoundPhase = "idle" | "training" | "submitting" | "done" | "cancelled" | "refused" | "failed";
 
 export interface RoundRun {
   phase: RoundPhase;
@@ -49,6 +54,8 @@ interface RoundContext {
   spec: ModelSpec | undefined;
   global: GlobalModel | undefined;
   store: ParticipationStore;
+  /** The data's privacy ledger: every round trained is charged to it first. */
+  ledger: PrivacyLedger;
   getSigner: (() => Promise<WalletSigner>) | undefined;
   deployment: AppChain["deployment"];
   provider: AppChain["provider"];
@@ -79,9 +86,12 @@ async function runRound(ctx: RoundContext, { data, settings, backends }: StartAr
     if (!getSigner) throw new Error("connect the wallet of a listed participant first");
     if (!spec) throw new Error("the task's model is not an inline spec: this page cannot train it");
     if (info?.state !== "Open") throw new Error(`round ${round} is not open`);
+    // As TaskSession.open: the spec's promise must be the chain's, and honest, before anything is trained.
+    checkPrivacyPromise(spec.privacy, await chainPrivacy(ctx.readAggregator, task.id), task.rounds);
     const { signer, eip1193 } = await getSigner();
     const account = await signer.getAddress();
     const record = await openParticipation(ctx.store, ctx.readAggregator, ctx.deployment.chainId, task.id, account);
+    const label = ledgerTaskLabel(record.state.task);
     const prepared = await preparedUpdate(
       {
         taskId: task.id,
@@ -93,6 +103,8 @@ async function runRound(ctx: RoundContext, { data, settings, backends }: StartAr
         train: data?.train,
         settings,
         backends,
+        privacy: spec.privacy,
+        chargePrivacy: data && chargeRound(ctx.ledger, data.dataset, label, round, spec.privacy),
       },
       record,
       ctx.store,
@@ -109,7 +121,9 @@ async function runRound(ctx: RoundContext, { data, settings, backends }: StartAr
   } catch (error) {
     training.current = undefined;
     if (error instanceof TrainingCancelled) setRun((r) => ({ ...r, phase: "cancelled" }));
-    else setRun((r) => ({ ...r, phase: "failed", error: describeError(error, aggregatorInterface).message }));
+    else if (error instanceof PrivacyBudgetExceeded) {
+      setRun((r) => ({ ...r, phase: "refused", error: refusalInPage(error.message) }));
+    } else setRun((r) => ({ ...r, phase: "failed", error: describeError(error, aggregatorInterface).message }));
   }
 }
 
@@ -144,11 +158,13 @@ export function useParticipantRound(
   global: GlobalModel | undefined,
   store: ParticipationStore,
   startWorker: typeof startTraining = startTraining,
+  ledgerStore = browserLedgerStore(),
 ): ParticipantRound {
   const { deployment, provider, aggregator: readAggregator } = useAppChain();
   const getSigner = useSigner();
   const [run, setRun] = useState<RoundRun>({ phase: "idle", chunks: [] });
   const training = useRef<TrainingRun | undefined>(undefined);
+  const ledger = useMemo(() => new PrivacyLedger(ledgerStore), [ledgerStore]);
 
   const onTraining = useCallback((m: TrainMessage) => {
     if (m.type === "backend") setRun((r) => ({ ...r, backend: m.backend }));
@@ -168,6 +184,7 @@ export function useParticipantRound(
           spec,
           global,
           store,
+          ledger,
           getSigner,
           deployment,
           provider,
@@ -180,7 +197,20 @@ export function useParticipantRound(
         },
         args,
       ),
-    [task, spec, global, store, getSigner, deployment, provider, readAggregator, startWorker, onTraining, onChunk],
+    [
+      task,
+      spec,
+      global,
+      store,
+      ledger,
+      getSigner,
+      deployment,
+      provider,
+      readAggregator,
+      startWorker,
+      onTraining,
+      onChunk,
+    ],
   );
 
   return { run, start, cancel: useCallback(() => training.current?.cancel(), []) };

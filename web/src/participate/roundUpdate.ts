@@ -1,6 +1,7 @@
 /**
  * One round of a browser participant, with the node's own code: prepare the update
- * (client/src/node/roundUpdate: train from the round's committed model, here in the worker; encode with
+ * (client/src/node/roundUpdate: charge the data's privacy ledger, train from the round's committed model,
+ * here in the worker, with DP-SGD under a DP promise; encode with
  * the task's encoding and the residual), save update + residual BEFORE the first chunk is sent, then
  * encrypt and submit the chunks the chain does not hold yet (a reload resumes the saved update; the
  * contract's submittedChunks decides what is left). No React here.
@@ -13,7 +14,9 @@ import type { Dataset } from "../../../client/src/ml/dataset";
 import { checkTaskEncoding, taskEncoding } from "../../../client/src/node/encoding";
 import { prepareRoundUpdate, roundTrainingOptions } from "../../../client/src/node/roundUpdate";
 import { NODE_TRAINING, type TrainingSettings } from "../../../client/src/node/training";
+import type { SubsampledGaussian } from "../../../client/src/privacy/rdp";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
+import type { PrivacyTerms } from "../../../client/src/protocol/privacy";
 import type { FLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import type { Trained, TrainingRun } from "./trainer";
 import type { BackendName, TrainMessage, TrainRequest } from "./trainProtocol";
@@ -46,18 +49,26 @@ export interface RoundInput {
   settings: TrainingSettings;
   /** Backends the worker tries, in order (default: WebGL, WASM, cpu). */
   backends?: BackendName[];
+  /** The task's DP promise (the spec's, checked against the chain): the worker trains with DP-SGD at these terms. */
+  privacy?: PrivacyTerms;
+  /** Charges the round to the data's privacy ledger before it is trained; throws to refuse it. */
+  chargePrivacy?: (mechanism: SubsampledGaussian | null) => Promise<void>;
 }
 
 type Trainable = RoundInput & Required<Pick<RoundInput, "global" | "train">>;
 
-/** The training request of a round: the node's per-round options (roundTrainingOptions). */
+/**
+ * The training request of a round: the node's per-round options (roundTrainingOptions), with the task's
+ * DP-SGD settings under a DP promise (the worker's trainLocal then samples and adds noise with the secure
+ * generator).
+ */
 export function trainRequest(input: Trainable): TrainRequest {
   return {
     type: "train",
     spec: input.spec,
     weights: input.global.weights,
     data: input.train,
-    options: roundTrainingOptions(input.settings, input.round),
+    options: roundTrainingOptions(input.settings, input.round, input.privacy),
     backends: input.backends,
   };
 }
@@ -95,6 +106,8 @@ export async function preparedUpdate(
       global: global ?? { commitment: "", weights: new Float32Array(0) },
       samples: train?.y.length ?? 0,
       settings: input.settings,
+      privacy: input.privacy,
+      chargePrivacy: input.chargePrivacy,
     },
     record.state,
     async () => {

@@ -75,6 +75,8 @@ export async function handleTrainRequest(
     );
     post({ type: "backend", backend, skipped });
     const model = env.models.buildModel(request.spec);
+    // DP-SGD runs its steps as one "epoch" (trainLocal reports it once): progress and timing count that.
+    const epochs = request.options.privacy ? 1 : request.options.epochs;
     try {
       env.models.setFlatWeights(model, request.weights);
       const t0 = env.now();
@@ -83,12 +85,12 @@ export async function handleTrainRequest(
         ...request.options,
         onEpoch: (epoch, loss) => {
           const now = env.now();
-          post({ type: "progress", epoch: epoch + 1, epochs: request.options.epochs, loss, ms: now - last });
+          post({ type: "progress", epoch: epoch + 1, epochs, loss, ms: now - last });
           last = now;
         },
       });
       const weights = env.models.getFlatWeights(model);
-      const msPerEpoch = (env.now() - t0) / request.options.epochs;
+      const msPerEpoch = (env.now() - t0) / epochs;
       post({ type: "done", weights, epochLosses: result.epochLosses, backend, msPerEpoch }, [weights.buffer]);
     } finally {
       model.dispose();

@@ -4,19 +4,26 @@ import Link from "next/link";
 import { useMemo } from "react";
 import { useAccount } from "wagmi";
 import type { TrainingSettings } from "../../../client/src/node/training";
-import type { TaskSnapshot } from "../chain";
+import { firstRoundFrom } from "../../../client/src/protocol/membership";
+import type { PrivacyTerms } from "../../../client/src/protocol/privacy";
+import { sameAddress, type TaskSnapshot } from "../chain";
 import { ownRound, type OwnRound } from "../participants";
 import { ChunkTable } from "../components/ChunkTable";
+import { ExpectedData } from "../components/ExpectedData";
 import { ErrorAlert } from "../components/forms";
+import { PrivacyBudget } from "../components/PrivacyBudget";
+import { TaskPromise } from "../components/TaskPromise";
 import { formatFloat } from "../format";
 import { useGlobalModel } from "../hooks/useGlobalModel";
 import { useRoundAggregates } from "../hooks/useRoundAggregates";
 import { useLocalData } from "../hooks/useLocalData";
 import { useParticipantRound, type RoundRun } from "../hooks/useParticipantRound";
+import { useParticipantPrivacy } from "../hooks/useParticipantPrivacy";
 import { useSavedUpdate } from "../hooks/useSavedUpdate";
 import { useTaskActivity } from "../hooks/useTaskActivity";
 import { useWallet } from "../hooks/useWallet";
 import { taskKey } from "../model/store";
+import { browserLedgerStore, type BrowserLedgerStore } from "../participate/privacyLedgerStore";
 import type { startTraining } from "../participate/trainer";
 import {
   browserParticipationStore,
@@ -30,15 +37,20 @@ import { TrainingFields, useTrainingForm } from "./TrainingFields";
 import { WithTask } from "./WithTask";
 
 const percent = (x: number) => `${(x * 100).toFixed(2)} %`;
+/** Long words (addresses, hashes, file names) wrap instead of widening the page on a phone. */
+const WRAP = { overflowWrap: "anywhere" } as const;
 
-function TrainingStatus({ run, onCancel }: { run: RoundRun; onCancel: () => void }) {
+function TrainingStatus({ run, privacy, onCancel }: { run: RoundRun; privacy?: PrivacyTerms; onCancel: () => void }) {
   if (run.phase === "idle") return null;
+  const how = privacy ? ` with DP-SGD (${privacy.stepsPerRound} steps)` : "";
+  const sent = run.phase !== "training" && run.phase !== "cancelled" && run.phase !== "refused";
   return (
     <div data-testid="round-run" data-phase={run.phase}>
       {run.phase === "training" && (
         <p role="status">
-          Training locally{run.backend && ` (TensorFlow.js ${run.backend}, in a worker)`}
-          {run.progress
+          Training locally{how}
+          {run.backend && ` (TensorFlow.js ${run.backend}, in a worker)`}
+          {run.progress && !privacy
             ? `: epoch ${run.progress.epoch} of ${run.progress.epochs}, loss ${formatFloat(run.progress.loss)}`
             : "…"}{" "}
           <button type="button" onClick={onCancel}>
@@ -46,21 +58,37 @@ function TrainingStatus({ run, onCancel }: { run: RoundRun; onCancel: () => void
           </button>
         </p>
       )}
-      {run.phase === "cancelled" && <p role="status">Training cancelled: nothing was saved or sent.</p>}
+      {run.phase === "cancelled" && (
+        <>
+          <p role="status">Training cancelled: nothing was saved or sent.</p>
+          <p className="hint">
+            The round stays in your data&apos;s privacy ledger: a round is charged when its training starts, as the node
+            does.
+          </p>
+        </>
+      )}
+      {run.phase === "refused" && (
+        <p role="alert" className="notice error" data-testid="privacy-refused" style={WRAP}>
+          Your privacy ledger refused round {run.round}: nothing was trained or sent. {run.error}
+        </p>
+      )}
       {run.resumed && <p className="hint">Resumed the update this browser saved for round {run.round}.</p>}
       {run.msPerEpoch !== undefined && (
         <p className="hint" data-testid="ms-per-epoch" data-value={run.msPerEpoch}>
-          Trained on {run.backend}: {Math.round(run.msPerEpoch)} ms per epoch.
+          Trained on {run.backend}: {Math.round(run.msPerEpoch)} ms
+          {privacy ? ` for ${privacy.stepsPerRound} DP-SGD steps.` : " per epoch."}
         </p>
       )}
-      {run.chunks.length > 0 && run.phase !== "training" && run.phase !== "cancelled" && (
+      {run.chunks.length > 0 && sent && (
         <>
           <p className="hint">
             {run.batched
               ? "All chunks go to your wallet in one batch (EIP-5792): one confirmation."
               : `One wallet confirmation per chunk (${run.chunks.length}).`}
           </p>
-          <ChunkTable chunks={run.chunks} />
+          <div style={{ overflowX: "auto" }}>
+            <ChunkTable chunks={run.chunks} />
+          </div>
         </>
       )}
       {run.phase === "done" && (
@@ -68,7 +96,9 @@ function TrainingStatus({ run, onCancel }: { run: RoundRun; onCancel: () => void
           Round {run.round}: every chunk is on chain ({((run.elapsedMs ?? 0) / 1000).toFixed(1)} s from start).
         </p>
       )}
-      <ErrorAlert message={run.phase === "failed" ? run.error : undefined} />
+      <div style={WRAP}>
+        <ErrorAlert message={run.phase === "failed" ? run.error : undefined} />
+      </div>
     </div>
   );
 }
@@ -105,8 +135,27 @@ function RoundState({ state, own }: { state?: string; own: OwnRound }) {
       data-state={state}
       data-submitted={own.submitted}
       className={own.submitted ? "ok-text" : undefined}
+      style={WRAP}
     >
       {own.text}
+    </p>
+  );
+}
+
+/** Whether `account` is listed for the current round or a later one of the task (else it has nothing to submit). */
+function takesPart(task: TaskSnapshot, account: string | undefined): boolean {
+  const member = task.participants.find((p) => sameAddress(p.account, account));
+  const first = member && firstRoundFrom(member.history, Math.max(task.currentRound, 1));
+  return first !== undefined && first <= task.rounds;
+}
+
+/** What a connected account that the owner has not listed sees instead of the data form. */
+function NotParticipant({ account, rounds }: { account: string; rounds: number }) {
+  return (
+    <p role="note" className="notice warn" data-testid="not-participant" style={WRAP}>
+      Your account {account} is not a participant of this task: the owner has not listed it for this round or any later
+      one (of {rounds}). Only listed accounts can submit updates; if you should take part, send the owner this address.
+      Everyone can follow the task on its page.
     </p>
   );
 }
@@ -117,10 +166,13 @@ function StartActions({
   saved,
   waitingForModel,
   round,
+  blocked,
   onStart,
 }: {
   canStart: boolean;
   saved: boolean;
+  /** Why the page will not train on this task at all. */
+  blocked?: string;
   /** The round is open but this page has not rebuilt the model it opened with yet. */
   waitingForModel: boolean;
   round: number;
@@ -131,7 +183,12 @@ function StartActions({
       <button type="button" disabled={!canStart} onClick={onStart}>
         {saved ? "Submit the saved update" : "Train, encrypt and submit"}
       </button>
-      {waitingForModel && (
+      {blocked && (
+        <span className="hint error-text" data-testid="start-blocked">
+          {blocked}
+        </span>
+      )}
+      {waitingForModel && !blocked && (
         <span className="hint" data-testid="model-not-ready">
           Waiting for this page to rebuild round {round}&apos;s global model (see <em>Global model</em> below).
         </span>
@@ -172,21 +229,25 @@ function AccuracySection({ evaluations, error }: { evaluations: RoundEvaluation[
   );
 }
 
-/** The participant's page for a loaded task: data, local training, submission, decryption and accuracy. */
+/** The participant's page for a loaded task: what it expects and promises, data, privacy budget, local training, submission, decryption and accuracy. */
 export function Participation({
   task,
   store,
   startWorker,
+  ledgerStore: givenLedger,
 }: {
   task: TaskSnapshot;
   store: ParticipationStore;
   startWorker?: typeof startTraining;
+  /** The privacy ledger's store (default: this browser's IndexedDB, memory without one). */
+  ledgerStore?: BrowserLedgerStore;
 }) {
   const { deployment } = useAppChain();
   const wallet = useWallet();
   const { address } = useAccount();
   const activity = useTaskActivity(task.id);
   const model = useGlobalModel(task, activity, useRoundAggregates());
+  const ledgerStore = useMemo(() => givenLedger ?? browserLedgerStore(), [givenLedger]);
   const round = task.currentRound;
   const info = task.roundInfos[round - 1];
   const key = address
@@ -195,13 +256,22 @@ export function Participation({
 
   const form = useTrainingForm();
   const { settings, backend } = form;
-  const participant = useParticipantRound(task, model.spec, model.model, store, startWorker);
+  const participant = useParticipantRound(task, model.spec, model.model, store, startWorker, ledgerStore);
   // Called in this order so that their effects keep running as before: the data's, then the saved update's.
   const local = useLocalData({ files: form.files, model, labelColumn: form.text.labelColumn, settings, store, key });
   const { saved, setAside } = useSavedUpdate({ store, key, address, task, phase: participant.run.phase });
+  const dataset = local.picked.picked?.dataset;
+  const { terms, checked, problem, ledger, outlook } = useParticipantPrivacy({
+    task,
+    spec: model.spec,
+    ledgerStore,
+    dataset,
+    refresh: participant.run.phase,
+  });
 
   const { run } = participant;
   const own = ownRound(task, activity.events, address, confirmedHere(run, round));
+  const member = takesPart(task, address);
   const busy = run.phase === "training" || run.phase === "submitting";
   // Training starts from the round's committed model only (as the node refuses any other).
   const modelReady = !!info && model.model?.commitment === info.globalModelHash;
@@ -212,6 +282,7 @@ export function Participation({
     activity.scannedTo >= 0 && // until the events are read, the page cannot tell whether the update is in
     info?.state === "Open" &&
     !busy &&
+    checked && // the task's privacy promise, before anything is trained
     (saved || (!!local.data.data && typeof settings !== "string" && modelReady));
   const start = () =>
     void participant.start({
@@ -223,23 +294,49 @@ export function Participation({
   return (
     <>
       <PageNotices setAside={setAside} />
+      {model.spec && <ExpectedData spec={model.spec} />}
+      {model.spec && <TaskPromise terms={terms} problem={problem} />}
       <section className="panel" aria-labelledby="round-heading">
         <h2 id="round-heading">Round {round || "—"}</h2>
         <RoundState state={info?.state} own={own} />
-        <TrainingFields form={form} data={local.data} />
-        {!own.submitted && (
-          <StartActions
-            canStart={canStart}
-            saved={saved}
-            waitingForModel={!saved && info?.state === "Open" && !modelReady}
-            round={round}
-            onStart={start}
-          />
+        {address && !member ? (
+          <NotParticipant account={address} rounds={task.rounds} />
+        ) : (
+          <TrainingFields form={form} picked={local.picked.picked} data={local.data} privacy={terms} />
         )}
-        <TrainingStatus run={run} onCancel={participant.cancel} />
       </section>
+      {(!address || member) && (
+        <>
+          <PrivacyBudget
+            kind={ledger.kind}
+            dataset={dataset}
+            account={ledger.account}
+            error={ledger.error}
+            outlook={outlook}
+            onSetBudget={ledger.setBudget}
+          />
+          {(!own.submitted || run.phase !== "idle") && (
+            <section className="panel" aria-labelledby="update-heading">
+              <h2 id="update-heading">Your update</h2>
+              {!own.submitted && (
+                <StartActions
+                  canStart={canStart}
+                  saved={saved}
+                  blocked={
+                    problem && "Not possible: the task's privacy promise does not check out (see Privacy promise)."
+                  }
+                  waitingForModel={!saved && info?.state === "Open" && !modelReady}
+                  round={round}
+                  onStart={start}
+                />
+              )}
+              <TrainingStatus run={run} privacy={terms} onCancel={participant.cancel} />
+            </section>
+          )}
+        </>
+      )}
       <GlobalModel task={task} state={model} deployment={deployment} walletReady={wallet.status === "ready"} />
-      <AccuracySection evaluations={local.evaluations} error={local.evalError} />
+      {(!address || member) && <AccuracySection evaluations={local.evaluations} error={local.evalError} />}
     </>
   );
 }

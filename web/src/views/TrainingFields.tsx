@@ -2,9 +2,10 @@
 
 import { useState } from "react";
 import { TRAINING_RULES, type TrainingSettings } from "../../../client/src/node/training";
+import type { PrivacyTerms } from "../../../client/src/protocol/privacy";
 import { parseNumber } from "../../../client/src/util/numbers";
 import { ErrorAlert, Field, InputField, NumberField } from "../components/forms";
-import type { LocalData } from "../participate/localData";
+import { needsLabelColumn, type LocalData, type PickedData } from "../participate/localData";
 import { NODE_DEFAULTS } from "../participate/roundUpdate";
 import { BACKEND_ORDER, type BackendName } from "../participate/trainProtocol";
 
@@ -74,29 +75,104 @@ export function useTrainingForm() {
 
 export type TrainingForm = ReturnType<typeof useTrainingForm>;
 
-/** "Your data": the data file(s), the node's training options, the backend, and what was read or is wrong. */
+/** The label column: one of the picked CSV's header columns; scikit-learn's CSV and IDX pairs name it themselves. */
+function LabelColumn({
+  picked,
+  value,
+  onChange,
+}: {
+  picked?: PickedData;
+  value: string;
+  onChange: (column: string) => void;
+}) {
+  if (picked?.format === "sklearn") {
+    const s = picked.sklearn!;
+    return (
+      <p className="hint" data-testid="sklearn-format">
+        scikit-learn&apos;s format: {s.samples} samples of {s.features} features, the label last (
+        {s.classNames.map((n, i) => `${i} = ${n}`).join(", ")}).
+      </p>
+    );
+  }
+  if (!picked?.columns) {
+    return picked ? null : <p className="hint">After you pick a CSV, choose which of its columns holds the label.</p>;
+  }
+  const chosen = picked.columns.includes(value.trim()) ? value.trim() : "";
+  return (
+    <Field
+      label="Label column"
+      hint="The column of your CSV that holds each sample's class (the node's --label-column)."
+    >
+      {(p) => (
+        <select {...p} value={chosen} onChange={(e) => onChange(e.target.value)}>
+          <option value="" disabled>
+            Choose the label column
+          </option>
+          {picked.columns!.map((c) => (
+            <option key={c} value={c}>
+              {c}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
+  );
+}
+
+/** Under a DP promise the task's DP-SGD terms replace the epochs and batch size (roundTrainingOptions). */
+function EpochFields({ form: { text, setText }, privacy }: { form: TrainingForm; privacy?: PrivacyTerms }) {
+  if (privacy) {
+    return (
+      <p className="hint" data-testid="dp-training">
+        DP-SGD per round: {privacy.stepsPerRound} steps, each taking every training record with probability{" "}
+        {privacy.samplingRate} (the task&apos;s terms replace epochs and batch size).
+      </p>
+    );
+  }
+  return (
+    <>
+      <NumberField label="Epochs" value={text.epochs} onChange={(v) => setText({ ...text, epochs: v })} min={1} />
+      <NumberField
+        label="Batch size"
+        value={text.batchSize}
+        onChange={(v) => setText({ ...text, batchSize: v })}
+        min={1}
+      />
+    </>
+  );
+}
+
+/** "Your data": the data file(s), its label column, the node's training options, the backend, and what was read or is wrong. */
 export function TrainingFields({
-  form: { setFiles, text, setText, settings, backend, setBackend },
+  form,
+  picked,
   data,
+  privacy,
 }: {
   form: TrainingForm;
+  /** The picked files as read (before the parse that needs the label column). */
+  picked?: PickedData;
   data: { data?: LocalData; error?: string };
+  /** The task's DP terms, when it makes a promise. */
+  privacy?: PrivacyTerms;
 }) {
+  const { setFiles, text, setText, settings, backend, setBackend } = form;
+  const waiting = picked && needsLabelColumn(picked, text.labelColumn);
   return (
     <fieldset>
       <legend>Your data</legend>
       <InputField
         label="Data file"
-        hint="A CSV with a header line and a label column, or an IDX images file and its labels file (.gz works too)."
+        hint="A CSV with a header line and a label column (scikit-learn's CSV too), or an IDX images file and its labels file (.gz works too)."
         type="file"
         multiple
+
         onChange={(e) => setFiles([...(e.target.files ?? [])])}
       />
-      <InputField
-        label="Label column"
-        hint="CSV only: the node's --label-column."
+      <LabelColumn
+        picked={picked}
         value={text.labelColumn}
-        onChange={(e) => setText({ ...text, labelColumn: e.target.value })}
+        onChange={(labelColumn) => setText({ ...text, labelColumn })}
       />
       <NumberField
         label="Seed"
@@ -105,13 +181,7 @@ export function TrainingFields({
         onChange={(v) => setText({ ...text, seed: v })}
         min={0}
       />
-      <NumberField label="Epochs" value={text.epochs} onChange={(v) => setText({ ...text, epochs: v })} min={1} />
-      <NumberField
-        label="Batch size"
-        value={text.batchSize}
-        onChange={(v) => setText({ ...text, batchSize: v })}
-        min={1}
-      />
+      <EpochFields form={form} privacy={privacy} />
       <NumberField
         label="Learning rate"
         value={text.learningRate}
@@ -119,8 +189,13 @@ export function TrainingFields({
         step="any"
       />
       <BackendField backend={backend} setBackend={setBackend} />
+      {waiting && (
+        <p role="status" className="hint" data-testid="choose-label">
+          Choose the label column of {picked.dataset.label} to read it.
+        </p>
+      )}
       {data.data && (
-        <p className="hint" data-testid="data-summary">
+        <p className="hint" data-testid="data-summary" style={{ overflowWrap: "anywhere" }}>
           {data.data.source}: {data.data.train.y.length} training and {data.data.test.y.length} test samples (read in
           this page only).
         </p>
