@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 // The browser e2e suite (npm run test:e2e): files whose steps run in order, each file against its own
@@ -7,6 +10,8 @@ export default defineConfig({
   test: {
     include: ["test/web/e2e/**/*.e2e.ts"],
     environment: "node",
+    // Nodes spawned by the suite keep their privacy ledgers in a temporary directory, not in ~/.flufhe.
+    env: { FLUFHE_PRIVACY_LEDGER: mkdtempSync(path.join(tmpdir(), "flufhe-test-ledger-")) },
     pool: "forks",
     fileParallelism: false,
     // Steps time themselves out first (300 s) and record a screenshot; these are backstops.

@@ -12,9 +12,12 @@ import { checkAccount, checkFingerprint, type DatasetAccount, type LedgerStore }
 import { sleep } from "../util/sleep";
 import { writeFileAtomic } from "./atomicFile";
 
-/** Where the node keeps its privacy ledger unless told otherwise: ~/.flufhe/privacy. */
+/** The environment variable that moves the default ledger (the test runners point it at a temporary directory). */
+export const LEDGER_DIR_ENV = "FLUFHE_PRIVACY_LEDGER";
+
+/** Where the node keeps its privacy ledger unless told otherwise: $FLUFHE_PRIVACY_LEDGER, else ~/.flufhe/privacy. */
 export function defaultLedgerDir(): string {
-  return path.join(os.homedir(), ".flufhe", "privacy");
+  return process.env[LEDGER_DIR_ENV] || path.join(os.homedir(), ".flufhe", "privacy");
 }
 
 /** Tuning of the lock, for tests. */

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, utimesSync, writeFi
 import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { PrivacyLedgerDirectory, defaultLedgerDir } from "../../../client/src/node/privacyLedgerFile";
+import { LEDGER_DIR_ENV, PrivacyLedgerDirectory, defaultLedgerDir } from "../../../client/src/node/privacyLedgerFile";
 import { PrivacyLedger, type DatasetAccount } from "../../../client/src/privacy/ledger";
 
 const A = "0x" + "a1".repeat(32);
@@ -24,8 +24,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const tempDir = () => mkdtempSync(path.join(tmpdir(), "ledger-"));
 
 describe("privacy ledger files", () => {
-  it("defaults to ~/.flufhe/privacy", () => {
-    expect(defaultLedgerDir()).toBe(path.join(homedir(), ".flufhe", "privacy"));
+  it("defaults to ~/.flufhe/privacy, or to $FLUFHE_PRIVACY_LEDGER when set", () => {
+    const saved = process.env[LEDGER_DIR_ENV];
+    try {
+      delete process.env[LEDGER_DIR_ENV];
+      expect(defaultLedgerDir()).toBe(path.join(homedir(), ".flufhe", "privacy"));
+      process.env[LEDGER_DIR_ENV] = "/tmp/elsewhere";
+      expect(defaultLedgerDir()).toBe("/tmp/elsewhere");
+    } finally {
+      if (saved === undefined) delete process.env[LEDGER_DIR_ENV];
+      else process.env[LEDGER_DIR_ENV] = saved;
+    }
   });
 
   it("round-trips accounts, one <fingerprint>.json each, and lists them", async () => {
