@@ -15,7 +15,8 @@ import { initBackend } from "../client/src/ml/backend";
 import { loadPartitions } from "../client/src/node/data";
 import { taskEncoding } from "../client/src/node/encoding";
 import { planTask } from "../client/src/node/planTask";
-import { specFromChoices } from "../client/src/protocol/modelSpec";
+import { specFromChoices, type SpecChoices } from "../client/src/protocol/modelSpec";
+import type { Dataset } from "../client/src/ml/dataset";
 import { privacyFromChoices, type PrivacyTerms } from "../client/src/protocol/privacy";
 import { encodedFedAvg, plaintextFedAvg, type Federation } from "./lib/encoded-fedavg";
 import { numberFlag, positive } from "./lib/flags";
@@ -62,15 +63,22 @@ function samplingRate(o: Options, parts: { y: Int32Array }[]): number {
   return Number(Math.min(1, (o.dpBatch ?? o.batchSize) / mean).toPrecision(3));
 }
 
+/** The benchmark's MLP for the data, with a row's encoding and privacy terms. */
+function mlpSpec(o: Options, data: Dataset, extra: Pick<SpecChoices, "encoding" | "privacy"> = {}) {
+  return specFromChoices({
+    kind: "mlp",
+    inputShape: data.featureShape,
+    numClasses: data.numClasses,
+    seed: o.seed,
+    hidden: o.hidden,
+    ...extra,
+  });
+}
+
 /** One row: the task planned for the config's spec, run through the production codec. */
 function runConfig(o: Options, federation: Federation, privacy: PrivacyTerms | undefined, referenceAccuracy: number) {
   const parts = federation.parts;
-  const spec = specFromChoices({
-    kind: "mlp",
-    inputShape: parts[0].featureShape,
-    numClasses: parts[0].numClasses,
-    seed: o.seed,
-    hidden: o.hidden,
+  const spec = mlpSpec(o, parts[0], {
     encoding: o.compress ? parseCompressFlag(o.compress) : undefined,
     privacy,
   });
@@ -149,14 +157,7 @@ async function main(o: Options): Promise<void> {
   log(
     `DP-SGD: sampling ${q}, ${stepsPerRound} steps per round, clip ${o.clip}, delta ${o.delta}, lr ${o.dpLr ?? o.lr}`,
   );
-  const specBase = specFromChoices({
-    kind: "mlp",
-    inputShape: parts[0].featureShape,
-    numClasses: parts[0].numClasses,
-    seed: o.seed,
-    hidden: o.hidden,
-  });
-  const reference = plaintextFedAvg(federation, specBase, "reference").accuracies.at(-1)!;
+  const reference = plaintextFedAvg(federation, mlpSpec(o, parts[0]), "reference").accuracies.at(-1)!;
   const rows: Row[] = [runConfig(o, federation, undefined, reference)];
   for (const epsilon of epsilons) {
     const terms = privacyFromChoices(

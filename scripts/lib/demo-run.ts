@@ -18,7 +18,7 @@ import type { ParticipantEvent } from "../../client/src/node/taskSession";
 import { localTrainingSeed, participantSeed } from "../../client/src/node/training";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { specFromChoices, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
-import { describePrivacy, privacyFromOptions } from "../../client/src/protocol/privacy";
+import { describePrivacy, privacyFromFlags, type DpFlags } from "../../client/src/protocol/privacy";
 import type { TaskChoices } from "../../client/src/protocol/taskChoices";
 import { DEVNET_MINING, describeMining, startDevnet, type Devnet, type DevnetMining } from "./devnet";
 import { encodedFedAvg } from "./encoded-fedavg";
@@ -27,7 +27,8 @@ import { checkParticipants, spawnParticipant, type ParticipantProcess } from "./
 import { writeReport, type DemoReport, type RoundRow } from "./report";
 import { sleep } from "../../client/src/util/sleep";
 
-export interface DemoOptions {
+/** The demo's flags; the `--dp-*` ones (DpFlags) make the task differentially private. */
+export interface DemoOptions extends DpFlags {
   dataset: string;
   model: ModelKind;
   clients: number;
@@ -47,13 +48,6 @@ export interface DemoOptions {
   wordsPerChunk?: number;
   /** The task's update encoding, as `--compress` takes it (dct:10, hash:5, ...); default today's codec. */
   compress?: string;
-  /** Differential privacy (protocol/privacy.ts): a target epsilon or a noise multiplier turns it on. */
-  dpEpsilon?: number;
-  dpNoise?: number;
-  dpDelta?: number;
-  dpClip?: number;
-  dpSampling?: number;
-  dpSteps?: number;
   out: string;
   /** Mine a block every so many ms (default DEVNET_MINING); ignored with `automine`. */
   miningIntervalMs?: number;
@@ -135,17 +129,7 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     hidden: o.hidden,
     classNames: first.labelNames,
     encoding: o.compress ? parseCompressFlag(o.compress) : undefined,
-    privacy: privacyFromOptions(
-      {
-        epsilon: o.dpEpsilon,
-        noise: o.dpNoise,
-        delta: o.dpDelta,
-        clip: o.dpClip,
-        sampling: o.dpSampling,
-        steps: o.dpSteps,
-      },
-      o.rounds,
-    ),
+    privacy: privacyFromFlags(o, o.rounds),
   });
   const choices: TaskChoices = {
     valueBits: o.valueBits,

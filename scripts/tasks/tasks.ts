@@ -2,11 +2,11 @@ import { readFileSync } from "node:fs";
 import { task } from "hardhat/config";
 // Plain data, no contract types: safe to load with hardhat.config.ts before compilation.
 import { TASK_DEFAULTS as D } from "../../client/src/protocol/taskChoices";
-import { PRIVACY_DEFAULTS } from "../../client/src/protocol/privacy";
+import { PRIVACY_DEFAULTS, type DpFlags } from "../../client/src/protocol/privacy";
 import { argTypes } from "./argTypes";
 import { flContext, guarded, type FlContext } from "./context";
 
-interface CreateArgs {
+interface CreateArgs extends DpFlags {
   spec?: string;
   name?: string;
   description?: string;
@@ -30,12 +30,6 @@ interface CreateArgs {
   participants: string;
   account?: string;
   json: boolean;
-  dpEpsilon?: number;
-  dpNoise?: number;
-  dpDelta?: number;
-  dpClip?: number;
-  dpSampling?: number;
-  dpSteps?: number;
 }
 
 /** Accepts addresses or, on a devnet, account indices ("1,2,3"). */
@@ -178,7 +172,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const args = withSpecFile(cli);
       const { parsePolicy } = await import("../../client/src/protocol/vocabulary");
       const { specFromChoices } = await import("../../client/src/protocol/modelSpec");
-      const { describePrivacy, privacyFromOptions } = await import("../../client/src/protocol/privacy");
+      const { describePrivacy, privacyFromFlags } = await import("../../client/src/protocol/privacy");
       const { parseCompressFlag } = await import("../../client/src/codec/encoding");
       const encoding = args.compress ? parseCompressFlag(String(args.compress)) : undefined;
       const { planTask } = await import("../../client/src/node/planTask");
@@ -195,17 +189,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
         hidden: args.hidden === undefined ? undefined : String(args.hidden),
         classNames: shape.classNames,
         encoding,
-        privacy: privacyFromOptions(
-          {
-            epsilon: args.dpEpsilon,
-            noise: args.dpNoise,
-            delta: args.dpDelta,
-            clip: args.dpClip,
-            sampling: args.dpSampling,
-            steps: args.dpSteps,
-          },
-          args.rounds ?? D.rounds,
-        ),
+        privacy: privacyFromFlags(args, args.rounds ?? D.rounds),
       });
       const plan = planTask(spec, {
         valueBits: args.valueBits,

@@ -265,3 +265,28 @@ export function privacyFromOptions(o: PrivacyOptions, rounds: number): PrivacyTe
     rounds,
   );
 }
+
+/** The same options as the command-line tools name them (`--dp-epsilon` -> dpEpsilon): the demo and fl:create-task. */
+export interface DpFlags {
+  dpEpsilon?: number;
+  dpNoise?: number;
+  dpDelta?: number;
+  dpClip?: number;
+  dpSampling?: number;
+  dpSteps?: number;
+}
+
+/** privacyFromOptions for the tools' `--dp-*` flags. */
+export function privacyFromFlags(f: DpFlags, rounds: number): PrivacyTerms | undefined {
+  return privacyFromOptions(
+    {
+      epsilon: f.dpEpsilon,
+      noise: f.dpNoise,
+      delta: f.dpDelta,
+      clip: f.dpClip,
+      sampling: f.dpSampling,
+      steps: f.dpSteps,
+    },
+    rounds,
+  );
+}

@@ -7,6 +7,7 @@ import {
   parsePrivacyTerms,
   privacyFromChain,
   privacyFromChoices,
+  privacyFromFlags,
   privacyFromOptions,
   taskEpsilon,
   toOnChainPrivacy,
@@ -75,6 +76,15 @@ describe("privacy terms", () => {
     const terms = privacyFromOptions({ epsilon: 8, sampling: 0.01 }, ROUNDS)!;
     expect(terms).toMatchObject({ delta: 1e-5, clipNorm: 1, samplingRate: 0.01, stepsPerRound: 100 });
     expect(terms.epsilon).toBeLessThanOrEqual(8);
+  });
+
+  it("reads the tools' --dp-* flags field by field", () => {
+    const flags = { dpNoise: 1.2, dpDelta: 1e-6, dpClip: 2, dpSampling: 0.02, dpSteps: 30 };
+    expect(privacyFromFlags(flags, ROUNDS)).toEqual(
+      privacyFromOptions({ noise: 1.2, delta: 1e-6, clip: 2, sampling: 0.02, steps: 30 }, ROUNDS),
+    );
+    expect(privacyFromFlags(flags, ROUNDS)).toMatchObject({ noiseMultiplier: 1.2, delta: 1e-6, clipNorm: 2 });
+    expect(privacyFromFlags({}, ROUNDS)).toBeUndefined();
   });
 });
 
