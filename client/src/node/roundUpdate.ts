@@ -74,8 +74,7 @@ export function roundTrainingOptions(
   const { epochs, batchSize, learningRate, proxMu, seed } = settings;
   const options = { epochs, batchSize, learningRate, proxMu, seed: localTrainingSeed(seed, round) };
   if (!privacy) return options;
-  const { clipNorm, noiseMultiplier, samplingRate, steps } = { ...privacy, ...roundMechanism(privacy) };
-  return { ...options, privacy: { clipNorm, noiseMultiplier, samplingRate, steps } };
+  return { ...options, privacy: { clipNorm: privacy.clipNorm, ...roundMechanism(privacy) } };
 }
 
 /** The round's update in `state` (saved or new); a new one is recorded in `state.updates`. */

@@ -12,6 +12,7 @@ import { buildModel, getFlatWeights, setFlatWeights } from "../ml/models";
 import { evaluate, trainLocal } from "../ml/train";
 import { modelCommitment, specFromUri, type ModelSpec } from "../protocol/modelSpec";
 import { DEFAULT_REPORT_DELTA, type DatasetRef, type PrivacyLedger } from "../privacy/ledger";
+import type { SubsampledGaussian } from "../privacy/rdp";
 import { checkPrivacyPromise, privacyFromChain } from "../protocol/privacy";
 import { layoutFromTask } from "../protocol/taskConfig";
 import { Policy, RoundState, roundStateName } from "../protocol/vocabulary";
@@ -132,7 +133,7 @@ export class TaskSession {
   }
 
   /** Charges a round's training to the data's privacy ledger (refused over its budget: nothing is trained). */
-  private async chargePrivacy(round: number, mechanism: Parameters<PrivacyLedger["spend"]>[1]["mechanism"]) {
+  private async chargePrivacy(round: number, mechanism: SubsampledGaussian | null) {
     const { ledger, dataset } = this.o.privacy!;
     const id = this.identity!;
     const { spent, budget } = await ledger.spend(dataset, {
