@@ -1,7 +1,8 @@
 import type { ContractTransactionReceipt } from "ethers";
-import { chunkWords, type Layout } from "../codec/layout";
+import { WORDS_PER_PROOF, chunkWords, type Layout } from "../codec/layout";
 import { chunkGasLimit } from "../protocol/prices";
-import { encryptWords } from "../fhe/encrypt";
+import { inProcessEncryptor, type WordEncryptor } from "../fhe/encrypt";
+import { encryptAhead } from "./encryptAhead";
 import type { FheInstance } from "../fhe/instance";
 import type { FLuFHEAggregator } from "../../../types";
 import { signerAddress } from "./aggregate";
@@ -17,11 +18,15 @@ export interface SubmitProgress {
 
 /**
  * Encrypts and submits every chunk of an encoded update that the chain does not already hold for
- * this participant, so a restarted client never submits a chunk twice.
+ * this participant, so a restarted client never submits a chunk twice. With a parallel `encryptor`
+ * (a worker pool) the next chunks are encrypted while earlier ones are being submitted; each chunk
+ * is sent, in order, as soon as it is ready.
  */
 export async function submitUpdate(args: {
   aggregator: FLuFHEAggregator;
   instance: FheInstance;
+  /** Default: the instance on this thread, one input after the other. */
+  encryptor?: WordEncryptor;
   taskId: bigint;
   round: number;
   chunks: bigint[][];
@@ -30,29 +35,36 @@ export async function submitUpdate(args: {
   /** A chunk's transaction was sent (the wallet signed it) and awaits confirmation. */
   onSent?: (chunk: number, hash: string) => void;
 }): Promise<ContractTransactionReceipt[]> {
-  const { aggregator, instance, taskId, round, chunks, layout } = args;
+  const { aggregator, taskId, round, chunks, layout } = args;
+  const encryptor = args.encryptor ?? inProcessEncryptor(args.instance);
   const contract = await aggregator.getAddress();
   const user = await signerAddress(aggregator, "submit an update");
   const done = await aggregator.submittedChunks(taskId, round, user);
-  const receipts: ContractTransactionReceipt[] = [];
+  const missing: number[] = [];
   for (let c = 0; c < layout.chunkCount; c++) {
-    if (done[c]) {
-      args.onChunk?.({ chunk: c, skipped: true });
-      continue;
-    }
+    if (done[c]) args.onChunk?.({ chunk: c, skipped: true });
+    else missing.push(c);
+  }
+  const inputsIn = (c: number) => Math.ceil(chunkWords(layout, c).count / WORDS_PER_PROOF);
+  const encrypted = encryptAhead(2 * (encryptor.threads ?? 0), missing, inputsIn, (c) =>
+    encryptor.encryptWords(contract, user, chunks[c], `chunk ${c + 1} of ${layout.chunkCount}`),
+  );
+  const receipts: ContractTransactionReceipt[] = [];
+  for (const c of missing) {
     const { count } = chunkWords(layout, c);
     const t0 = performance.now();
-    const encrypted = await encryptWords(instance, contract, user, chunks[c]);
+    const chunk = await encrypted(c);
     const t1 = performance.now();
     const receipt = await transact(
       aggregator,
       { fn: "submitChunk", taskId, round, chunk: c },
-      [taskId, round, c, encrypted.handles, encrypted.proofs],
+      [taskId, round, c, chunk.handles, chunk.proofs],
       { gasLimit: chunkGasLimit(count) },
       (hash) => args.onSent?.(c, hash),
     );
     receipts.push(receipt);
-    args.onChunk?.({ chunk: c, skipped: false, receipt, encryptMs: t1 - t0, submitMs: performance.now() - t1 });
+    const encryptMs = chunk.encryptMs ?? t1 - t0;
+    args.onChunk?.({ chunk: c, skipped: false, receipt, encryptMs, submitMs: performance.now() - t1 });
   }
   return receipts;
 }
