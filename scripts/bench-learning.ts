@@ -6,9 +6,17 @@
  * contract's masked euint128 additions never carry between lanes). Then the best configuration goes
  * through a local fhEVM devnet for one round with the real client path (planTask, OwnerSession,
  * submitUpdate, fetchAggregate): the decrypted on-chain aggregate must equal the simulated lane sums
- * bit for bit, and gas and HCU are measured there. With --json the last stdout line is one JSON object:
- * {"reference": {"accuracy"}, "configs": [{"name", "wordsPerParticipant", "compression", "accuracy",
- * "gapPp", "gasPerModelParam", "hcuPerModelParam", "onChainVerified", ...}], "best": "<name>"}.
+ * bit for bit, and gas and HCU are measured there. Every config also reports, per round, its accuracy
+ * and what one participant has sent so far (words, input proofs, and gas and HCU from the planner's
+ * per-participant estimate), and `costToTarget`: the cumulative gas per participant until its accuracy
+ * first reaches the reference's final accuracy minus 1 pp (null if never), with `costRatio` = the 8-bit
+ * codec's costToTarget / the config's (null when either is null). --permute-pixels runs on images
+ * with one fixed, public pixel permutation (client/src/ml/permute.ts): no spatial structure, the
+ * stand-in for tabular records. With --json the last stdout line is one JSON object:
+ * {"reference": {"accuracy", "accuracies", "target", "rounds": [{"round", "accuracy"}]}, "configs":
+ * [{"name", "wordsPerParticipant", "compression", "accuracy", "gapPp", "gasPerModelParam",
+ * "hcuPerModelParam", "onChainVerified", ..., "rounds": [{"round", "accuracy", "cumulativeWords",
+ * "cumulativeProofs", "cumulativeGas", "cumulativeHcu"}], "costToTarget", "costRatio"}], "best": "<name>"}.
  */
 import { Command, InvalidArgumentError } from "commander";
 import type { JsonRpcSigner } from "ethers";
@@ -40,6 +48,7 @@ import {
 import { ENCODED_DEFAULTS } from "../client/src/protocol/taskChoices";
 import { Policy } from "../client/src/protocol/vocabulary";
 import type { FLuFHEAggregator } from "../types";
+import { accuracyTarget, costRatio, costToTarget, roundRecords } from "./lib/cost-to-target";
 import { startDevnet } from "./lib/devnet";
 import { encodedFedAvg, plaintextFedAvg, type EncodedRun, type Federation } from "./lib/encoded-fedavg";
 import { positive } from "./lib/flags";
@@ -58,6 +67,7 @@ interface Options {
   lr: number;
   seed: number;
   limit?: number;
+  permutePixels?: boolean;
   maxCohort?: number;
   baselineClip: number;
   configs: string;
@@ -302,6 +312,7 @@ function learningSetup(o: Options): Setup {
     alpha: o.alpha,
     seed: o.seed,
     load: { limit: o.limit },
+    permutePixels: o.permutePixels,
   });
   const baseSpec = specFromChoices({
     kind: o.model,
@@ -327,15 +338,25 @@ function learningSetup(o: Options): Setup {
     baseSpec,
   };
   log(
-    `${o.model} on ${o.dataset}: ${o.clients} participants (${o.partition}, alpha ${o.alpha}), ${o.rounds} rounds of ${o.epochs} epoch(s)`,
+    `${o.model} on ${o.dataset}${o.permutePixels ? " (pixels permuted)" : ""}: ${o.clients} participants (${o.partition}, alpha ${o.alpha}), ${o.rounds} rounds of ${o.epochs} epoch(s)`,
   );
   return setup;
 }
 
-/** A config's row of the table and the JSON (field order is the output's); gas and HCU stay null until measured on chain. */
+/**
+ * A config's row of the table and the JSON (field order is the output's); gas and HCU stay null until
+ * measured on chain, costRatio until the baseline's costToTarget is known (withCostRatios).
+ */
 function configRow(config: ConfigSpec, run: ConfigRun, baselineWords: number, referenceAccuracy: number) {
-  const { layout } = run.plan.plan;
+  const { layout, proofsPerParticipant, gasPerParticipant, hcuPerParticipant } = run.plan.plan;
   const accuracy = run.accuracies.at(-1)!;
+  // Per round: the planner's per-participant estimate (every word adds), as estimatedGasPerModelParam.
+  const rounds = roundRecords(run.accuracies, {
+    words: layout.wordCount,
+    proofs: proofsPerParticipant,
+    gas: gasPerParticipant,
+    hcu: hcuPerParticipant,
+  });
   return {
     name: config.name,
     wordsPerParticipant: layout.wordCount,
@@ -357,10 +378,19 @@ function configRow(config: ConfigSpec, run: ConfigRun, baselineWords: number, re
     // On a real network: client-side encryption with ZK proofs (the mock devnet skips it).
     clientProofSeconds: run.plan.plan.clientProofSeconds,
     accuracies: run.accuracies,
+    rounds,
+    costToTarget: costToTarget(rounds, accuracyTarget(referenceAccuracy)),
+    costRatio: null as number | null,
   };
 }
 
 type ConfigRow = ReturnType<typeof configRow>;
+
+/** Every row's costRatio against the baseline's (the 8-bit codec's) costToTarget. */
+function withCostRatios(rows: ConfigRow[], baselineName: string): ConfigRow[] {
+  const baseline = rows.find((r) => r.name === baselineName)!;
+  return rows.map((r) => ({ ...r, costRatio: costRatio(baseline.costToTarget, r.costToTarget) }));
+}
 
 /** Best: the most compressed configuration within 1.0 pp of the reference, else the closest one. */
 function pickBest(rows: ConfigRow[], baselineName: string): ConfigRow {
@@ -397,12 +427,30 @@ async function runOnChain(
   return chain;
 }
 
-/** The human-readable table on stdout: measured gas/HCU where the devnet ran, the planner's estimate (~) elsewhere. */
+/**
+ * The human-readable table on stdout: measured gas/HCU where the devnet ran, the planner's estimate (~)
+ * elsewhere; "to target" (costToTarget, in millions of gas) and "ratio" (costRatio) from the planner's estimate.
+ */
 function printTable(referenceAccuracy: number, rows: ConfigRow[], best: ConfigRow): void {
   const pct = (x: number) => (x * 100).toFixed(2);
-  console.log(`reference (plaintext FedAvg): ${pct(referenceAccuracy)}%`);
-  const header = ["config", "words", "compr.", "acc %", "gap pp", "gas/param", "HCU/param", "on chain"];
-  const widths = [26, 7, 7, 7, 7, 10, 10, 9];
+  console.log(
+    `reference (plaintext FedAvg): ${pct(referenceAccuracy)}%; target ${pct(accuracyTarget(referenceAccuracy))}% ` +
+      `("to target": gas per participant until first reached; "ratio": the 8-bit codec's "to target" / the config's)`,
+  );
+  const header = [
+    "config",
+    "words",
+    "compr.",
+    "acc %",
+    "gap pp",
+    "gas/param",
+    "HCU/param",
+    "to target",
+    "ratio",
+    "on chain",
+  ];
+  const widths = [26, 7, 7, 7, 7, 10, 10, 10, 7, 9];
+  const mgas = (gas: number | null) => (gas === null ? "never" : `${(gas / 1e6).toFixed(1)}M`);
   console.log(header.map((h, i) => (i === 0 ? h.padEnd(widths[i]) : h.padStart(widths[i]))).join(" "));
   for (const r of rows) {
     const cells = [
@@ -413,6 +461,8 @@ function printTable(referenceAccuracy: number, rows: ConfigRow[], best: ConfigRo
       r.gapPp.toFixed(2),
       r.gasPerModelParam ?? `~${r.estimatedGasPerModelParam}`,
       r.hcuPerModelParam ?? `~${r.estimatedHcuPerModelParam}`,
+      mgas(r.costToTarget),
+      r.costRatio === null ? "-" : r.costRatio.toFixed(1) + "x",
       r.onChainVerified ? "verified" : "-",
     ];
     console.log(cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join(" "));
@@ -427,6 +477,7 @@ function settingsOf(setup: Setup, parameters: number) {
   const { o } = setup;
   return {
     dataset: o.dataset,
+    permutePixels: o.permutePixels ?? false,
     model: o.model,
     hidden: o.hidden,
     parameters,
@@ -465,7 +516,10 @@ async function main(o: Options): Promise<void> {
     runs.set(config.name, configRun(setup, config));
   }
   const baseline = runs.get(baselineConfig.name)!;
-  const rows = all.map((c) => configRow(c, runs.get(c.name)!, baseline.plan.plan.layout.wordCount, referenceAccuracy));
+  const rows = withCostRatios(
+    all.map((c) => configRow(c, runs.get(c.name)!, baseline.plan.plan.layout.wordCount, referenceAccuracy)),
+    baselineConfig.name,
+  );
   const best = pickBest(rows, baselineConfig.name);
   const onChainName = o.chainConfig ?? best.name;
   const chain = o.chain ? await runOnChain(setup, all, runs, rows, onChainName) : undefined;
@@ -474,7 +528,12 @@ async function main(o: Options): Promise<void> {
   if (o.json) {
     console.log(
       JSON.stringify({
-        reference: { accuracy: referenceAccuracy, accuracies: reference.accuracies },
+        reference: {
+          accuracy: referenceAccuracy,
+          accuracies: reference.accuracies,
+          target: accuracyTarget(referenceAccuracy),
+          rounds: reference.accuracies.map((accuracy, i) => ({ round: i + 1, accuracy })),
+        },
         configs: rows,
         best: best.name,
         chain: chain ? { config: onChainName, ...chain } : null,
@@ -501,6 +560,7 @@ const program = new Command()
   .option("--lr <x>", "local learning rate", positive("--lr", false), 0.1)
   .option("--seed <n>", "seed of the split, partition, model and training", positive("--seed"), 1)
   .option("--limit <n>", "use only the first n samples of the dataset", positive("--limit"))
+  .option("--permute-pixels", "permute every image's pixels by one fixed public permutation (no spatial structure)")
   .option("--max-cohort <n>", "the tasks' maximum cohort (lane headroom; default: --clients)", positive("--max-cohort"))
   .option("--baseline-clip <C>", "clip bound of today's 8-bit codec", positive("--baseline-clip", false), 0.1)
   .option(

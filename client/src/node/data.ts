@@ -1,4 +1,4 @@
-import type { Dataset } from "../ml/dataset";
+import type { Dataset, DatasetSplit } from "../ml/dataset";
 import { subset } from "../ml/dataset";
 import {
   ByLabelPartitioner,
@@ -8,6 +8,7 @@ import {
   formatLabelHistogram,
   type Partitioner,
 } from "../ml/partition";
+import { permuteSplit } from "../ml/permute";
 import { loadDataset, type LoadOptions } from "../ml/registry";
 
 export const PARTITION_KINDS = ["iid", "dirichlet", "shards", "label"] as const;
@@ -25,6 +26,14 @@ export interface DataSpec {
   shardsPerClient?: number;
   seed: number;
   load?: LoadOptions;
+  /** Permute the pixels of every image by the fixed public permutation (ml/permute.ts): images without spatial structure. */
+  permutePixels?: boolean;
+}
+
+/** The dataset's train/test split, its pixels permuted when the spec asks. */
+function loadSplit(spec: DataSpec): DatasetSplit {
+  const split = loadDataset(spec.data, { seed: spec.seed, ...spec.load });
+  return spec.permutePixels ? permuteSplit(split) : split;
 }
 
 export function makePartitioner(kind: PartitionKind, seed: number, alpha = 0.5, shardsPerClient = 2): Partitioner {
@@ -46,7 +55,7 @@ export function loadPartitions(spec: Omit<DataSpec, "clientIndex"> & { clients: 
   test: Dataset;
   histogram: string;
 } {
-  const split = loadDataset(spec.data, { seed: spec.seed, ...spec.load });
+  const split = loadSplit(spec);
   const parts = makePartitioner(spec.partition ?? "iid", spec.seed, spec.alpha, spec.shardsPerClient).partition(
     split.train.y,
     spec.clients,
@@ -60,7 +69,7 @@ export function loadPartitions(spec: Omit<DataSpec, "clientIndex"> & { clients: 
 
 /** Loads the data, and the participant's partition of the training set when it is one of several. */
 export function loadParticipantData(spec: DataSpec): { train: Dataset; test: Dataset; histogram?: string } {
-  if (spec.clientIndex === undefined) return loadDataset(spec.data, { seed: spec.seed, ...spec.load });
+  if (spec.clientIndex === undefined) return loadSplit(spec);
   const clients = spec.clients ?? 1;
   if (!Number.isInteger(spec.clientIndex) || spec.clientIndex < 0 || spec.clientIndex >= clients) {
     throw new Error(`client index ${spec.clientIndex} is out of range for ${clients} clients`);
