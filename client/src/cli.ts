@@ -13,6 +13,7 @@ import { readDeployment, type Deployment } from "./chain/deployment";
 import { explainError } from "./chain/errors";
 import { guardAgainstDroppedConnections, withRetry } from "./chain/retry";
 import { openNetwork } from "./chain/network";
+import { participantEncryption } from "./fhe/encryptPool";
 import { initBackend, type BackendName } from "./ml/backend";
 import { loadParticipantData, PARTITION_KINDS, type PartitionKind } from "./node/data";
 import { runParticipant } from "./node/participant";
@@ -64,6 +65,7 @@ interface NodeOptions {
   privacyBudget?: number;
   privacyDelta: number;
   privacyLedger?: string;
+  encryptThreads?: number;
   json?: boolean;
 }
 
@@ -146,6 +148,8 @@ async function runNode(o: NodeOptions): Promise<void> {
     loadParticipantData({ ...dataSpec, load: { ...dataSpec.load, classNames } });
   let data = loadData();
   const network = await withRetry(`connecting to ${rpc}`, () => openNetwork(rpc), retry);
+  const encryption = participantEncryption(network, o.encryptThreads);
+  log(encryption.description);
   try {
     const signer = await resolveSigner(network.provider, o.account);
     const account = await signer.getAddress();
@@ -168,6 +172,7 @@ async function runNode(o: NodeOptions): Promise<void> {
     await runParticipant({
       aggregator,
       instance: network.fhevm.instance,
+      encryptor: encryption.encryptor,
       signer,
       taskId: BigInt(o.task),
       train: data.train,
@@ -187,6 +192,7 @@ async function runNode(o: NodeOptions): Promise<void> {
       emit: reporter(json),
     });
   } finally {
+    await encryption.close();
     network.close();
   }
 }
@@ -245,6 +251,11 @@ program
     DEFAULT_REPORT_DELTA,
   )
   .option("--privacy-ledger <dir>", "where the privacy ledger is kept (default ~/.flufhe/privacy)")
+  .option(
+    "--encrypt-threads <n>",
+    "worker threads that encrypt and prove the update (default: cores - 1 on a real network; in-process on the mock devnet)",
+    int("--encrypt-threads", 1),
+  )
   .option("--json", "JSON lines on stdout")
   .action(async (options: NodeOptions) => {
     if (!PARTITION_KINDS.includes(options.partition)) {

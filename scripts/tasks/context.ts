@@ -12,6 +12,8 @@ export interface FlContext {
   provider: JsonRpcProvider;
   signer: Signer;
   fhevm: FhevmConnection;
+  /** Sent to Zama's relayer (ZAMA_FHEVM_API_KEY), also by encryption worker threads. */
+  apiKey?: string;
   aggregator: FLuFHEAggregator;
   deploymentBlock: number;
   json: boolean;
@@ -79,6 +81,7 @@ export async function flContext(
     provider: node.provider,
     signer,
     fhevm: node.fhevm,
+    apiKey: node.apiKey,
     aggregator: deployment
       ? await connectAggregator(deployment.aggregator, signer, `deployments/${network}.json`)
       : (undefined as unknown as FLuFHEAggregator),

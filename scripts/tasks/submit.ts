@@ -22,6 +22,7 @@ interface SubmitArgs {
   privacyBudget?: number;
   privacyDelta?: number;
   privacyLedger?: string;
+  encryptThreads?: number;
   json: boolean;
 }
 
@@ -51,6 +52,12 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
   )
   .addOptionalParam("privacyDelta", "the delta of --privacy-budget (default 1e-5)", undefined, argTypes.positive)
   .addOptionalParam("privacyLedger", "where the privacy ledger is kept (default ~/.flufhe/privacy)")
+  .addOptionalParam(
+    "encryptThreads",
+    "worker threads that encrypt and prove the update (default: cores - 1 on a real network; in-process on the mock devnet)",
+    undefined,
+    argTypes.count,
+  )
   .addFlag("json", "print JSON")
   .setAction(
     guarded(async (args: SubmitArgs, hre) => {
@@ -88,7 +95,14 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
       const account = (await ctx.signer.getAddress()).toLowerCase();
       const round = Number(task.currentRound);
       if (round === 0) throw new Error("no round is open yet: the owner runs fl:open-round first");
+      const { participantEncryption } = await import("../../client/src/fhe/encryptPool");
+      const encryption = participantEncryption(
+        { chainId: ctx.fhevm.chainId, url: ctx.url, apiKey: ctx.apiKey },
+        args.encryptThreads,
+      );
+      if (!args.json) console.error(encryption.description);
       const session = await openSession(ctx, args.task, {
+        encryptor: encryption.encryptor,
         train: data.train,
         test: data.test,
         training: {
@@ -110,7 +124,11 @@ task("fl:submit", "Train on local data and submit one participant's encrypted up
       session.o.emit = (e) => {
         if (e.event === "submitted") ({ txs, gas } = e);
       };
-      await session.submitRound(round);
+      try {
+        await session.submitRound(round);
+      } finally {
+        await encryption.close();
+      }
       ctx.print(`submitted round ${round} for ${account}: ${txs} transaction(s), ${gas} gas`, {
         round,
         account,

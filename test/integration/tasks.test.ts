@@ -86,6 +86,8 @@ describe("fl: Hardhat tasks drive the whole lifecycle", () => {
         ...common,
         "--state",
         path.join(dir, `s${i}.json`),
+        // One participant encrypts on a worker pool (its own mock instance per thread): the average below checks it.
+        ...(i === 0 ? ["--encrypt-threads", "2"] : []),
       ]);
     }
     const twice = await hh(["fl:reveal", "--task", task]);

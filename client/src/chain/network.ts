@@ -9,6 +9,8 @@ export interface Network {
   chainId: number;
   provider: JsonRpcProvider;
   fhevm: FhevmConnection;
+  /** Sent to Zama's relayer (`ZAMA_FHEVM_API_KEY`), also by encryption worker threads. */
+  apiKey?: string;
   /** Closes the provider (its polling timers keep a Node process alive otherwise). */
   close(): void;
 }
@@ -19,14 +21,10 @@ export interface Network {
  */
 export async function openNetwork(url: string): Promise<Network> {
   const { provider, chainId } = await connectProvider(url);
+  const apiKey = process.env.ZAMA_FHEVM_API_KEY?.trim() || undefined;
   try {
-    const fhevm = await connectFhevm({
-      chainId,
-      readProvider: provider,
-      network: url,
-      apiKey: process.env.ZAMA_FHEVM_API_KEY?.trim() || undefined,
-    });
-    return { url, chainId, provider, fhevm, close: () => provider.destroy() };
+    const fhevm = await connectFhevm({ chainId, readProvider: provider, network: url, apiKey });
+    return { url, chainId, provider, fhevm, apiKey, close: () => provider.destroy() };
   } catch (error) {
     provider.destroy();
     throw new Error(

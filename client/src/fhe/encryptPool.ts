@@ -5,15 +5,13 @@
  * holds its own TFHE WASM instance, public key and CRS (`npm run bench:encrypt` measures it;
  * docs/cost-and-benchmarks.md). Node only.
  */
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { chunkOf, inputsOf, type EncryptedInput, type InputJob, type WordEncryptor } from "./encrypt";
-import type { EncryptorRecipe, ProvenInput } from "./encryptors";
+import { networkRecipe, type EncryptorRecipe, type ProvenInput } from "./encryptors";
+import { MOCK_CHAIN_ID } from "./mock";
+import { defaultEncryptThreads } from "../protocol/clientCost";
 import { WorkerPool } from "./workerPool";
-
-/** Threads a participant encrypts with by default: all cores but one (left for the node and its I/O), at least 1. */
-export function defaultEncryptThreads(cores: number): number {
-  return Math.max(1, Math.floor(cores) - 1);
-}
 
 /** Parses `--encrypt-threads`: a positive integer. */
 export function parseEncryptThreads(text: string): number {
@@ -26,23 +24,38 @@ export function parseEncryptThreads(text: string): number {
 const WORKER_ENTRY = path.join(__dirname, `encryptWorker${path.extname(__filename)}`);
 
 export class EncryptPool implements WordEncryptor {
-  private readonly pool: WorkerPool;
+  private pool?: WorkerPool;
 
-  /** Starts `threads` worker threads, each opening `recipe` (connecting, loading keys) on its own. */
+  /**
+   * `threads` worker threads, each opening `recipe` (connecting, loading keys) on its own, started at
+   * the first input: a node waiting for its round holds no encryptor memory.
+   */
   constructor(
     readonly recipe: EncryptorRecipe,
-    threads: number,
+    readonly threads: number,
   ) {
-    this.pool = new WorkerPool({ entry: WORKER_ENTRY, init: recipe, threads, name: "encryption worker" });
+    parseEncryptThreads(String(threads));
   }
 
-  get threads(): number {
-    return this.pool.threads;
+  /** Starts the threads now (a benchmark that times inputs, not start-up). */
+  start(): this {
+    this.pool ??= new WorkerPool({
+      entry: WORKER_ENTRY,
+      init: this.recipe,
+      threads: this.threads,
+      name: "encryption worker",
+    });
+    return this;
+  }
+
+  /** Starts the threads and waits until each has opened the recipe. */
+  ready(): Promise<void> {
+    return this.start().pool!.ready();
   }
 
   /** Encrypts one input on the next free thread. */
   async encryptInput(job: InputJob, label: string): Promise<{ value: EncryptedInput | ProvenInput; ms: number }> {
-    return this.pool.run<EncryptedInput | ProvenInput>(job, label);
+    return this.start().pool!.run<EncryptedInput | ProvenInput>(job, label);
   }
 
   /** All of a chunk's inputs at once (they spread over the free threads), joined in order. */
@@ -59,7 +72,38 @@ export class EncryptPool implements WordEncryptor {
     );
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    await this.pool?.close();
   }
+}
+
+/** How a participant process encrypts, and the line it logs about it. */
+export interface ParticipantEncryption {
+  /** Undefined: in-process (the instance on the main thread). */
+  encryptor?: EncryptPool;
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A participant's encryption for a network: on a real network a pool of `threads` worker threads
+ * (default: the cores but one); on the mock devnet in-process unless threads are asked for, since
+ * the mock does no TFHE work and a thread per participant process would only add memory.
+ */
+export function participantEncryption(
+  network: { chainId: number; url: string; apiKey?: string },
+  threads?: number,
+): ParticipantEncryption {
+  if (network.chainId === MOCK_CHAIN_ID && threads === undefined)
+    return {
+      description: "encrypting in-process: the mock devnet does no TFHE work (--encrypt-threads n for a worker pool)",
+      close: async () => undefined,
+    };
+  const n = threads ?? defaultEncryptThreads(availableParallelism());
+  const encryptor = new EncryptPool(networkRecipe(network.chainId, network.url, network.apiKey), n);
+  return {
+    encryptor,
+    description: `encrypting on ${n} worker thread${n === 1 ? "" : "s"}${threads === undefined ? " (cores - 1)" : ""}`,
+    close: () => encryptor.close(),
+  };
 }

@@ -79,6 +79,18 @@ export class WorkerPool {
     return this.o.threads;
   }
 
+  /** Resolves once every worker has opened its state (a benchmark times jobs, not start-up). */
+  ready(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.stopped) reject(this.stopped);
+        else if (this.slots.every((s) => s.ready)) resolve();
+        else setTimeout(check, 50);
+      };
+      check();
+    });
+  }
+
   /** Runs `payload` on the next free worker; `label` names the job in errors ("chunk 3, input 2"). */
   run<T>(payload: unknown, label: string): Promise<{ value: T; ms: number }> {
     if (this.stopped) return Promise.reject(this.stopped);

@@ -6,6 +6,7 @@ import { fetchAggregate } from "../chain/aggregate";
 import { withRetry } from "../chain/retry";
 import { submitUpdate } from "../chain/submit";
 import { readTaskIdentity, type TaskIdentity } from "../chain/taskIdentity";
+import type { WordEncryptor } from "../fhe/encrypt";
 import type { FheInstance } from "../fhe/instance";
 import { checkFitsModel, type Dataset } from "../ml/dataset";
 import { buildModel, getFlatWeights, setFlatWeights } from "../ml/models";
@@ -57,6 +58,8 @@ export const DEFAULT_WAIT_MS = 7 * 24 * 3600 * 1000;
 export interface SessionOptions {
   aggregator: FLuFHEAggregator;
   instance: FheInstance;
+  /** Encrypts the update's chunks (a worker pool); default: `instance` on this thread. */
+  encryptor?: WordEncryptor;
   signer: Signer;
   taskId: bigint;
   /** Local training data (needed to submit). */
@@ -270,6 +273,7 @@ export class TaskSession {
       submitUpdate({
         aggregator: this.o.aggregator.connect(this.o.signer),
         instance: this.o.instance,
+        encryptor: this.o.encryptor,
         taskId: this.o.taskId,
         round,
         chunks,
