@@ -4,6 +4,7 @@
  * and HCU per (parameter x participant) over the submission transactions. The last stdout line is
  * a JSON object when --json is given; it includes the devnet node's peak RSS (sampled every second).
  * The devnet mines on an interval (scripts/lib/devnet.ts); `--automine` for one block per transaction.
+ * `--encrypt-threads n`: the packed round's participants encrypt on one pool of n worker threads.
  */
 import { parseArgs } from "node:util";
 import type { JsonRpcSigner, TransactionReceipt } from "ethers";
@@ -16,6 +17,8 @@ import { Policy } from "../client/src/protocol/vocabulary";
 import { submitUpdate } from "../client/src/chain/submit";
 import { userDecryptWords } from "../client/src/fhe/decrypt";
 import type { FhevmConnection } from "../client/src/fhe/instance";
+import type { WordEncryptor } from "../client/src/fhe/encrypt";
+import { participantEncryption } from "../client/src/fhe/encryptPool";
 import { mulberry32 } from "../client/src/util/random";
 import { NO_PRIVACY } from "../client/src/protocol/privacy";
 import { FLuFHEAggregator__factory, NaiveAggregator__factory } from "../types";
@@ -38,6 +41,7 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "1" },
     "mining-interval-ms": { type: "string", default: String(DEVNET_MINING.intervalMs) },
     automine: { type: "boolean", default: false },
+    "encrypt-threads": { type: "string" },
   },
 });
 
@@ -81,6 +85,7 @@ async function packedRound(
   layout: Layout,
   maxCohort: number,
   seed: number,
+  encryptor?: WordEncryptor,
 ) {
   const aggregator = await new FLuFHEAggregator__factory(owner).deploy();
   await aggregator.waitForDeployment();
@@ -109,6 +114,7 @@ async function packedRound(
       const receipts = await submitUpdate({
         aggregator: aggregator.connect(signer),
         instance: fhevm.instance,
+        encryptor,
         taskId,
         round: 1,
         chunks: encodeUpdate(deltas[i], layout),
@@ -188,11 +194,13 @@ function benchOptions() {
   const maxCohort = positiveInt("max-cohort", args["max-cohort"]);
   const baselineCount = positiveInt("baseline-participants", args["baseline-participants"]);
   const seed = positiveInt("seed", args.seed);
+  const encryptThreads =
+    args["encrypt-threads"] === undefined ? undefined : positiveInt("encrypt-threads", args["encrypt-threads"]);
   if (participantsCount < TASK_DEFAULTS.minCohort || participantsCount > maxCohort) {
     throw new Error(`--participants must be between ${TASK_DEFAULTS.minCohort} and --max-cohort (${maxCohort})`);
   }
   if (participantsCount + 1 > 20 || baselineCount > 19) throw new Error("the devnet has 20 funded accounts");
-  return { participantsCount, paramCount, valueBits, maxCohort, baselineCount, seed };
+  return { participantsCount, paramCount, valueBits, maxCohort, baselineCount, seed, encryptThreads };
 }
 
 type BenchOptions = ReturnType<typeof benchOptions>;
@@ -284,7 +292,11 @@ async function main(): Promise<void> {
 
     // The packed round, then the baseline, on one node: the RSS logged after the baseline includes both.
     const packedSigners = rest.slice(0, o.participantsCount);
-    const packed = await packedRound(fhevm, owner, packedSigners, layout, o.maxCohort, o.seed);
+    // --encrypt-threads: one worker pool (each thread its own mock instance) encrypts for every participant.
+    const encryption = participantEncryption(network, o.encryptThreads);
+    log(encryption.description);
+    const packed = await packedRound(fhevm, owner, packedSigners, layout, o.maxCohort, o.seed, encryption.encryptor);
+    await encryption.close();
     log(`packed round done, node RSS ${memory.now()} MB (peak ${memory.peakMb} MB)`);
     const baseline = await naiveRound(fhevm, owner, rest.slice(0, o.baselineCount), o.paramCount, o.seed);
     log(`baseline done, node RSS ${memory.now()} MB (peak ${memory.peakMb} MB)`);

@@ -4,7 +4,8 @@
  * decryption, submitUpdate with encrypted chunks); each participant has its own provider and fhEVM
  * connection, as separate nodes would. Updates are random deltas instead of trained ones: the soak
  * measures the node, not training. Defaults: MNIST logistic regression (7,850 parameters), 8
- * participants, 20 rounds (30-60 min on 2 cores; `--rounds 3` for a quick look).
+ * participants, 20 rounds (30-60 min on 2 cores; `--rounds 3` for a quick look). `--encrypt-threads n`:
+ * the participants encrypt on one pool of n worker threads (each thread its own mock instance).
  *
  * The node's RSS (VmRSS of its PID) is sampled every --sample-ms for the peak (overall and per phase)
  * and read 3 s after every round, after a full garbage collection in the node (flufhe_nodeMemory, which
@@ -16,6 +17,8 @@ import { parseArgs } from "node:util";
 import type { JsonRpcSigner } from "ethers";
 import { measureTaskCosts } from "../client/src/chain/events";
 import { openNetwork, type Network } from "../client/src/chain/network";
+import type { WordEncryptor } from "../client/src/fhe/encrypt";
+import { participantEncryption } from "../client/src/fhe/encryptPool";
 import { deployAggregator } from "../client/src/chain/owner";
 import { explainError } from "../client/src/chain/errors";
 import { guardAgainstDroppedConnections, withRetry } from "../client/src/chain/retry";
@@ -55,6 +58,7 @@ const { values: args } = parseArgs({
     "sample-ms": { type: "string", default: "1000" },
     "max-rss-mb": { type: "string", default: "0" },
     seed: { type: "string", default: "1" },
+    "encrypt-threads": { type: "string" },
   },
 });
 
@@ -103,11 +107,13 @@ function soakOptions() {
   const sampleMs = int("sample-ms", args["sample-ms"], 100);
   const maxRssMb = int("max-rss-mb", args["max-rss-mb"], 0);
   const seed = int("seed", args.seed);
+  const encryptThreads =
+    args["encrypt-threads"] === undefined ? undefined : int("encrypt-threads", args["encrypt-threads"]);
   if (participantCount > 19) throw new Error("--participants can be at most 19 (the devnet funds 20 accounts)");
   const mining: DevnetMining = args.automine
     ? "auto"
     : { intervalMs: int("mining-interval-ms", args["mining-interval-ms"]) };
-  return { rounds, participantCount, params, valueBits, sampleMs, maxRssMb, seed, mining };
+  return { rounds, participantCount, params, valueBits, sampleMs, maxRssMb, seed, mining, encryptThreads };
 }
 
 type SoakOptions = ReturnType<typeof soakOptions>;
@@ -138,6 +144,8 @@ interface Soak {
   taskId: bigint;
   owner: OwnerSession;
   participants: Participant[];
+  /** --encrypt-threads: one worker pool encrypts for every participant; default in-process. */
+  encryptor?: WordEncryptor;
 }
 
 /**
@@ -196,6 +204,7 @@ async function submitRandomUpdates(s: Soak, round: number): Promise<void> {
         submitUpdate({
           aggregator: p.aggregator,
           instance: p.network.fhevm.instance,
+          encryptor: s.encryptor,
           taskId: s.taskId,
           round,
           chunks,
@@ -346,6 +355,10 @@ async function main(): Promise<void> {
   try {
     log(`devnet ${devnet.url} (pid ${devnet.pid}), node RSS ${memory.now()} MB`);
     const { soak, deployBlock } = await openSoak(o, plan, devnet.url, memory, networks, sessions);
+    const encryption = participantEncryption(soak.ownerNet, o.encryptThreads);
+    sessions.push({ dispose: () => void encryption.close() });
+    soak.encryptor = encryption.encryptor;
+    log(encryption.description);
     const rssStartMb = memory.now();
     log(`aggregator ${soak.address}, task ${soak.taskId}; node RSS ${rssStartMb} MB before round 1`);
 
