@@ -12,16 +12,18 @@ import { guardAgainstDroppedConnections } from "../client/src/chain/retry";
 import { initBackend } from "../client/src/ml/backend";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { MODEL_KINDS } from "../client/src/protocol/modelSpec";
+import { approxDuration, threadsLabel } from "../client/src/protocol/clientCost";
 import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
 import { PRIVACY_DEFAULTS, describePrivacy } from "../client/src/protocol/privacy";
 import { ROUND_TRAINING } from "../client/src/node/training";
 import { runDemo, type DemoOptions } from "./lib/demo-run";
 import { DEVNET_MINING } from "./lib/devnet";
-import type { DemoReport } from "./lib/report";
+import { machineThreads, type DemoReport } from "./lib/report";
 import { positive } from "./lib/flags";
 
 function printTable(report: DemoReport): void {
   const compressed = report.compressedPlaintextFinalAccuracy !== undefined;
+  const threads = machineThreads(report);
   const header = [
     "round",
     compressed ? "cmp-enc %" : "acc %",
@@ -30,14 +32,17 @@ function printTable(report: DemoReport): void {
     "gas",
     "HCU",
     "txs",
+    "proofs/p",
+    "real 1t/p",
+    ...(threads ? [`real ${threads}t/p`] : []),
     "sec",
     "train",
     "encode",
-    "encrypt",
+    "mock encrypt",
     "submit",
     "decrypt",
   ];
-  const widths = [6, 9, 8, ...(compressed ? [9] : []), 12, 13, 6, 8, 7, 7, 8, 7, 8];
+  const widths = [6, 9, 8, ...(compressed ? [9] : []), 12, 13, 6, 8, 9, ...(threads ? [9] : []), 8, 7, 7, 12, 7, 8];
   console.log(header.map((h, i) => h.padStart(widths[i])).join(" "));
   for (const r of report.rounds) {
     const cells = [
@@ -48,11 +53,23 @@ function printTable(report: DemoReport): void {
       r.gasUsed,
       r.hcuUsed,
       r.txs,
+      r.proofsPerParticipant,
+      approxDuration(r.clientProofSeconds),
+      ...(threads ? [approxDuration(r.clientProofSecondsAtThreads)] : []),
       r.seconds.toFixed(1),
       ...Object.values(r.phases).map((s) => s.toFixed(2)),
     ];
     console.log(cells.map((c, i) => String(c).padStart(widths[i])).join(" "));
   }
+  console.log(
+    "/p: per participant per round (gas, HCU and txs are the whole round's). proofs: input proofs, 16 words each " +
+      "(Zama's protocol fee counts input verifications).",
+  );
+  console.log(
+    `real 1t: estimated Sepolia/mainnet client encryption at 1 thread (measured per proof${threads ? "" : "; this machine's default"})` +
+      (threads ? `; real ${threads}t: at ${threadsLabel(threads)}, this machine's default (estimate)` : "") +
+      ". mock encrypt: the mock devnet's encryption in s (no TFHE: not a real-network figure).",
+  );
   if (compressed) {
     console.log(
       `${report.encoding.kind} encoding: ${report.wordsPerParticipant} encrypted words per participant per round; ` +
@@ -156,6 +173,11 @@ const program = new Command()
         gasUsed: r.gasUsed,
         hcuUsed: r.hcuUsed,
         txs: r.txs,
+        proofsPerParticipant: r.proofsPerParticipant,
+        clientProofSeconds: r.clientProofSeconds,
+        clientThreads: r.clientThreads,
+        clientProofSecondsAtThreads: r.clientProofSecondsAtThreads,
+        mockEncryptSeconds: r.phases.mockEncrypt,
         seconds: r.seconds,
       }));
       const node = {

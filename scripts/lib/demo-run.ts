@@ -17,6 +17,7 @@ import { OwnerSession } from "../../client/src/node/owner";
 import type { ParticipantEvent } from "../../client/src/node/taskSession";
 import { localTrainingSeed, participantSeed } from "../../client/src/node/training";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
+import { describeClientCost, type ClientCost } from "../../client/src/protocol/plan";
 import { specFromChoices, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import { describePrivacy, privacyFromFlags, type DpFlags } from "../../client/src/protocol/privacy";
 import type { TaskChoices } from "../../client/src/protocol/taskChoices";
@@ -78,7 +79,8 @@ function phaseSeconds(processes: ParticipantProcess[], round: number) {
   return {
     train: mean(pick("trained").map((e) => e.ms)) / 1000,
     encode: mean(submitted.map((e) => e.encodeMs)) / 1000,
-    encrypt: mean(submitted.map((e) => e.encryptMs)) / 1000,
+    // The mock devnet's encryption: no TFHE, so far below a real network's (the rows' clientProofSeconds).
+    mockEncrypt: mean(submitted.map((e) => e.encryptMs)) / 1000,
     submit: mean(submitted.map((e) => e.submitMs)) / 1000,
     decrypt: mean(pick("round-done").map((e) => e.decryptMs)) / 1000,
   };
@@ -167,6 +169,7 @@ function prepareDemo(o: DemoOptions): { parts: Dataset[]; test: Dataset; plan: T
       `${layout.chunkCount} chunk(s) per participant per round (${layout.valueBits}-bit values, ${layout.laneBits}-bit lanes` +
       `${plan.spec.encoding ? `, ${plan.spec.encoding.kind} encoding` : ""})`,
   );
+  log(`per participant per round: ${describeClientCost(plan.plan)}; the mock devnet does no TFHE`);
   log(`privacy: ${describePrivacy(plan.spec.privacy)}`);
   return { parts, test, plan };
 }
@@ -206,7 +209,13 @@ function participantArgs(o: DemoOptions, i: number, url: string, address: string
  * The owner's loop over every round while the participant processes train and submit; a row per round
  * (costs and baselines filled in later) and the node's RSS after each.
  */
-async function runRounds(o: DemoOptions, owner: OwnerSession, processes: ParticipantProcess[], sampler: RssSampler) {
+async function runRounds(
+  o: DemoOptions,
+  owner: OwnerSession,
+  processes: ParticipantProcess[],
+  sampler: RssSampler,
+  cost: ClientCost,
+) {
   const failFast = () => checkParticipants(processes);
   const rows: RoundRow[] = [];
   const rssAfterRoundMb: number[] = [];
@@ -230,6 +239,10 @@ async function runRounds(o: DemoOptions, owner: OwnerSession, processes: Partici
       gasUsed: 0,
       hcuUsed: 0,
       txs: 0,
+      proofsPerParticipant: cost.proofsPerParticipant,
+      clientProofSeconds: cost.clientProofSeconds,
+      clientThreads: cost.clientThreads,
+      clientProofSecondsAtThreads: cost.clientProofSecondsAtThreads,
       seconds: (Date.now() - roundStart) / 1000,
       phases: phaseSeconds(processes, round),
     });
@@ -344,7 +357,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     for (let i = 0; i < o.clients; i++) {
       processes.push(spawnParticipant(i, participantArgs(o, i, devnet.url, task.address, task.taskId, runDir)));
     }
-    const { rows, rssAfterRoundMb } = await runRounds(o, owner, processes, sampler);
+    const { rows, rssAfterRoundMb } = await runRounds(o, owner, processes, sampler, plan.plan);
     await Promise.all(processes.map((p) => p.exited));
 
     await addChainCosts(rows, task.network, task.address, task.taskId, task.blockNumber);

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { EncodingSpec } from "../../client/src/codec/encoding";
+import { approxDuration, threadsLabel } from "../../client/src/protocol/clientCost";
 import { describePrivacy, type PrivacyTerms } from "../../client/src/protocol/privacy";
 
 export interface RoundRow {
@@ -12,8 +13,19 @@ export interface RoundRow {
   gasUsed: number;
   hcuUsed: number;
   txs: number;
+  /** Input proofs each participant made this round (16 words each; Zama's protocol fee counts input verifications). */
+  proofsPerParticipant: number;
+  /**
+   * Estimated real-network (Sepolia/mainnet) client encryption per participant this round, one thread
+   * (protocol/clientCost.ts: measured seconds per proof); the mock devnet does none of this work.
+   */
+  clientProofSeconds: number;
+  /** This machine's default encryption threads, and the same work with them (an estimate). */
+  clientThreads: number;
+  clientProofSecondsAtThreads: number;
   seconds: number;
-  phases: { train: number; encode: number; encrypt: number; submit: number; decrypt: number };
+  /** Per participant, averaged; `mockEncrypt` is the mock devnet's encryption (no TFHE: far below a real network's). */
+  phases: { train: number; encode: number; mockEncrypt: number; submit: number; decrypt: number };
 }
 
 export interface DemoReport {
@@ -34,6 +46,19 @@ export interface DemoReport {
   chunksPerParticipant: number;
   partition: string;
   seconds: number;
+}
+
+/** What the demo's real-network and mock columns mean (the HTML report and the printed table say it). */
+export const REAL_NETWORK_NOTE =
+  "Gas, HCU and txs are the whole round's. Input proofs and real-network client encryption are per participant " +
+  "per round: on Sepolia/mainnet every 16 encrypted words are one TFHE encryption with a zero-knowledge proof made " +
+  "on the participant's machine (Zama's protocol fee counts input verifications); 1 thread is measured, more " +
+  "threads are an estimate. The mock devnet does no TFHE: its encrypt time (mock encrypt s) is not a real-network figure.";
+
+/** This machine's default encryption threads when more than one (the report then shows that estimate too). */
+export function machineThreads(report: DemoReport): number | undefined {
+  const threads = report.rounds[0]?.clientThreads ?? 1;
+  return threads > 1 ? threads : undefined;
 }
 
 const escape = (s: string) =>
@@ -76,13 +101,17 @@ ${compressed ? `<line x1="${width - pad - 160}" x2="${width - pad - 136}" y1="${
 /** Writes report.json and a self-contained report.html into `dir`. */
 export function writeReport(dir: string, report: DemoReport): void {
   const compressed = report.compressedPlaintextFinalAccuracy !== undefined;
+  const threads = machineThreads(report);
   writeFileSync(path.join(dir, "report.json"), JSON.stringify(report, null, 2) + "\n");
   const rows = report.rounds
     .map(
       (r) =>
         `<tr><td>${r.round}</td><td>${(r.accuracy * 100).toFixed(2)}</td><td>${(r.plaintextAccuracy * 100).toFixed(2)}</td>` +
         (compressed ? `<td>${((r.compressedPlaintextAccuracy ?? NaN) * 100).toFixed(2)}</td>` : "") +
-        `<td>${r.gasUsed}</td><td>${r.hcuUsed}</td><td>${r.txs}</td><td>${r.seconds.toFixed(1)}</td>` +
+        `<td>${r.gasUsed}</td><td>${r.hcuUsed}</td><td>${r.txs}</td><td>${r.proofsPerParticipant}</td>` +
+        `<td>${approxDuration(r.clientProofSeconds)}</td>` +
+        (threads ? `<td>${approxDuration(r.clientProofSecondsAtThreads)}</td>` : "") +
+        `<td>${r.seconds.toFixed(1)}</td>` +
         Object.values(r.phases)
           .map((s) => `<td>${s.toFixed(2)}</td>`)
           .join("") +
@@ -98,8 +127,9 @@ export function writeReport(dir: string, report: DemoReport): void {
 <p>${report.parameters} parameters, ${escape(report.encoding.kind)} encoding (${report.wordsPerParticipant} encrypted words per participant per round), ${report.codec.valueBits}-bit values in ${report.codec.laneBits}-bit lanes (${report.codec.lanesPerWord} per word), clip ${report.codec.clip},
 ${report.chunksPerParticipant} chunk(s) per participant per round, ${escape(report.partition)} partition. Total ${report.seconds.toFixed(0)} s.</p>
 <p>Privacy: ${escape(describePrivacy(report.privacy ?? undefined))}${report.privacy ? " (the plaintext column trains without DP: the non-private reference)" : ""}.</p>
+<p>${escape(REAL_NETWORK_NOTE)}</p>
 ${accuracyChart(report.rounds)}
-<table><thead><tr><th>round</th><th>${compressed ? "compressed encrypted %" : "accuracy %"}</th><th>${compressed ? "uncompressed plaintext %" : "plaintext %"}</th>${compressed ? "<th>compressed plaintext %</th>" : ""}<th>gas</th><th>HCU</th><th>txs</th><th>seconds</th><th>train s</th><th>encode s</th><th>encrypt s</th><th>submit s</th><th>decrypt s</th></tr></thead>
+<table><thead><tr><th>round</th><th>${compressed ? "compressed encrypted %" : "accuracy %"}</th><th>${compressed ? "uncompressed plaintext %" : "plaintext %"}</th>${compressed ? "<th>compressed plaintext %</th>" : ""}<th>gas</th><th>HCU</th><th>txs</th><th>input proofs per participant</th><th>real-network client encryption per participant, 1 thread</th>${threads ? `<th>… ${threadsLabel(threads)} (this machine, estimate)</th>` : ""}<th>seconds</th><th>train s</th><th>encode s</th><th>mock encrypt s</th><th>submit s</th><th>decrypt s</th></tr></thead>
 <tbody>${rows}</tbody></table>
 <p>Final: encrypted ${(report.finalAccuracy * 100).toFixed(2)}%, plaintext ${(report.plaintextFinalAccuracy * 100).toFixed(2)}%${compressed ? `, compressed plaintext ${(report.compressedPlaintextFinalAccuracy! * 100).toFixed(2)}%` : ""}.</p></body></html>\n`,
   );

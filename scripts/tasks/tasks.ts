@@ -206,18 +206,26 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const ctx = await flContext(hre, args);
       const taskId = await OwnerSession.create(ctx.aggregator, plan, await resolveAddresses(ctx, args.participants));
       const { plan: cost } = plan;
+      const { describeClientCost } = await import("../../client/src/protocol/plan");
       ctx.print(
         `task ${taskId}${spec.name ? ` "${spec.name}"` : ""}: ${spec.kind} for ${shape.source}, ${plan.paramCount} parameters` +
           (spec.encoding ? ` (${spec.encoding.kind} encoding: ${cost.layout.wordCount} words)` : "") +
           ", " +
           `${cost.txPerParticipant} transaction(s) per participant per round (~${cost.gasPerParticipant} gas, ` +
-          `${cost.hcuPerParticipant} HCU), K=${plan.minCohort}; ${describePrivacy(spec.privacy)}`,
+          `${cost.hcuPerParticipant} HCU; ${describeClientCost(cost)}), K=${plan.minCohort}; ` +
+          describePrivacy(spec.privacy),
         {
           taskId: String(taskId),
           name: spec.name ?? null,
           parameters: plan.paramCount,
           txPerParticipant: cost.txPerParticipant,
           wordsPerParticipant: cost.layout.wordCount,
+          gasPerParticipant: cost.gasPerParticipant,
+          hcuPerParticipant: cost.hcuPerParticipant,
+          proofsPerParticipant: cost.proofsPerParticipant,
+          clientProofSeconds: cost.clientProofSeconds,
+          clientThreads: cost.clientThreads,
+          clientProofSecondsAtThreads: cost.clientProofSecondsAtThreads,
           encoding: spec.encoding ?? { kind: "quant" },
           minCohort: plan.minCohort,
           privacy: spec.privacy ?? null,

@@ -10,6 +10,8 @@ import {
   taskSettings,
 } from "../../client/src/protocol/taskChoices";
 import { CreateTask } from "../../web/src/views/CreateTask";
+import { CLIENT_ONE_THREAD_ROW } from "../../web/src/components/CostPreview";
+import { approxDuration } from "../../client/src/protocol/clientCost";
 
 // The page's own logic under test; the wallet, the transaction runner, the router and the model API are stubbed.
 vi.mock("next/navigation", () => ({ useRouter: () => ({ push: vi.fn() }) }));
@@ -161,6 +163,14 @@ describe("CreateTask: the update encoding", () => {
     expect(preview("Gas per participant per round")).toEqual([
       `${(compressed.gasPerParticipant / 1e3).toFixed(1)}k`,
       `${(plain.gasPerParticipant / 1e3).toFixed(1)}k`,
+    ]);
+    expect(preview("Input proofs per participant per round")).toEqual([
+      String(compressed.proofsPerParticipant),
+      String(plain.proofsPerParticipant),
+    ]);
+    expect(preview(CLIENT_ONE_THREAD_ROW)).toEqual([
+      approxDuration(compressed.clientProofSeconds),
+      approxDuration(plain.clientProofSeconds),
     ]);
     expect(compressed.layout.wordCount).toBeLessThan(plain.layout.wordCount);
 

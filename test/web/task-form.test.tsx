@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, render, screen } from "@testing-library/react";
 import { chooseCodec, planSubmission } from "../../client/src/protocol/plan";
-import { CostPreview } from "../../web/src/components/CostPreview";
+import { approxDuration, clientEncryptSeconds } from "../../client/src/protocol/clientCost";
+import { CLIENT_ONE_THREAD_ROW, CostPreview, clientThreadsRow } from "../../web/src/components/CostPreview";
 import { PAIR_COHORT_WARNING, taskConfig } from "../../client/src/protocol/taskChoices";
 import { MODEL_KINDS } from "../../client/src/protocol/modelSpec";
 import { NO_PRIVACY } from "../../client/src/protocol/privacy";
@@ -212,6 +213,37 @@ describe("CostPreview", () => {
     expect(row("Transactions per participant per round")).toBe(String(plan.txPerParticipant));
     expect(row("HCU per participant per round")).toBe(`${(plan.hcuPerParticipant / 1e6).toFixed(2)}M`);
     expect(row("Whole round (16 participants)")).toMatch(new RegExp(`^${plan.txPerParticipant * 16} transactions`));
+  });
+
+  it("shows the input proofs and the real-network client encryption at 1 thread and at this machine's threads", () => {
+    // 4 cores: 3 encryption threads (every core but one).
+    vi.spyOn(navigator, "hardwareConcurrency", "get").mockReturnValue(4);
+    try {
+      const plan = planSubmission(chooseCodec({ paramCount: 5000, maxCohort: 16, valueBits: 8, clip: 0.05 }), 16);
+      render(<CostPreview plan={plan} participants={16} />);
+      const row = (name: string) => screen.getByRole("rowheader", { name }).nextElementSibling?.textContent;
+      expect(row("Input proofs per participant per round")).toBe("32");
+      expect(CLIENT_ONE_THREAD_ROW).toBe("Real-network client encryption per participant per round, 1 thread");
+      expect(row(CLIENT_ONE_THREAD_ROW)).toBe("~16 min");
+      expect(clientThreadsRow(3)).toBe(
+        "Real-network client encryption per participant per round, 3 threads (this machine)",
+      );
+      expect(row(clientThreadsRow(3))).toBe(`${approxDuration(clientEncryptSeconds(32, 3))} (estimate)`);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
+  it("shows one encryption row on a machine whose default is one thread (2 cores)", () => {
+    vi.spyOn(navigator, "hardwareConcurrency", "get").mockReturnValue(2);
+    try {
+      const plan = planSubmission(chooseCodec({ paramCount: 5000, maxCohort: 16, valueBits: 8, clip: 0.05 }), 16);
+      render(<CostPreview plan={plan} participants={16} />);
+      expect(screen.getByRole("rowheader", { name: CLIENT_ONE_THREAD_ROW })).toBeTruthy();
+      expect(screen.queryByText(/\(this machine\)/)).toBeNull();
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it("explains itself while the settings are incomplete", () => {

@@ -1,5 +1,8 @@
+import { availableParallelism } from "node:os";
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
+import { defaultEncryptThreads } from "../protocol/clientCost";
 import type { ModelSpec } from "../protocol/modelSpec";
+import { withClientThreads } from "../protocol/plan";
 import { taskConfig, taskSettings, type TaskChoices, type TaskSettings } from "../protocol/taskChoices";
 import { taskEncoding } from "./encoding";
 import { initialModel, type InitialModel } from "./model";
@@ -16,10 +19,12 @@ export interface TaskPlan extends InitialModel, TaskSettings {
  * Plans a task for a model spec and the owner's choices (TASK_DEFAULTS for the rest, ENCODED_DEFAULTS
  * when the spec's encoding compresses): the seeded initial weights, their commitment and inline URI
  * (both covering the encoding), the codec exactly as the chain will store it (its paramCount is what the
- * encoding sends), and the cost per participant and round. Throws with every problem found.
+ * encoding sends), and the cost per participant and round (the real-network encryption estimate at
+ * this machine's default encryption threads, defaultEncryptThreads). Throws with every problem found.
  */
 export function planTask(spec: ModelSpec, choices: TaskChoices = {}): TaskPlan {
   const model = initialModel(spec);
-  const settings = taskSettings(model.paramCount, choices, taskEncoding(spec, model.paramCount));
+  const checked = taskSettings(model.paramCount, choices, taskEncoding(spec, model.paramCount));
+  const settings = { ...checked, plan: withClientThreads(checked.plan, defaultEncryptThreads(availableParallelism())) };
   return { ...model, ...settings, config: taskConfig(settings, { ...model, privacy: spec.privacy }) };
 }

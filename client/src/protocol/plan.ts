@@ -1,6 +1,7 @@
 /** Planning a task's codec and what it costs per participant and round. Pure: no I/O. */
 import { CodecError } from "../codec/errors";
 import { WORDS_PER_PROOF, layoutOf, minLaneBits, type CodecParams, type Layout } from "../codec/layout";
+import { approxDuration, clientEncryptSeconds, threadsLabel } from "./clientCost";
 import { DEFAULT_COSTS, chunkGas, chunkHcu, maxWordsPerTx, type ChainCosts } from "./prices";
 
 /** What choosing codec settings needs to know; lane width and chunk size are derived (defaults: taskChoices.ts). */
@@ -31,21 +32,21 @@ export function chooseCodec(choice: CodecChoice, costs: ChainCosts = DEFAULT_COS
   return params;
 }
 
-/**
- * Seconds a participant's machine spends encrypting and proving one 2048-bit input (16 words) on a
- * real network: the relayer SDK's TFHE WASM (node-tfhe, single thread), median of 5 on the 2-core
- * dev machine (`scripts/bench-encrypt.ts`: 29-32 s under load, 20 s on a quieter run). The mock
- * devnet skips this work, so its encrypt phase is far shorter.
- */
-export const CLIENT_SECONDS_PER_PROOF = 30;
-
 /** Estimated cost of one participant's submission in one round. */
 export interface SubmissionPlan {
   layout: Layout;
   txPerParticipant: number;
+  /** Input proofs (16 words each): the count Zama's protocol fee is charged on (one per input verification). */
   proofsPerParticipant: number;
-  /** Client-side encryption with zero-knowledge proofs on a real network (CLIENT_SECONDS_PER_PROOF each). */
+  /**
+   * Seconds of client-side encryption with zero-knowledge proofs on a real network, one thread
+   * (protocol/clientCost.ts CLIENT_SECONDS_PER_PROOF each, measured). The mock devnet does none of it.
+   */
   clientProofSeconds: number;
+  /** The encryption threads `clientProofSecondsAtThreads` assumes (1 unless the caller gave the machine's). */
+  clientThreads: number;
+  /** The same work with `clientThreads` workers (clientEncryptSeconds: an estimate). */
+  clientProofSecondsAtThreads: number;
   gasPerParticipant: number;
   hcuPerParticipant: number;
   /** Per model parameter (the chain's paramCount unless the update is compressed). */
@@ -56,14 +57,17 @@ export interface SubmissionPlan {
 }
 
 /**
- * Estimates transactions, gas and HCU per participant per round (worst case: every word adds); per
- * parameter figures divide by `modelParams` (the model's parameters when an encoding compresses them).
+ * Estimates transactions, input proofs, gas, HCU and the participant's real-network encryption time per
+ * participant per round (worst case: every word adds); per parameter figures divide by `modelParams`
+ * (the model's parameters when an encoding compresses them). `clientThreads`: the encryption threads of
+ * the participant's machine (the Node tools: defaultEncryptThreads(os.availableParallelism())).
  */
 export function planSubmission(
   params: CodecParams,
   maxCohort: number,
   costs: ChainCosts = DEFAULT_COSTS,
   modelParams: number = params.paramCount,
+  clientThreads = 1,
 ): SubmissionPlan {
   const layout = layoutOf(params, maxCohort);
   const fullWords = Math.min(layout.wordsPerChunk, layout.wordCount);
@@ -87,7 +91,9 @@ export function planSubmission(
     layout,
     txPerParticipant: layout.chunkCount,
     proofsPerParticipant: proofs,
-    clientProofSeconds: proofs * CLIENT_SECONDS_PER_PROOF,
+    clientProofSeconds: clientEncryptSeconds(proofs, 1),
+    clientThreads,
+    clientProofSecondsAtThreads: clientEncryptSeconds(proofs, clientThreads),
     gasPerParticipant: gas,
     hcuPerParticipant: hcu,
     gasPerParam: gas / modelParams,
@@ -95,4 +101,32 @@ export function planSubmission(
     maxChunkHcu,
     maxChunkGas,
   };
+}
+
+/** The plan with its multi-thread estimate for a machine with `threads` encryption threads. */
+export function withClientThreads(plan: SubmissionPlan, threads: number): SubmissionPlan {
+  return {
+    ...plan,
+    clientThreads: threads,
+    clientProofSecondsAtThreads: clientEncryptSeconds(plan.proofsPerParticipant, threads),
+  };
+}
+
+/** The input-proof figures the tools print. */
+export type ClientCost = Pick<
+  SubmissionPlan,
+  "proofsPerParticipant" | "clientProofSeconds" | "clientThreads" | "clientProofSecondsAtThreads"
+>;
+
+/**
+ * One participant's real-network client work per round, as the CLI tools print it: "8 input proof(s);
+ * real-network client encryption ~4 min at 1 thread, ~2 min at 3 threads on this machine (estimate)".
+ */
+export function describeClientCost(cost: ClientCost): string {
+  const oneThread = `${cost.proofsPerParticipant} input proof(s); real-network client encryption ${approxDuration(cost.clientProofSeconds)} at 1 thread`;
+  if (cost.clientThreads === 1) return `${oneThread}, this machine's default`;
+  return (
+    `${oneThread}, ${approxDuration(cost.clientProofSecondsAtThreads)} at ${threadsLabel(cost.clientThreads)} ` +
+    "on this machine (estimate)"
+  );
 }

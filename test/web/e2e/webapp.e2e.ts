@@ -23,6 +23,12 @@ import type { Download, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
 import { layoutOf } from "../../../client/src/codec";
 import { chooseCodec, planSubmission } from "../../../client/src/protocol/plan";
+import {
+  approxDuration,
+  clientEncryptSeconds,
+  defaultEncryptThreads,
+  threadsLabel,
+} from "../../../client/src/protocol/clientCost";
 import type { Layout } from "../../../client/src/codec/layout";
 import { layoutFromTask, toOnChainCodec } from "../../../client/src/protocol/taskConfig";
 import { NO_PRIVACY } from "../../../client/src/protocol/privacy";
@@ -196,13 +202,22 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
       const plan = planSubmission({ ...chosen, wordsPerChunk: form.wordsPerChunk }, form.maxCohort);
       layout = plan.layout;
       const preview = await text(p, '[data-testid="cost-preview"]');
+      // The real-network estimate at the browser's threads (every core but one), shown when more than one.
+      const threads = defaultEncryptThreads(await p.evaluate(() => navigator.hardwareConcurrency));
+      const encryption = "Real-network client encryption per participant per round";
+      const atThreads = `${encryption}, ${threadsLabel(threads)} (this machine)`;
       for (const [label, value] of [
         ["Encrypted words", String(plan.layout.wordCount)],
         ["Transactions per participant per round", String(plan.txPerParticipant)],
         ["Input proofs per participant per round", String(plan.proofsPerParticipant)],
+        [`${encryption}, 1 thread`, approxDuration(plan.clientProofSeconds)],
+        ...(threads > 1
+          ? [[atThreads, `${approxDuration(clientEncryptSeconds(plan.proofsPerParticipant, threads))} (estimate)`]]
+          : []),
       ]) {
         assert(preview.includes(label + value), `cost preview lacks "${label} ${value}": ${preview}`);
       }
+      assert(threads > 1 || !preview.includes("(this machine)"), `one thread shown twice: ${preview}`);
       assert(
         preview.includes(`${(plan.hcuPerParticipant / 1e6).toFixed(2)}M`),
         `cost preview lacks HCU ${plan.hcuPerParticipant}: ${preview}`,

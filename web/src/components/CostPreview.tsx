@@ -1,5 +1,6 @@
-import type { ReactNode } from "react";
-import type { SubmissionPlan } from "../../../client/src/protocol/plan";
+import { useSyncExternalStore, type ReactNode } from "react";
+import { approxDuration, defaultEncryptThreads, threadsLabel } from "../../../client/src/protocol/clientCost";
+import { withClientThreads, type SubmissionPlan } from "../../../client/src/protocol/plan";
 import { DEFAULT_COSTS } from "../../../client/src/protocol/prices";
 import { describePrivacy } from "../../../client/src/protocol/privacy";
 import { formatCompact, formatFloat, formatInt } from "../format";
@@ -33,8 +34,35 @@ const ROW_TERMS: Record<string, ReactNode> = {
   ),
 };
 
-/** The figures of one plan, row by row; `valuesLabel` names what the chain's paramCount counts. */
-function rowsOf(plan: SubmissionPlan, cohort: number, valuesLabel: string): [string, string][] {
+/**
+ * The encryption threads a participant on this machine would use by default (every core but one): the
+ * browser's navigator.hardwareConcurrency (1 where the page cannot tell).
+ */
+export function pageEncryptThreads(): number {
+  const cores = typeof navigator === "undefined" ? undefined : navigator.hardwareConcurrency;
+  return defaultEncryptThreads(Number.isInteger(cores) && cores! >= 1 ? cores! : 1);
+}
+
+const unchanging = () => () => {};
+
+/** pageEncryptThreads once the page runs in the browser (1 while prerendered, so hydration matches). */
+function usePageEncryptThreads(): number {
+  return useSyncExternalStore(unchanging, pageEncryptThreads, () => 1);
+}
+
+/** The row headers of the real-network client encryption estimate: one thread and `threads` (this machine's). */
+export const CLIENT_ONE_THREAD_ROW = "Real-network client encryption per participant per round, 1 thread";
+export function clientThreadsRow(threads: number): string {
+  return `Real-network client encryption per participant per round, ${threadsLabel(threads)} (this machine)`;
+}
+
+/**
+ * The figures of one plan, row by row; `valuesLabel` names what the chain's paramCount counts. The
+ * real-network encryption rows are per participant per round: one thread measured, the machine's threads
+ * (when more than one) estimated (client/src/protocol/clientCost.ts).
+ */
+function rowsOf(planned: SubmissionPlan, cohort: number, valuesLabel: string, threads: number): [string, string][] {
+  const plan = withClientThreads(planned, threads);
   const { layout } = plan;
   return [
     [valuesLabel, formatInt(layout.paramCount)],
@@ -42,6 +70,15 @@ function rowsOf(plan: SubmissionPlan, cohort: number, valuesLabel: string): [str
     ["Encrypted words", formatInt(layout.wordCount)],
     ["Transactions per participant per round", formatInt(plan.txPerParticipant)],
     ["Input proofs per participant per round", formatInt(plan.proofsPerParticipant)],
+    [CLIENT_ONE_THREAD_ROW, approxDuration(plan.clientProofSeconds)],
+    ...(threads > 1
+      ? [
+          [clientThreadsRow(threads), `${approxDuration(plan.clientProofSecondsAtThreads)} (estimate)`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ["Gas per participant per round", formatCompact(plan.gasPerParticipant)],
     ["HCU per participant per round", formatCompact(plan.hcuPerParticipant)],
     ["Gas / HCU per parameter", `${formatFloat(plan.gasPerParam, 3)} / ${formatFloat(plan.hcuPerParam, 3)}`],
@@ -128,6 +165,7 @@ function PlanFigures({
   participants: number;
   compare?: CostComparison;
 }) {
+  const threads = usePageEncryptThreads();
   if (!plan) {
     return <p className="muted">The cost preview appears once the model and the settings are valid.</p>;
   }
@@ -137,7 +175,7 @@ function PlanFigures({
       <table data-testid="cost-preview">
         <caption className="visually-hidden">Estimated cost per round</caption>
         <tbody>
-          {rowsOf(plan, cohort, "Parameters").map(([k, v]) => (
+          {rowsOf(plan, cohort, "Parameters", threads).map(([k, v]) => (
             <tr key={k}>
               <th scope="row">{ROW_TERMS[k] ?? k}</th>
               <td className="num">{v}</td>
@@ -148,8 +186,8 @@ function PlanFigures({
     );
   }
   const base = compare.uncompressed;
-  const rows = rowsOf(plan, cohort, "Values sent (with weight digits)");
-  const baseRows = rowsOf(base, cohort, "");
+  const rows = rowsOf(plan, cohort, "Values sent (with weight digits)", threads);
+  const baseRows = rowsOf(base, cohort, "", threads);
   return (
     <table data-testid="cost-preview">
       <caption className="hint" style={{ textAlign: "left" }}>
