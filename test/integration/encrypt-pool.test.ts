@@ -1,8 +1,8 @@
 /**
  * The encryption worker pool with the real TFHE (the relayer SDK's node-tfhe), keys made once for
  * the file (~2-4 min on one core): two threads, inputs of different sizes, each answer in its job's
- * order and decrypting to exactly the words it was given (3 words: expanding a proven list without
- * the coprocessor's threads takes ~1 min per word here); a failing input named by its chunk.
+ * order and decrypting to exactly the word it was given (one word each: expanding a proven list on one
+ * thread takes ~1 min per word here); a failing input named by its chunk.
  * Timings belong to `npm run bench:encrypt`, not here.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,8 +33,8 @@ describe("encryption worker pool with real TFHE", () => {
   }, 600_000);
   afterAll(() => pool?.close());
 
-  it("proves inputs on two threads, in order, each decrypting to its own words", async () => {
-    const inputs = [[MAX, 12345678901234567890123456789n], [7n]];
+  it("proves inputs on two threads, in order, each decrypting to its own word", async () => {
+    const inputs = [[MAX], [12345678901234567890123456789n]];
     const proven = await Promise.all(
       inputs.map((words, i) => pool.encryptInput({ ...binding, words }, `chunk ${i + 1}, input 1 of 1`)),
     );
