@@ -150,6 +150,11 @@ const program = new Command()
     positive("--mining-interval-ms"),
   )
   .option("--automine", "one block per transaction instead (the node's memory then grows with every FHE transaction)")
+  .option(
+    "--encrypt-threads <n>",
+    "worker threads each participant encrypts on (default: in-process: the mock devnet does no TFHE work)",
+    positive("--encrypt-threads"),
+  )
   .option("--json", "print one JSON object as the last stdout line")
   .action(async (o: DemoOptions) => {
     if (!MODEL_KINDS.includes(o.model))

@@ -54,6 +54,8 @@ export interface DemoOptions extends DpFlags {
   miningIntervalMs?: number;
   /** One block per transaction: the node's memory then grows with every FHE transaction. */
   automine?: boolean;
+  /** Worker threads each participant process encrypts on (default: in-process, as the mock needs). */
+  encryptThreads?: number;
   json?: boolean;
 }
 
@@ -202,6 +204,7 @@ function participantArgs(o: DemoOptions, i: number, url: string, address: string
     ...["--privacy-ledger", path.join(runDir, "privacy-ledger")],
     ...(o.limit ? ["--limit", String(o.limit)] : []),
     ...(o.labelColumn ? ["--label-column", o.labelColumn] : []),
+    ...(o.encryptThreads ? ["--encrypt-threads", String(o.encryptThreads)] : []),
   ];
 }
 

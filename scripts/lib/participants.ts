@@ -12,6 +12,8 @@ export interface ParticipantProcess {
   child: ChildProcess;
   events: ParticipantEvent[];
   exited: Promise<number>;
+  /** The process has ended and all its output has been read. */
+  closed: () => boolean;
   stderrTail: () => string;
   kill(): void;
 }
@@ -43,11 +45,14 @@ export function spawnParticipant(
   const exited = new Promise<number>((resolve) =>
     child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))),
   );
+  let closed = false;
+  child.once("close", () => (closed = true));
   return {
     index,
     child,
     events,
     exited,
+    closed: () => closed,
     stderrTail: () => stderr,
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
@@ -55,8 +60,19 @@ export function spawnParticipant(
   };
 }
 
-/** Throws, with its stderr's tail, when a participant process has exited with an error. */
+/**
+ * Throws, with its stderr's tail, when a participant process has exited with an error, or exited
+ * at all before its "finished" event (the owner would otherwise wait for it until the round's deadline).
+ */
 export function checkParticipants(processes: readonly ParticipantProcess[]): void {
-  const bad = processes.find((p) => p.child.exitCode !== null && p.child.exitCode !== 0);
-  if (bad) throw new Error(`participant ${bad.index} exited with code ${bad.child.exitCode}:\n${bad.stderrTail()}`);
+  const bad = processes.find(
+    (p) =>
+      p.child.exitCode !== null &&
+      (p.child.exitCode !== 0 || (p.closed() && !p.events.some((e) => e.event === "finished"))),
+  );
+  if (bad)
+    throw new Error(
+      `participant ${bad.index} exited with code ${bad.child.exitCode}` +
+        `${bad.child.exitCode === 0 ? " before its last round" : ""}:\n${bad.stderrTail()}`,
+    );
 }

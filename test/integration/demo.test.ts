@@ -22,6 +22,8 @@ describe("multi-process encrypted FedAvg (Hardhat node + participant processes)"
       // Not a whole number of millionths: owner and participants must both use what the chain stores
       // (1.0), or their round-2 models differ and the participants refuse the round's commitment.
       clip: 1.0000004,
+      // Every participant process encrypts on a pool of 2 worker threads (its own mock instance per thread).
+      encryptThreads: 2,
       out,
     });
     expect(weights.length).toBe(report.parameters);

@@ -152,14 +152,25 @@ export class WorkerPool {
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (this.queue.length === 0) return;
+      if (this.queue.length === 0) break;
       if (!slot.ready || slot.busy) continue;
       const job = this.queue.shift()!;
       slot.busy = job;
-      slot.worker.ref(); // a running job keeps the process alive until it answers
       slot.worker.postMessage({ id: job.id, payload: job.payload } satisfies WorkerJob);
     }
-    for (const slot of this.slots) if (!slot.busy) slot.worker.unref();
+    this.holdProcess();
+  }
+
+  /**
+   * Queued or running jobs keep the process alive (their callers await them, often with nothing else
+   * pending: a worker still starting must not let the process exit); an idle pool never does.
+   */
+  private holdProcess(): void {
+    const idle = this.queue.length === 0 && this.slots.every((s) => !s.busy);
+    for (const slot of this.slots) {
+      if (idle) slot.worker.unref();
+      else slot.worker.ref();
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { WorkerPool } from "../../../client/src/fhe/workerPool";
@@ -66,5 +67,22 @@ describe("WorkerPool", () => {
     );
     await pool.close();
     await job;
+  }, 60_000);
+});
+
+describe("WorkerPool and the process's life", () => {
+  it("keeps the process alive while a job waits for a worker that is still starting", () => {
+    // Nothing else is pending in this process: before the fix it exited 0 without an answer.
+    const script = [
+      `const { WorkerPool } = require(${JSON.stringify(path.join(__dirname, "../../../client/src/fhe/workerPool.ts"))});`,
+      `const pool = new WorkerPool({ entry: ${JSON.stringify(entry)}, init: {}, threads: 1, name: "w" });`,
+      `pool.run({ value: 42, delayMs: 200 }, "job").then((r) => { console.log("answer " + r.value.value); return pool.close(); });`,
+    ].join("\n");
+    const out = execFileSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], {
+      cwd: path.join(__dirname, "../../.."),
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(out.trim()).toBe("answer 42");
   }, 60_000);
 });
