@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { quantStep } from "../../client/src/codec";
@@ -128,6 +128,10 @@ describe("fl: Hardhat tasks drive the whole lifecycle", () => {
     );
     expect(byShape.parameters).toBe(4 * 3 + 3);
     expect(byShape.minCohort).toBe(3);
+    // The real-network cost next to gas and HCU: one input proof of ~30 s on one thread.
+    expect(byShape).toMatchObject({ proofsPerParticipant: 1, clientProofSeconds: 30 });
+    expect(byShape.clientThreads).toBe(Math.max(1, availableParallelism() - 1));
+    expect(byShape.gasPerParticipant).toBeGreaterThan(0);
 
     // Quoted fields, CRLF, a byte-order mark and class names: the task carries the sorted names.
     const csv = path.join(dir, "flowers.csv");
