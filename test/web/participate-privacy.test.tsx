@@ -5,7 +5,6 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import * as tf from "@tensorflow/tfjs";
 import { layoutOf } from "../../client/src/codec/layout";
-import type { FheInstance } from "../../client/src/fhe/instance";
 import * as models from "../../client/src/ml/models";
 import { loadBreastCancer } from "../../client/src/ml/sklearn";
 import * as train from "../../client/src/ml/train";
@@ -28,6 +27,7 @@ import { startTraining, type TrainingRun } from "../../web/src/participate/train
 import { handleTrainRequest, type TrainMessage, type TrainRequest } from "../../web/src/participate/trainProtocol";
 import { memoryParticipationStore, type ParticipationStore } from "../../web/src/participate/updateStore";
 import { Participation } from "../../web/src/views/Participate";
+import { startInProcess } from "./encryptFakes";
 import { identityReader, withGetFunction } from "../shared/fakeAggregator";
 
 // jsdom: the participant's page with the chain, the wallet and the fhEVM faked at their edges (as in
@@ -80,22 +80,9 @@ vi.mock("../../web/src/hooks/useGlobalModel", () => ({
   useGlobalModel: () => ({ spec, model: global, toDecrypt: [] }),
 }));
 vi.mock("../../web/src/views/GlobalModel", () => ({ GlobalModel: () => null }));
+// The page's connection only meters HCU: the encryption worker (in process here) encrypts.
 vi.mock("../../web/src/fhe", () => ({
-  fhevmConnection: async () => ({
-    hcuOf: () => 1,
-    instance: {
-      createEncryptedInput: () => {
-        let n = 0;
-        return {
-          add128: () => void n++,
-          encrypt: async () => ({
-            handles: Array.from({ length: n }, () => new Uint8Array(32).fill(7)),
-            inputProof: new Uint8Array([9]),
-          }),
-        };
-      },
-    } as unknown as FheInstance,
-  }),
+  fhevmConnection: async () => ({ hcuOf: () => 1 }),
 }));
 vi.mock("../../web/src/chain", async (importOriginal) => ({
   ...(await importOriginal<typeof import("../../web/src/chain")>()),
@@ -200,7 +187,15 @@ const ledgerIn = (kind: BrowserLedgerStore["kind"] = "indexeddb"): BrowserLedger
 });
 
 function page(ledgerStore = ledgerIn(), store: ParticipationStore = memoryParticipationStore()) {
-  render(<Participation task={task} store={store} startWorker={inProcess} ledgerStore={ledgerStore} />);
+  render(
+    <Participation
+      task={task}
+      store={store}
+      startWorker={inProcess}
+      startEncryptor={startInProcess}
+      ledgerStore={ledgerStore}
+    />,
+  );
   return { ledgerStore, store };
 }
 

@@ -12,6 +12,9 @@ import type { SubsampledGaussian } from "../../client/src/privacy/rdp";
 import type { FLuFHEAggregator } from "../../types/contracts/FLuFHEAggregator";
 import { aggregatorInterface } from "../../web/src/chain";
 import { withGetFunction } from "../shared/fakeAggregator";
+import type { EncryptRequest } from "../../web/src/participate/encryptProtocol";
+import { Encryptor } from "../../web/src/participate/encryptor";
+import { DEVNET, fakeEnv, fakeInstance, inProcessEncryptor, inProcessWorker } from "./encryptFakes";
 import { submitBatched, supportsBatchedCalls } from "../../web/src/participate/batch";
 import {
   NODE_DEFAULTS,
@@ -215,35 +218,23 @@ describe("preparedUpdate", () => {
   });
 });
 
-const fakeInstance = (): FheInstance =>
-  ({
-    createEncryptedInput: () => {
-      let n = 0;
-      return {
-        add128: () => void n++,
-        encrypt: async () => ({
-          handles: Array.from({ length: n }, (_, i) => new Uint8Array(32).fill(i + 1)),
-          inputProof: new Uint8Array([1, 2, 3]),
-        }),
-      };
-    },
-  }) as unknown as FheInstance;
-
 function fakeAggregator(done: boolean[]) {
   const sent: number[] = [];
+  const encrypted: { handles: string[]; proofs: string[] }[] = [];
   const aggregator = withGetFunction({
     runner: { getAddress: async () => ACCOUNT },
     interface: aggregatorInterface,
     getAddress: async () => CONTRACT,
     submittedChunks: async () => done,
-    submitChunk: async (_t: bigint, _r: number, c: number, _h: string[], _p: string[], o: { gasLimit: bigint }) => {
+    submitChunk: async (_t: bigint, _r: number, c: number, h: string[], p: string[], o: { gasLimit: bigint }) => {
       expect(o.gasLimit).toBeGreaterThan(0n);
       sent.push(c);
+      encrypted.push({ handles: h, proofs: p });
       const hash = "0x" + String(c + 1).repeat(64);
       return { hash, wait: async () => ({ hash, gasUsed: 1000n + BigInt(c) }) };
     },
   });
-  return { aggregator: aggregator as unknown as FLuFHEAggregator, sent };
+  return { aggregator: aggregator as unknown as FLuFHEAggregator, sent, encrypted };
 }
 
 const chunks = [[1n, 2n], [3n, 4n], [5n, 6n], [7n]];
@@ -255,7 +246,7 @@ describe("submitChunks", () => {
     const states: ChunkState[] = [];
     await submitChunks({
       aggregator,
-      instance: fakeInstance(),
+      encryptor: inProcessEncryptor(),
       hcuOf: (r: TransactionReceipt) => Number(r.gasUsed) * 3,
       taskId: 4n,
       round: 2,
@@ -264,19 +255,66 @@ describe("submitChunks", () => {
       onChunk: (s) => states.push(s),
     });
     expect(sent).toEqual([1, 3]);
+    // submitUpdate reads which chunks the chain holds before it encrypts any: chunk 2 is never "sending".
     expect(states.map((s) => `${s.chunk}:${s.status}`)).toEqual([
       "0:sending",
       "0:on-chain",
       "1:sending",
+      "2:on-chain",
       "1:pending",
       "1:confirmed",
-      "2:sending",
-      "2:on-chain",
       "3:sending",
       "3:pending",
       "3:confirmed",
     ]);
     expect(states.find((s) => s.chunk === 3 && s.status === "confirmed")).toMatchObject({ gas: 1003, hcu: 3009 });
+  });
+
+  it("sends what the encryption worker made, and names the chunk whose encryption failed", async () => {
+    const { aggregator, sent, encrypted } = fakeAggregator([false, false, false, false]);
+    const worker: { requests: EncryptRequest[] } = { requests: [] };
+    const failing = fakeInstance();
+    const encryptor = new Encryptor(DEVNET, undefined, () => {
+      const w = inProcessWorker(
+        fakeEnv({
+          createEncryptedInput: (contract: string, user: string) => {
+            const input = failing.createEncryptedInput(contract, user);
+            const words: bigint[] = [];
+            return {
+              add128: (w: bigint) => {
+                words.push(w);
+                input.add128(w);
+              },
+              encrypt: async () => {
+                if (words.includes(5n)) throw new Error("the relayer refused the proof");
+                return input.encrypt();
+              },
+            } as unknown as ReturnType<FheInstance["createEncryptedInput"]>;
+          },
+        } as unknown as FheInstance),
+      );
+      worker.requests = w.requests;
+      return w;
+    });
+    const run = submitChunks({ aggregator, encryptor, taskId: 4n, round: 2, layout, chunks, onChunk: () => {} });
+    // Chunk 3 (index 2) holds word 5: the page shows chunks from 1.
+    await expect(run).rejects.toThrow("encrypting chunk 3 of 4 failed: the relayer refused the proof");
+    expect(sent).toEqual([0, 1]);
+    // The handles and proofs the fake instance made in the worker, as hex: two words, one proof per chunk.
+    const handle = (i: number) => "0x" + String(i).padStart(2, "0").repeat(32);
+    expect(encrypted).toEqual([
+      { handles: [handle(1), handle(2)], proofs: ["0x010203"] },
+      { handles: [handle(1), handle(2)], proofs: ["0x010203"] },
+    ]);
+    const asked = worker.requests.filter((r) => r.type === "encrypt");
+    // In order, each chunk once, named as the page shows it; the chunk after the failed one was asked for
+    // ahead (while the wallet confirmed an earlier one) and its answer dropped.
+    expect(asked.map((r) => [r.label, r.contract, r.user, r.words])).toEqual([
+      ["chunk 1 of 4", CONTRACT, ACCOUNT, [1n, 2n]],
+      ["chunk 2 of 4", CONTRACT, ACCOUNT, [3n, 4n]],
+      ["chunk 3 of 4", CONTRACT, ACCOUNT, [5n, 6n]],
+      ["chunk 4 of 4", CONTRACT, ACCOUNT, [7n]],
+    ]);
   });
 });
 
@@ -313,7 +351,7 @@ describe("batched submission (EIP-5792)", () => {
       chainId: 31337,
       aggregator,
       provider: provider as never,
-      instance: fakeInstance(),
+      encryptor: inProcessEncryptor(),
       taskId: 4n,
       round: 2,
       layout,
@@ -360,7 +398,7 @@ describe("batched submission (EIP-5792)", () => {
         chainId: 31337,
         aggregator,
         provider: provider as never,
-        instance: fakeInstance(),
+        encryptor: inProcessEncryptor(),
         taskId: 4n,
         round: 2,
         layout,

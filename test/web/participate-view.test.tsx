@@ -4,7 +4,6 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/re
 import * as tf from "@tensorflow/tfjs";
 import type { TaskEvent } from "../../client/src/chain/events";
 import { layoutOf } from "../../client/src/codec/layout";
-import type { FheInstance } from "../../client/src/fhe/instance";
 import * as models from "../../client/src/ml/models";
 import * as train from "../../client/src/ml/train";
 import { specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
@@ -18,6 +17,7 @@ import { memoryParticipationStore } from "../../web/src/participate/updateStore"
 import { Participation } from "../../web/src/views/Participate";
 import { withTaskId } from "../../web/src/components/TaskIdRoute";
 import { WithTask } from "../../web/src/views/WithTask";
+import { startInProcess } from "./encryptFakes";
 import { identityReader, withGetFunction } from "../shared/fakeAggregator";
 
 // jsdom: the participant's page as a user drives it, with the chain, the wallet and the fhEVM faked at
@@ -66,22 +66,9 @@ vi.mock("../../web/src/hooks/useGlobalModel", () => ({
   useGlobalModel: () => ({ spec: SPEC, model: global, toDecrypt: [] }),
 }));
 vi.mock("../../web/src/views/GlobalModel", () => ({ GlobalModel: () => null }));
+// The page's connection only meters HCU: the encryption worker (in process here) encrypts.
 vi.mock("../../web/src/fhe", () => ({
-  fhevmConnection: async () => ({
-    hcuOf: () => 4242,
-    instance: {
-      createEncryptedInput: () => {
-        let n = 0;
-        return {
-          add128: () => void n++,
-          encrypt: async () => ({
-            handles: Array.from({ length: n }, () => new Uint8Array(32).fill(7)),
-            inputProof: new Uint8Array([9]),
-          }),
-        };
-      },
-    } as unknown as FheInstance,
-  }),
+  fhevmConnection: async () => ({ hcuOf: () => 4242 }),
 }));
 vi.mock("../../web/src/chain", async (importOriginal) => ({
   ...(await importOriginal<typeof import("../../web/src/chain")>()),
@@ -158,6 +145,9 @@ function inProcess(request: TrainRequest, onMessage: (m: TrainMessage) => void):
   });
 }
 
+/** The page's workers, both run in this process: training (tfjs cpu) and encryption (a fake instance). */
+const inThisProcess = { startWorker: inProcess, startEncryptor: startInProcess };
+
 beforeAll(async () => {
   await tf.setBackend("cpu");
   const m = models.buildModel(SPEC);
@@ -173,7 +163,7 @@ const chooseLabel = async (column = "y") =>
 
 describe("the participant's page", () => {
   it("explains bad data as the node does, then shows the node's split of the file", async () => {
-    render(<Participation task={task} store={memoryParticipationStore()} startWorker={inProcess} />);
+    render(<Participation task={task} store={memoryParticipationStore()} {...inThisProcess} />);
     expect(screen.getByTestId("round-state").textContent).toMatch(/Round 1 of 2 is open\. Your account is listed/);
     pick();
     // The file's header columns are offered; nothing is parsed until one is chosen (no "label" column here).
@@ -199,7 +189,7 @@ describe("the participant's page", () => {
     const store = memoryParticipationStore();
     sent.length = 0;
     submitted = [false];
-    render(<Participation task={task} store={store} startWorker={inProcess} />);
+    render(<Participation task={task} store={store} {...inThisProcess} />);
     pick();
     await chooseLabel();
     await screen.findByTestId("data-summary");
@@ -208,6 +198,10 @@ describe("the participant's page", () => {
     await screen.findByTestId("round-submitted", {}, { timeout: 20_000 });
     expect(requests.at(-1)?.backends).toEqual(["cpu"]);
     expect(sent).toEqual([0]);
+    // Encrypted in the encryption worker (in process here), which says how: on the devnet, no threads needed.
+    expect(screen.getByTestId("encryption-threads").textContent).toMatch(
+      /^Encryption: 1 thread — on the local devnet the mock fhEVM does no TFHE work .*; this page is cross-origin isolated$/,
+    );
     const row = screen.getByTestId("chunk-0");
     expect(row.getAttribute("data-status")).toBe("confirmed");
     expect(row.textContent).toContain("123,456");
@@ -224,7 +218,7 @@ describe("the participant's page", () => {
     submitted = [false];
     const trainings = requests.length;
     cleanup();
-    render(<Participation task={task} store={store} startWorker={inProcess} />);
+    render(<Participation task={task} store={store} {...inThisProcess} />);
     fireEvent.click(await screen.findByRole("button", { name: "Submit the saved update" }));
     await screen.findByTestId("round-submitted", {}, { timeout: 20_000 });
     expect(screen.getByText(/Resumed the update this browser saved for round 1/)).toBeTruthy();
@@ -232,7 +226,7 @@ describe("the participant's page", () => {
     expect(requests).toHaveLength(trainings);
     // Once the chain holds every chunk, a reload sends nothing again: the chain's record skips it.
     cleanup();
-    render(<Participation task={task} store={store} startWorker={inProcess} />);
+    render(<Participation task={task} store={store} {...inThisProcess} />);
     fireEvent.click(await screen.findByRole("button", { name: "Submit the saved update" }));
     await screen.findByTestId("round-submitted", {}, { timeout: 20_000 });
     expect(screen.getByTestId("chunk-0").getAttribute("data-status")).toBe("on-chain");
@@ -256,7 +250,7 @@ describe("the participant's page", () => {
     });
     const shown = (state: TaskSnapshot["roundInfos"][number]["state"]) => {
       cleanup();
-      render(<Participation task={inState(state)} store={store} startWorker={inProcess} />);
+      render(<Participation task={inState(state)} store={store} {...inThisProcess} />);
       const status = screen.getByTestId("round-state");
       expect(status.dataset.submitted).toBe("true");
       expect(screen.queryByRole("button", { name: /submit/i })).toBeNull();
@@ -284,7 +278,7 @@ describe("the participant's page", () => {
     const rebuilt = global;
     global = { ...rebuilt, commitment: "0x" + "00".repeat(32) };
     try {
-      render(<Participation task={task} store={memoryParticipationStore()} startWorker={inProcess} />);
+      render(<Participation task={task} store={memoryParticipationStore()} {...inThisProcess} />);
       pick();
       await chooseLabel();
       await screen.findByTestId("data-summary");
@@ -313,7 +307,7 @@ describe("the participant's page", () => {
       };
     };
     const store = memoryParticipationStore();
-    render(<Participation task={task} store={store} startWorker={hanging} />);
+    render(<Participation task={task} store={store} {...inThisProcess} startWorker={hanging} />);
     pick();
     await chooseLabel();
     await screen.findByTestId("data-summary");

@@ -24,8 +24,9 @@ export interface SubmitProgress {
  */
 export async function submitUpdate(args: {
   aggregator: FLuFHEAggregator;
-  instance: FheInstance;
-  /** Default: the instance on this thread, one input after the other. */
+  /** Encrypts on this thread, one input after the other, unless `encryptor` is given. */
+  instance?: FheInstance;
+  /** Encrypts elsewhere (worker threads, a browser Web Worker). */
   encryptor?: WordEncryptor;
   taskId: bigint;
   round: number;
@@ -36,7 +37,8 @@ export async function submitUpdate(args: {
   onSent?: (chunk: number, hash: string) => void;
 }): Promise<ContractTransactionReceipt[]> {
   const { aggregator, taskId, round, chunks, layout } = args;
-  const encryptor = args.encryptor ?? inProcessEncryptor(args.instance);
+  const encryptor = args.encryptor ?? (args.instance && inProcessEncryptor(args.instance));
+  if (!encryptor) throw new Error("submitUpdate needs an fhEVM instance or an encryptor");
   const contract = await aggregator.getAddress();
   const user = await signerAddress(aggregator, "submit an update");
   const done = await aggregator.submittedChunks(taskId, round, user);

@@ -38,6 +38,12 @@ import { layoutFromTask } from "../../../client/src/protocol/taskConfig";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
 import { spawnParticipant, type ParticipantProcess } from "../../../scripts/lib/participants";
+import {
+  ENCRYPTION_WORKER_NAME,
+  MAX_THREADS,
+  engineLine,
+  type EncryptEngine,
+} from "../../../web/src/participate/encryptProtocol";
 import { TestWallet } from "../wallet";
 import { UI_TIMEOUT } from "./checks";
 import { stepper, useWebStack } from "./fixture";
@@ -181,9 +187,13 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
         p.on("request", (r: Request) => bodies.push(`${r.method()} ${r.url()}\n${r.postData() ?? ""}`));
         await wallet.attach(p);
         await p.goto(`${base}/tasks/1`);
+        // Only the participate page gets COOP/COEP: the task page is an ordinary one.
+        assert((await p.evaluate("crossOriginIsolated")) === false, "the task page is cross-origin isolated");
         await p.getByRole("button", { name: "Connect E2E Test Wallet" }).click();
         await p.getByRole("link", { name: "Take part from this browser" }).click();
         await p.waitForURL(/\/tasks\/1\/participate$/, { timeout: UI_TIMEOUT });
+        // The link is a full page load: the page came with its headers and is cross-origin isolated.
+        assert((await p.evaluate("crossOriginIsolated")) === true, "the participate page is not cross-origin isolated");
         await p.getByLabel("Data file").setInputFiles(csv[i]);
         await p.getByLabel("Label column").selectOption("diagnosis");
         await p.getByTestId("data-summary").waitFor({ timeout: UI_TIMEOUT });
@@ -196,6 +206,16 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
         }
         const backend = await p.getByTestId("ms-per-epoch").innerText();
         log(`participant ${i + 1}: ${backend} ${await done.innerText()}`);
+        const threads = await p.getByTestId("encryption-threads").innerText();
+        log(`participant ${i + 1}: ${threads}`);
+        assert(
+          /^Encryption: 1 thread — on the local devnet the mock fhEVM does no TFHE work .*; this page is cross-origin isolated$/.test(
+            threads,
+          ),
+          `the page says: ${threads}`,
+        );
+        const names = await Promise.all(p.workers().map((w) => w.evaluate("self.name")));
+        assert(names.includes(ENCRYPTION_WORKER_NAME), `no encryption worker among the page's workers (${names})`);
         const confirmations = wallet.calls.filter((m) => m === "eth_sendTransaction" || m === "wallet_sendCalls");
         const expected = i === 0 ? Array(layout.chunkCount).fill("eth_sendTransaction") : ["wallet_sendCalls"];
         assert(confirmations.join() === expected.join(), `participant ${i + 1} confirmed ${confirmations.join(", ")}`);
@@ -208,6 +228,44 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
       { required: true },
     );
   }
+
+  step("in the isolated page the encryption worker starts the relayer SDK's WASM on every core", async () => {
+    // The worker participant 1's page encrypted with, started anew for Sepolia in a page of its own (not
+    // watched: offline, its relayer requests fail once the threads are up).
+    let url: string | undefined;
+    for (const w of pages[0].workers()) if ((await w.evaluate("self.name")) === ENCRYPTION_WORKER_NAME) url = w.url();
+    assert(url, "participant 1's page has no encryption worker");
+    const p = (page = await stack.contexts[0].newPage());
+    try {
+      await p.goto(`${base}/tasks/1/participate`);
+      assert((await p.evaluate("crossOriginIsolated")) === true, "the participate page is not cross-origin isolated");
+      const cores = (await p.evaluate("navigator.hardwareConcurrency")) as number;
+      // A string: this file is compiled without the DOM library.
+      const seen = (await p.evaluate(`new Promise((resolve) => {
+        const t0 = performance.now();
+        const seen = [];
+        const worker = new Worker(${JSON.stringify(url)}, { name: "sdk-thread-probe" });
+        const end = () => { clearTimeout(timer); worker.terminate(); resolve(seen); };
+        const timer = setTimeout(end, 120000);
+        worker.onmessage = (e) => {
+          seen.push({ ...e.data, ms: Math.round(performance.now() - t0) });
+          if (e.data.type !== "engine") end();
+        };
+        worker.onerror = (e) => { seen.push({ type: "worker error", message: e.message }); end(); };
+        worker.postMessage({ type: "init", chainId: 11155111, rpcUrl: location.origin + "/api/rpc" });
+      })`)) as { type: string; engine?: EncryptEngine; ms: number; message?: string }[];
+      log(`encryption worker on Sepolia's config: ${JSON.stringify(seen)}`);
+      const engine = seen[0]?.engine;
+      assert(engine, `the worker reported no engine: ${JSON.stringify(seen)}`);
+      log(`${engineLine(engine)}: the SDK's WASM and its ${engine.threads}-thread pool started in ${seen[0].ms} ms`);
+      assert(
+        engine.kind === "sdk" && engine.isolated && engine.threads === Math.min(cores, MAX_THREADS) && !engine.why,
+        `the SDK's threaded init: ${JSON.stringify(engine)} with ${cores} cores`,
+      );
+    } finally {
+      await p.close();
+    }
+  });
 
   step(
     "after every chunk is on chain the page says the update is submitted, also after a reload, and sends nothing",

@@ -1,6 +1,15 @@
 "use client";
 
-import { useCallback, useMemo, useRef, useState, type Dispatch, type SetStateAction } from "react";
+import {
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  useSyncExternalStore,
+  type Dispatch,
+  type SetStateAction,
+} from "react";
 import type { TrainingSettings } from "../../../client/src/node/training";
 import { PrivacyBudgetExceeded, PrivacyLedger } from "../../../client/src/privacy/ledger";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
@@ -10,6 +19,8 @@ import { describeError } from "../errors";
 import { fhevmConnection } from "../fhe";
 import type { GlobalModel } from "../model/store";
 import { submitBatched, supportsBatchedCalls, type Eip1193Request } from "../participate/batch";
+import type { EncryptEngine, EncryptSetup } from "../participate/encryptProtocol";
+import { Encryptor, pageEngine } from "../participate/encryptor";
 import type { LocalData } from "../participate/localData";
 import { chainPrivacy, chargeRound, ledgerTaskLabel, refusalInPage } from "../participate/privacy";
 import { browserLedgerStore } from "../participate/privacyLedgerStore";
@@ -41,6 +52,8 @@ export interface RoundRun {
 
 export interface ParticipantRound {
   run: RoundRun;
+  /** The encryption worker's engine, or before it started the one this page would get. */
+  engine?: EncryptEngine;
   /** Trains (unless this browser saved the round's update already), encodes, saves and submits. */
   start(args: { data?: LocalData; settings: TrainingSettings; backends?: BackendName[] }): Promise<void>;
   cancel(): void;
@@ -61,6 +74,8 @@ interface RoundContext {
   provider: AppChain["provider"];
   readAggregator: AppChain["aggregator"];
   startWorker: typeof startTraining;
+  /** The page's encryption worker, started on first use (and again after it failed). */
+  encryptor: () => Encryptor;
   onTraining: (m: TrainMessage) => void;
   onChunk: (c: ChunkState) => void;
   setRun: Dispatch<SetStateAction<RoundRun>>;
@@ -89,6 +104,7 @@ async function runRound(ctx: RoundContext, { data, settings, backends }: StartAr
     // As TaskSession.open: the spec's promise must be the chain's, and honest, before anything is trained.
     checkPrivacyPromise(spec.privacy, await chainPrivacy(ctx.readAggregator, task.id), task.rounds);
     const { signer, eip1193 } = await getSigner();
+    ctx.encryptor(); // its instance (the SDK's keys and WASM) starts while the model trains
     const account = await signer.getAddress();
     const record = await openParticipation(ctx.store, ctx.readAggregator, ctx.deployment.chainId, task.id, account);
     const label = ledgerTaskLabel(record.state.task);
@@ -129,14 +145,15 @@ async function runRound(ctx: RoundContext, { data, settings, backends }: StartAr
 
 /** Sends the prepared chunks: in one wallet batch (EIP-5792) if there are several and the wallet can, else singly. */
 async function submitRound(
-  { task, deployment, provider, onChunk, setRun }: RoundContext,
+  { task, deployment, provider, onChunk, setRun, encryptor }: RoundContext,
   { signer, eip1193, account, round, chunks }: WalletSigner & { account: string; round: number; chunks: bigint[][] },
 ): Promise<void> {
-  const { instance, hcuOf } = await fhevmConnection(deployment.chainId, provider, eip1193);
+  // The page's connection only meters HCU here: the worker encrypts.
+  const { hcuOf } = await fhevmConnection(deployment.chainId, provider, eip1193);
   const aggregator = aggregatorAt(deployment.aggregator, signer);
   const common = {
     aggregator,
-    instance,
+    encryptor: encryptor(),
     hcuOf,
     taskId: task.id,
     round,
@@ -151,6 +168,49 @@ async function submitRound(
   else await submitChunks(common);
 }
 
+/** A document's isolation and cores do not change while it lives: nothing to subscribe to. */
+const noSubscription = () => () => {};
+const pageEngines = new Map<number, EncryptEngine>();
+/** This page's engine on `chainId`, the same object every time (what useSyncExternalStore needs). */
+function thisPageEngine(chainId: number): EncryptEngine {
+  let engine = pageEngines.get(chainId);
+  if (!engine) pageEngines.set(chainId, (engine = pageEngine(chainId, globalThis)));
+  return engine;
+}
+
+/** The worker's engine; where neither it nor the page is isolated, the page's reason (it knows why). */
+const withPageReason = (reported: EncryptEngine, planned: EncryptEngine): EncryptEngine =>
+  reported.kind === "sdk" && !reported.isolated && !planned.isolated ? { ...reported, why: planned.why } : reported;
+
+/** Starts the page's encryption worker; `onEngine` hears how it encrypts. */
+export type StartEncryptor = (setup: EncryptSetup, onEngine: (engine: EncryptEngine) => void) => Encryptor;
+
+const startEncryptor: StartEncryptor = (setup, onEngine) => new Encryptor(setup, onEngine);
+
+/**
+ * The page's encryption worker, started on first use and kept for the visit (its SDK instance, keys and
+ * thread pool are costly to start), started again after it failed, stopped when the page goes. `start`
+ * is not a dependency of the stop: a default function may be a new one every render once minified.
+ */
+function useEncryptor(setup: EncryptSetup, start: StartEncryptor | undefined, onEngine: (e: EncryptEngine) => void) {
+  const current = useRef<Encryptor | undefined>(undefined);
+  const { chainId, rpcUrl } = setup;
+  useEffect(
+    () => () => {
+      current.current?.terminate();
+      current.current = undefined;
+    },
+    [chainId, rpcUrl],
+  );
+  return useCallback(() => {
+    if (!current.current || current.current.failed) {
+      current.current?.terminate();
+      current.current = (start ?? startEncryptor)({ chainId, rpcUrl }, onEngine);
+    }
+    return current.current;
+  }, [chainId, rpcUrl, start, onEngine]);
+}
+
 /** One round's participation from this page: training in the worker, then the chunks with the wallet. */
 export function useParticipantRound(
   task: TaskSnapshot,
@@ -159,12 +219,23 @@ export function useParticipantRound(
   store: ParticipationStore,
   startWorker: typeof startTraining = startTraining,
   ledgerStore = browserLedgerStore(),
+  /** Starts the encryption worker (default: a Web Worker). */
+  start?: StartEncryptor,
 ): ParticipantRound {
-  const { deployment, provider, aggregator: readAggregator } = useAppChain();
+  const { deployment, provider, rpcUrl, aggregator: readAggregator } = useAppChain();
   const getSigner = useSigner();
   const [run, setRun] = useState<RoundRun>({ phase: "idle", chunks: [] });
   const training = useRef<TrainingRun | undefined>(undefined);
   const ledger = useMemo(() => new PrivacyLedger(ledgerStore), [ledgerStore]);
+  // Before the worker reports, the engine this page would get (none on the server: it has no window).
+  const planned = useSyncExternalStore(
+    noSubscription,
+    () => thisPageEngine(deployment.chainId),
+    () => undefined,
+  );
+  // What the worker said (kept across rounds: a running worker says it once).
+  const [reported, setReported] = useState<EncryptEngine | undefined>(undefined);
+  const encryptor = useEncryptor({ chainId: deployment.chainId, rpcUrl }, start, setReported);
 
   const onTraining = useCallback((m: TrainMessage) => {
     if (m.type === "backend") setRun((r) => ({ ...r, backend: m.backend }));
@@ -176,7 +247,7 @@ export function useParticipantRound(
     [],
   );
 
-  const start = useCallback(
+  const begin = useCallback(
     (args: StartArgs) =>
       runRound(
         {
@@ -190,6 +261,7 @@ export function useParticipantRound(
           provider,
           readAggregator,
           startWorker,
+          encryptor,
           onTraining,
           onChunk,
           setRun,
@@ -208,10 +280,16 @@ export function useParticipantRound(
       provider,
       readAggregator,
       startWorker,
+      encryptor,
       onTraining,
       onChunk,
     ],
   );
 
-  return { run, start, cancel: useCallback(() => training.current?.cancel(), []) };
+  return {
+    run,
+    engine: reported && planned ? withPageReason(reported, planned) : (reported ?? planned),
+    start: begin,
+    cancel: useCallback(() => training.current?.cancel(), []),
+  };
 }

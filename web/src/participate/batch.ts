@@ -3,10 +3,10 @@
  * (one confirmation), when the wallet answers `wallet_getCapabilities` for the chain. The calls are not
  * atomic (atomicRequired: false): every chunk stands alone on chain, and its per-chunk record makes a
  * partly executed batch resumable like any interrupted submission. Trade-off: EIP-5792 calls carry no
- * gas limit, so the wallet estimates each chunk's gas (the per-chunk path sends chunkGasLimit).
+ * gas limit, so the wallet estimates each chunk's gas (the per-chunk path sends chunkGasLimit). Chunks are
+ * encrypted in the encryption worker (encryptor.ts), one after another, before the one wallet request.
  */
 import { toBeHex, type JsonRpcApiProvider } from "ethers";
-import { encryptWords } from "../../../client/src/fhe/encrypt";
 import { confirmedChunk, type ChunkSubmission } from "./roundUpdate";
 import { revertedCall } from "../../../client/src/chain/transact";
 import { shownIndex } from "../format";
@@ -59,7 +59,8 @@ export async function submitBatched(
   const calls = [];
   for (const c of todo) {
     onChunk({ chunk: c, status: "sending" });
-    const { handles, proofs } = await encryptWords(args.instance, contract, account, args.chunks[c]);
+    const label = `chunk ${shownIndex(c)} of ${args.layout.chunkCount}`;
+    const { handles, proofs } = await args.encryptor.encryptWords(contract, account, args.chunks[c], label);
     const data = aggregator.interface.encodeFunctionData("submitChunk", [taskId, round, c, handles, proofs]);
     calls.push({ to: contract, data, value: "0x0" });
   }

@@ -9,7 +9,7 @@
 import type { TransactionReceipt } from "ethers";
 import type { Layout } from "../../../client/src/codec/layout";
 import { submitUpdate } from "../../../client/src/chain/submit";
-import type { FheInstance } from "../../../client/src/fhe/instance";
+import type { WordEncryptor } from "../../../client/src/fhe/encrypt";
 import type { Dataset } from "../../../client/src/ml/dataset";
 import { checkTaskEncoding, taskEncoding } from "../../../client/src/node/encoding";
 import { prepareRoundUpdate, roundTrainingOptions } from "../../../client/src/node/roundUpdate";
@@ -123,7 +123,8 @@ export async function preparedUpdate(
 /** What submitting a round's update needs, whichever way the wallet confirms it. */
 export interface ChunkSubmission {
   aggregator: FLuFHEAggregator;
-  instance: FheInstance;
+  /** The encryption worker (encryptor.ts): the page's thread never encrypts. */
+  encryptor: WordEncryptor;
   hcuOf?: (receipt: TransactionReceipt) => number;
   taskId: bigint;
   round: number;
@@ -145,19 +146,31 @@ export const confirmedChunk = (
   hcu: hcuOf?.(receipt),
 });
 
-/** Submits the chunks the chain lacks, one wallet confirmation each, reporting every chunk's state. */
+/**
+ * Submits the chunks the chain lacks, one wallet confirmation each, reporting every chunk's state: the
+ * node's submitUpdate, with the encryption worker as its encryptor (the next chunk is encrypted while the
+ * wallet confirms one).
+ */
 export async function submitChunks(args: ChunkSubmission): Promise<void> {
-  const { onChunk } = args;
-  // The chunk after the last reported one is being encrypted and waits for the wallet.
-  const sending = (chunk: number) => chunk < args.layout.chunkCount && onChunk({ chunk, status: "sending" });
-  sending(0);
+  const { onChunk, layout } = args;
+  // The first chunk not on chain yet is being encrypted and waits for the wallet.
+  const settled = new Set<number>();
+  let sending = -1;
+  const next = () => {
+    let chunk = 0;
+    while (settled.has(chunk)) chunk++;
+    if (chunk !== sending && chunk < layout.chunkCount) onChunk({ chunk, status: "sending" });
+    sending = chunk;
+  };
+  next();
   await submitUpdate({
     ...args,
     onSent: (chunk, hash) => onChunk({ chunk, status: "pending", hash }),
     onChunk: (p) => {
       if (p.skipped) onChunk({ chunk: p.chunk, status: "on-chain" });
       else onChunk(confirmedChunk(p.chunk, p.receipt!, args.hcuOf));
-      sending(p.chunk + 1);
+      settled.add(p.chunk);
+      next();
     },
   });
 }

@@ -41,6 +41,10 @@ async function activate(backend: BackendName, chosen: boolean): Promise<boolean>
   if (software) throw new Error(`software renderer (${software}), slower than WASM`);
   if (backend === "wasm") {
     setWasmPaths(`${scope.location.origin}/tfjs-wasm/`);
+    // In the cross-origin isolated participate page tfjs would pick its threaded build, whose threads are
+    // started from its factory's source text: bundled and minified, that text no longer runs ("r is not
+    // defined"). The single-threaded SIMD build is the one the nodes' numbers are checked against anyway.
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
     registerWasmKernels();
   }
   if (!(await tf.setBackend(backend))) return false;

@@ -15,13 +15,21 @@ let loading: Promise<Sdk> | undefined;
 export let SepoliaConfig: Sdk["SepoliaConfig"];
 export let MainnetConfig: Sdk["MainnetConfig"];
 
+/**
+ * The bundle's absolute URL, from the origin: a page and a worker (the participant's encryption worker,
+ * whose own URL may not be hierarchical) resolve it alike.
+ */
+const bundleUrl = (): URL => new URL(BUNDLE_URL, globalThis.location.origin);
+
 function load(): Promise<Sdk> {
-  loading ??= (import(/* webpackIgnore: true */ /* turbopackIgnore: true */ BUNDLE_URL) as Promise<Sdk>).then((m) => {
-    sdk = m;
-    SepoliaConfig = m.SepoliaConfig;
-    MainnetConfig = m.MainnetConfig;
-    return m;
-  });
+  loading ??= (import(/* webpackIgnore: true */ /* turbopackIgnore: true */ bundleUrl().href) as Promise<Sdk>).then(
+    (m) => {
+      sdk = m;
+      SepoliaConfig = m.SepoliaConfig;
+      MainnetConfig = m.MainnetConfig;
+      return m;
+    },
+  );
   loading.catch(() => {
     loading = undefined; // retry on the next call
   });
@@ -33,9 +41,13 @@ function loaded(): Sdk {
   return sdk;
 }
 
-/** The bundle would fetch its wasm from the site root: point it at the files next to it instead. */
+/**
+ * The bundle would fetch its wasm from the site root: point it at the files next to it instead. With
+ * `thread: n > 0` (a cross-origin isolated page or worker) its WASM runs on n threads started from
+ * /workerHelpers.js (the bundle asks for that root URL; next.config.ts rewrites it to this version's copy).
+ */
 export const initSDK: Sdk["initSDK"] = async (options) => {
-  const base = new URL(BUNDLE_URL, window.location.href);
+  const base = bundleUrl();
   return (await load()).initSDK({
     tfheParams: new URL("tfhe_bg.wasm", base).href,
     kmsParams: new URL("kms_lib_bg.wasm", base).href,

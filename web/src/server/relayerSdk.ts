@@ -8,6 +8,8 @@ const FILES: Record<string, string> = {
   "relayer-sdk-js.js": "text/javascript; charset=utf-8",
   "kms_lib_bg.wasm": "application/wasm",
   "tfhe_bg.wasm": "application/wasm",
+  // The threaded WASM's worker script (the participant's encryption worker starts its threads from it).
+  "workerHelpers.js": "text/javascript; charset=utf-8",
 };
 
 /** node_modules/@zama-fhe/relayer-sdk. */

@@ -17,12 +17,14 @@ import { formatFloat } from "../format";
 import { useGlobalModel } from "../hooks/useGlobalModel";
 import { useRoundAggregates } from "../hooks/useRoundAggregates";
 import { useLocalData } from "../hooks/useLocalData";
-import { useParticipantRound, type RoundRun } from "../hooks/useParticipantRound";
+import { useParticipantRound, type RoundRun, type StartEncryptor } from "../hooks/useParticipantRound";
 import { useParticipantPrivacy } from "../hooks/useParticipantPrivacy";
 import { useSavedUpdate } from "../hooks/useSavedUpdate";
 import { useTaskActivity } from "../hooks/useTaskActivity";
 import { useWallet } from "../hooks/useWallet";
 import { taskKey } from "../model/store";
+import { engineLine, type EncryptEngine } from "../participate/encryptProtocol";
+import { isolationProblem } from "../participate/encryptor";
 import { browserLedgerStore, type BrowserLedgerStore } from "../participate/privacyLedgerStore";
 import type { startTraining } from "../participate/trainer";
 import {
@@ -103,6 +105,34 @@ function TrainingStatus({ run, privacy, onCancel }: { run: RoundRun; privacy?: P
   );
 }
 
+/**
+ * How this page encrypts: the encryption worker's threads, or why one thread (with a reload button where a
+ * full load of the page would isolate it). Rendered after mount only (the engine is read from the browser).
+ */
+function EncryptionThreads({ engine }: { engine?: EncryptEngine }) {
+  if (!engine) return null;
+  const reload = engine.kind === "sdk" && !engine.isolated && isolationProblem(globalThis)?.reload;
+  return (
+    <p
+      className="hint"
+      data-testid="encryption-threads"
+      data-threads={engine.threads}
+      data-isolated={engine.isolated}
+      style={WRAP}
+    >
+      {engineLine(engine)}
+      {reload && (
+        <>
+          {" "}
+          <button type="button" onClick={() => globalThis.location.reload()}>
+            Reload this page
+          </button>
+        </>
+      )}
+    </p>
+  );
+}
+
 /** Why this browser's saved state was set aside (if it was), and where the data and the training stay. */
 function PageNotices({ setAside }: { setAside?: string }) {
   return (
@@ -114,7 +144,7 @@ function PageNotices({ setAside }: { setAside?: string }) {
       )}
       <p className="notice">
         Your data file is read by this page only and never uploaded: training runs in this browser (TensorFlow.js in a
-        Web Worker) and only the encrypted update leaves it.
+        Web Worker), encryption in another worker, and only the encrypted update leaves it.
       </p>
     </>
   );
@@ -235,10 +265,13 @@ export function Participation({
   store,
   startWorker,
   ledgerStore: givenLedger,
+  startEncryptor,
 }: {
   task: TaskSnapshot;
   store: ParticipationStore;
   startWorker?: typeof startTraining;
+  /** Starts the encryption worker (default: a Web Worker; a fake in tests). */
+  startEncryptor?: StartEncryptor;
   /** The privacy ledger's store (default: this browser's IndexedDB, memory without one). */
   ledgerStore?: BrowserLedgerStore;
 }) {
@@ -256,7 +289,15 @@ export function Participation({
 
   const form = useTrainingForm();
   const { settings, backend } = form;
-  const participant = useParticipantRound(task, model.spec, model.model, store, startWorker, ledgerStore);
+  const participant = useParticipantRound(
+    task,
+    model.spec,
+    model.model,
+    store,
+    startWorker,
+    ledgerStore,
+    startEncryptor,
+  );
   // Called in this order so that their effects keep running as before: the data's, then the saved update's.
   const local = useLocalData({ files: form.files, model, labelColumn: form.text.labelColumn, settings, store, key });
   const { saved, setAside } = useSavedUpdate({ store, key, address, task, phase: participant.run.phase });
@@ -330,6 +371,7 @@ export function Participation({
                   onStart={start}
                 />
               )}
+              <EncryptionThreads engine={participant.engine} />
               <TrainingStatus run={run} privacy={terms} onCancel={participant.cancel} />
             </section>
           )}

@@ -223,8 +223,10 @@ function ParticipateLink({ task, account }: { task: TaskSnapshot; account?: stri
   return (
     <p className="notice">
       Your account is listed for round {round}.{" "}
-      <Link href={`/tasks/${String(task.id)}/participate`}>Take part from this browser</Link> (train on a local file,
-      encrypt and submit with your wallet), or run <code>flufhe node</code>.
+      {/* A full page load, not a client-side one: only a document loaded with the participant page's COOP/COEP
+      headers is cross-origin isolated (the SDK's threads). */}
+      <a href={`/tasks/${String(task.id)}/participate`}>Take part from this browser</a> (train on a local file, encrypt
+      and submit with your wallet), or run <code>flufhe node</code>.
     </p>
   );
 }
