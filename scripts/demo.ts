@@ -155,6 +155,7 @@ const program = new Command()
     "worker threads each participant encrypts on (default: in-process: the mock devnet does no TFHE work)",
     positive("--encrypt-threads"),
   )
+  .option("--permute-pixels", "permute every image's pixels by one fixed public permutation (no spatial structure)")
   .option("--json", "print one JSON object as the last stdout line")
   .action(async (o: DemoOptions) => {
     if (!MODEL_KINDS.includes(o.model))

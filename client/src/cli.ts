@@ -66,6 +66,7 @@ interface NodeOptions {
   privacyDelta: number;
   privacyLedger?: string;
   encryptThreads?: number;
+  permutePixels?: boolean;
   json?: boolean;
 }
 
@@ -143,6 +144,7 @@ async function runNode(o: NodeOptions): Promise<void> {
     alpha: o.alpha,
     seed: o.seed,
     load: { labelColumn: o.labelColumn, limit: o.limit },
+    permutePixels: o.permutePixels,
   };
   const loadData = (classNames?: string[]) =>
     loadParticipantData({ ...dataSpec, load: { ...dataSpec.load, classNames } });
@@ -255,6 +257,10 @@ program
     "--encrypt-threads <n>",
     "worker threads that encrypt and prove the update (default: cores - 1 on a real network; in-process on the mock devnet)",
     int("--encrypt-threads", 1),
+  )
+  .option(
+    "--permute-pixels",
+    "permute every image's pixels by one fixed public permutation (the tabular stand-in of the benchmarks)",
   )
   .option("--json", "JSON lines on stdout")
   .action(async (options: NodeOptions) => {

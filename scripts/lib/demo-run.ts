@@ -56,6 +56,8 @@ export interface DemoOptions extends DpFlags {
   automine?: boolean;
   /** Worker threads each participant process encrypts on (default: in-process, as the mock needs). */
   encryptThreads?: number;
+  /** One fixed public pixel permutation on every image (ml/permute.ts): images without spatial structure. */
+  permutePixels?: boolean;
   json?: boolean;
 }
 
@@ -158,8 +160,11 @@ function prepareDemo(o: DemoOptions): { parts: Dataset[]; test: Dataset; plan: T
     alpha: o.alpha,
     seed: o.seed,
     load: { limit: o.limit, labelColumn: o.labelColumn },
+    permutePixels: o.permutePixels,
   });
-  log(`partition (${o.partition}), label histogram per client:\n${histogram}`);
+  log(
+    `partition (${o.partition})${o.permutePixels ? ", pixels permuted" : ""}, label histogram per client:\n${histogram}`,
+  );
   const plan = planDemoTask(o, parts);
   plan.warnings.forEach((w) => log(`warning: ${w}`));
   if (o.clients < plan.minCohort) {
@@ -205,6 +210,7 @@ function participantArgs(o: DemoOptions, i: number, url: string, address: string
     ...(o.limit ? ["--limit", String(o.limit)] : []),
     ...(o.labelColumn ? ["--label-column", o.labelColumn] : []),
     ...(o.encryptThreads ? ["--encrypt-threads", String(o.encryptThreads)] : []),
+    ...(o.permutePixels ? ["--permute-pixels"] : []),
   ];
 }
 
