@@ -13,14 +13,6 @@ import { MOCK_CHAIN_ID } from "./mock";
 import { defaultEncryptThreads } from "../protocol/clientCost";
 import { WorkerPool } from "./workerPool";
 
-/** Parses `--encrypt-threads`: a positive integer. */
-export function parseEncryptThreads(text: string): number {
-  const threads = Number(text);
-  if (!Number.isInteger(threads) || threads < 1)
-    throw new Error(`--encrypt-threads must be a positive integer (worker threads that encrypt), got "${text}"`);
-  return threads;
-}
-
 const WORKER_ENTRY = path.join(__dirname, `encryptWorker${path.extname(__filename)}`);
 
 export class EncryptPool implements WordEncryptor {
@@ -34,7 +26,9 @@ export class EncryptPool implements WordEncryptor {
     readonly recipe: EncryptorRecipe,
     readonly threads: number,
   ) {
-    parseEncryptThreads(String(threads));
+    // Checked now: the threads themselves start only at the first input.
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new Error(`encryption threads must be a positive integer, got ${threads}`);
   }
 
   /** Starts the threads now (a benchmark that times inputs, not start-up). */
