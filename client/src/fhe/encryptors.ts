@@ -37,15 +37,10 @@ export async function openEncryptor(
     const prove = localProver(recipe.keys);
     return async (job) => ({ provenList: prove(job.words, { ...job, acl: recipe.acl, chainId: recipe.chainId }) });
   }
-  const provider = new JsonRpcProvider(recipe.rpcUrl, undefined, { staticNetwork: true });
+  // No read provider for the relayer: it only meters HCU, which a worker never does.
   const { instance } =
     recipe.kind === "fhevm-mock"
-      ? await connectMockFhevm(provider)
-      : await connectRelayerFhevm({
-          chainId: recipe.chainId,
-          network: recipe.rpcUrl,
-          readProvider: provider,
-          apiKey: recipe.apiKey,
-        });
+      ? await connectMockFhevm(new JsonRpcProvider(recipe.rpcUrl, undefined, { staticNetwork: true }))
+      : await connectRelayerFhevm({ chainId: recipe.chainId, network: recipe.rpcUrl, apiKey: recipe.apiKey });
   return (job) => encryptInput(instance, job);
 }
