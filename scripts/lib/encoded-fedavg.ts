@@ -7,7 +7,7 @@
  */
 import { compresses, type UpdateEncoding } from "../../client/src/codec/encoding";
 import type { Layout } from "../../client/src/codec/layout";
-import { seededStream, type RoundContext, type Rng } from "../../client/src/codec/sharedSeed";
+import { modelChange, seededStream, type RoundContext, type Rng } from "../../client/src/codec/sharedSeed";
 import type { Dataset } from "../../client/src/ml/dataset";
 import { computeDelta, fedAvg } from "../../client/src/ml/fedavg";
 import { buildModel, getFlatWeights, setFlatWeights } from "../../client/src/ml/models";
@@ -117,6 +117,7 @@ export function encodedFedAvg(
     ((ctx: RoundContext, i: number) => seededStream(ctx.globalModelHash, `simulation-dither-${f.seed}-${i}`));
   const model = buildModel(spec);
   let global = getFlatWeights(model);
+  let previous: Float32Array | undefined;
   const feedback: (Float32Array | undefined)[] = f.parts.map(() => undefined);
   const accuracies: number[] = [];
   let round1: EncodedRun["round1"] | undefined;
@@ -128,7 +129,12 @@ export function encodedFedAvg(
       coordinates += d.length;
       for (const v of d) if (Math.abs(v) >= layout.clip) clipped++;
     }
-    const ctx: RoundContext = { taskId, round, globalModelHash: modelCommitment(spec, global) };
+    const ctx: RoundContext = {
+      taskId,
+      round,
+      globalModelHash: modelCommitment(spec, global),
+      modelChange: previous && encoding.tracksModelChange ? modelChange(previous, global) : undefined,
+    };
     const chunks = deltas.map((delta, i) => {
       const out = encoding.encode({
         delta,
@@ -144,6 +150,7 @@ export function encodedFedAvg(
     const words = laneSums(chunks, layout);
     const delta = encoding.decode(words, new Array<number>(layout.chunkCount).fill(chunks.length), layout, ctx);
     if (round === 1) round1 = { chunks, words, delta };
+    previous = global;
     global = applyDelta(global, delta);
     setFlatWeights(model, global);
     accuracies.push(evaluate(model, f.test).accuracy);

@@ -10,7 +10,7 @@ import { ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../client/src/protocol/taskC
 /** What the encoding inputs hold: the kind, its parameter as typed, and error feedback. */
 export interface EncodingChoice {
   kind: EncodingKind;
-  /** randk/hash: the ratio; dct: the frequencies kept per side; ignored by the others. */
+  /** randk/hash: the ratio; dct: the frequencies kept per side; lowrank: the rank; ignored by the others. */
   param: string;
   feedback: boolean;
 }
@@ -22,6 +22,7 @@ export const ENCODING_OPTIONS: Record<EncodingKind, { name: string; label: strin
   randk: { name: "randk", label: "randk: a shared random subset of the parameters per round" },
   hash: { name: "hash", label: "hash: a shared signed-bucket projection per round" },
   dct: { name: "dct", label: "dct: low frequencies of the first dense layer's image inputs" },
+  lowrank: { name: "lowrank", label: "lowrank: each weight matrix as a rank-r projection that follows the training" },
 };
 
 /** The parameter a kind takes, with its label and hint; undefined for kinds without one. */
@@ -30,6 +31,7 @@ export function encodingParam(kind: EncodingKind): { label: string; hint: string
     return { label: "Compression ratio", hint: "model parameters per sent value, in (1, 1000]" };
   }
   if (kind === "dct") return { label: "Frequencies kept per side", hint: "keep × keep per input map" };
+  if (kind === "lowrank") return { label: "Rank", hint: "each weight matrix sends rank × its larger side" };
   return undefined;
 }
 
@@ -99,7 +101,7 @@ export function followDefaults<T extends { valueBits: string; clip: string }>(
 /** The inputs showing a spec's encoding (an uploaded architecture JSON); today's codec when it has none. */
 export function choiceOf(encoding: EncodingSpec | undefined): EncodingChoice {
   if (!encoding) return DEFAULT_ENCODING_CHOICE;
-  const param = encoding.keep ?? encoding.ratio;
+  const param = encoding.keep ?? encoding.rank ?? encoding.ratio;
   return {
     kind: encoding.kind,
     param: param === undefined ? DEFAULT_ENCODING_CHOICE.param : String(param),

@@ -9,6 +9,8 @@
  *   globalModelHash), so every participant applies the same map and the sum of compressed vectors is
  *   the compressed sum; random-k coordinates or a signed-bucket sparse projection.
  * - dct: a public low-pass 2D DCT of the first dense layer's image inputs (fixed, seedless).
+ * - lowrank: every dense or conv kernel large enough sent as a rank-r projection whose factor tracks
+ *   the previous round's change to the global model (lowRank.ts); needs that change (ctx.modelChange).
  * The compressions and stochastic rounding keep an error-feedback residual on the participant (its
  * own, private state: what it has not managed to send yet). Decoding is stateless: the next global
  * model is a deterministic function of the previous one, public round data and the decrypted sums, so
@@ -18,6 +20,7 @@
 import { CodecError, assertInteger } from "./errors";
 import { frameOf, frameWeight, framedParamCount, packFrame, unpackFrame, type Frame } from "./frame";
 import type { CodecParams, Layout } from "./layout";
+import { lowRankDimension, lowRankFits, lowRankMap, type WeightMatrix } from "./lowRank";
 import { roundSeed, seededStream, type RoundContext, type Rng } from "./sharedSeed";
 import { codeOffset, stochasticCodes, stochasticStep } from "./stochastic";
 import {
@@ -30,7 +33,7 @@ import {
 } from "./transforms";
 import { decodeAggregate, encodeUpdate } from "./update";
 
-export const ENCODING_KINDS = ["quant", "stochastic", "randk", "hash", "dct"] as const;
+export const ENCODING_KINDS = ["quant", "stochastic", "randk", "hash", "dct", "lowrank"] as const;
 export type EncodingKind = (typeof ENCODING_KINDS)[number];
 
 /**
@@ -44,6 +47,8 @@ export interface EncodingSpec {
   ratio?: number;
   /** dct: frequencies kept per image side (keep x keep per input map). */
   keep?: number;
+  /** lowrank: the rank r; each compressed matrix sends r x its larger side per round. */
+  rank?: number;
   /** Participant-side error feedback (default: on for every kind but quant). */
   feedback?: boolean;
 }
@@ -65,6 +70,7 @@ export function specEncoding(encoding: EncodingSpec | undefined): EncodingSpec |
 }
 
 const MAX_RATIO = 1000;
+const MAX_RANK = 256;
 
 /** Validates an encoding from any source (a flag, a form, a task's spec); throws with what to fix. */
 export function parseEncodingSpec(value: unknown): EncodingSpec {
@@ -81,6 +87,7 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
     "feedback",
     ...(kind === "randk" || kind === "hash" ? ["ratio"] : []),
     ...(kind === "dct" ? ["keep"] : []),
+    ...(kind === "lowrank" ? ["rank"] : []),
   ]);
   for (const key of Object.keys(v)) {
     if (!known.has(key)) throw new CodecError(`encoding ${kind} takes no "${key}" (it takes ${[...known].join(", ")})`);
@@ -104,42 +111,60 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
     }
     spec.keep = keep as number;
   }
+  if (kind === "lowrank") {
+    const rank = v.rank;
+    if (!Number.isSafeInteger(rank) || (rank as number) < 1 || (rank as number) > MAX_RANK) {
+      throw new CodecError(
+        `lowrank needs rank, the rank of each compressed matrix (an integer in [1, ${MAX_RANK}]), got ${JSON.stringify(rank)}`,
+      );
+    }
+    spec.rank = rank as number;
+  }
   if (v.feedback !== undefined) {
     if (typeof v.feedback !== "boolean")
       throw new CodecError(`feedback must be true or false, got ${JSON.stringify(v.feedback)}`);
     if (kind === "quant" && v.feedback)
       throw new CodecError("quant (today's codec) has no error feedback: use stochastic");
+    if (kind === "lowrank" && !v.feedback)
+      throw new CodecError("lowrank needs error feedback: what one round's factor drops is sent in later rounds");
     spec.feedback = v.feedback;
   }
   return spec;
 }
 
-/** A short name: "quant", "stochastic", "randk:5", "hash:5", "dct:10" (+ "-nofb" without feedback). */
+/** A short name: "quant", "stochastic", "randk:5", "hash:5", "dct:10", "lowrank:4" (+ "-nofb" without feedback). */
 export function encodingName(spec: EncodingSpec): string {
-  const param = spec.kind === "dct" ? `:${spec.keep}` : spec.ratio !== undefined ? `:${spec.ratio}` : "";
+  const number = spec.keep ?? spec.rank ?? spec.ratio;
+  const param = number !== undefined ? `:${number}` : "";
   return `${spec.kind}${param}${spec.feedback === false ? "-nofb" : ""}`;
 }
 
 /**
  * Parses the `--compress` flag: "none" or "quant" (today's codec), "stochastic", "randk:<ratio>",
- * "hash:<ratio>", "dct:<keep>", each optionally followed by "-nofb" (no error feedback).
+ * "hash:<ratio>", "dct:<keep>", "lowrank:<rank>", each optionally followed by "-nofb" (no error feedback).
  */
 export function parseCompressFlag(text: string): EncodingSpec {
   const match = /^(\w+)(?::([\d.]+))?(-nofb)?$/.exec(text.trim());
   if (!match)
-    throw new CodecError(`--compress "${text}": use none, stochastic, randk:<ratio>, hash:<ratio> or dct:<keep>`);
+    throw new CodecError(
+      `--compress "${text}": use none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> or lowrank:<rank>`,
+    );
   const [, kind, param, nofb] = match;
   if (kind === "none") return DEFAULT_ENCODING;
   const raw: Record<string, unknown> = { kind };
-  if (param !== undefined) raw[kind === "dct" ? "keep" : "ratio"] = Number(param);
+  if (param !== undefined) raw[kind === "dct" ? "keep" : kind === "lowrank" ? "rank" : "ratio"] = Number(param);
   if (nofb) raw.feedback = false;
   return parseEncodingSpec(raw);
 }
 
-/** What an encoding needs to know about the model: its size, and for dct its first dense layer on an image. */
+/**
+ * What an encoding needs to know about the model: its size, for dct its first dense layer on an image,
+ * for lowrank its weight matrices (kernels) in parameter order.
+ */
 export interface ModelGeometry {
   paramCount: number;
   imageLayer?: ImageDenseLayer;
+  matrices?: readonly WeightMatrix[];
 }
 
 export interface EncodeArgs {
@@ -171,6 +196,8 @@ export interface UpdateEncoding {
   readonly dimension: number;
   /** Whether encode keeps a residual (then pass it back in the next round). */
   readonly feedback: boolean;
+  /** Whether encode and decode need ctx.modelChange after round 1 (the previous round's change to the model). */
+  readonly tracksModelChange: boolean;
   /** The chain's paramCount (payload slots) for the task's lane shape. */
   paramCount(shape: Pick<CodecParams, "valueBits" | "laneBits" | "wordsPerChunk" | "sampleCap">): number;
   /** Throws unless the task's layout carries exactly this encoding's coordinates. */
@@ -201,6 +228,7 @@ function checkDelta(delta: ArrayLike<number>, d: number): void {
 class QuantEncoding implements UpdateEncoding {
   readonly name = "quant";
   readonly feedback = false;
+  readonly tracksModelChange = false;
   readonly dimension: number;
   constructor(
     readonly spec: EncodingSpec,
@@ -247,6 +275,7 @@ class LinearEncoding implements UpdateEncoding {
     private readonly mapFor: (ctx: RoundContext) => LinearMap,
     private readonly rotating: boolean,
     dimension: number,
+    readonly tracksModelChange = false,
   ) {
     this.name = encodingName(spec);
     this.feedback = spec.feedback ?? true;
@@ -336,6 +365,29 @@ export function createEncoding(spec: EncodingSpec, model: ModelGeometry): Update
     case "hash": {
       const m = keptCoordinates(d, spec.ratio!);
       return new LinearEncoding(spec, d, (ctx) => signedHashMap(d, m, seededStream(roundSeed(ctx), "hash")), true, m);
+    }
+    case "lowrank": {
+      const rank = spec.rank!;
+      const matrices = model.matrices ?? [];
+      if (!matrices.some((w) => lowRankFits(w, rank))) {
+        const widest = Math.max(0, ...matrices.map((w) => Math.min(w.rows, w.cols)));
+        throw new CodecError(
+          `lowrank:${rank} compresses no matrix of this model (a matrix needs both sides above ${2 * rank}; ` +
+            (widest > 2
+              ? `use a rank below ${Math.ceil(widest / 2)})`
+              : "it has none that wide: use hash or stochastic)"),
+        );
+      }
+      const mapFor = (ctx: RoundContext): LinearMap => {
+        if (ctx.round > 1 && !ctx.modelChange) {
+          throw new CodecError(
+            `encoding ${encodingName(spec)} needs round ${ctx.round - 1}'s model as well as round ${ctx.round}'s ` +
+              `(its factors follow the change between them): fetch it by the round's on-chain commitment`,
+          );
+        }
+        return lowRankMap(d, matrices, rank, ctx.round, ctx.modelChange, seededStream(roundSeed(ctx), "lowrank"));
+      };
+      return new LinearEncoding(spec, d, mapFor, true, lowRankDimension(d, matrices, rank), true);
     }
     case "dct": {
       if (!model.imageLayer) {

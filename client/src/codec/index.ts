@@ -9,3 +9,4 @@ export * from "./frame";
 export * from "./sharedSeed";
 export * from "./stochastic";
 export * from "./transforms";
+export * from "./lowRank";

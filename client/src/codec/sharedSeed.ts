@@ -13,6 +13,11 @@ export interface RoundContext {
   round: number;
   /** The bytes32 commitment of the global model the round opened with. */
   globalModelHash: string;
+  /**
+   * W_round - W_(round-1): what the previous round changed in the global model, from two models whose
+   * commitments are on chain (absent in round 1). Only encodings that track it need it (lowrank).
+   */
+  modelChange?: ArrayLike<number>;
 }
 
 /** A source of uniform numbers in [0, 1). */
@@ -78,4 +83,12 @@ function xoshiro128ss(a: number, b: number, c: number, d: number): Rng {
 /** A uniform integer in [0, n) (n < 2^32). */
 export function randomBelow(rng: Rng, n: number): number {
   return Math.floor(rng() * n);
+}
+
+/** RoundContext.modelChange from the round's model and the previous round's (exact: float32 differences fit a double). */
+export function modelChange(previous: ArrayLike<number>, current: ArrayLike<number>): Float64Array {
+  if (previous.length !== current.length) {
+    throw new CodecError(`the previous round's model has ${previous.length} values, this round's ${current.length}`);
+  }
+  return Float64Array.from(current, (w, i) => w - previous[i]);
 }

@@ -15,6 +15,7 @@ import type { Layout } from "../codec/layout";
 import type { RoundContext, Rng } from "../codec/sharedSeed";
 import type { ImageDenseLayer } from "../codec/transforms";
 import { DEFAULT_HIDDEN, type ModelSpec } from "../protocol/modelSpec";
+import { weightMatrices } from "../protocol/weightShapes";
 import type { ParticipantState } from "./participantState";
 
 /**
@@ -31,7 +32,11 @@ export function imageLayerOf(spec: ModelSpec): ImageDenseLayer | undefined {
 
 /** The encoding a task's spec names (today's codec when it names none), for a model of `paramCount` parameters. */
 export function taskEncoding(spec: ModelSpec, paramCount: number): UpdateEncoding {
-  return createEncoding(spec.encoding ?? DEFAULT_ENCODING, { paramCount, imageLayer: imageLayerOf(spec) });
+  return createEncoding(spec.encoding ?? DEFAULT_ENCODING, {
+    paramCount,
+    imageLayer: imageLayerOf(spec),
+    matrices: weightMatrices(spec),
+  });
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type ModelSpec,
 } from "../../../client/src/protocol/modelSpec";
 import { ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../../client/src/protocol/taskChoices";
+import { weightMatrices, weightShapes } from "../../../client/src/protocol/weightShapes";
 
 const mlp: ModelSpec = { kind: "mlp", inputShape: [8, 8, 1], numClasses: 3, hidden: [5], seed: 3 };
 const HASH = "0x" + "12".repeat(32);
@@ -39,6 +40,32 @@ describe("a task's encoding", () => {
     }
     expect(imageLayerOf({ ...mlp, inputShape: [64] })).toBeUndefined();
     expect(imageLayerOf({ ...mlp, kind: "cnn" })).toBeUndefined();
+  });
+
+  it("knows every model's weight shapes from the spec alone, as tfjs builds them, and its kernels as matrices", () => {
+    const specs: ModelSpec[] = [
+      mlp,
+      { ...mlp, hidden: [7, 4], inputShape: [13] },
+      { ...mlp, kind: "logreg", hidden: undefined },
+      { ...mlp, kind: "cnn", inputShape: [9, 7, 2], hidden: [3, 4] },
+      { ...mlp, kind: "cnn", inputShape: [8, 8, 1], hidden: undefined },
+      { ...mlp, kind: "lenet", inputShape: [28, 28, 1], numClasses: 10, hidden: undefined },
+      { ...mlp, kind: "lenet", inputShape: [13, 15, 3], hidden: undefined },
+    ];
+    for (const spec of specs) {
+      const model = buildModel(spec);
+      expect(weightShapes(spec)).toEqual(model.weights.map((w) => w.shape));
+      model.dispose();
+    }
+    const lenet = weightMatrices(specs[5]);
+    expect(lenet.map((w) => [w.rows, w.cols])).toEqual([
+      [25, 6],
+      [150, 16],
+      [400, 120],
+      [120, 84],
+      [84, 10],
+    ]);
+    expect(lenet.map((w) => w.offset)).toEqual([0, 156, 2572, 50692, 60856]);
   });
 
   it("is part of the spec: validated, carried by the task's URI and covered by its commitment", () => {

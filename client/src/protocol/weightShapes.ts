@@ -1,0 +1,61 @@
+/**
+ * The shapes of a model's weight tensors in the order of its flat weight vector (kernel then bias,
+ * layer by layer), from the spec alone: encodings plan with them where tfjs is not loaded (the web
+ * form, the chain tasks). ml/models.ts builds the same layers; a unit test holds the two together.
+ */
+import { DEFAULT_HIDDEN, type ModelSpec } from "./modelSpec";
+
+const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Kernel [inputs, units] and bias [units] of a dense layer. */
+const dense = (inputs: number, units: number): number[][] => [[inputs, units], [units]];
+
+/** Kernel [k, k, channels, filters] and bias [filters] of a conv layer. */
+const conv = (k: number, channels: number, filters: number): number[][] => [[k, k, channels, filters], [filters]];
+
+/** 2 x 2 max pooling, stride 2, "valid" (tfjs's default): floor(side / 2). */
+const pooled = (side: number): number => Math.floor(side / 2);
+
+export function weightShapes(spec: ModelSpec): number[][] {
+  const hidden = spec.hidden ?? DEFAULT_HIDDEN[spec.kind];
+  const shapes: number[][] = [];
+  let features = product(spec.inputShape);
+  if (spec.kind === "mlp") {
+    for (const units of hidden) {
+      shapes.push(...dense(features, units));
+      features = units;
+    }
+  } else if (spec.kind === "cnn" || spec.kind === "lenet") {
+    let [height, width, channels] = spec.inputShape;
+    const block = (k: number, filters: number, same: boolean): void => {
+      shapes.push(...conv(k, channels, filters));
+      if (!same) [height, width] = [height - k + 1, width - k + 1];
+      [height, width, channels] = [pooled(height), pooled(width), filters];
+    };
+    if (spec.kind === "cnn") for (const filters of hidden) block(3, filters, true);
+    else {
+      block(5, 6, true);
+      block(5, 16, false);
+    }
+    features = height * width * channels;
+    if (spec.kind === "lenet") {
+      for (const units of [120, 84]) {
+        shapes.push(...dense(features, units));
+        features = units;
+      }
+    }
+  }
+  shapes.push(...dense(features, spec.numClasses));
+  return shapes;
+}
+
+/** Every kernel as a matrix of the flat weights: [..., inputs, outputs] read as (product of all but the last) x last. */
+export function weightMatrices(spec: ModelSpec): { offset: number; rows: number; cols: number }[] {
+  const out: { offset: number; rows: number; cols: number }[] = [];
+  let offset = 0;
+  for (const shape of weightShapes(spec)) {
+    if (shape.length >= 2) out.push({ offset, rows: product(shape.slice(0, -1)), cols: shape[shape.length - 1] });
+    offset += product(shape);
+  }
+  return out;
+}

@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { createEncoding, parseCompressFlag, parseEncodingSpec } from "../../../client/src/codec/encoding";
+import { layoutOf, minLaneBits } from "../../../client/src/codec/layout";
+import {
+  lowRankDimension,
+  lowRankFits,
+  lowRankMap,
+  orthonormalBasis,
+  type WeightMatrix,
+} from "../../../client/src/codec/lowRank";
+import { modelChange, seededStream, type RoundContext } from "../../../client/src/codec/sharedSeed";
+
+const HASH = "0x" + "ab".repeat(32);
+const rng = (label = "lowrank") => seededStream(HASH, label);
+
+// A 12 x 5 kernel, 5 loose parameters, a 3 x 20 kernel (fits rank 1 only), a 2 x 9 kernel (too narrow), 4 more.
+const matrices: WeightMatrix[] = [
+  { offset: 0, rows: 12, cols: 5 },
+  { offset: 65, rows: 3, cols: 20 },
+  { offset: 125, rows: 2, cols: 9 },
+];
+const D = 125 + 18 + 4;
+
+const dot = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+};
+const vector = (d: number, seed: string): Float64Array => {
+  const r = rng(seed);
+  return Float64Array.from({ length: d }, () => r() - 0.5);
+};
+/** A flat model vector that is zero but for an outer product u v^T in matrix w. */
+function outer(w: WeightMatrix, u: ArrayLike<number>, v: ArrayLike<number>): Float64Array {
+  const x = new Float64Array(D);
+  for (let i = 0; i < w.rows; i++) for (let j = 0; j < w.cols; j++) x[w.offset + i * w.cols + j] = u[i] * v[j];
+  return x;
+}
+
+describe("low-rank projections", () => {
+  it("send rank x the larger side for every matrix wide enough, everything else as it is, in both parities", () => {
+    expect(matrices.map((w) => lowRankFits(w, 1))).toEqual([true, true, false]);
+    expect(matrices.map((w) => lowRankFits(w, 2))).toEqual([true, false, false]);
+    expect(lowRankDimension(D, matrices, 1)).toBe(D - 60 + 12 - 60 + 20);
+    expect(lowRankDimension(D, matrices, 2)).toBe(D - 60 + 24);
+    for (const round of [1, 2, 3]) {
+      const change = round > 1 ? vector(D, "change") : undefined;
+      expect(lowRankMap(D, matrices, 2, round, change, rng()).outputDimension).toBe(D - 60 + 24);
+    }
+  });
+
+  it("are linear projections whose adjoint is the transpose, in every round", () => {
+    for (const round of [1, 2, 3, 4]) {
+      const map = lowRankMap(D, matrices, 1, round, round > 1 ? vector(D, `c${round}`) : undefined, rng());
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 1000 }), (seed) => {
+          const a = vector(D, `a${seed}`);
+          const b = vector(D, `b${seed}`);
+          const z = vector(map.outputDimension, `z${seed}`);
+          const fab = map.forward(a.map((x, i) => x + b[i]));
+          const fa = map.forward(a);
+          const fb = map.forward(b);
+          fab.forEach((v, i) => expect(v).toBeCloseTo(fa[i] + fb[i], 12));
+          expect(dot(fa, z)).toBeCloseTo(dot(a, map.adjoint(z)), 10);
+          // F^T F is a projection: applying it twice changes nothing.
+          const once = map.adjoint(fa);
+          map.adjoint(map.forward(once)).forEach((v, i) => expect(v).toBeCloseTo(once[i], 10));
+        }),
+        { numRuns: 10 },
+      );
+    }
+  });
+
+  it("track the previous change: an update in the subspace that change opened passes whole, on either side", () => {
+    const w = matrices[0];
+    const u = vector(w.rows, "u");
+    const v = vector(w.cols, "v");
+    const change = outer(w, u, vector(w.cols, "v0")); // last round moved the matrix along u
+    // Round 2 projects the larger side (rows): its factor holds u, so any update u v'^T is kept exactly.
+    const even = lowRankMap(D, matrices, 1, 2, change, rng());
+    const m = outer(w, u, v);
+    even.adjoint(even.forward(m)).forEach((x, i) => expect(x).toBeCloseTo(m[i], 10));
+    // Round 3 projects the smaller side (cols): a change along v keeps every update u' v^T.
+    const odd = lowRankMap(D, matrices, 1, 3, outer(w, vector(w.rows, "u0"), v), rng());
+    const m2 = outer(w, vector(w.rows, "u2"), v);
+    odd.adjoint(odd.forward(m2)).forEach((x, i) => expect(x).toBeCloseTo(m2[i], 10));
+    // Without the change the same update loses most of its energy in a random subspace.
+    const blind = lowRankMap(D, matrices, 1, 3, undefined, rng());
+    const kept = blind.adjoint(blind.forward(m2));
+    expect(dot(kept, kept)).toBeLessThan(0.8 * dot(m2, m2));
+  });
+
+  it("are bit-identical wherever they are built from the same public data", () => {
+    const change = vector(D, "change");
+    const x = vector(D, "x");
+    const a = lowRankMap(D, matrices, 2, 4, change, rng()).forward(x);
+    const b = lowRankMap(D, matrices, 2, 4, Float64Array.from(change), rng()).forward(Float64Array.from(x));
+    expect(Buffer.from(a.buffer)).toEqual(Buffer.from(b.buffer));
+    expect(lowRankMap(D, matrices, 2, 4, change, rng("other")).forward(x)).not.toEqual(a);
+  });
+
+  it("build an orthonormal basis that starts with the candidates and fills up from the stream", () => {
+    const c1 = Float64Array.from([3, 4, 0, 0]);
+    const basis = orthonormalBasis(4, 3, [c1, Float64Array.from([6, 8, 0, 0]), new Float64Array(4)], rng());
+    expect(basis).toHaveLength(3);
+    expect([...basis[0]]).toEqual([0.6, 0.8, 0, 0]);
+    for (const p of basis) for (const q of basis) expect(dot(p, q)).toBeCloseTo(p === q ? 1 : 0, 12);
+  });
+
+  it("refuse matrices outside the model and a change of the wrong length", () => {
+    expect(() => lowRankMap(10, [{ offset: 5, rows: 2, cols: 3 }], 1, 1, undefined, rng())).toThrow(/does not fit 10/);
+    expect(() => lowRankMap(D, matrices, 1, 2, new Float64Array(3), rng())).toThrow(/model change has 3 values/);
+  });
+});
+
+describe("the lowrank encoding", () => {
+  const spec = parseCompressFlag("lowrank:1");
+  const encoding = createEncoding(spec, { paramCount: D, matrices });
+  const base = { valueBits: 3, laneBits: minLaneBits(3, 4), wordsPerChunk: 2, clip: 0.5, sampleCap: 0, weightFloor: 1 };
+  const layout = layoutOf({ ...base, paramCount: encoding.paramCount(base) }, 4);
+  const ctx = (round: number, change?: ArrayLike<number>): RoundContext => ({
+    taskId: 3n,
+    round,
+    globalModelHash: HASH,
+    modelChange: change,
+  });
+
+  it("is parsed from flags and specs, and needs feedback and a wide enough matrix", () => {
+    expect(spec).toEqual({ kind: "lowrank", rank: 1 });
+    expect(encoding.name).toBe("lowrank:1");
+    expect(encoding.tracksModelChange).toBe(true);
+    expect(encoding.dimension).toBe(lowRankDimension(D, matrices, 1));
+    expect(() => parseCompressFlag("lowrank:4-nofb")).toThrow(/needs error feedback/);
+    expect(() => parseEncodingSpec({ kind: "lowrank" })).toThrow(/needs rank/);
+    expect(() => parseEncodingSpec({ kind: "lowrank", rank: 2, ratio: 3 })).toThrow(/takes no "ratio"/);
+    expect(() => createEncoding({ kind: "lowrank", rank: 3 }, { paramCount: D, matrices })).toThrow(
+      /compresses no matrix of this model .*use a rank below 3/,
+    );
+    expect(() => createEncoding({ kind: "lowrank", rank: 1 }, { paramCount: D })).toThrow(/compresses no matrix/);
+  });
+
+  it("decodes the lane sums as the average of what each participant sent, and says what a later round needs", () => {
+    const change = modelChange(vector(D, "w1"), vector(D, "w2"));
+    const deltas = [0, 1, 2].map((i) => vector(D, `delta${i}`).map((x) => x * 0.4));
+    const encoded = deltas.map((delta, i) =>
+      encoding.encode({ delta, layout, ctx: ctx(2, change), dither: seededStream(HASH, `p${i}`) }),
+    );
+    expect(encoded[0].feedback).toHaveLength(D);
+    const words = encoded[0].chunks.flat().map((_, w) => encoded.reduce((s, e) => s + e.chunks.flat()[w], 0n));
+    const all = new Array(layout.chunkCount).fill(3);
+    const one = new Array(layout.chunkCount).fill(1);
+    const decoded = encoding.decode(words, all, layout, ctx(2, change));
+    const alone = encoded.map((e) => encoding.decode(e.chunks.flat(), one, layout, ctx(2, change)));
+    decoded.forEach((v, j) => expect(v).toBeCloseTo((alone[0][j] + alone[1][j] + alone[2][j]) / 3, 9));
+    expect(() => encoding.decode(words, all, layout, ctx(2))).toThrow(
+      /needs round 1's model as well as round 2's .*on-chain commitment/,
+    );
+    expect(() => encoding.encode({ delta: deltas[0], layout, ctx: ctx(5) })).toThrow(/needs round 4's model/);
+  });
+});
