@@ -46,6 +46,38 @@ describe("compressed encrypted FedAvg (Hardhat node + participant processes)", (
   });
 });
 
+describe("low-rank encrypted FedAvg (Hardhat node + participant processes)", () => {
+  it("participants and the owner derive the same factors from the previous round's model change", async () => {
+    const out = mkdtempSync(path.join(tmpdir(), "flufhe-lowrank-"));
+    // Round 2's factors follow round 1's change and round 3's follow round 2's (the other side): if any
+    // party derived other factors, it would decode another model and the next round's commitment would
+    // not match (participants refuse to train on it, the demo fails).
+    const { report, weights } = await runDemo({
+      dataset: "breast-cancer",
+      model: "mlp",
+      hidden: "8",
+      clients: 3,
+      rounds: 3,
+      partition: "iid",
+      alpha: 0.5,
+      seed: 5,
+      epochs: 2,
+      batchSize: 16,
+      lr: 0.1,
+      compress: "lowrank:1",
+      out,
+    });
+    expect(report.encoding).toEqual({ kind: "lowrank", rank: 1 });
+    expect(weights.length).toBe(report.parameters);
+    // 30 x 8 kernel -> rank 1 x 30 coordinates; the 8 biases and the 8 x 2 + 2 output layer pass whole.
+    expect(report.parameters).toBe(30 * 8 + 8 + 8 * 2 + 2);
+    expect(report.rounds).toHaveLength(3);
+    expect(report.finalAccuracy).toBeGreaterThan(0.85);
+    for (const r of report.rounds)
+      expect(Math.abs(r.accuracy - r.compressedPlaintextAccuracy!)).toBeLessThanOrEqual(0.06);
+  });
+});
+
 describe("fl:create-task --compress", () => {
   let devnet: Devnet;
   const dir = mkdtempSync(path.join(tmpdir(), "flufhe-compress-task-"));

@@ -159,6 +159,8 @@ export async function fetchAggregate(args: {
   policy: number;
   /** The task's encoding (default: today's codec); its round context is read from the chain. */
   encoding?: UpdateEncoding;
+  /** The round's model minus the previous round's, when the encoding tracks it. */
+  modelChange?: ArrayLike<number>;
 }): Promise<RevealedAggregate> {
   const { aggregator, instance, signer, taskId, round, layout } = args;
   await allowWholeAggregate(aggregator, taskId, round, layout.wordCount, args.policy);
@@ -170,7 +172,8 @@ export async function fetchAggregate(args: {
   const contributors = (await aggregator.chunkContributors(taskId, round)).map(Number);
   if (!args.encoding) return { words, contributors, delta: decodeAggregate(words, contributors, layout) };
   const { globalModelHash } = await aggregator.getRound(taskId, round);
-  const delta = args.encoding.decode(words, contributors, layout, { taskId, round, globalModelHash });
+  const ctx = { taskId, round, globalModelHash, modelChange: args.modelChange };
+  const delta = args.encoding.decode(words, contributors, layout, ctx);
   return { words, contributors, delta };
 }
 

@@ -202,6 +202,8 @@ export interface UpdateEncoding {
   paramCount(shape: Pick<CodecParams, "valueBits" | "laneBits" | "wordsPerChunk" | "sampleCap">): number;
   /** Throws unless the task's layout carries exactly this encoding's coordinates. */
   checkLayout(layout: Layout): void;
+  /** Throws, saying what to fetch, when the round's context lacks what this encoding needs (before any training). */
+  checkContext(ctx: RoundContext): void;
   encode(args: EncodeArgs): EncodedUpdate;
   /** The averaged model delta from the aggregate's words and per-chunk contributor counts. */
   decode(words: readonly bigint[], contributors: readonly number[], layout: Layout, ctx: RoundContext): Float64Array;
@@ -246,6 +248,7 @@ class QuantEncoding implements UpdateEncoding {
       );
     }
   }
+  checkContext(): void {}
   encode(args: EncodeArgs): EncodedUpdate {
     this.checkLayout(args.layout);
     return { chunks: encodeUpdate(args.delta, args.layout, { samples: args.samples }) };
@@ -301,6 +304,15 @@ class LinearEncoding implements UpdateEncoding {
     this.frame(layout);
   }
 
+  checkContext(ctx: RoundContext): void {
+    if (this.tracksModelChange && ctx.round > 1 && !ctx.modelChange) {
+      throw new CodecError(
+        `encoding ${this.name} needs round ${ctx.round - 1}'s model as well as round ${ctx.round}'s ` +
+          `(its factors follow the change between them): fetch it by the round's on-chain commitment`,
+      );
+    }
+  }
+
   /** Length of the residual: model space for rotating maps, compressed space for fixed ones. */
   get feedbackDimension(): number {
     return this.rotating ? this.modelDimension : this.dimension;
@@ -310,6 +322,7 @@ class LinearEncoding implements UpdateEncoding {
     const frame = this.frame(args.layout);
     checkDelta(args.delta, this.modelDimension);
     const weight = frameWeight(frame, args.samples ?? 1);
+    this.checkContext(args.ctx);
     const map = this.mapFor(args.ctx);
     const residual = this.feedback ? (args.feedback ?? new Float32Array(this.feedbackDimension)) : undefined;
     if (residual && residual.length !== this.feedbackDimension) {
@@ -334,6 +347,7 @@ class LinearEncoding implements UpdateEncoding {
 
   decode(words: readonly bigint[], contributors: readonly number[], layout: Layout, ctx: RoundContext): Float64Array {
     const frame = this.frame(layout);
+    this.checkContext(ctx);
     const { sums, contributors: n, denominators } = unpackFrame(frame, words, contributors);
     const step = stochasticStep(layout.clip, layout.valueBits);
     const offset = codeOffset(layout.valueBits);
@@ -378,15 +392,8 @@ export function createEncoding(spec: EncodingSpec, model: ModelGeometry): Update
               : "it has none that wide: use hash or stochastic)"),
         );
       }
-      const mapFor = (ctx: RoundContext): LinearMap => {
-        if (ctx.round > 1 && !ctx.modelChange) {
-          throw new CodecError(
-            `encoding ${encodingName(spec)} needs round ${ctx.round - 1}'s model as well as round ${ctx.round}'s ` +
-              `(its factors follow the change between them): fetch it by the round's on-chain commitment`,
-          );
-        }
-        return lowRankMap(d, matrices, rank, ctx.round, ctx.modelChange, seededStream(roundSeed(ctx), "lowrank"));
-      };
+      const mapFor = (ctx: RoundContext): LinearMap =>
+        lowRankMap(d, matrices, rank, ctx.round, ctx.modelChange, seededStream(roundSeed(ctx), "lowrank"));
       return new LinearEncoding(spec, d, mapFor, true, lowRankDimension(d, matrices, rank), true);
     }
     case "dct": {

@@ -31,6 +31,8 @@ export interface RoundUpdateInput {
   encoding: UpdateEncoding;
   /** The participant's global model and the commitment it hashes to. */
   global: { commitment: string; weights: Float32Array };
+  /** This round's model minus the previous round's, for encodings that track it (UpdateEncoding.tracksModelChange). */
+  modelChange?: ArrayLike<number>;
   /** Local training samples (FedAvg's weight). */
   samples: number;
   settings: TrainingSettings;
@@ -86,6 +88,13 @@ export async function prepareRoundUpdate<T extends { weights: ArrayLike<number> 
   const saved = state.updates[input.round];
   if (saved) return { chunks: fromHexChunks(saved), resumed: true };
   checkRoundModel(input.round, input.global.commitment, input.globalModelHash);
+  const ctx = {
+    taskId: input.taskId,
+    round: input.round,
+    globalModelHash: input.globalModelHash,
+    modelChange: input.modelChange,
+  };
+  input.encoding.checkContext(ctx);
   checkTrainingSettings(input.settings);
   await input.chargePrivacy?.(input.privacy ? roundMechanism(input.privacy) : null);
   const trained = await train(roundTrainingOptions(input.settings, input.round, input.privacy));
@@ -95,7 +104,7 @@ export async function prepareRoundUpdate<T extends { weights: ArrayLike<number> 
   const { chunks } = encodeRound(input.encoding, state, {
     delta,
     layout: input.layout,
-    ctx: { taskId: input.taskId, round: input.round, globalModelHash: input.globalModelHash },
+    ctx,
     samples: input.samples,
   });
   state.updates[input.round] = toHexChunks(chunks);

@@ -2,6 +2,7 @@ import type { Signer } from "ethers";
 import type * as tf from "@tensorflow/tfjs";
 import type { Layout } from "../codec/layout";
 import type { UpdateEncoding } from "../codec/encoding";
+import { modelChange } from "../codec/sharedSeed";
 import { fetchAggregate } from "../chain/aggregate";
 import { withRetry } from "../chain/retry";
 import { submitUpdate } from "../chain/submit";
@@ -103,6 +104,8 @@ export class TaskSession {
   readonly encoding: UpdateEncoding;
   private stateData?: ParticipantState;
   private identity?: TaskIdentity;
+  /** The last few global models this session held, by commitment (a tracking encoding needs the previous round's). */
+  private readonly recent = new Map<string, Float32Array>();
 
   private constructor(
     readonly o: SessionOptions,
@@ -114,6 +117,31 @@ export class TaskSession {
   ) {
     this.global = getFlatWeights(model);
     this.encoding = taskEncoding(spec, this.global.length);
+    this.remember();
+  }
+
+  /** Keeps the current global model among the recent ones (the last three). */
+  private remember(): void {
+    this.recent.set(this.commitment(), this.global);
+    for (const key of this.recent.keys()) if (this.recent.size > 3) this.recent.delete(key);
+  }
+
+  /**
+   * What an encoding that tracks the model's change needs for `round`: this round's model (the
+   * session's, which must be the one the round committed to) minus the previous round's, found by its
+   * on-chain commitment among the recent models, the model cache or the model sources. Undefined for
+   * every other encoding and in round 1.
+   */
+  async modelChangeFor(round: number, globalModelHash: string): Promise<Float64Array | undefined> {
+    if (!this.encoding.tracksModelChange || round === 1) return undefined;
+    this.checkRoundModel(round, globalModelHash);
+    const before = (await this.readRound(round - 1)).globalModelHash;
+    let previous = this.recent.get(before);
+    if (!previous) {
+      const sources = [...(this.o.modelCache ? [this.o.modelCache] : []), ...(this.o.modelSources ?? [])];
+      previous = (await findModel(sources, this.spec, before, this.global.length)).weights;
+    }
+    return modelChange(previous, this.global);
   }
 
   static async open(o: SessionOptions): Promise<TaskSession> {
@@ -195,6 +223,7 @@ export class TaskSession {
     const sources = [...(this.o.modelCache ? [this.o.modelCache] : []), ...(this.o.modelSources ?? [])];
     const found = await findModel(sources, this.spec, globalModelHash, this.global.length);
     this.global = found.weights;
+    this.remember();
     this.behind = false;
     // Kept locally too, so a later run (fl:decrypt, a restarted node) finds it without the source.
     this.o.modelCache?.save({
@@ -237,6 +266,7 @@ export class TaskSession {
     if (!eligible)
       throw new Error(`account ${this.account} is not a participant of round ${round} of task ${this.o.taskId}`);
     const { globalModelHash } = await this.readRound(round);
+    const change = state.updates[round] ? undefined : await this.modelChangeFor(round, globalModelHash);
     const t0 = performance.now();
     let trainMs = 0;
     const prepared = await prepareRoundUpdate(
@@ -247,6 +277,7 @@ export class TaskSession {
         layout: this.layout,
         encoding: this.encoding,
         global: { commitment: this.commitment(), weights: this.global },
+        modelChange: change,
         samples: train.y.length,
         settings: training,
         privacy: this.spec.privacy,
@@ -299,6 +330,9 @@ export class TaskSession {
   /** Decrypts a revealed round's aggregate, applies it to the global model and evaluates. */
   async applyRound(round: number): Promise<{ decryptMs: number; accuracy: number; loss: number }> {
     const t0 = performance.now();
+    const change = this.encoding.tracksModelChange
+      ? await this.modelChangeFor(round, (await this.readRound(round)).globalModelHash)
+      : undefined;
     const aggregate = await withRetry(`round ${round} decryption`, () =>
       fetchAggregate({
         aggregator: this.o.aggregator.connect(this.o.signer),
@@ -309,10 +343,12 @@ export class TaskSession {
         layout: this.layout,
         policy: Number(this.task.config.policy),
         encoding: this.encoding,
+        modelChange: change,
       }),
     );
     const decryptMs = performance.now() - t0;
     this.global = applyDelta(this.global, aggregate.delta);
+    this.remember();
     this.o.modelCache?.save({
       spec: this.spec,
       commitment: this.commitment(),
