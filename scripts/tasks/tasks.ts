@@ -106,7 +106,8 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   .addOptionalParam("seed", "initialisation seed", 1, argTypes.natural)
   .addOptionalParam(
     "compress",
-    "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio> or dct:<keep> (mlp/logreg on images); " +
+    "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> (mlp/logreg on images) " +
+      "or lowrank:<rank> (every weight matrix wider than 2 x rank); " +
       "compressed tasks default to 3-bit values and clip 0.18",
   )
   .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, argTypes.integer)

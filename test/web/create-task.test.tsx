@@ -129,7 +129,7 @@ describe("CreateTask: the update encoding", () => {
   it("offers the CLI's encodings and starts with today's codec, which stays out of the spec", () => {
     render(<CreateTask />);
     const options = Array.from((screen.getByLabelText("Compression") as HTMLSelectElement).options, (o) => o.value);
-    expect(options).toEqual(["quant", "stochastic", "randk", "hash", "dct"]);
+    expect(options).toEqual(["quant", "stochastic", "randk", "hash", "dct", "lowrank"]);
     expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress none");
     expect(asked.at(-1)).not.toHaveProperty("encoding");
     expect(screen.getByRole("rowheader", { name: "Parameters" })).toBeTruthy();

@@ -1,14 +1,20 @@
 /**
  * A decrypted round's lane sums decoded into the averaged model delta, as the nodes and the page's
  * global-model rebuild decode them: with the encoding the task's inline spec names and the round's
- * public context (decodeRound). Decoding is stateless (error feedback stays with each
- * participant), so one round decodes on its own. No React.
+ * public context (decodeRound). Decoding keeps no state across rounds (error feedback stays with each
+ * participant), so one round decodes on its own, except that an encoding which tracks the model's
+ * change (lowrank) also needs the global models the round and the round before it opened with: the
+ * page reads them, verified by their on-chain commitments, from the browser's model store. No React.
  */
-import { compresses } from "../../../client/src/codec/encoding";
+import { compresses, encodingName } from "../../../client/src/codec/encoding";
+import { modelChange } from "../../../client/src/codec/sharedSeed";
 import { decodeAggregate } from "../../../client/src/codec/update";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
+import { weightShapes } from "../../../client/src/protocol/weightShapes";
 import type { TaskSnapshot } from "../chain";
 import { taskEncoding } from "../../../client/src/node/encoding";
+import { shortHash } from "../format";
+import { browserModelStore, readVerified, type ModelStore } from "../model/store";
 import { requestModel, specFromModelURI, taskEncodingName } from "../modelSpec";
 
 /** A round's decoded values and how they were decoded. */
@@ -25,10 +31,29 @@ export interface RoundDecoding {
 /** The model's parameter count for a spec (a compressed task's chain codec counts sent values instead). */
 export type ModelDimension = (spec: ModelSpec) => Promise<number>;
 
+/** The parameter count of a spec's model, from its weight shapes alone (no tfjs). */
+const specParamCount = (spec: ModelSpec): number =>
+  weightShapes(spec).reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
+
+/**
+ * Whether the spec's encoding decodes (and encodes) a round from the previous round's change to the
+ * global model (UpdateEncoding.tracksModelChange: lowrank), so the page must hold both models. An
+ * encoding that does not fit the model counts as not tracking: decoding then says what is wrong.
+ */
+export function tracksModelChange(spec: ModelSpec): boolean {
+  if (spec.encoding === undefined) return false;
+  try {
+    return taskEncoding(spec, specParamCount(spec)).tracksModelChange;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A round's averaged model delta from its lane-sum words, decoded as the nodes decode it: with the
  * encoding the task's spec names (today's codec when none), the round's contributors per chunk and its
- * public context (task, round, the commitment it opened with).
+ * public context (task, round, the commitment it opened with, and for a tracking encoding `change`:
+ * the round's model minus the previous round's).
  */
 export function decodeRound(
   task: Pick<TaskSnapshot, "id" | "layout" | "roundInfos">,
@@ -36,31 +61,90 @@ export function decodeRound(
   modelDimension: number,
   round: number,
   words: readonly bigint[],
+  change?: ArrayLike<number>,
 ): Float64Array {
   const info = task.roundInfos[round - 1];
   return taskEncoding(spec, modelDimension).decode(words, info.contributors, task.layout, {
     taskId: task.id,
     round,
     globalModelHash: info.globalModelHash,
+    modelChange: change,
   });
+}
+
+/** The global models round `round` (current) and round `round - 1` (previous) opened with. */
+export interface OpeningModels {
+  current: Float32Array;
+  previous: Float32Array;
+}
+
+/**
+ * The models a tracking encoding decodes round `round` (> 1) with, read from the browser's store and
+ * verified against the commitments rounds `round` and `round - 1` opened with. Throws, saying to rebuild
+ * the global model first, when the store lacks either (the rebuild keeps every model on its way).
+ */
+export async function openingModels(
+  task: Pick<TaskSnapshot, "roundInfos">,
+  spec: ModelSpec,
+  round: number,
+  store: ModelStore,
+): Promise<OpeningModels> {
+  const commitments = [round - 1, round].map((r) => task.roundInfos[r - 1]?.globalModelHash);
+  const [previous, current] = await Promise.all(
+    commitments.map((c) => (c === undefined ? undefined : readVerified(store, c, spec))),
+  );
+  if (previous && current) return { current, previous };
+  const missing = [previous, current].flatMap((m, i) =>
+    m ? [] : [`round ${round - 1 + i}'s (${shortHash(commitments[i] ?? "not opened")})`],
+  );
+  throw new Error(
+    `decoding round ${round} of this ${encodingName(spec.encoding!)} task needs the global models rounds ` +
+      `${round - 1} and ${round} opened with (its factors follow the change between them), and this browser ` +
+      `does not hold ${missing.join(" and ")}: rebuild the global model first (Global model panel), which keeps them`,
+  );
 }
 
 /** From the model API, which builds the spec's model as the nodes do. */
 export const modelDimensionFromApi: ModelDimension = async (spec) =>
   (await requestModel(JSON.stringify(spec))).paramCount;
 
+/** Whether decoding `round` of a task with this spec needs the models it and the round before opened with. */
+export const needsOpeningModels = (spec: ModelSpec | undefined, round: number): boolean =>
+  spec !== undefined && round > 1 && tracksModelChange(spec);
+
+/**
+ * Throws what decodeTaskRound would throw later when the store lacks a model the round's decode needs
+ * (lowrank): checked before anything is asked of the wallet or the KMS.
+ */
+export async function checkDecodable(
+  task: Pick<TaskSnapshot, "modelURI" | "roundInfos">,
+  round: number,
+  store: ModelStore = browserModelStore(),
+): Promise<void> {
+  const spec = specFromModelURI(task.modelURI);
+  if (spec && needsOpeningModels(spec, round)) await openingModels(task, spec, round, store);
+}
+
 /**
  * Decodes round `round`'s lane-sum words. Today's codec needs only the chain's layout (one lane per
- * parameter); a compressing encoding also needs the model's parameter count, from `dimension`.
+ * parameter); a compressing encoding also needs the model's parameter count, from `dimension`; a
+ * tracking one (lowrank, after round 1) the models rounds `round - 1` and `round` opened with, from
+ * `store` (then the count is theirs).
  */
 export async function decodeTaskRound(
   task: Pick<TaskSnapshot, "id" | "modelURI" | "layout" | "roundInfos">,
   round: number,
   words: readonly bigint[],
   dimension: ModelDimension = modelDimensionFromApi,
+  store: ModelStore = browserModelStore(),
 ): Promise<RoundDecoding> {
   const spec = specFromModelURI(task.modelURI);
   if (!spec) return { values: decodeAggregate(words, task.roundInfos[round - 1].contributors, task.layout) };
+  const encoding = taskEncodingName(task);
+  if (needsOpeningModels(spec, round)) {
+    const { current, previous } = await openingModels(task, spec, round, store);
+    return { values: decodeRound(task, spec, current.length, round, words, modelChange(previous, current)), encoding };
+  }
   const d = compresses(spec.encoding?.kind) ? await dimension(spec) : task.layout.paramCount;
-  return { values: decodeRound(task, spec, d, round, words), encoding: taskEncodingName(task) };
+  return { values: decodeRound(task, spec, d, round, words), encoding };
 }

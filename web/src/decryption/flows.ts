@@ -22,7 +22,8 @@ import { shortHash } from "../format";
 import type { Flow, StepReporter } from "../progress";
 import type { WalletSigner } from "../wallet/signer";
 import { taskEncodingName } from "../modelSpec";
-import { decodeTaskRound, type ModelDimension } from "./decode";
+import type { ModelStore } from "../model/store";
+import { checkDecodable, decodeTaskRound, type ModelDimension } from "./decode";
 import type { DecodedValues } from "./download";
 import { readHandles } from "./handles";
 import { grantedRanges } from "./ranges";
@@ -47,6 +48,8 @@ export interface RoundContext {
   events: readonly TaskEvent[];
   /** The model's parameter count, for a compressed task's decode (default: the model API). */
   modelDimension?: ModelDimension;
+  /** Where a lowrank task's decode reads the models its round and the round before opened with (default: the browser's). */
+  models?: ModelStore;
 }
 
 /** The connected wallet's signer, or undefined while none is connected. */
@@ -120,7 +123,7 @@ async function decode(
   report: StepReporter,
 ): Promise<Pick<DecodedValues, "values" | "encoding">> {
   report(step, "active");
-  const decoded = await decodeTaskRound(ctx.task, ctx.round, words, ctx.modelDimension);
+  const decoded = await decodeTaskRound(ctx.task, ctx.round, words, ctx.modelDimension, ctx.models);
   report(step, "done", `${decoded.values.length} parameters`);
   return decoded;
 }
@@ -148,6 +151,7 @@ export function userDecryption(ctx: RoundContext, getSigner: GetSigner): Flow<De
     ],
     run: async (report) => {
       if (!getSigner) throw new Error("connect a wallet first");
+      await checkDecodable(ctx.task, ctx.round, ctx.models); // before the wallet signs anything
       const signer = await getSigner();
       const me = await signer.signer.getAddress();
       const granted = grantedRanges(ctx.events, ctx.round, Policy.Participants, me);
@@ -169,6 +173,7 @@ export function publicDecryption(ctx: RoundContext, getSigner: GetSigner): Flow<
       decodeLabel(ctx.task),
     ],
     run: async (report) => {
+      await checkDecodable(ctx.task, ctx.round, ctx.models); // before any transaction or KMS request
       const ranges = missingRanges(wordCount, grantedRanges(ctx.events, ctx.round, Policy.Public));
       await grantStep(ctx.deployment, getSigner, ctx.task.id, [{ round: ctx.round, ranges }], 0, report);
       report(1, "active");

@@ -17,7 +17,7 @@ import { checkPrivacyPromise } from "../../../client/src/protocol/privacy";
 import { aggregatorAt, aggregatorInterface, type TaskSnapshot } from "../chain";
 import { describeError } from "../errors";
 import { fhevmConnection } from "../fhe";
-import type { GlobalModel } from "../model/store";
+import { browserModelStore, type GlobalModel, type ModelStore } from "../model/store";
 import { submitBatched, supportsBatchedCalls, type Eip1193Request } from "../participate/batch";
 import type { EncryptEngine, EncryptSetup } from "../participate/encryptProtocol";
 import { Encryptor, pageEngine } from "../participate/encryptor";
@@ -67,6 +67,8 @@ interface RoundContext {
   spec: ModelSpec | undefined;
   global: GlobalModel | undefined;
   store: ParticipationStore;
+  /** The browser's global models: a lowrank round also encodes with the previous round's. */
+  models: ModelStore;
   /** The data's privacy ledger: every round trained is charged to it first. */
   ledger: PrivacyLedger;
   getSigner: (() => Promise<WalletSigner>) | undefined;
@@ -121,6 +123,8 @@ async function runRound(ctx: RoundContext, { data, settings, backends }: StartAr
         backends,
         privacy: spec.privacy,
         chargePrivacy: data && chargeRound(ctx.ledger, data.dataset, label, round, spec.privacy),
+        previousModelHash: task.roundInfos[round - 2]?.globalModelHash,
+        models: ctx.models,
       },
       record,
       ctx.store,
@@ -221,12 +225,15 @@ export function useParticipantRound(
   ledgerStore = browserLedgerStore(),
   /** Starts the encryption worker (default: a Web Worker). */
   start?: StartEncryptor,
+  /** The global models this browser keeps (default: its IndexedDB store, as the Global model panel's). */
+  modelStore?: ModelStore,
 ): ParticipantRound {
   const { deployment, provider, rpcUrl, aggregator: readAggregator } = useAppChain();
   const getSigner = useSigner();
   const [run, setRun] = useState<RoundRun>({ phase: "idle", chunks: [] });
   const training = useRef<TrainingRun | undefined>(undefined);
   const ledger = useMemo(() => new PrivacyLedger(ledgerStore), [ledgerStore]);
+  const models = useMemo(() => modelStore ?? browserModelStore(), [modelStore]);
   // Before the worker reports, the engine this page would get (none on the server: it has no window).
   const planned = useSyncExternalStore(
     noSubscription,
@@ -255,6 +262,7 @@ export function useParticipantRound(
           spec,
           global,
           store,
+          models,
           ledger,
           getSigner,
           deployment,
@@ -274,6 +282,7 @@ export function useParticipantRound(
       spec,
       global,
       store,
+      models,
       ledger,
       getSigner,
       deployment,

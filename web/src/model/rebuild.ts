@@ -2,9 +2,10 @@
  * The global model the next round starts from, rebuilt in the page exactly as the nodes rebuild it
  * (client/src/node: the task's seeded initial model, then float32(global + decoded average) per revealed
  * round, unchanged after a failed round) and hashed with the same modelCommitment. Planning is pure:
- * which stored model to start from and which revealed rounds must be decrypted; running the plan takes
- * the decrypted averages and checks every intermediate model against the commitment the chain recorded
- * for it. No React, no chain access here.
+ * which stored model to start from and which revealed rounds must be decrypted; running the plan decodes
+ * the decrypted averages round by round (a tracking encoding, lowrank, decodes a round with the models it
+ * and the round before opened with) and checks every intermediate model against the commitment the chain
+ * recorded for it. No React, no chain access here.
  */
 import { applyDelta } from "../../../client/src/node/model";
 import { modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
@@ -41,11 +42,20 @@ export interface RebuildPlan {
   /** Revealed rounds after `from` up to `target` whose aggregate must be decrypted, oldest first. */
   decrypt: number[];
   /**
+   * A tracking encoding (lowrank) decodes round `from + 1` from the change between the models after
+   * rounds `from - 1` and `from`, and the next round trains with the change between the last two: the
+   * model after round `from - 1`, read verified from this browser, or built from the spec (`build`)
+   * when it is the initial model and the browser has no copy. Absent for every other encoding and
+   * when the plan starts from the initial model.
+   */
+  previous?: { afterRound: number; commitment: string; build: boolean };
+  /**
    * The account may not decrypt some revealed round (it joined later): the rebuild has to start from
    * the model after the last such round, committed on chain, which this browser does not hold yet.
-   * Loading that model file (from the owner or a participant) lets the plan start there.
+   * Loading that model file (from the owner or a participant) lets the plan start there. `previous`:
+   * the start is held but a tracking encoding also needs the model before it, the one named here.
    */
-  needsModel?: { afterRound: number; commitment?: string };
+  needsModel?: { afterRound: number; commitment?: string; previous?: boolean };
 }
 
 /**
@@ -53,7 +63,9 @@ export interface RebuildPlan {
  * (`verified`: commitments whose stored weights hashed correctly). For j below the target the chain
  * names the commitment; for the target itself (not committed while the next round is closed) a lineage
  * record counts only if its parent is the commitment the chain holds for the round before, or it is the
- * chain's own. A failed target round leaves the model unchanged.
+ * chain's own. A failed target round leaves the model unchanged. For a tracking encoding
+ * (`tracksModelChange`) a start j > 0 counts only when the model after j - 1 is held too (or is the
+ * initial model, which the spec rebuilds): its decode and the next round's training need both.
  */
 export function planRebuild(
   task: Pick<TaskSnapshot, "modelHash" | "roundInfos" | "currentRound">,
@@ -61,6 +73,8 @@ export function planRebuild(
   verified: ReadonlySet<string>,
   /** Whether the account rebuilding may decrypt a round (default: every round). */
   mayDecrypt: (round: number) => boolean = () => true,
+  /** The task's encoding needs the previous round's change to the model (lowrank). */
+  tracksModelChange = false,
 ): RebuildPlan {
   const target = settledRound(task);
   const after = (j: number): string | undefined => {
@@ -75,10 +89,15 @@ export function planRebuild(
   for (let k = target; k > 0 && floor === 0; k--) {
     if (task.roundInfos[k - 1]?.state === "Revealed" && !mayDecrypt(k)) floor = k;
   }
+  const held = (j: number): boolean => {
+    const c = after(j);
+    return c !== undefined && verified.has(c);
+  };
+  // The initial model (j = 0) counts as held: the spec rebuilds it.
+  const usable = (j: number): boolean => held(j) && (!tracksModelChange || j === 1 || held(j - 1));
   let from = floor;
   for (let j = target; j > floor; j--) {
-    const c = after(j);
-    if (c !== undefined && verified.has(c)) {
+    if (usable(j)) {
       from = j;
       break;
     }
@@ -90,15 +109,23 @@ export function planRebuild(
     // The model after the gap is not committed yet (the round after it has not opened): nothing to load.
     return { target, from, fromCommitment: "", buildInitial: false, decrypt: [], needsModel: { afterRound: floor } };
   }
-  const needsModel = floor > 0 && from === floor && !verified.has(fromCommitment);
-  return {
-    target,
-    from,
-    fromCommitment,
-    buildInitial: from === 0 && !verified.has(task.modelHash),
-    decrypt,
-    ...(needsModel ? { needsModel: { afterRound: floor, commitment: fromCommitment } } : {}),
-  };
+  const plan = { target, from, fromCommitment, buildInitial: from === 0 && !verified.has(task.modelHash), decrypt };
+  if (floor > 0 && from === floor && !verified.has(fromCommitment)) {
+    return { ...plan, needsModel: { afterRound: floor, commitment: fromCommitment } };
+  }
+  if (!tracksModelChange || from === 0) return plan;
+  const before = after(from - 1)!; // on chain: the commitment round `from` opened with
+  return withPrevious(plan, before, verified.has(before));
+}
+
+/**
+ * A tracking encoding's plan with the model before its start: read when held, built when it is the
+ * initial model, else (a late joiner's floor, which no earlier start can avoid) asked for as a file.
+ */
+function withPrevious(plan: RebuildPlan, commitment: string, held: boolean): RebuildPlan {
+  const afterRound = plan.from - 1;
+  if (held || afterRound === 0) return { ...plan, previous: { afterRound, commitment, build: !held } };
+  return { ...plan, needsModel: { afterRound, commitment, previous: true } };
 }
 
 /** A model computed on the way, to keep (with the model it came from). */
@@ -108,25 +135,46 @@ export interface Step {
 }
 
 /**
- * Runs a plan from its starting weights with the decoded averages of the rounds it decrypts: every
- * model after a round whose successor opened must hash to the commitment that round opened with (else
- * the page and the cohort disagree, and opening the next round would strand them). Returns the target
- * model and every new model on the way (to store).
+ * A revealed round's averaged update, decoded from its lane sums (undefined when they were not
+ * decrypted). `opened` holds the global models round `round` (current) and round `round - 1`
+ * (previous; absent in round 1) opened with: what a tracking encoding (lowrank) decodes with.
+ */
+export type RoundAverage = (
+  round: number,
+  opened: { current: Float32Array; previous?: Float32Array },
+) => ArrayLike<number> | undefined;
+
+/** The averages as a RoundAverage: decoded up front (an encoding that needs no earlier model) or round by round. */
+const averageOf = (averages: ReadonlyMap<number, ArrayLike<number>> | RoundAverage): RoundAverage =>
+  typeof averages === "function" ? averages : (round) => averages.get(round);
+
+/**
+ * Runs a plan from its starting weights with the decoded averages of the rounds it decrypts, in round
+ * order, so a round is decoded only once the models it needs are rebuilt and checked: every model
+ * after a round whose successor opened must hash to the commitment that round opened with (else the
+ * page and the cohort disagree, and opening the next round would strand them). `previous` is the model
+ * after round `plan.from - 1` (plan.previous), which a tracking encoding decodes round `from + 1` with.
+ * Returns the target model and every new model on the way (to store).
  */
 export function applyPlan(
   task: Pick<TaskSnapshot, "modelHash" | "roundInfos" | "currentRound">,
   spec: ModelSpec,
   plan: RebuildPlan,
   start: Float32Array,
-  averages: ReadonlyMap<number, ArrayLike<number>>,
+  averages: ReadonlyMap<number, ArrayLike<number>> | RoundAverage,
+  previous?: Float32Array,
 ): { model: GlobalModel; steps: Step[] } {
+  const decode = averageOf(averages);
   let weights = start;
+  // The model the round before opened with (after a failed round: the same as this round's).
+  let before = plan.from > 0 ? previous : undefined;
   let commitment = plan.fromCommitment;
   const steps: Step[] = [];
   for (let k = plan.from + 1; k <= plan.target; k++) {
     const parent = commitment;
+    const opened = weights;
     if (task.roundInfos[k - 1]?.state === "Revealed") {
-      const delta = averages.get(k);
+      const delta = decode(k, { current: opened, previous: before });
       if (!delta) throw new Error(`round ${k}'s aggregate is needed to rebuild the model and was not decrypted`);
       weights = applyDelta(weights, delta);
       commitment = modelCommitment(spec, weights);
@@ -139,6 +187,7 @@ export function applyPlan(
       );
     }
     steps.push({ model: { commitment, spec, weights, afterRound: k }, parent });
+    before = opened;
   }
   return { model: { commitment, spec, weights, afterRound: plan.target }, steps };
 }

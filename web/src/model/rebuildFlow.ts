@@ -6,12 +6,13 @@
  */
 import type { JsonRpcProvider } from "ethers";
 import { missingRanges } from "../../../client/src/chain/aggregate";
+import { modelChange } from "../../../client/src/codec/sharedSeed";
 import type { TaskEvent } from "../../../client/src/chain/events";
 import { publicDecryptWords } from "../../../client/src/fhe/decrypt";
 import { modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import { aggregatorAt, type TaskSnapshot } from "../chain";
-import { decodeRound } from "../decryption/decode";
+import { decodeRound, tracksModelChange } from "../decryption/decode";
 import { grantStep, userDecryptStep, type DecryptedAggregate, type GetSigner } from "../decryption/flows";
 import { readHandles } from "../decryption/handles";
 import { grantedRanges } from "../decryption/ranges";
@@ -19,7 +20,7 @@ import type { Deployment } from "../deployment";
 import { fhevmConnection } from "../fhe";
 import { shortHash } from "../format";
 import type { Flow, StepReporter } from "../progress";
-import { applyPlan, planRebuild, type RebuildPlan } from "./rebuild";
+import { applyPlan, planRebuild, type RebuildPlan, type RoundAverage, type Step } from "./rebuild";
 import { readVerified, saveModel, type GlobalModel, type ModelStore } from "./store";
 import { initialWeights } from "./tfjs";
 import { parseNodeModelFile } from "./files";
@@ -43,14 +44,30 @@ export interface RebuildContext {
 
 const list = (rounds: number[]) => (rounds.length === 1 ? `round ${rounds[0]}` : `rounds ${rounds.join(", ")}`);
 
-/** What the page says when the account's first round's committed model is missing. */
+/** What the page says when the account's first round's committed model (or, lowrank, the one before it) is missing. */
 export function needsModelMessage(needs: NonNullable<RebuildPlan["needsModel"]>): string {
+  if (needs.previous) return needsPreviousMessage(needs.afterRound, needs.commitment ?? "");
   return needs.commitment
     ? `this account took no part in round ${needs.afterRound} and may not decrypt it, so the rebuild starts from ` +
         `the model round ${needs.afterRound + 1} opened with (${shortHash(needs.commitment)}): load that model file ` +
         `(the owner's or a participant's "Download the model file for nodes") here; it is checked against the commitment`
     : `this account took no part in round ${needs.afterRound} and may not decrypt it: the page can rebuild the ` +
         `model once round ${needs.afterRound + 1} opens (its commitment names the model to load)`;
+}
+
+/**
+ * A late joiner of a low-rank task holds the model its first round opened with (after round
+ * `afterRound + 1`), but that round is decoded and trained with the change from the model round
+ * `afterRound + 1` opened with, which it may not rebuild either.
+ */
+function needsPreviousMessage(afterRound: number, commitment: string): string {
+  const [skipped, first] = [afterRound + 1, afterRound + 2];
+  return (
+    `this account took no part in round ${skipped} and may not decrypt it, and this task's low-rank encoding ` +
+    `decodes and trains round ${first} with the change between the models rounds ${skipped} and ${first} opened ` +
+    `with: load the model file of round ${skipped} too (${shortHash(commitment)}, the owner's or a participant's ` +
+    `"Download the model file for nodes"), or run the node with --models <dir|url> holding both models`
+  );
 }
 
 /**
@@ -87,13 +104,21 @@ export function toDecrypt(plan: RebuildPlan, decrypted: ReadonlyMap<number, unkn
   return plan.decrypt.filter((r) => !decrypted.has(r));
 }
 
+const afterName = (round: number) => (round === 0 ? "creation" : `round ${round}`);
+
+/** The first step's label: the starting model, and a tracking encoding's model before it. */
+function startLabel(plan: RebuildPlan): string {
+  if (plan.buildInitial) return "Build the initial model from the task's spec (TensorFlow.js, seeded)";
+  if (!plan.previous) return `Read the model after ${afterName(plan.from)} from this browser`;
+  if (plan.previous.build) {
+    return `Read the model after ${afterName(plan.from)} from this browser and build the initial model (TensorFlow.js, seeded)`;
+  }
+  return `Read the models after ${afterName(plan.previous.afterRound)} and ${afterName(plan.from)} from this browser`;
+}
+
 /** Labels of the rebuild's steps for this plan (the flow's first step is always the starting model). */
 export function rebuildLabels(plan: RebuildPlan, rounds: number[], policy: number): string[] {
-  const labels = [
-    plan.buildInitial
-      ? "Build the initial model from the task's spec (TensorFlow.js, seeded)"
-      : `Read the model after ${plan.from === 0 ? "creation" : `round ${plan.from}`} from this browser`,
-  ];
+  const labels = [startLabel(plan)];
   if (rounds.length > 0) {
     if (policy === Policy.Public) {
       labels.push(`Make ${list(rounds)} publicly decryptable`, `Public-decrypt ${list(rounds)} through the KMS`);
@@ -157,6 +182,72 @@ async function decryptRounds(
   return new Map(rounds.map((round, i) => [round, { words: words.slice(i * n, (i + 1) * n) }]));
 }
 
+/** Throws unless the initial model built from the spec hashes to the task's commitment. */
+function checkInitial(ctx: RebuildContext, weights: Float32Array): void {
+  if (modelCommitment(ctx.spec, weights) !== ctx.task.modelHash) {
+    throw new Error(
+      "the model built from the task's spec does not hash to the task's commitment: the task was created from other weights",
+    );
+  }
+}
+
+/** The initial model built from the spec, checked against the task's commitment. */
+async function builtInitial(ctx: RebuildContext): Promise<Float32Array> {
+  const weights = await (ctx.buildInitial ?? initialWeights)(ctx.spec);
+  checkInitial(ctx, weights);
+  return weights;
+}
+
+/** A model the plan reads from the store (planFromStore verified it just before). */
+async function storedModel(ctx: RebuildContext, commitment: string): Promise<Float32Array> {
+  const weights = await readVerified(ctx.store, commitment, ctx.spec);
+  if (!weights) throw new Error("the stored model changed meanwhile: reload the page");
+  return weights;
+}
+
+/** The starting model (built but not yet checked when the plan builds it) and, for a tracking encoding, the one before. */
+async function startingModels(
+  ctx: RebuildContext,
+  plan: RebuildPlan,
+): Promise<{ start: Float32Array; previous?: Float32Array }> {
+  if (plan.needsModel) throw new Error(needsModelMessage(plan.needsModel));
+  const start = plan.buildInitial
+    ? await (ctx.buildInitial ?? initialWeights)(ctx.spec)
+    : await storedModel(ctx, plan.fromCommitment);
+  if (!plan.previous) return { start };
+  const previous = plan.previous.build ? await builtInitial(ctx) : await storedModel(ctx, plan.previous.commitment);
+  return { start, previous };
+}
+
+/**
+ * Each revealed round's average, decoded when the rebuild reaches it: a tracking encoding (lowrank)
+ * decodes with the change between the models the round and the round before opened with.
+ */
+function roundAverages(ctx: RebuildContext, words: ReadonlyMap<number, readonly bigint[]>, d: number): RoundAverage {
+  const tracking = tracksModelChange(ctx.spec);
+  return (round, opened) => {
+    const sums = words.get(round);
+    if (!sums) return undefined;
+    const change = tracking && opened.previous ? modelChange(opened.previous, opened.current) : undefined;
+    return decodeRound(ctx.task, ctx.spec, d, round, sums, change);
+  };
+}
+
+/** Keeps the models a run built or computed (the initial model, the model before the start, every step). */
+async function keepModels(
+  ctx: RebuildContext,
+  plan: RebuildPlan,
+  built: { start: Float32Array; previous?: Float32Array },
+  steps: Step[],
+): Promise<void> {
+  const initial = plan.buildInitial ? built.start : plan.previous?.build ? built.previous : undefined;
+  if (initial) {
+    const model = { commitment: ctx.task.modelHash, spec: ctx.spec, weights: initial, afterRound: 0 };
+    await saveModel(ctx.store, ctx.taskKey, model, undefined);
+  }
+  for (const s of steps) await saveModel(ctx.store, ctx.taskKey, s.model, s.parent);
+}
+
 /** The rebuild of `plan` as a flow; resolves with the model the next round starts from. */
 export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: GetSigner): Flow<GlobalModel> {
   const rounds = toDecrypt(plan, ctx.decrypted);
@@ -165,54 +256,54 @@ export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: G
     labels,
     run: async (report) => {
       report(0, "active");
-      if (plan.needsModel) throw new Error(needsModelMessage(plan.needsModel));
-      let start: Float32Array | undefined;
-      if (plan.buildInitial) {
-        start = await (ctx.buildInitial ?? initialWeights)(ctx.spec);
-      } else {
-        start = await readVerified(ctx.store, plan.fromCommitment, ctx.spec);
-        if (!start) throw new Error("the stored model changed meanwhile: reload the page");
-      }
+      const models = await startingModels(ctx, plan);
+      const { start } = models;
       report(0, "done", shortHash(plan.fromCommitment));
       const words = new Map([...ctx.decrypted].map(([round, a]) => [round, a.words]));
-      if (rounds.length > 0) {
-        for (const [round, aggregate] of await decryptRounds(ctx, getSigner, rounds, 1, report)) {
-          words.set(round, aggregate.words);
-          ctx.keep?.(round, aggregate);
-        }
+      const fresh =
+        rounds.length > 0
+          ? await decryptRounds(ctx, getSigner, rounds, 1, report)
+          : new Map<number, DecryptedAggregate>();
+      for (const [round, aggregate] of fresh) words.set(round, aggregate.words);
+      // Handed to the other panels only once the models are kept: a lowrank round decodes with them.
+      try {
+        const apply = labels.length - 2;
+        report(apply, "active");
+        if (plan.buildInitial) checkInitial(ctx, start);
+        const averages = roundAverages(ctx, words, start.length);
+        const { model, steps } = applyPlan(ctx.task, ctx.spec, plan, start, averages, models.previous);
+        report(apply, "done", shortHash(model.commitment));
+        report(apply + 1, "active");
+        await keepModels(ctx, plan, models, steps);
+        report(apply + 1, "done", ctx.store.kind === "indexeddb" ? "IndexedDB" : "this visit only (no IndexedDB)");
+        return model;
+      } finally {
+        for (const [round, aggregate] of fresh) ctx.keep?.(round, aggregate);
       }
-      const apply = labels.length - 2;
-      report(apply, "active");
-      if (plan.buildInitial && modelCommitment(ctx.spec, start) !== ctx.task.modelHash) {
-        throw new Error(
-          "the model built from the task's spec does not hash to the task's commitment: the task was created from other weights",
-        );
-      }
-      const averages = new Map(
-        plan.decrypt.map((round) => [round, decodeRound(ctx.task, ctx.spec, start.length, round, words.get(round)!)]),
-      );
-      const { model, steps } = applyPlan(ctx.task, ctx.spec, plan, start, averages);
-      report(apply, "done", shortHash(model.commitment));
-      report(apply + 1, "active");
-      if (plan.buildInitial) {
-        await saveModel(
-          ctx.store,
-          ctx.taskKey,
-          { commitment: ctx.task.modelHash, spec: ctx.spec, weights: start, afterRound: 0 },
-          undefined,
-        );
-      }
-      for (const s of steps) await saveModel(ctx.store, ctx.taskKey, s.model, s.parent);
-      report(apply + 1, "done", ctx.store.kind === "indexeddb" ? "IndexedDB" : "this visit only (no IndexedDB)");
-      return model;
     },
   };
 }
 
+/** The first of `commitments` whose stored model is missing or fails its check (readVerified deletes it). */
+async function firstUnverified(store: ModelStore, spec: ModelSpec, commitments: string[]): Promise<string | undefined> {
+  for (const c of commitments) if (!(await readVerified(store, c, spec))) return c;
+  return undefined;
+}
+
+/** The models a plan reads from the store: its start unless built or missing, and a tracking encoding's model before it. */
+function storedReads(plan: RebuildPlan): string[] {
+  const startMissing = plan.needsModel !== undefined && !plan.needsModel.previous;
+  return [
+    ...(plan.buildInitial || startMissing ? [] : [plan.fromCommitment]),
+    ...(plan.previous && !plan.previous.build ? [plan.previous.commitment] : []),
+  ];
+}
+
 /**
  * The plan from what the store holds: optimistically trusts every model the task's lineage names, then
- * verifies only the one the plan starts from (readVerified deletes a bad one) and plans again without it
- * until the start checks out, so a visit hashes one stored model, not all of them.
+ * verifies only the one the plan starts from (and, for a tracking encoding, the one before it;
+ * readVerified deletes a bad one) and plans again without it until they check out, so a visit hashes
+ * one or two stored models, not all of them.
  */
 export async function planFromStore(
   task: TaskSnapshot,
@@ -223,10 +314,11 @@ export async function planFromStore(
 ): Promise<RebuildPlan> {
   const lineage = await store.lineage(key);
   const candidates = new Set([task.modelHash, ...lineage.map((r) => r.commitment)]);
+  const tracking = tracksModelChange(spec);
   for (;;) {
-    const plan = planRebuild(task, lineage, candidates, mayDecrypt);
-    if (plan.buildInitial || plan.needsModel) return plan;
-    if (await readVerified(store, plan.fromCommitment, spec)) return plan;
-    candidates.delete(plan.fromCommitment);
+    const plan = planRebuild(task, lineage, candidates, mayDecrypt, tracking);
+    const bad = await firstUnverified(store, spec, storedReads(plan));
+    if (bad === undefined) return plan;
+    candidates.delete(bad);
   }
 }

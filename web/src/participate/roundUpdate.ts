@@ -2,12 +2,15 @@
  * One round of a browser participant, with the node's own code: prepare the update
  * (client/src/node/roundUpdate: charge the data's privacy ledger, train from the round's committed model,
  * here in the worker, with DP-SGD under a DP promise; encode with
- * the task's encoding and the residual), save update + residual BEFORE the first chunk is sent, then
+ * the task's encoding and the residual, and for lowrank the change from the previous round's model,
+ * read from the browser's model store), save update + residual BEFORE the first chunk is sent, then
  * encrypt and submit the chunks the chain does not hold yet (a reload resumes the saved update; the
  * contract's submittedChunks decides what is left). No React here.
  */
 import type { TransactionReceipt } from "ethers";
+import type { UpdateEncoding } from "../../../client/src/codec/encoding";
 import type { Layout } from "../../../client/src/codec/layout";
+import { modelChange } from "../../../client/src/codec/sharedSeed";
 import { submitUpdate } from "../../../client/src/chain/submit";
 import type { WordEncryptor } from "../../../client/src/fhe/encrypt";
 import type { Dataset } from "../../../client/src/ml/dataset";
@@ -18,6 +21,8 @@ import type { SubsampledGaussian } from "../../../client/src/privacy/rdp";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { PrivacyTerms } from "../../../client/src/protocol/privacy";
 import type { FLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
+import { shortHash } from "../format";
+import { readVerified, type ModelStore } from "../model/store";
 import type { Trained, TrainingRun } from "./trainer";
 import type { BackendName, TrainMessage, TrainRequest } from "./trainProtocol";
 import type { Participation, ParticipationStore } from "./updateStore";
@@ -53,6 +58,13 @@ export interface RoundInput {
   privacy?: PrivacyTerms;
   /** Charges the round to the data's privacy ledger before it is trained; throws to refuse it. */
   chargePrivacy?: (mechanism: SubsampledGaussian | null) => Promise<void>;
+  /**
+   * The commitment the previous round opened with (round > 1): an encoding that tracks the model's
+   * change (lowrank) encodes with this round's model minus that one, read verified from `models`.
+   */
+  previousModelHash?: string;
+  /** The browser's model store (the global-model rebuild keeps every model there). */
+  models?: ModelStore;
 }
 
 type Trainable = RoundInput & Required<Pick<RoundInput, "global" | "train">>;
@@ -71,6 +83,32 @@ export function trainRequest(input: Trainable): TrainRequest {
     options: roundTrainingOptions(input.settings, input.round, input.privacy),
     backends: input.backends,
   };
+}
+
+/**
+ * What a tracking encoding (lowrank) encodes round `round` with: this round's model minus the one the
+ * previous round opened with, read verified from the browser's store by the chain's commitment (as
+ * the node's modelChangeFor). Undefined for every other encoding and in round 1; throws, before
+ * anything is trained, when the store lacks that model.
+ */
+export async function roundModelChange(
+  input: Pick<RoundInput, "round" | "spec" | "previousModelHash" | "models">,
+  encoding: Pick<UpdateEncoding, "name" | "tracksModelChange">,
+  global: Float32Array,
+): Promise<Float64Array | undefined> {
+  if (!encoding.tracksModelChange || input.round === 1) return undefined;
+  const hash = input.previousModelHash;
+  const previous = hash && input.models ? await readVerified(input.models, hash, input.spec) : undefined;
+  if (!previous) {
+    const [before, now] = [input.round - 1, input.round];
+    throw new Error(
+      `round ${now} of this ${encoding.name} task is encoded with the change between the global models rounds ` +
+        `${before} and ${now} opened with, and this browser does not hold round ${before}'s ` +
+        `(${hash ? shortHash(hash) : "unknown"}): rebuild the global model in the Global model panel (it keeps ` +
+        `the models on its way; a late joiner loads that round's model file there), then start again`,
+    );
+  }
+  return modelChange(previous, global);
 }
 
 /**
@@ -96,6 +134,7 @@ export async function preparedUpdate(
   // As TaskSession.open checks: the chain's codec carries exactly what the spec's encoding sends.
   const encoding = taskEncoding(input.spec, global?.weights.length ?? input.layout.paramCount);
   if (global) checkTaskEncoding(encoding, input.layout);
+  const change = saved ? undefined : await roundModelChange(input, encoding, global!.weights);
   const prepared = await prepareRoundUpdate(
     {
       taskId: input.taskId,
@@ -104,6 +143,7 @@ export async function preparedUpdate(
       layout: input.layout,
       encoding,
       global: global ?? { commitment: "", weights: new Float32Array(0) },
+      modelChange: change,
       samples: train?.y.length ?? 0,
       settings: input.settings,
       privacy: input.privacy,
