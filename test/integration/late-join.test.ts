@@ -10,18 +10,38 @@ import { planTask } from "../../client/src/node/planTask";
 import { checkParticipants, spawnParticipant } from "../../scripts/lib/participants";
 import { hardhatTasks, lastJson, useDevnet } from "./helpers";
 
-describe("a participant added at round 2", () => {
+/** Today's codec joining at round 2; a lowrank task (whose round needs the model of the round before too) at round 3. */
+const lateJoins = [
+  {
+    name: "a participant added at round 2",
+    spec: { kind: "logreg" as const, inputShape: [30], numClasses: 2, seed: 3 },
+    codec: { valueBits: 16, clip: 1 },
+    listedDuring: 1,
+  },
+  {
+    name: "a participant added at round 3 of a lowrank task",
+    spec: {
+      kind: "mlp" as const,
+      inputShape: [30],
+      numClasses: 2,
+      hidden: [8],
+      seed: 3,
+      encoding: { kind: "lowrank" as const, rank: 1 },
+    },
+    codec: {},
+    listedDuring: 2,
+  },
+];
+
+describe("a participant added later", () => {
   const env = useDevnet();
 
-  it("fetches the committed model, trains, submits and finishes the task with the others", async () => {
+  it.each(lateJoins)("$name fetches the committed models, trains, submits and finishes with the others", async (c) => {
     const { devnet, network, processes } = env;
     await initBackend("wasm", () => {});
     const dir = mkdtempSync(path.join(tmpdir(), "flufhe-late-"));
     const shared = path.join(dir, "owner-models");
-    const plan = planTask(
-      { kind: "logreg", inputShape: [30], numClasses: 2, seed: 3 },
-      { rounds: 3, maxCohort: 4, valueBits: 16, clip: 1 },
-    );
+    const plan = planTask(c.spec, { rounds: 3, maxCohort: 4, ...c.codec });
     const { provider } = network;
     const signer = await provider.getSigner(0);
     const accounts = await Promise.all([1, 2, 3, 4].map(async (i) => (await provider.getSigner(i)).getAddress()));
@@ -41,22 +61,27 @@ describe("a participant added at round 2", () => {
       ...["--model-dir", path.join(dir, `models-${i}`), ...models],
     ];
     // The late joiner keeps its own models apart and fetches the ones it cannot rebuild from the owner's.
-    for (let i = 0; i < 3; i++) processes.push(spawnParticipant(i, args(i, [])));
+    // This test's nodes (the env's list also holds earlier tests' and stops any left running).
+    const nodes = [0, 1, 2].map((i) => spawnParticipant(i, args(i, [])));
     const late = spawnParticipant(3, args(3, ["--models", shared]));
-    processes.push(late);
+    nodes.push(late);
+    processes.push(...nodes);
     const results = await owner.runRounds({
-      // Listed during round 1: takes part from round 2.
+      // Listed during round r: takes part from round r + 1.
       afterOpen: async (round) =>
-        void (round === 1 && (await (await aggregator.addParticipants(taskId, [accounts[3]])).wait())),
-      check: () => checkParticipants(processes),
+        void (round === c.listedDuring && (await (await aggregator.addParticipants(taskId, [accounts[3]])).wait())),
+      check: () => checkParticipants(nodes),
     });
     expect(results.map((r) => r.state)).toEqual(["Revealed", "Revealed", "Revealed"]);
-    const codes = await Promise.all(processes.map((p) => p.exited));
-    expect(codes, processes.map((p) => p.stderrTail()).join("\n")).toEqual([0, 0, 0, 0]);
+    const codes = await Promise.all(nodes.map((p) => p.exited));
+    expect(codes, nodes.map((p) => p.stderrTail()).join("\n")).toEqual([0, 0, 0, 0]);
 
-    expect(late.events.some((e) => e.event === "round-skipped" && e.round === 1)).toBe(true);
-    expect(late.events.filter((e) => e.event === "submitted").map((e) => e.round)).toEqual([2, 3]);
-    expect((await aggregator.getRound(taskId, 2)).completed).toBe(4n);
+    expect(late.events.some((e) => e.event === "round-skipped" && e.round === c.listedDuring)).toBe(true);
+    const joined = c.listedDuring + 1;
+    expect(late.events.filter((e) => e.event === "submitted").map((e) => e.round)).toEqual(
+      [2, 3].filter((r) => r >= joined),
+    );
+    expect((await aggregator.getRound(taskId, joined)).completed).toBe(4n);
     // Every node ends on the owner's model: the late joiner computed and saved the same commitment.
     const final = owner.model.commitment();
     for (let i = 0; i < 4; i++) expect(existsSync(path.join(dir, `models-${i}`, `${final}.json`))).toBe(true);
