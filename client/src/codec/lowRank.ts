@@ -13,7 +13,7 @@
  */
 import { CodecError, assertInteger } from "./errors";
 import type { Rng } from "./sharedSeed";
-import type { LinearMap } from "./transforms";
+import { checkLength, type LinearMap } from "./transforms";
 
 /** A weight matrix inside the flat weights: row-major rows x cols from `offset`. */
 export interface WeightMatrix {
@@ -179,9 +179,6 @@ export function lowRankMap(
     .filter((w) => lowRankFits(w, rank))
     .map((w) => projectionOf(w, rank, round, change, rng));
   const m = lowRankDimension(d, matrices, rank);
-  const checkLength = (what: string, v: ArrayLike<number>, n: number): void => {
-    if (v.length !== n) throw new CodecError(`${what} has ${v.length} values, expected ${n}`);
-  };
   return {
     inputDimension: d,
     outputDimension: m,

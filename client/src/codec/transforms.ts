@@ -23,7 +23,8 @@ export interface LinearMap {
   adjoint(z: ArrayLike<number>): Float64Array;
 }
 
-function checkLength(what: string, v: ArrayLike<number>, n: number): void {
+/** Throws unless a vector has the length a map expects. */
+export function checkLength(what: string, v: ArrayLike<number>, n: number): void {
   if (v.length !== n) throw new CodecError(`${what} has ${v.length} values, expected ${n}`);
 }
 
