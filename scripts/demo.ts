@@ -119,7 +119,7 @@ const program = new Command()
   )
   .option(
     "--compress <encoding>",
-    "update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, lowrank:<rank> (compressed: 3-bit values, clip 0.18 unless given)",
+    "update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, lowrank:<rank> (default: lowrank:8 for lenet, none otherwise; compressed: 3-bit values, clip 0.18 unless given)",
   )
   .option(
     "--dp-epsilon <e>",

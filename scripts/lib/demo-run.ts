@@ -2,7 +2,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { quantStep } from "../../client/src/codec";
-import { parseCompressFlag } from "../../client/src/codec/encoding";
 import { openNetwork, type Network } from "../../client/src/chain/network";
 import { measureTaskCosts } from "../../client/src/chain/events";
 import { deployAggregator } from "../../client/src/chain/owner";
@@ -20,7 +19,7 @@ import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { describeClientCost, type ClientCost } from "../../client/src/protocol/plan";
 import { specFromChoices, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import { describePrivacy, privacyFromFlags, type DpFlags } from "../../client/src/protocol/privacy";
-import type { TaskChoices } from "../../client/src/protocol/taskChoices";
+import { newTaskEncoding, type TaskChoices } from "../../client/src/protocol/taskChoices";
 import { DEVNET_MINING, describeMining, startDevnet, type Devnet, type DevnetMining } from "./devnet";
 import { encodedFedAvg } from "./encoded-fedavg";
 import { RssSampler } from "./memory";
@@ -134,7 +133,7 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     seed: o.seed,
     hidden: o.hidden,
     classNames: first.labelNames,
-    encoding: o.compress ? parseCompressFlag(o.compress) : undefined,
+    encoding: newTaskEncoding(o.model, o.compress),
     privacy: privacyFromFlags(o, o.rounds),
   });
   const choices: TaskChoices = {

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { task } from "hardhat/config";
 // Plain data, no contract types: safe to load with hardhat.config.ts before compilation.
-import { TASK_DEFAULTS as D } from "../../client/src/protocol/taskChoices";
+import type { ModelKind } from "../../client/src/protocol/modelSpec";
+import { TASK_DEFAULTS as D, newTaskEncoding } from "../../client/src/protocol/taskChoices";
 import { PRIVACY_DEFAULTS, type DpFlags } from "../../client/src/protocol/privacy";
 import { argTypes } from "./argTypes";
 import { flContext, guarded, type FlContext } from "./context";
@@ -108,7 +109,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
     "compress",
     "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> (mlp/logreg on images) " +
       "or lowrank:<rank> (every weight matrix wider than 2 x rank); " +
-      "compressed tasks default to 3-bit values and clip 0.18",
+      "default: lowrank:8 for lenet, none for the other kinds; compressed tasks default to 3-bit values and clip 0.18",
   )
   .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, argTypes.integer)
   .addOptionalParam("clip", `clip bound of a delta coordinate (default ${D.clip})`, undefined, argTypes.number)
@@ -174,8 +175,9 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const { parsePolicy } = await import("../../client/src/protocol/vocabulary");
       const { specFromChoices } = await import("../../client/src/protocol/modelSpec");
       const { describePrivacy, privacyFromFlags } = await import("../../client/src/protocol/privacy");
-      const { parseCompressFlag } = await import("../../client/src/codec/encoding");
-      const encoding = args.compress ? parseCompressFlag(String(args.compress)) : undefined;
+      // The kind is validated with the rest of the spec below; an unknown one has no default encoding.
+      const kind = args.model as ModelKind;
+      const encoding = newTaskEncoding(kind, args.compress === undefined ? undefined : String(args.compress));
       const { planTask } = await import("../../client/src/node/planTask");
       const { OwnerSession } = await import("../../client/src/node/owner");
       const policy = parsePolicy(args.policy);

@@ -11,7 +11,9 @@ import {
   choiceOf,
   compressText,
   encodingOf,
+  defaultChoiceFor,
   followDefaults,
+  followKindDefault,
   specWithEncoding,
   type EncodingChoice,
 } from "../../web/src/encodingChoice";
@@ -141,6 +143,17 @@ describe("the create-task form's encoding", () => {
     expect(followDefaults(compressed, "hash", "quant")).toEqual(start);
     const typed = followDefaults({ ...start, valueBits: "8" }, "quant", "dct");
     expect([typed.valueBits, typed.clip]).toEqual(["8", String(ENCODED_DEFAULTS.clip)]);
+  });
+
+  it("starts a lenet on its default encoding while the owner has not picked one, as fl:create-task does", () => {
+    const lowrank = { kind: "lowrank" as const, param: "8", feedback: true };
+    expect(defaultChoiceFor("lenet")).toEqual(lowrank);
+    expect(compressText(defaultChoiceFor("lenet"))).toBe("lowrank:8");
+    expect(followKindDefault(defaultChoiceFor("logreg"), "logreg", "lenet")).toEqual(lowrank);
+    expect(followKindDefault(lowrank, "lenet", "mlp")).toEqual(defaultChoiceFor("mlp"));
+    // An encoding the owner picked stays when the kind changes.
+    const picked: EncodingChoice = { kind: "hash", param: "3", feedback: true };
+    expect(followKindDefault(picked, "mlp", "lenet")).toEqual(picked);
   });
 
   it("reads an uploaded spec's encoding back into the inputs", () => {

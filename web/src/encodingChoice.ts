@@ -5,7 +5,8 @@
  */
 import { parseCompressFlag, specEncoding, type EncodingKind, type EncodingSpec } from "../../client/src/codec/encoding";
 import { parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
-import { ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../client/src/protocol/taskChoices";
+import type { ModelKind } from "../../client/src/protocol/modelSpec";
+import { DEFAULT_ENCODINGS, ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../client/src/protocol/taskChoices";
 
 /** What the encoding inputs hold: the kind, its parameter as typed, and error feedback. */
 export interface EncodingChoice {
@@ -107,4 +108,16 @@ export function choiceOf(encoding: EncodingSpec | undefined): EncodingChoice {
     param: param === undefined ? DEFAULT_ENCODING_CHOICE.param : String(param),
     feedback: encoding.feedback ?? true,
   };
+}
+
+/** The choice a new task of this kind starts with: its default encoding (DEFAULT_ENCODINGS), as fl:create-task picks it. */
+export const defaultChoiceFor = (kind: string): EncodingChoice => choiceOf(DEFAULT_ENCODINGS[kind as ModelKind]);
+
+/**
+ * The choice after the model kind changes: the new kind's default while the owner has not picked an
+ * encoding (the choice is still the old kind's default), else the owner's pick.
+ */
+export function followKindDefault(choice: EncodingChoice, from: string, to: string): EncodingChoice {
+  const untouched = JSON.stringify(choice) === JSON.stringify(defaultChoiceFor(from));
+  return untouched ? defaultChoiceFor(to) : choice;
 }

@@ -19,7 +19,12 @@ import {
   specToUri,
   type ModelSpec,
 } from "../../../client/src/protocol/modelSpec";
-import { ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../../client/src/protocol/taskChoices";
+import {
+  DEFAULT_ENCODINGS,
+  ENCODED_DEFAULTS,
+  TASK_DEFAULTS,
+  newTaskEncoding,
+} from "../../../client/src/protocol/taskChoices";
 import { weightMatrices, weightShapes } from "../../../client/src/protocol/weightShapes";
 
 const mlp: ModelSpec = { kind: "mlp", inputShape: [8, 8, 1], numClasses: 3, hidden: [5], seed: 3 };
@@ -104,6 +109,19 @@ describe("a task's encoding", () => {
     expect(() => checkTaskEncoding(taskEncoding(mlp, plan.paramCount), layoutOf(plan.codec, 8))).toThrow(
       /the model spec has \d+ parameters but the task expects/,
     );
+  });
+
+  it("gives a new lenet task lowrank:8, >= 10x fewer words than the 8-bit codec; other kinds and 'none' today's codec", () => {
+    expect(newTaskEncoding("lenet", undefined)).toEqual({ kind: "lowrank", rank: 8 });
+    expect(newTaskEncoding("lenet", "none")).toEqual({ kind: "quant" });
+    expect(newTaskEncoding("lenet", "hash:3")).toEqual({ kind: "hash", ratio: 3 });
+    for (const kind of ["logreg", "mlp", "cnn"] as const) expect(newTaskEncoding(kind, undefined)).toBeUndefined();
+    const lenet = { kind: "lenet" as const, inputShape: [28, 28, 1], numClasses: 10, seed: 1 };
+    const spec = parseModelSpec({ ...lenet, encoding: DEFAULT_ENCODINGS.lenet });
+    const compressed = planTask(spec, { maxCohort: 8 });
+    const eightBit = planTask(lenet, { maxCohort: 8, valueBits: 8, clip: 0.1 });
+    expect(eightBit.codec.paramCount).toBe(61_706);
+    expect(compressed.plan.layout.wordCount * 10).toBeLessThanOrEqual(eightBit.plan.layout.wordCount);
   });
 
   it("keeps the participant's residual with its state and uses it from the next round only", () => {

@@ -8,6 +8,7 @@ import {
   choiceOf,
   encodingOf,
   followDefaults,
+  followKindDefault,
   specWithEncoding,
   type EncodingChoice,
 } from "../encodingChoice";
@@ -110,10 +111,15 @@ export function useTaskForm(): TaskFormState {
     setFormText({ ...text, codec: followDefaults(text.codec, choice.kind, next.kind) });
     setChoiceState(next);
   };
+  // A new model kind brings its default encoding, unless the owner picked one.
+  const setField: TaskFormState["setField"] = (key) => (value) => {
+    if (key === "kind") setChoice(followKindDefault(choice, fields.kind, value));
+    setFields({ ...fields, [key]: value });
+  };
 
   return {
     fields,
-    setField: (key) => (value) => setFields({ ...fields, [key]: value }),
+    setField,
     text,
     setCodec: (key) => (value) => setFormText({ ...text, codec: { ...text.codec, [key]: value } }),
     setCohort: (key) => (value) => setFormText({ ...text, cohort: { ...text.cohort, [key]: value } }),
