@@ -12,6 +12,9 @@ import { runDemo } from "../../scripts/lib/demo-run";
 import { startDevnet, type Devnet } from "../../scripts/lib/devnet";
 import { hardhatTasks, lastJson } from "./helpers";
 
+/** The breast-cancer runs' shared settings (3 participant processes, IID, 2 local epochs). */
+const SMALL_RUN = { partition: "iid", alpha: 0.5, seed: 5, epochs: 2, batchSize: 16, lr: 0.1 } as const;
+
 describe("compressed encrypted FedAvg (Hardhat node + participant processes)", () => {
   it("participants encode with the round's on-chain seed, everyone decodes the same next model", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "flufhe-compressed-"));
@@ -22,12 +25,7 @@ describe("compressed encrypted FedAvg (Hardhat node + participant processes)", (
       model: "logreg",
       clients: 3,
       rounds: 2,
-      partition: "iid",
-      alpha: 0.5,
-      seed: 5,
-      epochs: 2,
-      batchSize: 16,
-      lr: 0.1,
+      ...SMALL_RUN,
       compress: "hash:2",
       out,
     });
@@ -58,12 +56,7 @@ describe("low-rank encrypted FedAvg (Hardhat node + participant processes)", () 
       hidden: "8",
       clients: 3,
       rounds: 3,
-      partition: "iid",
-      alpha: 0.5,
-      seed: 5,
-      epochs: 2,
-      batchSize: 16,
-      lr: 0.1,
+      ...SMALL_RUN,
       compress: "lowrank:1",
       out,
     });
