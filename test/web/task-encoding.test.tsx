@@ -118,7 +118,7 @@ describe("the create-task form's encoding", () => {
     expect(config.modelHash).not.toBe(formConfig(IMAGE, choice, rounds).config.modelHash);
   });
 
-  it("reports bad parameters with the CLI's parser, and dct on a model without image inputs", () => {
+  it("reports bad parameters with the CLI's parser, dct on a model without image inputs and a rank no kernel fits", () => {
     expect(encodingOf({ kind: "randk", param: "1", feedback: true }).error).toMatch(
       /randk needs a ratio in \(1, 1000\]/,
     );
@@ -131,6 +131,9 @@ describe("the create-task form's encoding", () => {
       /dct encoding compresses a first dense layer on images/,
     );
     expect(specWithEncoding(specOf(IMAGE).spec!, parseCompressFlag("dct:9")).error).toMatch(/at most 8 frequencies/);
+    expect(specWithEncoding(specOf(IMAGE).spec!, parseCompressFlag("lowrank:3")).error).toMatch(
+      /lowrank:3 compresses no matrix of this model .*use a rank below 3/,
+    );
   });
 
   it("moves value bits and clip between the defaults only while they hold the old defaults", () => {

@@ -20,7 +20,7 @@
 import { CodecError, assertInteger } from "./errors";
 import { frameOf, frameWeight, framedParamCount, packFrame, unpackFrame, type Frame } from "./frame";
 import type { CodecParams, Layout } from "./layout";
-import { lowRankDimension, lowRankFits, lowRankMap, type WeightMatrix } from "./lowRank";
+import { checkLowRankFits, lowRankDimension, lowRankMap, type WeightMatrix } from "./lowRank";
 import { roundSeed, seededStream, type RoundContext, type Rng } from "./sharedSeed";
 import { codeOffset, stochasticCodes, stochasticStep } from "./stochastic";
 import {
@@ -383,15 +383,7 @@ export function createEncoding(spec: EncodingSpec, model: ModelGeometry): Update
     case "lowrank": {
       const rank = spec.rank!;
       const matrices = model.matrices ?? [];
-      if (!matrices.some((w) => lowRankFits(w, rank))) {
-        const widest = Math.max(0, ...matrices.map((w) => Math.min(w.rows, w.cols)));
-        throw new CodecError(
-          `lowrank:${rank} compresses no matrix of this model (a matrix needs both sides above ${2 * rank}; ` +
-            (widest > 2
-              ? `use a rank below ${Math.ceil(widest / 2)})`
-              : "it has none that wide: use hash or stochastic)"),
-        );
-      }
+      checkLowRankFits(matrices, rank);
       const mapFor = (ctx: RoundContext): LinearMap =>
         lowRankMap(d, matrices, rank, ctx.round, ctx.modelChange, seededStream(roundSeed(ctx), "lowrank"));
       return new LinearEncoding(spec, d, mapFor, true, lowRankDimension(d, matrices, rank), true);

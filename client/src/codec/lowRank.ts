@@ -27,6 +27,16 @@ export function lowRankFits(matrix: WeightMatrix, rank: number): boolean {
   return Math.min(matrix.rows, matrix.cols) > 2 * rank;
 }
 
+/** Throws, saying which rank would, unless a rank-r projection compresses at least one of the matrices. */
+export function checkLowRankFits(matrices: readonly WeightMatrix[], rank: number): void {
+  if (matrices.some((w) => lowRankFits(w, rank))) return;
+  const widest = Math.max(0, ...matrices.map((w) => Math.min(w.rows, w.cols)));
+  throw new CodecError(
+    `lowrank:${rank} compresses no matrix of this model (a matrix needs both sides above ${2 * rank}; ` +
+      (widest > 2 ? `use a rank below ${Math.ceil(widest / 2)})` : "it has none that wide: use hash or stochastic)"),
+  );
+}
+
 /** Coordinates one compressed matrix sends every round: rank x its larger side. */
 export const lowRankBudget = (matrix: WeightMatrix, rank: number): number => rank * Math.max(matrix.rows, matrix.cols);
 

@@ -5,18 +5,12 @@
  */
 import { concat, sha256, toUtf8Bytes } from "ethers";
 import { parseEncodingSpec, specEncoding, type EncodingSpec } from "../codec/encoding";
+import { checkLowRankFits } from "../codec/lowRank";
+import { DEFAULT_HIDDEN, MODEL_KINDS, type ModelKind } from "./modelKinds";
 import { parsePrivacyTerms, type PrivacyTerms } from "./privacy";
+import { weightMatrices } from "./weightShapes";
 
-export const MODEL_KINDS = ["logreg", "mlp", "cnn", "lenet"] as const;
-export type ModelKind = (typeof MODEL_KINDS)[number];
-
-/** Hidden sizes of each kind when the spec gives none (ml/models.ts builds them; encodings plan with them). */
-export const DEFAULT_HIDDEN: Readonly<Record<ModelKind, readonly number[]>> = {
-  logreg: [],
-  mlp: [64],
-  cnn: [8, 16],
-  lenet: [],
-};
+export { DEFAULT_HIDDEN, MODEL_KINDS, type ModelKind };
 
 export interface ModelSpec {
   /** What the task is called in lists ("Breast cancer screening, 3 hospitals"); in the commitment like the rest. */
@@ -152,6 +146,7 @@ export function parseModelSpec(value: unknown): ModelSpec {
         `dct keeps at most ${Math.min(inputShape[0], inputShape[1])} frequencies per side of a [${inputShape}] input`,
       );
     }
+    if (spec.encoding.kind === "lowrank") checkLowRankFits(weightMatrices(spec), spec.encoding.rank!);
   }
   if (v.privacy !== undefined) spec.privacy = parsePrivacyTerms(v.privacy);
   const name = optionalText("name", v.name, MAX_NAME_LENGTH);

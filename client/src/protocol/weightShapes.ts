@@ -3,7 +3,8 @@
  * layer by layer), from the spec alone: encodings plan with them where tfjs is not loaded (the web
  * form, the chain tasks). ml/models.ts builds the same layers; a unit test holds the two together.
  */
-import { DEFAULT_HIDDEN, type ModelSpec } from "./modelSpec";
+import { DEFAULT_HIDDEN } from "./modelKinds";
+import type { ModelSpec } from "./modelSpec";
 
 const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 

@@ -84,6 +84,14 @@ describe("a task's encoding", () => {
     expect(() => parseModelSpec({ ...mlp, encoding: { kind: "dct", keep: 9 } })).toThrow(/at most 8/);
     expect(() => parseModelSpec({ ...mlp, inputShape: [64], encoding: { kind: "dct", keep: 2 } })).toThrow(/images/);
     expect(() => parseModelSpec({ ...mlp, encoding: { kind: "hash" } })).toThrow(/ratio/);
+    // lowrank needs a kernel with both sides above 2r: the 64 x 5 and 5 x 3 kernels fit rank 2 but not 3.
+    expect(parseModelSpec({ ...mlp, hidden: [6], encoding: { kind: "lowrank", rank: 2 } }).encoding).toEqual({
+      kind: "lowrank",
+      rank: 2,
+    });
+    expect(() => parseModelSpec({ ...mlp, hidden: [5], encoding: { kind: "lowrank", rank: 3 } })).toThrow(
+      /lowrank:3 compresses no matrix of this model .*use a rank below 3/,
+    );
     expect(parseModelSpec({ ...mlp, encoding: { kind: "hash", ratio: 4 } }).encoding).toEqual({
       kind: "hash",
       ratio: 4,
