@@ -51,9 +51,9 @@ export const ENCODED_DEFAULTS = { valueBits: 3, clip: 0.18 };
  * The encoding a new task gets when its owner names none, by model kind. lenet: lowrank:8, measured
  * within 1 pp of plaintext FedAvg at about 15x fewer words than the 8-bit codec (docs/cost-and-benchmarks.md,
  * "Compressed updates"); rank 8 is the lowest that held 1 pp on the tabular stand-in, a workload it was not
- * chosen on for LeNet. Every other kind keeps today's codec: dct holds only on smooth images and fails
- * without a warning on image-shaped data that is not (16 pp on permuted pixels), and nothing else met the
- * targets there. `--compress none` (or "none" in the web form) keeps today's codec for a lenet too.
+ * chosen on for LeNet. Every other kind keeps today's codec: dct:10 held on MNIST but lost 2.5-3.2 pp on
+ * Fashion-MNIST (which nobody tuned it on) and 16 pp on permuted pixels, and nothing else met the targets
+ * on an mlp without image structure. `--compress none` (or "none" in the web form) keeps today's codec for a lenet too.
  */
 export const DEFAULT_ENCODINGS: Readonly<Partial<Record<ModelKind, EncodingSpec>>> = {
   lenet: { kind: "lowrank", rank: 8 },
