@@ -33,41 +33,28 @@ import { deployAggregator } from "../client/src/chain/owner";
 import { submitUpdate } from "../client/src/chain/submit";
 import type { FhevmConnection } from "../client/src/fhe/instance";
 import { initBackend } from "../client/src/ml/backend";
-import { loadPartitions, PARTITION_KINDS, type PartitionKind } from "../client/src/node/data";
+import { PARTITION_KINDS } from "../client/src/node/data";
 import { checkTaskEncoding, taskEncoding } from "../client/src/node/encoding";
 import { OwnerSession } from "../client/src/node/owner";
 import { planTask, type TaskPlan } from "../client/src/node/planTask";
-import {
-  MODEL_KINDS,
-  modelCommitment,
-  parseModelSpec,
-  specFromChoices,
-  type ModelKind,
-  type ModelSpec,
-} from "../client/src/protocol/modelSpec";
+import { MODEL_KINDS, modelCommitment, parseModelSpec, type ModelSpec } from "../client/src/protocol/modelSpec";
 import { ENCODED_DEFAULTS } from "../client/src/protocol/taskChoices";
 import { Policy } from "../client/src/protocol/vocabulary";
 import type { FLuFHEAggregator } from "../types";
 import { accuracyTarget, costRatio, costToTarget, roundRecords } from "./lib/cost-to-target";
 import { startDevnet } from "./lib/devnet";
-import { encodedFedAvg, plaintextFedAvg, type EncodedRun, type Federation } from "./lib/encoded-fedavg";
+import {
+  encodedFedAvg,
+  plaintextFedAvg,
+  simulatedFederation,
+  type EncodedRun,
+  type Federation,
+  type Workload,
+} from "./lib/encoded-fedavg";
 import { positive } from "./lib/flags";
 
-interface Options {
+interface Options extends Workload {
   json?: boolean;
-  dataset: string;
-  model: ModelKind;
-  hidden: string;
-  clients: number;
-  partition: PartitionKind;
-  alpha: number;
-  rounds: number;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  seed: number;
-  limit?: number;
-  permutePixels?: boolean;
   maxCohort?: number;
   baselineClip: number;
   configs: string;
@@ -305,37 +292,13 @@ function checkOptions(o: Options): ConfigSpec[] {
 
 /** What every config shares: the partitions and test set, the base model, the tasks' cohort and sample cap. */
 function learningSetup(o: Options): Setup {
-  const { parts, test } = loadPartitions({
-    data: o.dataset,
-    clients: o.clients,
-    partition: o.partition,
-    alpha: o.alpha,
-    seed: o.seed,
-    load: { limit: o.limit },
-    permutePixels: o.permutePixels,
-  });
-  const baseSpec = specFromChoices({
-    kind: o.model,
-    inputShape: parts[0].featureShape,
-    numClasses: parts[0].numClasses,
-    seed: o.seed,
-    hidden: o.model === "logreg" || o.model === "lenet" ? undefined : o.hidden,
-  });
+  const { federation, spec } = simulatedFederation(o, log);
   const setup: Setup = {
     o,
-    federation: {
-      parts,
-      test,
-      rounds: o.rounds,
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      lr: o.lr,
-      seed: o.seed,
-      log,
-    },
-    sampleCap: Math.max(...parts.map((p) => p.y.length)),
+    federation,
+    sampleCap: Math.max(...federation.parts.map((p) => p.y.length)),
     maxCohort: o.maxCohort ?? o.clients,
-    baseSpec,
+    baseSpec: spec,
   };
   log(
     `${o.model} on ${o.dataset}${o.permutePixels ? " (pixels permuted)" : ""}: ${o.clients} participants (${o.partition}, alpha ${o.alpha}), ${o.rounds} rounds of ${o.epochs} epoch(s)`,

@@ -9,6 +9,7 @@ import { compresses, type UpdateEncoding } from "../../client/src/codec/encoding
 import type { Layout } from "../../client/src/codec/layout";
 import { modelChange, seededStream, type RoundContext, type Rng } from "../../client/src/codec/sharedSeed";
 import type { Dataset } from "../../client/src/ml/dataset";
+import { loadPartitions, type PartitionKind } from "../../client/src/node/data";
 import { computeDelta, fedAvg } from "../../client/src/ml/fedavg";
 import { buildModel, getFlatWeights, setFlatWeights } from "../../client/src/ml/models";
 import { evaluate, trainLocal } from "../../client/src/ml/train";
@@ -16,7 +17,7 @@ import { applyDelta } from "../../client/src/node/model";
 import { roundTrainingOptions } from "../../client/src/node/roundUpdate";
 import { participantSeed } from "../../client/src/node/training";
 import type { PrivacyTerms } from "../../client/src/protocol/privacy";
-import { modelCommitment, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { modelCommitment, specFromChoices, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
 
 export interface Federation {
   parts: Dataset[];
@@ -35,6 +36,49 @@ export interface Federation {
   log?: (message: string) => void;
   /** Wall-clock seconds spent in local training so far (all participants, all rounds). */
   trainSeconds?: number;
+}
+
+/** A simulated federation's data, model and training, as the benches' flags give them. */
+export interface Workload {
+  dataset: string;
+  model: ModelKind;
+  /** mlp/cnn hidden sizes, comma-separated (ignored for logreg and lenet). */
+  hidden: string;
+  clients: number;
+  partition: PartitionKind;
+  alpha: number;
+  seed: number;
+  limit?: number;
+  permutePixels?: boolean;
+  rounds: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+}
+
+/** The partitions, test set and training of a workload, and its base model spec (no encoding). */
+export function simulatedFederation(
+  w: Workload,
+  log?: (message: string) => void,
+): { federation: Federation; spec: ModelSpec } {
+  const { parts, test } = loadPartitions({
+    data: w.dataset,
+    clients: w.clients,
+    partition: w.partition,
+    alpha: w.alpha,
+    seed: w.seed,
+    load: { limit: w.limit },
+    permutePixels: w.permutePixels,
+  });
+  const spec = specFromChoices({
+    kind: w.model,
+    inputShape: parts[0].featureShape,
+    numClasses: parts[0].numClasses,
+    seed: w.seed,
+    hidden: w.model === "logreg" || w.model === "lenet" ? undefined : w.hidden,
+  });
+  const { rounds, epochs, batchSize, lr, seed } = w;
+  return { federation: { parts, test, rounds, epochs, batchSize, lr, seed, log }, spec };
 }
 
 type Model = ReturnType<typeof buildModel>;
