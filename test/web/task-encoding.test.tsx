@@ -11,6 +11,7 @@ import {
   choiceOf,
   compressText,
   encodingOf,
+  DEFAULT_ENCODING_CHOICE,
   defaultChoiceFor,
   followDefaults,
   followKindDefault,
@@ -148,15 +149,19 @@ describe("the create-task form's encoding", () => {
     expect([typed.valueBits, typed.clip]).toEqual(["8", String(ENCODED_DEFAULTS.clip)]);
   });
 
-  it("starts a lenet on its default encoding while the owner has not picked one, as fl:create-task does", () => {
+  it("starts every kind on today's codec, and follows a kind's default while the owner has not picked one", () => {
+    for (const kind of ["logreg", "mlp", "cnn", "lenet"])
+      expect(defaultChoiceFor(kind)).toEqual(DEFAULT_ENCODING_CHOICE);
+    // With a table that has a default (as fl:create-task would read it):
+    const defaults = { lenet: { kind: "lowrank" as const, rank: 8 } };
     const lowrank = { kind: "lowrank" as const, param: "8", feedback: true };
-    expect(defaultChoiceFor("lenet")).toEqual(lowrank);
-    expect(compressText(defaultChoiceFor("lenet"))).toBe("lowrank:8");
-    expect(followKindDefault(defaultChoiceFor("logreg"), "logreg", "lenet")).toEqual(lowrank);
-    expect(followKindDefault(lowrank, "lenet", "mlp")).toEqual(defaultChoiceFor("mlp"));
+    expect(defaultChoiceFor("lenet", defaults)).toEqual(lowrank);
+    expect(compressText(defaultChoiceFor("lenet", defaults))).toBe("lowrank:8");
+    expect(followKindDefault(defaultChoiceFor("logreg", defaults), "logreg", "lenet", defaults)).toEqual(lowrank);
+    expect(followKindDefault(lowrank, "lenet", "mlp", defaults)).toEqual(defaultChoiceFor("mlp", defaults));
     // An encoding the owner picked stays when the kind changes.
     const picked: EncodingChoice = { kind: "hash", param: "3", feedback: true };
-    expect(followKindDefault(picked, "mlp", "lenet")).toEqual(picked);
+    expect(followKindDefault(picked, "mlp", "lenet", defaults)).toEqual(picked);
   });
 
   it("reads an uploaded spec's encoding back into the inputs", () => {

@@ -110,14 +110,23 @@ export function choiceOf(encoding: EncodingSpec | undefined): EncodingChoice {
   };
 }
 
-/** The choice a new task of this kind starts with: its default encoding (DEFAULT_ENCODINGS), as fl:create-task picks it. */
-export const defaultChoiceFor = (kind: string): EncodingChoice => choiceOf(DEFAULT_ENCODINGS[kind as ModelKind]);
+/** Default encodings by model kind (DEFAULT_ENCODINGS unless a caller gives its own). */
+export type KindDefaults = Readonly<Partial<Record<ModelKind, EncodingSpec>>>;
+
+/** The choice a new task of this kind starts with: its default encoding, as fl:create-task picks it. */
+export const defaultChoiceFor = (kind: string, defaults: KindDefaults = DEFAULT_ENCODINGS): EncodingChoice =>
+  choiceOf(defaults[kind as ModelKind]);
 
 /**
  * The choice after the model kind changes: the new kind's default while the owner has not picked an
  * encoding (the choice is still the old kind's default), else the owner's pick.
  */
-export function followKindDefault(choice: EncodingChoice, from: string, to: string): EncodingChoice {
-  const untouched = JSON.stringify(choice) === JSON.stringify(defaultChoiceFor(from));
-  return untouched ? defaultChoiceFor(to) : choice;
+export function followKindDefault(
+  choice: EncodingChoice,
+  from: string,
+  to: string,
+  defaults: KindDefaults = DEFAULT_ENCODINGS,
+): EncodingChoice {
+  const untouched = JSON.stringify(choice) === JSON.stringify(defaultChoiceFor(from, defaults));
+  return untouched ? defaultChoiceFor(to, defaults) : choice;
 }

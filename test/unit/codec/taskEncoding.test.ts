@@ -119,13 +119,15 @@ describe("a task's encoding", () => {
     );
   });
 
-  it("gives a new lenet task lowrank:8, >= 10x fewer words than the 8-bit codec; other kinds and 'none' today's codec", () => {
-    expect(newTaskEncoding("lenet", undefined)).toEqual({ kind: "lowrank", rank: 8 });
+  it("gives a new task of every kind today's codec unless --compress names one; lowrank:8 sends >= 10x fewer words on a lenet", () => {
+    for (const kind of ["logreg", "mlp", "cnn", "lenet"] as const) {
+      expect(newTaskEncoding(kind, undefined)).toEqual(DEFAULT_ENCODINGS[kind]);
+      expect(newTaskEncoding(kind, undefined)).toBeUndefined();
+    }
     expect(newTaskEncoding("lenet", "none")).toEqual({ kind: "quant" });
-    expect(newTaskEncoding("lenet", "hash:3")).toEqual({ kind: "hash", ratio: 3 });
-    for (const kind of ["logreg", "mlp", "cnn"] as const) expect(newTaskEncoding(kind, undefined)).toBeUndefined();
+    expect(newTaskEncoding("lenet", "lowrank:8")).toEqual({ kind: "lowrank", rank: 8 });
     const lenet = { kind: "lenet" as const, inputShape: [28, 28, 1], numClasses: 10, seed: 1 };
-    const spec = parseModelSpec({ ...lenet, encoding: DEFAULT_ENCODINGS.lenet });
+    const spec = parseModelSpec({ ...lenet, encoding: newTaskEncoding("lenet", "lowrank:8") });
     const compressed = planTask(spec, { maxCohort: 8 });
     const eightBit = planTask(lenet, { maxCohort: 8, valueBits: 8, clip: 0.1 });
     expect(eightBit.codec.paramCount).toBe(61_706);
