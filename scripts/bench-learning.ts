@@ -47,6 +47,7 @@ import {
   encodedFedAvg,
   plaintextFedAvg,
   simulatedFederation,
+  workloadOptions,
   type EncodedRun,
   type Federation,
   type Workload,
@@ -508,22 +509,11 @@ async function main(o: Options): Promise<void> {
   if (chain && !chain.onChainVerified) process.exitCode = 1;
 }
 
-const program = new Command()
-  .name("bench:learning")
-  .description("accuracy and on-chain cost of compressed encrypted updates against plaintext FedAvg")
-  .option("--dataset <name|path>", "dataset", "mnist")
-  .option("--model <kind>", MODEL_KINDS.join(", "), "mlp")
-  .option("--hidden <sizes>", "mlp/cnn hidden sizes, comma-separated", "32")
-  .option("--clients <n>", "participants", positive("--clients"), 8)
-  .option("--partition <kind>", PARTITION_KINDS.join(", "), "dirichlet")
-  .option("--alpha <a>", "Dirichlet concentration", positive("--alpha", false), 0.5)
-  .option("--rounds <n>", "rounds", positive("--rounds"), 10)
-  .option("--epochs <n>", "local epochs per round", positive("--epochs"), 1)
-  .option("--batch-size <n>", "local batch size", positive("--batch-size"), 32)
-  .option("--lr <x>", "local learning rate", positive("--lr", false), 0.1)
-  .option("--seed <n>", "seed of the split, partition, model and training", positive("--seed"), 1)
-  .option("--limit <n>", "use only the first n samples of the dataset", positive("--limit"))
-  .option("--permute-pixels", "permute every image's pixels by one fixed public permutation (no spatial structure)")
+const program = workloadOptions(
+  new Command()
+    .name("bench:learning")
+    .description("accuracy and on-chain cost of compressed encrypted updates against plaintext FedAvg"),
+)
   .option("--max-cohort <n>", "the tasks' maximum cohort (lane headroom; default: --clients)", positive("--max-cohort"))
   .option("--baseline-clip <C>", "clip bound of today's 8-bit codec", positive("--baseline-clip", false), 0.1)
   .option(

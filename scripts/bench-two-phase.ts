@@ -20,11 +20,9 @@ import { stochasticCodes } from "../client/src/codec/stochastic";
 import { initBackend } from "../client/src/ml/backend";
 import { buildModel, getFlatWeights, setFlatWeights } from "../client/src/ml/models";
 import { evaluate } from "../client/src/ml/train";
-import { PARTITION_KINDS } from "../client/src/node/data";
-import { MODEL_KINDS } from "../client/src/protocol/modelSpec";
 import { ENCODED_DEFAULTS } from "../client/src/protocol/taskChoices";
 import { weightMatrices } from "../client/src/protocol/weightShapes";
-import { plaintextFedAvg, simulatedFederation, trainRound, type Workload } from "./lib/encoded-fedavg";
+import { plaintextFedAvg, simulatedFederation, trainRound, workloadOptions, type Workload } from "./lib/encoded-fedavg";
 import { positive } from "./lib/flags";
 
 interface Options extends Workload {
@@ -165,22 +163,12 @@ function addOuter(target: Float64Array, w: WeightMatrix, basis: Float64Array[], 
   }
 }
 
-const program = new Command()
-  .name("bench:two-phase")
-  .description("plaintext two-phase PowerSGD with error feedback against plaintext FedAvg")
+const program = workloadOptions(
+  new Command()
+    .name("bench:two-phase")
+    .description("plaintext two-phase PowerSGD with error feedback against plaintext FedAvg"),
+)
   .requiredOption("--rank <r>", "rank of every compressed matrix", positive("--rank"))
-  .option("--dataset <name|path>", "dataset", "mnist")
-  .option("--model <kind>", MODEL_KINDS.join(", "), "mlp")
-  .option("--hidden <sizes>", "mlp/cnn hidden sizes, comma-separated", "32")
-  .option("--clients <n>", "participants", positive("--clients"), 8)
-  .option("--partition <kind>", PARTITION_KINDS.join(", "), "dirichlet")
-  .option("--alpha <a>", "Dirichlet concentration", positive("--alpha", false), 0.5)
-  .option("--rounds <n>", "rounds", positive("--rounds"), 10)
-  .option("--epochs <n>", "local epochs per round", positive("--epochs"), 1)
-  .option("--batch-size <n>", "local batch size", positive("--batch-size"), 32)
-  .option("--lr <x>", "local learning rate", positive("--lr", false), 0.1)
-  .option("--seed <n>", "seed of the split, partition, model and training", positive("--seed"), 1)
-  .option("--permute-pixels", "permute every image's pixels by one fixed public permutation (no spatial structure)")
   .option("--bits <b>", "value bits, 2-32 (0: exact values)", valueBits, 0)
   .option("--clip <C>", "clip bound of the rounded values", positive("--clip", false), 0.18)
   .option("--json", "print one JSON object as the last stdout line")

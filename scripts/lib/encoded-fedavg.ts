@@ -5,11 +5,12 @@
  * euint128 additions compute: lanes never carry) and the production decoder gives the next global
  * model. Used by `npm run bench:learning` and by the demo's compressed-plaintext column.
  */
+import type { Command } from "commander";
 import { compresses, type UpdateEncoding } from "../../client/src/codec/encoding";
 import type { Layout } from "../../client/src/codec/layout";
 import { modelChange, seededStream, type RoundContext, type Rng } from "../../client/src/codec/sharedSeed";
 import type { Dataset } from "../../client/src/ml/dataset";
-import { loadPartitions, type PartitionKind } from "../../client/src/node/data";
+import { loadPartitions, PARTITION_KINDS, type PartitionKind } from "../../client/src/node/data";
 import { computeDelta, fedAvg } from "../../client/src/ml/fedavg";
 import { buildModel, getFlatWeights, setFlatWeights } from "../../client/src/ml/models";
 import { evaluate, trainLocal } from "../../client/src/ml/train";
@@ -17,7 +18,14 @@ import { applyDelta } from "../../client/src/node/model";
 import { roundTrainingOptions } from "../../client/src/node/roundUpdate";
 import { participantSeed } from "../../client/src/node/training";
 import type { PrivacyTerms } from "../../client/src/protocol/privacy";
-import { modelCommitment, specFromChoices, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import {
+  MODEL_KINDS,
+  modelCommitment,
+  specFromChoices,
+  type ModelKind,
+  type ModelSpec,
+} from "../../client/src/protocol/modelSpec";
+import { positive } from "./flags";
 
 export interface Federation {
   parts: Dataset[];
@@ -54,6 +62,24 @@ export interface Workload {
   epochs: number;
   batchSize: number;
   lr: number;
+}
+
+/** Adds a Workload's flags (the benches share them) to a command. */
+export function workloadOptions(command: Command): Command {
+  return command
+    .option("--dataset <name|path>", "dataset", "mnist")
+    .option("--model <kind>", MODEL_KINDS.join(", "), "mlp")
+    .option("--hidden <sizes>", "mlp/cnn hidden sizes, comma-separated", "32")
+    .option("--clients <n>", "participants", positive("--clients"), 8)
+    .option("--partition <kind>", PARTITION_KINDS.join(", "), "dirichlet")
+    .option("--alpha <a>", "Dirichlet concentration", positive("--alpha", false), 0.5)
+    .option("--rounds <n>", "rounds", positive("--rounds"), 10)
+    .option("--epochs <n>", "local epochs per round", positive("--epochs"), 1)
+    .option("--batch-size <n>", "local batch size", positive("--batch-size"), 32)
+    .option("--lr <x>", "local learning rate", positive("--lr", false), 0.1)
+    .option("--seed <n>", "seed of the split, partition, model and training", positive("--seed"), 1)
+    .option("--limit <n>", "use only the first n samples of the dataset", positive("--limit"))
+    .option("--permute-pixels", "permute every image's pixels by one fixed public permutation (no spatial structure)");
 }
 
 /** The partitions, test set and training of a workload, and its base model spec (no encoding). */
