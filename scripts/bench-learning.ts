@@ -210,6 +210,7 @@ async function replayRound1(session: OwnerSession, chain: ChainParts, run: Confi
         layout: plan.plan.layout,
         policy: Policy.Participants,
         encoding,
+        model: plan.weights,
       });
     },
   });

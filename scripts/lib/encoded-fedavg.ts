@@ -204,6 +204,7 @@ export function encodedFedAvg(
       round,
       globalModelHash: modelCommitment(spec, global),
       modelChange: previous && encoding.tracksModelChange ? modelChange(previous, global) : undefined,
+      model: global,
     };
     const chunks = deltas.map((delta, i) => {
       const out = encoding.encode({

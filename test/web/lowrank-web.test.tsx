@@ -54,6 +54,8 @@ const SPEC: ModelSpec = {
   seed: 1,
   encoding: { kind: "lowrank", rank: 1 },
 };
+/** The same task with the downstream start: round 1 also reads the model it opened with. */
+const PRIMED_SPEC: ModelSpec = { ...SPEC, encoding: { kind: "lowrank", rank: 1, firstFactor: "downstream" } };
 /** 12 x 8 + 8 + 8 x 3 + 3 = 131 parameters; both kernels are compressed at rank 1. */
 const D = weightShapes(SPEC).reduce((n, s) => n + s.reduce((a, b) => a * b, 1), 0);
 const ENCODING = taskEncoding(SPEC, D);
@@ -71,7 +73,8 @@ const update = (seed: number) => Float64Array.from({ length: D }, (_, i) => (((i
  * ctx.modelChange = W_k - W_(k-1) (none in round 1), the contract sums their words, and every node
  * decodes the sums with the same context and applies the average (a failed round changes nothing).
  */
-function history(states: RoundSnapshot["state"][]) {
+function history(states: RoundSnapshot["state"][], spec: ModelSpec = SPEC) {
+  const encoding = taskEncoding(spec, D);
   const opened: Float32Array[] = [W1]; // opened[k - 1] = W_k
   const words = new Map<number, bigint[]>();
   const averages = new Map<number, Float64Array>();
@@ -82,32 +85,35 @@ function history(states: RoundSnapshot["state"][]) {
     const ctx: RoundContext = {
       taskId: TASK_ID,
       round: k,
-      globalModelHash: modelCommitment(SPEC, current),
+      globalModelHash: modelCommitment(spec, current),
       modelChange: k > 1 ? modelChange(opened[i - 1], current) : undefined,
+      model: current,
     };
     rounds.push(roundSnapshot(k, state, ctx.globalModelHash));
     if (state !== "Revealed") return void opened.push(current);
     const encode = (seed: number) =>
-      ENCODING.encode({
-        delta: update(seed + k),
-        layout: LAYOUT,
-        ctx,
-        dither: seededStream(ctx.globalModelHash, `dither${seed}`),
-      }).chunks.flat();
+      encoding
+        .encode({
+          delta: update(seed + k),
+          layout: LAYOUT,
+          ctx,
+          dither: seededStream(ctx.globalModelHash, `dither${seed}`),
+        })
+        .chunks.flat();
     const [a, b] = [encode(1), encode(2)];
     words.set(
       k,
       a.map((w, j) => w + b[j]),
     );
-    averages.set(k, taskEncoding(SPEC, D).decode(words.get(k)!, CONTRIBUTORS, LAYOUT, ctx));
+    averages.set(k, taskEncoding(spec, D).decode(words.get(k)!, CONTRIBUTORS, LAYOUT, ctx));
     opened.push(applyDelta(current, averages.get(k)!));
   });
-  const commitments = opened.map((w) => modelCommitment(SPEC, w)); // commitments[j] = after round j
+  const commitments = opened.map((w) => modelCommitment(spec, w)); // commitments[j] = after round j
   const task: TaskSnapshot = {
     id: TASK_ID,
     owner: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
     modelHash: commitments[0],
-    modelURI: specToUri(SPEC),
+    modelURI: specToUri(spec),
     layout: LAYOUT,
     minCohort: 2,
     maxCohort: 4,
@@ -122,7 +128,7 @@ function history(states: RoundSnapshot["state"][]) {
   /** The model after round j, as the nodes computed it. */
   const after = (j: number) => ({ weights: opened[j], commitment: commitments[j] });
   const decrypted = new Map<number, DecryptedAggregate>([...words].map(([k, w]) => [k, { words: w }]));
-  return { task, words, averages, after, decrypted };
+  return { task, words, averages, after, decrypted, spec };
 }
 
 function roundSnapshot(round: number, state: RoundSnapshot["state"], globalModelHash: string): RoundSnapshot {
@@ -141,12 +147,13 @@ function roundSnapshot(round: number, state: RoundSnapshot["state"], globalModel
 }
 
 const THREE = history(["Revealed", "Revealed", "Revealed"]);
+const PRIMED = history(["Revealed", "Revealed", "Revealed"], PRIMED_SPEC);
 
 /** Keeps the nodes' model after round j in a store, as a rebuild or an imported model file does. */
 async function keep(store: ModelStore, h: ReturnType<typeof history>, ...rounds: number[]) {
   for (const j of rounds) {
     const { weights, commitment } = h.after(j);
-    await saveModel(store, KEY, { commitment, spec: SPEC, weights, afterRound: j }, undefined);
+    await saveModel(store, KEY, { commitment, spec: h.spec, weights, afterRound: j }, undefined);
   }
   return store;
 }
@@ -155,7 +162,7 @@ const rebuildCtx = (h: ReturnType<typeof history>, store: ModelStore, built: Flo
   deployment: { chainId: 31337, aggregator: "0xAbC0000000000000000000000000000000000001" },
   provider: undefined as never,
   task: h.task,
-  spec: SPEC,
+  spec: h.spec,
   events: [],
   store,
   taskKey: KEY,
@@ -183,8 +190,7 @@ describe("lowrank in the page's global-model rebuild", () => {
     const seen: [number, string, string | undefined][] = [];
     const average: RoundAverage = (round, { current, previous }) => {
       seen.push([round, modelCommitment(SPEC, current), previous && modelCommitment(SPEC, previous)]);
-      const change = previous && modelChange(previous, current);
-      return decodeRound(THREE.task, SPEC, D, round, THREE.words.get(round)!, change);
+      return decodeRound(THREE.task, SPEC, D, round, THREE.words.get(round)!, { current, previous });
     };
     const { model } = applyPlan(THREE.task, SPEC, plan, W1, average);
     expect(model.weights).toEqual(THREE.after(3).weights);
@@ -197,13 +203,24 @@ describe("lowrank in the page's global-model rebuild", () => {
     ]);
   });
 
-  it("rebuilds from nothing bit for bit as the nodes decode, and keeps every model", async () => {
+  it.each([
+    ["random first factors", THREE],
+    ["the downstream start", PRIMED],
+  ])("rebuilds from nothing bit for bit as the nodes decode, and keeps every model (%s)", async (_, h) => {
     const store = memoryStore();
-    const plan = await planFromStore(THREE.task, SPEC, store, KEY);
-    const m = await rebuildFlow(rebuildCtx(THREE, store), plan, undefined).run(() => {});
-    expect(m.weights).toEqual(THREE.after(3).weights);
-    expect(m.commitment).toBe(THREE.after(3).commitment); // the hash of the float32 bytes: bit for bit
-    for (const j of [0, 1, 2, 3]) expect(await readVerified(store, THREE.after(j).commitment, SPEC)).toBeDefined();
+    const plan = await planFromStore(h.task, h.spec, store, KEY);
+    const m = await rebuildFlow(rebuildCtx(h, store), plan, undefined).run(() => {});
+    expect(m.weights).toEqual(h.after(3).weights);
+    expect(m.commitment).toBe(h.after(3).commitment); // the hash of the float32 bytes: bit for bit
+    for (const j of [0, 1, 2, 3]) expect(await readVerified(store, h.after(j).commitment, h.spec)).toBeDefined();
+  });
+
+  it("with the downstream start, decodes round 1 only with the model it opened with", () => {
+    const words = PRIMED.words.get(1)!;
+    expect(decodeRound(PRIMED.task, PRIMED_SPEC, D, 1, words, { current: W1 })).toEqual(PRIMED.averages.get(1));
+    expect(() => decodeRound(PRIMED.task, PRIMED_SPEC, D, 1, words)).toThrow(/lowrank:1 needs round 1's model/);
+    // Its first factors follow the model: the random start reads the same words as another update.
+    expect(decodeRound(PRIMED.task, SPEC, D, 1, words)).not.toEqual(PRIMED.averages.get(1));
   });
 
   it("starts later only where the model before the start is held too (the initial model is rebuilt)", async () => {
@@ -336,7 +353,7 @@ describe("lowrank in the decrypt panel", () => {
   it("decodes round k with the models rounds k-1 and k opened with, read from the browser's store", async () => {
     const store = await keep(memoryStore(), THREE, 1, 2);
     const decoded = await decodeTaskRound(THREE.task, 3, THREE.words.get(3)!, dimension, store);
-    expect(decoded).toEqual({ values: THREE.averages.get(3), encoding: "lowrank:1" });
+    expect(decoded).toEqual({ values: THREE.averages.get(3), encoding: "lowrank:1-random" });
     // Round 1 needs no earlier model: the parameter count comes from the model API as for any compression.
     expect((await decodeTaskRound(THREE.task, 1, THREE.words.get(1)!, dimension, memoryStore())).values).toEqual(
       THREE.averages.get(1),
@@ -346,10 +363,19 @@ describe("lowrank in the decrypt panel", () => {
     expect(reused.values).toEqual(THREE.averages.get(3));
   });
 
+  it("with the downstream start, decodes round 1 with the model it opened with, and says when it is missing", async () => {
+    const store = await keep(memoryStore(), PRIMED, 0);
+    const decoded = await decodeTaskRound(PRIMED.task, 1, PRIMED.words.get(1)!, dimension, store);
+    expect(decoded).toEqual({ values: PRIMED.averages.get(1), encoding: "lowrank:1" });
+    await expect(decodeTaskRound(PRIMED.task, 1, PRIMED.words.get(1)!, dimension, memoryStore())).rejects.toThrow(
+      /round 1 of this lowrank:1 task needs the global model round 1 opened with .* does not hold round 1's \(0x/,
+    );
+  });
+
   it("says which model is missing and to rebuild first, before the wallet or the KMS is asked", async () => {
     const store = await keep(memoryStore(), THREE, 2);
     const missing =
-      /decoding round 3 of this lowrank:1 task needs the global models rounds 2 and 3 opened with .* does not hold round 2's \(0x.*\): rebuild the global model first \(Global model panel\)/;
+      /decoding round 3 of this lowrank:1-random task needs the global models rounds 2 and 3 opened with .* does not hold round 2's \(0x.*\): rebuild the global model first \(Global model panel\)/;
     await expect(decodeTaskRound(THREE.task, 3, THREE.words.get(3)!, dimension, store)).rejects.toThrow(missing);
     await expect(decodeTaskRound(THREE.task, 3, THREE.words.get(3)!, dimension, memoryStore())).rejects.toThrow(
       /does not hold round 2's .* and round 3's/,
@@ -435,7 +461,7 @@ describe("lowrank on the participant page", () => {
     const requests: TrainRequest[] = [];
     const record = await loadParticipation(participations, "k", identity);
     const missing =
-      /round 3 of this lowrank:1 task is encoded with the change between the global models rounds 2 and 3 opened with, and this browser does not hold round 2's \(0x.*\): rebuild the global model in the Global model panel/;
+      /round 3 of this lowrank:1-random task is encoded with the change between the global models rounds 2 and 3 opened with, and this browser does not hold round 2's \(0x.*\): rebuild the global model in the Global model panel/;
     await expect(preparedUpdate(input(memoryStore()), record, participations, fakeTraining(requests))).rejects.toThrow(
       missing,
     );

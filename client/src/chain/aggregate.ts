@@ -161,6 +161,8 @@ export async function fetchAggregate(args: {
   encoding?: UpdateEncoding;
   /** The round's model minus the previous round's, when the encoding tracks it. */
   modelChange?: ArrayLike<number>;
+  /** The round's model (lowrank's downstream start reads it in round 1). */
+  model?: ArrayLike<number>;
 }): Promise<RevealedAggregate> {
   const { aggregator, instance, signer, taskId, round, layout } = args;
   await allowWholeAggregate(aggregator, taskId, round, layout.wordCount, args.policy);
@@ -172,7 +174,7 @@ export async function fetchAggregate(args: {
   const contributors = (await aggregator.chunkContributors(taskId, round)).map(Number);
   if (!args.encoding) return { words, contributors, delta: decodeAggregate(words, contributors, layout) };
   const { globalModelHash } = await aggregator.getRound(taskId, round);
-  const ctx = { taskId, round, globalModelHash, modelChange: args.modelChange };
+  const ctx = { taskId, round, globalModelHash, modelChange: args.modelChange, model: args.model };
   const delta = args.encoding.decode(words, contributors, layout, ctx);
   return { words, contributors, delta };
 }

@@ -10,7 +10,8 @@
  *   the compressed sum; random-k coordinates or a signed-bucket sparse projection.
  * - dct: a public low-pass 2D DCT of the first dense layer's image inputs (fixed, seedless).
  * - lowrank: every dense or conv kernel large enough sent as a rank-r projection whose factor tracks
- *   the previous round's change to the global model (lowRank.ts); needs that change (ctx.modelChange).
+ *   the previous round's change to the global model (lowRank.ts); needs that change (ctx.modelChange),
+ *   and in round 1, with the downstream start, the round's model (ctx.model).
  * The compressions and stochastic rounding keep an error-feedback residual on the participant (its
  * own, private state: what it has not managed to send yet). Decoding is stateless: the next global
  * model is a deterministic function of the previous one, public round data and the decrypted sums, so
@@ -20,7 +21,7 @@
 import { CodecError, assertInteger } from "./errors";
 import { frameOf, frameWeight, framedParamCount, packFrame, unpackFrame, type Frame } from "./frame";
 import type { CodecParams, Layout } from "./layout";
-import { checkLowRankFits, lowRankDimension, lowRankMap, type WeightMatrix } from "./lowRank";
+import { checkLowRankFits, lowRankDimension, lowRankMap, type FirstFactor, type WeightMatrix } from "./lowRank";
 import { roundSeed, seededStream, type RoundContext, type Rng } from "./sharedSeed";
 import { codeOffset, stochasticCodes, stochasticStep } from "./stochastic";
 import {
@@ -49,6 +50,11 @@ export interface EncodingSpec {
   keep?: number;
   /** lowrank: the rank r; each compressed matrix sends r x its larger side per round. */
   rank?: number;
+  /**
+   * lowrank: where round 1's factors come from, the directions of the kernels downstream or seeded random ones.
+   * Absent means random: what every lowrank task created before the downstream start used.
+   */
+  firstFactor?: FirstFactor;
   /** Participant-side error feedback (default: on for every kind but quant). */
   feedback?: boolean;
 }
@@ -70,6 +76,7 @@ export function specEncoding(encoding: EncodingSpec | undefined): EncodingSpec |
 }
 
 const MAX_RATIO = 1000;
+const FIRST_FACTORS: readonly FirstFactor[] = ["random", "downstream"];
 const MAX_RANK = 256;
 
 /** Validates an encoding from any source (a flag, a form, a task's spec); throws with what to fix. */
@@ -87,7 +94,7 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
     "feedback",
     ...(kind === "randk" || kind === "hash" ? ["ratio"] : []),
     ...(kind === "dct" ? ["keep"] : []),
-    ...(kind === "lowrank" ? ["rank"] : []),
+    ...(kind === "lowrank" ? ["rank", "firstFactor"] : []),
   ]);
   for (const key of Object.keys(v)) {
     if (!known.has(key)) throw new CodecError(`encoding ${kind} takes no "${key}" (it takes ${[...known].join(", ")})`);
@@ -119,6 +126,14 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
       );
     }
     spec.rank = rank as number;
+    if (v.firstFactor !== undefined) {
+      if (!FIRST_FACTORS.includes(v.firstFactor as FirstFactor)) {
+        throw new CodecError(
+          `lowrank's firstFactor must be one of ${FIRST_FACTORS.join(", ")}, got ${JSON.stringify(v.firstFactor)}`,
+        );
+      }
+      if (v.firstFactor === "downstream") spec.firstFactor = "downstream";
+    }
   }
   if (v.feedback !== undefined) {
     if (typeof v.feedback !== "boolean")
@@ -132,27 +147,34 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
   return spec;
 }
 
-/** A short name: "quant", "stochastic", "randk:5", "hash:5", "dct:10", "lowrank:4" (+ "-nofb" without feedback). */
+/**
+ * A short name: "quant", "stochastic", "randk:5", "hash:5", "dct:10", "lowrank:4" (+ "-nofb" without
+ * feedback; lowrank with random first factors, as before the downstream start, "lowrank:4-random").
+ */
 export function encodingName(spec: EncodingSpec): string {
   const number = spec.keep ?? spec.rank ?? spec.ratio;
   const param = number !== undefined ? `:${number}` : "";
-  return `${spec.kind}${param}${spec.feedback === false ? "-nofb" : ""}`;
+  const random = spec.kind === "lowrank" && spec.firstFactor !== "downstream" ? "-random" : "";
+  return `${spec.kind}${param}${random}${spec.feedback === false ? "-nofb" : ""}`;
 }
 
 /**
  * Parses the `--compress` flag: "none" or "quant" (today's codec), "stochastic", "randk:<ratio>",
- * "hash:<ratio>", "dct:<keep>", "lowrank:<rank>", each optionally followed by "-nofb" (no error feedback).
+ * "hash:<ratio>", "dct:<keep>", "lowrank:<rank>" (downstream start; "lowrank:<rank>-random" for random
+ * first factors), each optionally followed by "-nofb" (no error feedback). encodingName's inverse.
  */
 export function parseCompressFlag(text: string): EncodingSpec {
-  const match = /^(\w+)(?::([\d.]+))?(-nofb)?$/.exec(text.trim());
+  const match = /^(\w+)(?::([\d.]+))?(-random)?(-nofb)?$/.exec(text.trim());
   if (!match)
     throw new CodecError(
       `--compress "${text}": use none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> or lowrank:<rank>`,
     );
-  const [, kind, param, nofb] = match;
+  const [, kind, param, random, nofb] = match;
   if (kind === "none") return DEFAULT_ENCODING;
+  if (random && kind !== "lowrank") throw new CodecError(`--compress "${text}": only lowrank takes -random`);
   const raw: Record<string, unknown> = { kind };
   if (param !== undefined) raw[kind === "dct" ? "keep" : kind === "lowrank" ? "rank" : "ratio"] = Number(param);
+  if (kind === "lowrank" && !random) raw.firstFactor = "downstream";
   if (nofb) raw.feedback = false;
   return parseEncodingSpec(raw);
 }
@@ -198,6 +220,8 @@ export interface UpdateEncoding {
   readonly feedback: boolean;
   /** Whether encode and decode need ctx.modelChange after round 1 (the previous round's change to the model). */
   readonly tracksModelChange: boolean;
+  /** Whether encode and decode need ctx.model in round 1 (the round's model; lowrank's downstream start). */
+  readonly needsFirstRoundModel: boolean;
   /** The chain's paramCount (payload slots) for the task's lane shape. */
   paramCount(shape: Pick<CodecParams, "valueBits" | "laneBits" | "wordsPerChunk" | "sampleCap">): number;
   /** Throws unless the task's layout carries exactly this encoding's coordinates. */
@@ -231,6 +255,7 @@ class QuantEncoding implements UpdateEncoding {
   readonly name = "quant";
   readonly feedback = false;
   readonly tracksModelChange = false;
+  readonly needsFirstRoundModel = false;
   readonly dimension: number;
   constructor(
     readonly spec: EncodingSpec,
@@ -279,6 +304,8 @@ class LinearEncoding implements UpdateEncoding {
     private readonly rotating: boolean,
     dimension: number,
     readonly tracksModelChange = false,
+    /** lowrank's downstream start: round 1's map reads ctx.model. */
+    readonly needsFirstRoundModel = false,
   ) {
     this.name = encodingName(spec);
     this.feedback = spec.feedback ?? true;
@@ -309,6 +336,12 @@ class LinearEncoding implements UpdateEncoding {
       throw new CodecError(
         `encoding ${this.name} needs round ${ctx.round - 1}'s model as well as round ${ctx.round}'s ` +
           `(its factors follow the change between them): fetch it by the round's on-chain commitment`,
+      );
+    }
+    if (this.needsFirstRoundModel && ctx.round === 1 && !ctx.model) {
+      throw new CodecError(
+        `encoding ${this.name} needs round 1's model (its first factors follow the kernels downstream in it): ` +
+          `pass the model the round committed to`,
       );
     }
   }
@@ -384,9 +417,18 @@ export function createEncoding(spec: EncodingSpec, model: ModelGeometry): Update
       const rank = spec.rank!;
       const matrices = model.matrices ?? [];
       checkLowRankFits(matrices, rank);
+      const firstFactor = spec.firstFactor ?? "random";
       const mapFor = (ctx: RoundContext): LinearMap =>
-        lowRankMap(d, matrices, rank, ctx.round, ctx.modelChange, seededStream(roundSeed(ctx), "lowrank"));
-      return new LinearEncoding(spec, d, mapFor, true, lowRankDimension(d, matrices, rank), true);
+        lowRankMap(
+          d,
+          matrices,
+          rank,
+          ctx.round,
+          { change: ctx.modelChange, model: ctx.round === 1 ? ctx.model : undefined, firstFactor },
+          seededStream(roundSeed(ctx), "lowrank"),
+        );
+      const dimension = lowRankDimension(d, matrices, rank);
+      return new LinearEncoding(spec, d, mapFor, true, dimension, true, firstFactor === "downstream");
     }
     case "dct": {
       if (!model.imageLayer) {

@@ -6,7 +6,10 @@
  * every round. The factor's first columns track the dominant subspace of the change the previous
  * round made to the global model (public: both models are committed on chain), found by one
  * randomized power step, which is PowerSGD's warm-started power iteration spread over rounds; the
- * rest of the side's budget is filled with seeded random directions. Both sides send the same number
+ * rest of the side's budget is filled with seeded random directions. Round 1 has no previous change:
+ * its factors are random, or (the `downstream` start) a kernel whose outputs feed other kernels takes
+ * the dominant directions of the product of those kernels in the round's model, which span most of
+ * the error back-propagation sends into its outputs. Both sides send the same number
  * of coordinates, rank x max(rows, cols), so the task's lanes fit every round.
  * Bit-identical everywhere: only +, -, *, / and sqrt on doubles (exactly rounded in every JS
  * engine) and draws from the round's shared seed. Pure: no I/O.
@@ -137,6 +140,67 @@ function dominantDirections(
   return out;
 }
 
+/** Where round 1's factors come from: seeded random directions, or the downstream kernels' (see the file comment). */
+export type FirstFactor = "random" | "downstream";
+
+/** What the round's factors follow: the previous round's change, else (round 1) the round's model. */
+export interface FactorSource {
+  /** W_round - W_(round-1); absent in round 1. */
+  change?: ArrayLike<number>;
+  /** W_round, for the downstream start in round 1. */
+  model?: ArrayLike<number>;
+  firstFactor: FirstFactor;
+}
+
+/**
+ * The kernels matrix i feeds (each next one's rows are the previous one's cols) multiplied out from
+ * the model: a matrix with rows = matrix i's cols and the last kernel's cols, row-major at offset 0.
+ * Undefined when none follows.
+ */
+function downstreamProduct(
+  model: ArrayLike<number>,
+  matrices: readonly WeightMatrix[],
+  i: number,
+): { values: Float64Array; matrix: WeightMatrix } | undefined {
+  const rows = matrices[i].cols;
+  let values: Float64Array | undefined;
+  let cols = rows;
+  for (let j = i + 1; j < matrices.length && matrices[j].rows === matrices[j - 1].cols; j++) {
+    const next = matrices[j];
+    const at = (r: number, c: number): number => model[next.offset + r * next.cols + c];
+    const product = new Float64Array(rows * next.cols);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < next.cols; c++) {
+        let s = 0;
+        if (values) for (let k = 0; k < cols; k++) s += values[r * cols + k] * at(k, c);
+        else s = at(r, c);
+        product[r * next.cols + c] = s;
+      }
+    }
+    values = product;
+    cols = next.cols;
+  }
+  return values && { values, matrix: { offset: 0, rows, cols } };
+}
+
+/**
+ * Round 1's candidates for matrix i when its projected side is its outputs (cols): the dominant
+ * directions of the kernels downstream, multiplied out. Before the activations' masks, the error
+ * reaching these outputs is that product times the error at the model's last kernel, so it lies in
+ * the product's column space (at most as many directions as the last kernel has outputs).
+ */
+function downstreamDirections(
+  model: ArrayLike<number>,
+  matrices: readonly WeightMatrix[],
+  i: number,
+  side: "rows" | "cols",
+  t: number,
+  rng: Rng,
+): Float64Array[] {
+  const product = side === "cols" ? downstreamProduct(model, matrices, i) : undefined;
+  return product ? dominantDirections(product.values, product.matrix, "rows", t, rng) : [];
+}
+
 /** One matrix's projection this round: the side projected and its factor (columns of length rows or cols). */
 interface Projection {
   matrix: WeightMatrix;
@@ -150,12 +214,14 @@ interface Projection {
  * the larger side with as many columns as that budget allows (sending them times the smaller side).
  */
 function projectionOf(
-  w: WeightMatrix,
+  matrices: readonly WeightMatrix[],
+  i: number,
   rank: number,
   round: number,
-  change: ArrayLike<number> | undefined,
+  source: FactorSource,
   rng: Rng,
 ): Projection {
+  const w = matrices[i];
   const smaller: "rows" | "cols" = w.rows <= w.cols ? "rows" : "cols";
   const larger: "rows" | "cols" = smaller === "rows" ? "cols" : "rows";
   const side = round % 2 === 1 ? smaller : larger;
@@ -163,31 +229,40 @@ function projectionOf(
   const other = side === "rows" ? w.cols : w.rows;
   const budget = lowRankBudget(w, rank);
   const k = Math.min(n, Math.floor(budget / other));
-  const tracked = change ? dominantDirections(change, w, side, Math.min(rank, k), rng) : [];
+  const t = Math.min(rank, k);
+  const { change, model } = source;
+  const tracked = change
+    ? dominantDirections(change, w, side, t, rng)
+    : source.firstFactor === "downstream" && model
+      ? downstreamDirections(model, matrices, i, side, t, rng)
+      : [];
   return { matrix: w, side, factor: orthonormalBasis(n, k, tracked, rng), budget };
 }
 
 /**
  * The round's map: every matrix that fits the rank is sent as its projection (padded with zeros to its
- * budget), every other parameter as it is, in parameter order. `change` is W_round - W_(round-1), the
- * previous round's change to the global model; without it (round 1) the factors are all random.
+ * budget), every other parameter as it is, in parameter order. The factors follow `source`: the
+ * previous round's change to the global model, or in round 1 random directions or the downstream kernels'.
  */
 export function lowRankMap(
   d: number,
   matrices: readonly WeightMatrix[],
   rank: number,
   round: number,
-  change: ArrayLike<number> | undefined,
+  source: FactorSource,
   rng: Rng,
 ): LinearMap {
   assertInteger("rank", rank, 1, 2 ** 16);
   checkMatrices(d, matrices);
-  if (change && change.length !== d) {
-    throw new CodecError(`the model change has ${change.length} values, the model has ${d} parameters`);
+  for (const [name, v] of [
+    ["model change", source.change],
+    ["round's model", source.model],
+  ] as const) {
+    if (v && v.length !== d) throw new CodecError(`the ${name} has ${v.length} values, the model has ${d} parameters`);
   }
-  const projections = matrices
-    .filter((w) => lowRankFits(w, rank))
-    .map((w) => projectionOf(w, rank, round, change, rng));
+  const projections = matrices.flatMap((w, i) =>
+    lowRankFits(w, rank) ? [projectionOf(matrices, i, rank, round, source, rng)] : [],
+  );
   const m = lowRankDimension(d, matrices, rank);
   return {
     inputDimension: d,

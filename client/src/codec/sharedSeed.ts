@@ -18,6 +18,11 @@ export interface RoundContext {
    * commitments are on chain (absent in round 1). Only encodings that track it need it (lowrank).
    */
   modelChange?: ArrayLike<number>;
+  /**
+   * W_round: the model whose commitment is globalModelHash. Only lowrank's downstream start reads it,
+   * in round 1 (its first factors follow the model's kernels).
+   */
+  model?: ArrayLike<number>;
 }
 
 /** A source of uniform numbers in [0, 1). */

@@ -93,6 +93,7 @@ export async function prepareRoundUpdate<T extends { weights: ArrayLike<number> 
     round: input.round,
     globalModelHash: input.globalModelHash,
     modelChange: input.modelChange,
+    model: input.global.weights,
   };
   input.encoding.checkContext(ctx);
   checkTrainingSettings(input.settings);

@@ -330,9 +330,10 @@ export class TaskSession {
   /** Decrypts a revealed round's aggregate, applies it to the global model and evaluates. */
   async applyRound(round: number): Promise<{ decryptMs: number; accuracy: number; loss: number }> {
     const t0 = performance.now();
-    const change = this.encoding.tracksModelChange
-      ? await this.modelChangeFor(round, (await this.readRound(round)).globalModelHash)
-      : undefined;
+    // A tracking encoding decodes with the round's model (and the one before): it must be the committed one.
+    const opened = this.encoding.tracksModelChange ? (await this.readRound(round)).globalModelHash : undefined;
+    if (opened) this.checkRoundModel(round, opened);
+    const change = opened ? await this.modelChangeFor(round, opened) : undefined;
     const aggregate = await withRetry(`round ${round} decryption`, () =>
       fetchAggregate({
         aggregator: this.o.aggregator.connect(this.o.signer),
@@ -344,6 +345,7 @@ export class TaskSession {
         policy: Number(this.task.config.policy),
         encoding: this.encoding,
         modelChange: change,
+        model: this.global,
       }),
     );
     const decryptMs = performance.now() - t0;

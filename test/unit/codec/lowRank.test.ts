@@ -7,12 +7,15 @@ import {
   lowRankFits,
   lowRankMap,
   orthonormalBasis,
+  type FactorSource,
   type WeightMatrix,
 } from "../../../client/src/codec/lowRank";
 import { modelChange, seededStream, type RoundContext } from "../../../client/src/codec/sharedSeed";
 
 const HASH = "0x" + "ab".repeat(32);
 const rng = (label = "lowrank") => seededStream(HASH, label);
+/** The factors follow `change`; without one, random directions. */
+const after = (change?: ArrayLike<number>): FactorSource => ({ change, firstFactor: "random" });
 
 // A 12 x 5 kernel, 5 loose parameters, a 3 x 20 kernel (fits rank 1 only), a 2 x 9 kernel (too narrow), 4 more.
 const matrices: WeightMatrix[] = [
@@ -46,13 +49,13 @@ describe("low-rank projections", () => {
     expect(lowRankDimension(D, matrices, 2)).toBe(D - 60 + 24);
     for (const round of [1, 2, 3]) {
       const change = round > 1 ? vector(D, "change") : undefined;
-      expect(lowRankMap(D, matrices, 2, round, change, rng()).outputDimension).toBe(D - 60 + 24);
+      expect(lowRankMap(D, matrices, 2, round, after(change), rng()).outputDimension).toBe(D - 60 + 24);
     }
   });
 
   it("are linear projections whose adjoint is the transpose, in every round", () => {
     for (const round of [1, 2, 3, 4]) {
-      const map = lowRankMap(D, matrices, 1, round, round > 1 ? vector(D, `c${round}`) : undefined, rng());
+      const map = lowRankMap(D, matrices, 1, round, after(round > 1 ? vector(D, `c${round}`) : undefined), rng());
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 1000 }), (seed) => {
           const a = vector(D, `a${seed}`);
@@ -78,15 +81,15 @@ describe("low-rank projections", () => {
     const v = vector(w.cols, "v");
     const change = outer(w, u, vector(w.cols, "v0")); // last round moved the matrix along u
     // Round 2 projects the larger side (rows): its factor holds u, so any update u v'^T is kept exactly.
-    const even = lowRankMap(D, matrices, 1, 2, change, rng());
+    const even = lowRankMap(D, matrices, 1, 2, after(change), rng());
     const m = outer(w, u, v);
     even.adjoint(even.forward(m)).forEach((x, i) => expect(x).toBeCloseTo(m[i], 10));
     // Round 3 projects the smaller side (cols): a change along v keeps every update u' v^T.
-    const odd = lowRankMap(D, matrices, 1, 3, outer(w, vector(w.rows, "u0"), v), rng());
+    const odd = lowRankMap(D, matrices, 1, 3, after(outer(w, vector(w.rows, "u0"), v)), rng());
     const m2 = outer(w, vector(w.rows, "u2"), v);
     odd.adjoint(odd.forward(m2)).forEach((x, i) => expect(x).toBeCloseTo(m2[i], 10));
     // Without the change the same update loses most of its energy in a random subspace.
-    const blind = lowRankMap(D, matrices, 1, 3, undefined, rng());
+    const blind = lowRankMap(D, matrices, 1, 3, after(), rng());
     const kept = blind.adjoint(blind.forward(m2));
     expect(dot(kept, kept)).toBeLessThan(0.8 * dot(m2, m2));
   });
@@ -94,10 +97,10 @@ describe("low-rank projections", () => {
   it("are bit-identical wherever they are built from the same public data", () => {
     const change = vector(D, "change");
     const x = vector(D, "x");
-    const a = lowRankMap(D, matrices, 2, 4, change, rng()).forward(x);
-    const b = lowRankMap(D, matrices, 2, 4, Float64Array.from(change), rng()).forward(Float64Array.from(x));
+    const a = lowRankMap(D, matrices, 2, 4, after(change), rng()).forward(x);
+    const b = lowRankMap(D, matrices, 2, 4, after(Float64Array.from(change)), rng()).forward(Float64Array.from(x));
     expect(Buffer.from(a.buffer)).toEqual(Buffer.from(b.buffer));
-    expect(lowRankMap(D, matrices, 2, 4, change, rng("other")).forward(x)).not.toEqual(a);
+    expect(lowRankMap(D, matrices, 2, 4, after(change), rng("other")).forward(x)).not.toEqual(a);
   });
 
   it("build an orthonormal basis that starts with the candidates and fills up from the stream", () => {
@@ -109,27 +112,105 @@ describe("low-rank projections", () => {
   });
 
   it("refuse matrices outside the model and a change of the wrong length", () => {
-    expect(() => lowRankMap(10, [{ offset: 5, rows: 2, cols: 3 }], 1, 1, undefined, rng())).toThrow(/does not fit 10/);
-    expect(() => lowRankMap(D, matrices, 1, 2, new Float64Array(3), rng())).toThrow(/model change has 3 values/);
+    expect(() => lowRankMap(10, [{ offset: 5, rows: 2, cols: 3 }], 1, 1, after(), rng())).toThrow(/does not fit 10/);
+    expect(() => lowRankMap(D, matrices, 1, 2, after(new Float64Array(3)), rng())).toThrow(/model change has 3 values/);
+    const short = { model: new Float64Array(4), firstFactor: "downstream" } as const;
+    expect(() => lowRankMap(D, matrices, 1, 1, short, rng())).toThrow(/round's model has 4 values/);
+  });
+
+  describe("with the downstream start", () => {
+    // A 20 x 6 kernel (fits rank 1) feeding a 6 x 6 one (its outputs are the smaller side in no round) and a
+    // 6 x 1 output kernel (too narrow), then 3 loose parameters.
+    const net: WeightMatrix[] = [
+      { offset: 0, rows: 20, cols: 6 },
+      { offset: 120, rows: 6, cols: 6 },
+      { offset: 156, rows: 6, cols: 1 },
+    ];
+    const d = 165;
+    const place = (w: WeightMatrix, u: ArrayLike<number>, v: ArrayLike<number>): Float64Array => {
+      const x = new Float64Array(d);
+      for (let i = 0; i < w.rows; i++) for (let j = 0; j < w.cols; j++) x[w.offset + i * w.cols + j] = u[i] * v[j];
+      return x;
+    };
+    // The model: a full-rank middle kernel W2 and an output kernel c. Errors back-propagated into the first
+    // kernel's outputs lie along W2 c, the product of the kernels downstream.
+    const w2 = vector(36, "middle");
+    const c = vector(6, "output");
+    const model = place(net[2], c, [1]);
+    w2.forEach((x, i) => (model[120 + i] = x));
+    const downstream = Float64Array.from({ length: 6 }, (_, r) => dot(w2.subarray(6 * r, 6 * r + 6), c));
+    const update = place(net[0], vector(20, "inputs"), downstream);
+    const kept = (map: ReturnType<typeof lowRankMap>, x: Float64Array) => map.adjoint(map.forward(x));
+
+    it("keeps round 1's update whole when it lies along the product of the kernels downstream", () => {
+      const primed = lowRankMap(d, net, 1, 1, { model, firstFactor: "downstream" }, rng());
+      kept(primed, update).forEach((x, i) => expect(x).toBeCloseTo(update[i], 10));
+      // Random first factors, a start without the model and the next kernel alone keep far less of it.
+      const nextOnly = net.slice(0, 2);
+      for (const [matrices, source] of [
+        [net, after()],
+        [net, { firstFactor: "downstream" }],
+        [net, { model, firstFactor: "random" }],
+        [nextOnly, { model, firstFactor: "downstream" }],
+      ] as const) {
+        const k = kept(lowRankMap(d, matrices, 1, 1, source, rng()), update);
+        expect(dot(k, k)).toBeLessThan(0.8 * dot(update, update));
+      }
+    });
+
+    it("follows the previous change once there is one, and takes nothing from a kernel that is not fed", () => {
+      const v = vector(6, "moved");
+      const change = place(net[0], vector(20, "before"), v);
+      const along = place(net[0], vector(20, "later"), v);
+      const map = lowRankMap(d, net, 1, 3, { change, model, firstFactor: "downstream" }, rng());
+      kept(map, along).forEach((x, i) => expect(x).toBeCloseTo(along[i], 10));
+      // The 12 x 5 kernel of `matrices` feeds a 3 x 20 one: rows 3 are not its 5 outputs, so no prior is taken.
+      const unfed = { model: vector(D, "model"), firstFactor: "downstream" } as const;
+      const x = vector(D, "x");
+      expect(lowRankMap(D, matrices, 1, 1, unfed, rng()).forward(x)).toEqual(
+        lowRankMap(D, matrices, 1, 1, after(), rng()).forward(x),
+      );
+    });
   });
 });
 
 describe("the lowrank encoding", () => {
   const spec = parseCompressFlag("lowrank:1");
   const encoding = createEncoding(spec, { paramCount: D, matrices });
+  const random = createEncoding(parseCompressFlag("lowrank:1-random"), { paramCount: D, matrices });
   const base = { valueBits: 3, laneBits: minLaneBits(3, 4), wordsPerChunk: 2, clip: 0.5, sampleCap: 0, weightFloor: 1 };
   const layout = layoutOf({ ...base, paramCount: encoding.paramCount(base) }, 4);
+  const model = vector(D, "w2");
   const ctx = (round: number, change?: ArrayLike<number>): RoundContext => ({
     taskId: 3n,
     round,
     globalModelHash: HASH,
     modelChange: change,
+    model,
   });
 
   it("is parsed from flags and specs, and needs feedback and a wide enough matrix", () => {
-    expect(spec).toEqual({ kind: "lowrank", rank: 1 });
+    expect(spec).toEqual({ kind: "lowrank", rank: 1, firstFactor: "downstream" });
     expect(encoding.name).toBe("lowrank:1");
     expect(encoding.tracksModelChange).toBe(true);
+    expect(encoding.needsFirstRoundModel).toBe(true);
+    // A spec without firstFactor (every lowrank task before the downstream start) keeps random first factors.
+    expect(parseEncodingSpec({ kind: "lowrank", rank: 1 })).toEqual({ kind: "lowrank", rank: 1 });
+    expect(parseEncodingSpec({ kind: "lowrank", rank: 1, firstFactor: "random" })).toEqual({
+      kind: "lowrank",
+      rank: 1,
+    });
+    expect(random.name).toBe("lowrank:1-random");
+    expect(random.needsFirstRoundModel).toBe(false);
+    expect(parseCompressFlag(random.name)).toEqual(random.spec);
+    expect(parseCompressFlag(encoding.name)).toEqual(spec);
+    expect(() => parseCompressFlag("hash:4-random")).toThrow(/only lowrank takes -random/);
+    expect(() => parseEncodingSpec({ kind: "lowrank", rank: 1, firstFactor: "pca" })).toThrow(
+      /firstFactor must be one of random, downstream, got "pca"/,
+    );
+    expect(() => parseEncodingSpec({ kind: "hash", ratio: 4, firstFactor: "random" })).toThrow(
+      /takes no "firstFactor"/,
+    );
     expect(encoding.dimension).toBe(lowRankDimension(D, matrices, 1));
     expect(() => parseCompressFlag("lowrank:4-nofb")).toThrow(/needs error feedback/);
     expect(() => parseEncodingSpec({ kind: "lowrank" })).toThrow(/needs rank/);
@@ -157,5 +238,18 @@ describe("the lowrank encoding", () => {
       /needs round 1's model as well as round 2's .*on-chain commitment/,
     );
     expect(() => encoding.encode({ delta: deltas[0], layout, ctx: ctx(5) })).toThrow(/needs round 4's model/);
+  });
+
+  it("reads the round's model in round 1 with the downstream start, and says so when it is missing", () => {
+    const delta = vector(D, "delta").map((x) => x * 0.4);
+    const { chunks } = encoding.encode({ delta, layout, ctx: ctx(1), dither: seededStream(HASH, "p") });
+    const one = new Array(layout.chunkCount).fill(1);
+    const without = { ...ctx(1), model: undefined };
+    expect(() => encoding.decode(chunks.flat(), one, layout, without)).toThrow(
+      /lowrank:1 needs round 1's model \(its first factors follow the kernels downstream in it\)/,
+    );
+    expect(() => encoding.encode({ delta, layout, ctx: without })).toThrow(/needs round 1's model/);
+    // The random start needs no model in round 1.
+    expect(() => random.encode({ delta, layout, ctx: without })).not.toThrow();
   });
 });

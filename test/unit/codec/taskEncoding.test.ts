@@ -125,7 +125,7 @@ describe("a task's encoding", () => {
       expect(newTaskEncoding(kind, undefined)).toBeUndefined();
     }
     expect(newTaskEncoding("lenet", "none")).toEqual({ kind: "quant" });
-    expect(newTaskEncoding("lenet", "lowrank:8")).toEqual({ kind: "lowrank", rank: 8 });
+    expect(newTaskEncoding("lenet", "lowrank:8")).toEqual({ kind: "lowrank", rank: 8, firstFactor: "downstream" });
     const lenet = { kind: "lenet" as const, inputShape: [28, 28, 1], numClasses: 10, seed: 1 };
     const spec = parseModelSpec({ ...lenet, encoding: newTaskEncoding("lenet", "lowrank:8") });
     const compressed = planTask(spec, { maxCohort: 8 });

@@ -3,10 +3,11 @@
  * global-model rebuild decode them: with the encoding the task's inline spec names and the round's
  * public context (decodeRound). Decoding keeps no state across rounds (error feedback stays with each
  * participant), so one round decodes on its own, except that an encoding which tracks the model's
- * change (lowrank) also needs the global models the round and the round before it opened with: the
- * page reads them, verified by their on-chain commitments, from the browser's model store. No React.
+ * change (lowrank) also needs the global models the round and the round before it opened with (in round
+ * 1, with the downstream start, the round's own): the page reads them, verified by their on-chain
+ * commitments, from the browser's model store. No React.
  */
-import { compresses, encodingName } from "../../../client/src/codec/encoding";
+import { compresses, encodingName, type UpdateEncoding } from "../../../client/src/codec/encoding";
 import { modelChange } from "../../../client/src/codec/sharedSeed";
 import { decodeAggregate } from "../../../client/src/codec/update";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
@@ -35,25 +36,42 @@ export type ModelDimension = (spec: ModelSpec) => Promise<number>;
 const specParamCount = (spec: ModelSpec): number =>
   weightShapes(spec).reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
 
+/** Which global models an encoding reads besides the round's words (lowrank's; UpdateEncoding). */
+type ModelNeeds = Pick<UpdateEncoding, "tracksModelChange" | "needsFirstRoundModel">;
+
+/**
+ * What the spec's encoding reads: the previous round's change to the global model after round 1
+ * (tracksModelChange: lowrank), the round's own model in round 1 (needsFirstRoundModel: lowrank's
+ * downstream start). An encoding that does not fit the model reads nothing: decoding then says what
+ * is wrong.
+ */
+function modelNeeds(spec: ModelSpec): ModelNeeds {
+  const none = { tracksModelChange: false, needsFirstRoundModel: false };
+  if (spec.encoding === undefined) return none;
+  try {
+    return taskEncoding(spec, specParamCount(spec));
+  } catch {
+    return none;
+  }
+}
+
 /**
  * Whether the spec's encoding decodes (and encodes) a round from the previous round's change to the
- * global model (UpdateEncoding.tracksModelChange: lowrank), so the page must hold both models. An
- * encoding that does not fit the model counts as not tracking: decoding then says what is wrong.
+ * global model (UpdateEncoding.tracksModelChange: lowrank), so the page must hold both models.
  */
-export function tracksModelChange(spec: ModelSpec): boolean {
-  if (spec.encoding === undefined) return false;
-  try {
-    return taskEncoding(spec, specParamCount(spec)).tracksModelChange;
-  } catch {
-    return false;
-  }
+export const tracksModelChange = (spec: ModelSpec): boolean => modelNeeds(spec).tracksModelChange;
+
+/** The global models round `round` (current) and, after round 1, round `round - 1` (previous) opened with. */
+export interface OpeningModels {
+  current: ArrayLike<number>;
+  previous?: ArrayLike<number>;
 }
 
 /**
  * A round's averaged model delta from its lane-sum words, decoded as the nodes decode it: with the
  * encoding the task's spec names (today's codec when none), the round's contributors per chunk and its
- * public context (task, round, the commitment it opened with, and for a tracking encoding `change`:
- * the round's model minus the previous round's).
+ * public context (task, round, the commitment it opened with, and for an encoding that reads them the
+ * models the round and the round before opened with).
  */
 export function decodeRound(
   task: Pick<TaskSnapshot, "id" | "layout" | "roundInfos">,
@@ -61,27 +79,23 @@ export function decodeRound(
   modelDimension: number,
   round: number,
   words: readonly bigint[],
-  change?: ArrayLike<number>,
+  models?: OpeningModels,
 ): Float64Array {
   const info = task.roundInfos[round - 1];
   return taskEncoding(spec, modelDimension).decode(words, info.contributors, task.layout, {
     taskId: task.id,
     round,
     globalModelHash: info.globalModelHash,
-    modelChange: change,
+    modelChange: models?.previous && modelChange(models.previous, models.current),
+    model: models?.current,
   });
 }
 
-/** The global models round `round` (current) and round `round - 1` (previous) opened with. */
-export interface OpeningModels {
-  current: Float32Array;
-  previous: Float32Array;
-}
-
 /**
- * The models a tracking encoding decodes round `round` (> 1) with, read from the browser's store and
- * verified against the commitments rounds `round` and `round - 1` opened with. Throws, saying to rebuild
- * the global model first, when the store lacks either (the rebuild keeps every model on its way).
+ * The models an encoding that reads them decodes round `round` with, read from the browser's store and
+ * verified against the commitments rounds `round` and (after round 1) `round - 1` opened with. Throws,
+ * saying to rebuild the global model first, when the store lacks one (the rebuild keeps every model on
+ * its way).
  */
 export async function openingModels(
   task: Pick<TaskSnapshot, "roundInfos">,
@@ -89,17 +103,22 @@ export async function openingModels(
   round: number,
   store: ModelStore,
 ): Promise<OpeningModels> {
-  const commitments = [round - 1, round].map((r) => task.roundInfos[r - 1]?.globalModelHash);
-  const [previous, current] = await Promise.all(
+  const rounds = round > 1 ? [round - 1, round] : [round];
+  const commitments = rounds.map((r) => task.roundInfos[r - 1]?.globalModelHash);
+  const models = await Promise.all(
     commitments.map((c) => (c === undefined ? undefined : readVerified(store, c, spec))),
   );
-  if (previous && current) return { current, previous };
-  const missing = [previous, current].flatMap((m, i) =>
-    m ? [] : [`round ${round - 1 + i}'s (${shortHash(commitments[i] ?? "not opened")})`],
+  const [previous, current] = round > 1 ? models : [undefined, models[0]];
+  if (current && (round === 1 || previous)) return { current, previous };
+  const missing = models.flatMap((m, i) =>
+    m ? [] : [`round ${rounds[i]}'s (${shortHash(commitments[i] ?? "not opened")})`],
   );
+  const needs =
+    round > 1
+      ? `the global models rounds ${round - 1} and ${round} opened with (its factors follow the change between them)`
+      : "the global model round 1 opened with (its first factors follow that model's kernels)";
   throw new Error(
-    `decoding round ${round} of this ${encodingName(spec.encoding!)} task needs the global models rounds ` +
-      `${round - 1} and ${round} opened with (its factors follow the change between them), and this browser ` +
+    `decoding round ${round} of this ${encodingName(spec.encoding!)} task needs ${needs}, and this browser ` +
       `does not hold ${missing.join(" and ")}: rebuild the global model first (Global model panel), which keeps them`,
   );
 }
@@ -108,9 +127,12 @@ export async function openingModels(
 export const modelDimensionFromApi: ModelDimension = async (spec) =>
   (await requestModel(JSON.stringify(spec))).paramCount;
 
-/** Whether decoding `round` of a task with this spec needs the models it and the round before opened with. */
-export const needsOpeningModels = (spec: ModelSpec | undefined, round: number): boolean =>
-  spec !== undefined && round > 1 && tracksModelChange(spec);
+/** Whether decoding `round` of a task with this spec needs the models it (and the round before) opened with. */
+export function needsOpeningModels(spec: ModelSpec | undefined, round: number): boolean {
+  if (spec === undefined) return false;
+  const needs = modelNeeds(spec);
+  return round > 1 ? needs.tracksModelChange : needs.needsFirstRoundModel;
+}
 
 /**
  * Throws what decodeTaskRound would throw later when the store lacks a model the round's decode needs
@@ -142,8 +164,8 @@ export async function decodeTaskRound(
   if (!spec) return { values: decodeAggregate(words, task.roundInfos[round - 1].contributors, task.layout) };
   const encoding = taskEncodingName(task);
   if (needsOpeningModels(spec, round)) {
-    const { current, previous } = await openingModels(task, spec, round, store);
-    return { values: decodeRound(task, spec, current.length, round, words, modelChange(previous, current)), encoding };
+    const models = await openingModels(task, spec, round, store);
+    return { values: decodeRound(task, spec, models.current.length, round, words, models), encoding };
   }
   const d = compresses(spec.encoding?.kind) ? await dimension(spec) : task.layout.paramCount;
   return { values: decodeRound(task, spec, d, round, words), encoding };

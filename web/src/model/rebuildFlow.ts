@@ -6,7 +6,6 @@
  */
 import type { JsonRpcProvider } from "ethers";
 import { missingRanges } from "../../../client/src/chain/aggregate";
-import { modelChange } from "../../../client/src/codec/sharedSeed";
 import type { TaskEvent } from "../../../client/src/chain/events";
 import { publicDecryptWords } from "../../../client/src/fhe/decrypt";
 import { modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
@@ -220,16 +219,16 @@ async function startingModels(
 }
 
 /**
- * Each revealed round's average, decoded when the rebuild reaches it: a tracking encoding (lowrank)
- * decodes with the change between the models the round and the round before opened with.
+ * Each revealed round's average, decoded when the rebuild reaches it, with the model the round opened
+ * with and, for a tracking encoding (lowrank), the one the round before opened with.
  */
 function roundAverages(ctx: RebuildContext, words: ReadonlyMap<number, readonly bigint[]>, d: number): RoundAverage {
   const tracking = tracksModelChange(ctx.spec);
   return (round, opened) => {
     const sums = words.get(round);
     if (!sums) return undefined;
-    const change = tracking && opened.previous ? modelChange(opened.previous, opened.current) : undefined;
-    return decodeRound(ctx.task, ctx.spec, d, round, sums, change);
+    const previous = tracking ? opened.previous : undefined;
+    return decodeRound(ctx.task, ctx.spec, d, round, sums, { current: opened.current, previous });
   };
 }
 
