@@ -26,6 +26,7 @@ const lateJoins = [
       numClasses: 2,
       hidden: [8],
       seed: 3,
+      // No firstFactor: random first factors, as every lowrank task created before the downstream start.
       encoding: { kind: "lowrank" as const, rank: 1 },
     },
     codec: {},
