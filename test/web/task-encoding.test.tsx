@@ -153,7 +153,7 @@ describe("the create-task form's encoding", () => {
     for (const kind of ["logreg", "mlp", "cnn", "lenet"])
       expect(defaultChoiceFor(kind)).toEqual(DEFAULT_ENCODING_CHOICE);
     // With a table that has a default (as fl:create-task would read it):
-    const defaults = { lenet: { kind: "lowrank" as const, rank: 8 } };
+    const defaults = { lenet: parseCompressFlag("lowrank:8") };
     const lowrank = { kind: "lowrank" as const, param: "8", feedback: true };
     expect(defaultChoiceFor("lenet", defaults)).toEqual(lowrank);
     expect(compressText(defaultChoiceFor("lenet", defaults))).toBe("lowrank:8");
@@ -171,6 +171,12 @@ describe("the create-task form's encoding", () => {
       feedback: false,
     });
     expect(compressText(choiceOf(parseCompressFlag("dct:6")))).toBe("dct:6");
+    // A lowrank spec keeps its first factors: random ones (a spec from before the downstream start) stay random.
+    for (const flag of ["lowrank:8", "lowrank:8-random"]) {
+      expect(compressText(choiceOf(parseCompressFlag(flag)))).toBe(flag);
+      expect(encodingOf(choiceOf(parseCompressFlag(flag))).encoding).toEqual(parseCompressFlag(flag));
+    }
+    expect(choiceOf({ kind: "lowrank", rank: 4 })).toMatchObject({ param: "4", firstFactor: "random" });
     expect(choiceOf(undefined).kind).toBe("quant");
   });
 });

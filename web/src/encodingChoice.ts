@@ -4,6 +4,7 @@
  * parseCompressFlag, so the names, the parameters and the errors are the CLI's. Pure: no React.
  */
 import { parseCompressFlag, specEncoding, type EncodingKind, type EncodingSpec } from "../../client/src/codec/encoding";
+import type { FirstFactor } from "../../client/src/codec/lowRank";
 import { parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { ModelKind } from "../../client/src/protocol/modelSpec";
 import { DEFAULT_ENCODINGS, ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../client/src/protocol/taskChoices";
@@ -14,6 +15,11 @@ export interface EncodingChoice {
   /** randk/hash: the ratio; dct: the frequencies kept per side; lowrank: the rank; ignored by the others. */
   param: string;
   feedback: boolean;
+  /**
+   * lowrank: "random" keeps an uploaded spec's random first factors (a spec from before the downstream
+   * start); absent, the flag's default, the downstream start.
+   */
+  firstFactor?: FirstFactor;
 }
 
 /** The CLI's names ("none" for today's codec) with what each sends. */
@@ -47,7 +53,8 @@ export function compressText(choice: EncodingChoice): string {
   const { name } = ENCODING_OPTIONS[choice.kind];
   if (choice.kind === "quant") return name;
   const param = encodingParam(choice.kind) ? `:${choice.param.trim()}` : "";
-  return `${name}${param}${choice.feedback ? "" : "-nofb"}`;
+  const random = choice.kind === "lowrank" && choice.firstFactor === "random" ? "-random" : "";
+  return `${name}${param}${random}${choice.feedback ? "" : "-nofb"}`;
 }
 
 /**
@@ -107,6 +114,7 @@ export function choiceOf(encoding: EncodingSpec | undefined): EncodingChoice {
     kind: encoding.kind,
     param: param === undefined ? DEFAULT_ENCODING_CHOICE.param : String(param),
     feedback: encoding.feedback ?? true,
+    ...(encoding.kind === "lowrank" && encoding.firstFactor !== "downstream" ? { firstFactor: "random" as const } : {}),
   };
 }
 
