@@ -13,7 +13,7 @@ import { initBackend } from "../client/src/ml/backend";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { MODEL_KINDS } from "../client/src/protocol/modelSpec";
 import { approxDuration, threadsLabel } from "../client/src/protocol/clientCost";
-import { TASK_DEFAULTS } from "../client/src/protocol/taskChoices";
+import { TASK_DEFAULTS, defaultEncodingsText } from "../client/src/protocol/taskChoices";
 import { PRIVACY_DEFAULTS, describePrivacy } from "../client/src/protocol/privacy";
 import { ROUND_TRAINING } from "../client/src/node/training";
 import { runDemo, type DemoOptions } from "./lib/demo-run";
@@ -119,7 +119,7 @@ const program = new Command()
   )
   .option(
     "--compress <encoding>",
-    "update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, lowrank:<rank> (default: lowrank:8 for lenet, none otherwise; compressed: 3-bit values, clip 0.18 unless given)",
+    `update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, lowrank:<rank>[-random] (default: ${defaultEncodingsText()}; compressed: 3-bit values, clip 0.18 unless given)`,
   )
   .option(
     "--dp-epsilon <e>",

@@ -3,7 +3,7 @@
  * demo, the fl: tasks, the web form, the tests), and their validation into settings the contract
  * accepts. Pure: no I/O, no tfjs.
  */
-import { compresses, parseCompressFlag, type EncodingSpec, type UpdateEncoding } from "../codec/encoding";
+import { compresses, encodingName, parseCompressFlag, type EncodingSpec, type UpdateEncoding } from "../codec/encoding";
 import { MAX_VALUE_BITS, MAX_WORDS_PER_CHUNK, MIN_VALUE_BITS, type CodecParams } from "../codec/layout";
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import { chooseCodec, planSubmission, type SubmissionPlan } from "./plan";
@@ -55,6 +55,12 @@ export const ENCODED_DEFAULTS = { valueBits: 3, clip: 0.18 };
  * 2.5-3.2 pp. A default here must hold on data it was not chosen on; `--compress` picks any encoding.
  */
 export const DEFAULT_ENCODINGS: Readonly<Partial<Record<ModelKind, EncodingSpec>>> = {};
+
+/** The kinds' defaults for a flag's help: "lowrank:14 for lenet, none for the other kinds". */
+export function defaultEncodingsText(): string {
+  const named = Object.entries(DEFAULT_ENCODINGS).map(([kind, e]) => `${encodingName(e!)} for ${kind}`);
+  return named.length ? `${named.join(", ")}, none for the other kinds` : "none for every kind";
+}
 
 /** A new task's encoding: the `--compress` text when given, else the kind's default (undefined: today's codec). */
 export function newTaskEncoding(kind: ModelKind, compress: string | undefined): EncodingSpec | undefined {
