@@ -52,7 +52,9 @@ export const ENCODED_DEFAULTS = { valueBits: 3, clip: 0.18 };
  * starts on today's codec. Both candidates that met issue 21's targets on MNIST failed them on
  * Fashion-MNIST, which nobody tuned them on (docs/cost-and-benchmarks.md, "Compressed updates"):
  * lenet with lowrank:8 (15.1x at 0.71 pp on MNIST) lost 3.8 pp in 10 rounds, logreg/mlp with dct:10 lost
- * 2.5-3.2 pp. A default here must hold on data it was not chosen on; `--compress` picks any encoding.
+ * 2.5-3.2 pp. Nor did a rank set by rule: lowrank:14, the largest within a tenth of the 8-bit codec's words
+ * for cohorts of 3 to 32, lost 1.16 pp there (0.40 on MNIST). A default here must hold on data it was not
+ * chosen on; `--compress` picks any encoding.
  */
 export const DEFAULT_ENCODINGS: Readonly<Partial<Record<ModelKind, EncodingSpec>>> = {};
 
