@@ -21,7 +21,14 @@
 import { CodecError, assertInteger } from "./errors";
 import { frameOf, frameWeight, framedParamCount, packFrame, unpackFrame, type Frame } from "./frame";
 import type { CodecParams, Layout } from "./layout";
-import { checkLowRankFits, lowRankDimension, lowRankMap, type FirstFactor, type WeightMatrix } from "./lowRank";
+import {
+  FIRST_FACTORS,
+  checkLowRankFits,
+  lowRankDimension,
+  lowRankMap,
+  type FirstFactor,
+  type WeightMatrix,
+} from "./lowRank";
 import { roundSeed, seededStream, type RoundContext, type Rng } from "./sharedSeed";
 import { codeOffset, stochasticCodes, stochasticStep } from "./stochastic";
 import {
@@ -76,7 +83,6 @@ export function specEncoding(encoding: EncodingSpec | undefined): EncodingSpec |
 }
 
 const MAX_RATIO = 1000;
-const FIRST_FACTORS: readonly FirstFactor[] = ["random", "downstream"];
 const MAX_RANK = 256;
 
 /** Validates an encoding from any source (a flag, a form, a task's spec); throws with what to fix. */

@@ -141,7 +141,8 @@ function dominantDirections(
 }
 
 /** Where round 1's factors come from: seeded random directions, or the downstream kernels' (see the file comment). */
-export type FirstFactor = "random" | "downstream";
+export const FIRST_FACTORS = ["random", "downstream"] as const;
+export type FirstFactor = (typeof FIRST_FACTORS)[number];
 
 /** What the round's factors follow: the previous round's change, else (round 1) the round's model. */
 export interface FactorSource {

@@ -58,7 +58,7 @@ export const ENCODED_DEFAULTS = { valueBits: 3, clip: 0.18 };
  */
 export const DEFAULT_ENCODINGS: Readonly<Partial<Record<ModelKind, EncodingSpec>>> = {};
 
-/** The kinds' defaults for a flag's help: "lowrank:14 for lenet, none for the other kinds". */
+/** The kinds' defaults for a flag's help: "none for every kind", or e.g. "dct:10 for mlp, none for the other kinds". */
 export function defaultEncodingsText(): string {
   const named = Object.entries(DEFAULT_ENCODINGS).map(([kind, e]) => `${encodingName(e!)} for ${kind}`);
   return named.length ? `${named.join(", ")}, none for the other kinds` : "none for every kind";
