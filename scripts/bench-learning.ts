@@ -16,7 +16,9 @@
  * {"reference": {"accuracy", "accuracies", "target", "rounds": [{"round", "accuracy"}]}, "configs":
  * [{"name", "wordsPerParticipant", "compression", "accuracy", "gapPp", "gasPerModelParam",
  * "hcuPerModelParam", "onChainVerified", ..., "rounds": [{"round", "accuracy", "cumulativeWords",
- * "cumulativeProofs", "cumulativeGas", "cumulativeHcu"}], "costToTarget", "costRatio"}], "best": "<name>"}.
+ * "cumulativeProofs", "cumulativeGas", "cumulativeHcu"}], "costToTarget", "costRatio"}], "best": "<name>",
+ * "baselinesFrom": <file or null>, ...}. --baselines-from reads the reference and 8-bit rows from an earlier
+ * run of the same settings (lib/saved-baselines.ts) instead of training them again.
  */
 import { Command, InvalidArgumentError } from "commander";
 import type { JsonRpcSigner } from "ethers";
@@ -53,6 +55,7 @@ import {
   type Workload,
 } from "./lib/encoded-fedavg";
 import { positive } from "./lib/flags";
+import { readSavedBaselines } from "./lib/saved-baselines";
 
 interface Options extends Workload {
   json?: boolean;
@@ -61,6 +64,7 @@ interface Options extends Workload {
   configs: string;
   chain: boolean;
   chainConfig?: string;
+  baselinesFrom?: string;
 }
 
 /** One configuration of the sweep: an encoding with its value bits and clip (the task's on-chain codec). */
@@ -134,17 +138,26 @@ function planConfig(setup: Setup, config: ConfigSpec): { plan: TaskPlan; encodin
   return { plan, encoding };
 }
 
-type ConfigRun = EncodedRun & { plan: TaskPlan; encoding: UpdateEncoding };
+/** A config's plan and accuracies; round 1's chunks and sums only when simulated in this process. */
+interface ConfigRun {
+  plan: TaskPlan;
+  encoding: UpdateEncoding;
+  accuracies: number[];
+  round1?: EncodedRun["round1"];
+}
+
+/** A run the devnet can replay: simulated here, with round 1's chunks and lane sums. */
+type SimulatedRun = ConfigRun & Pick<EncodedRun, "round1">;
 
 /** A config's simulated run: the production encoder and decoder, the lane sums added exactly in plaintext. */
-function configRun(setup: Setup, config: ConfigSpec): ConfigRun {
+function configRun(setup: Setup, config: ConfigSpec): SimulatedRun {
   const { plan, encoding } = planConfig(setup, config);
   const run = encodedFedAvg(
     setup.federation,
     { spec: plan.spec, layout: plan.plan.layout, encoding, taskId: TASK_ID },
     { label: config.name },
   );
-  return { ...run, plan, encoding };
+  return { plan, encoding, accuracies: run.accuracies, round1: run.round1 };
 }
 
 /** The devnet side of a chain round: its fhEVM, the owner, one signer per participant, the owner's aggregator. */
@@ -168,7 +181,7 @@ interface ReplayedRound {
  * Round 1 through the owner's loop: each participant sends its sweep chunks (not freshly trained ones,
  * so the aggregate can be compared with the simulation), then the owner fetches the revealed aggregate.
  */
-async function replayRound1(session: OwnerSession, chain: ChainParts, run: ConfigRun): Promise<ReplayedRound> {
+async function replayRound1(session: OwnerSession, chain: ChainParts, run: SimulatedRun): Promise<ReplayedRound> {
   const { fhevm, owner, signers, aggregator } = chain;
   const { plan, encoding, round1 } = run;
   const totals = { gas: 0, hcu: 0, txs: 0, submitSeconds: 0 };
@@ -220,7 +233,7 @@ async function replayRound1(session: OwnerSession, chain: ChainParts, run: Confi
 }
 
 /** The on-chain round against the simulation (words and decoded delta, bit for bit) and its costs per parameter. */
-function chainResult(replayed: ReplayedRound, run: ConfigRun, participants: number) {
+function chainResult(replayed: ReplayedRound, run: SimulatedRun, participants: number) {
   const { aggregate, gas, hcu, txs, submitSeconds } = replayed;
   const { round1, plan } = run;
   const wordsEqual =
@@ -250,7 +263,10 @@ type ChainResult = ReturnType<typeof chainResult>;
  * fetchAggregate (user decryption + the encoding's decoder). Checks words and decoded delta bit for bit.
  */
 async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun): Promise<ChainResult> {
-  if (!run.round1) throw new Error("no round 1 to replay");
+  const { round1 } = run;
+  if (!round1)
+    throw new InvalidArgumentError(`${config.name} was read from --baselines-from: it has no round 1 to replay`);
+  const simulated: SimulatedRun = { ...run, round1 };
   const devnet = await startDevnet();
   log(`devnet ${devnet.url} (pid ${devnet.pid}) for ${config.name}`);
   try {
@@ -265,8 +281,8 @@ async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun): Pro
       if (taskId !== TASK_ID) throw new Error(`the devnet's task is ${taskId}, the sweep simulated task ${TASK_ID}`);
       const session = await OwnerSession.open({ aggregator, instance: fhevm.instance, signer: owner, taskId });
       try {
-        const replayed = await replayRound1(session, { fhevm, owner, signers, aggregator }, run);
-        return chainResult(replayed, run, signers.length);
+        const replayed = await replayRound1(session, { fhevm, owner, signers, aggregator }, simulated);
+        return chainResult(replayed, simulated, signers.length);
       } finally {
         session.dispose();
       }
@@ -458,15 +474,26 @@ function settingsOf(setup: Setup, parameters: number) {
   };
 }
 
+/** The plaintext reference and the 8-bit baseline: trained here, or read from --baselines-from. */
+function baselineRuns(setup: Setup, config: ConfigSpec): { reference: { accuracies: number[] }; baseline: ConfigRun } {
+  const { baselinesFrom } = setup.o;
+  if (baselinesFrom) {
+    const { plan, encoding } = planConfig(setup, config);
+    const saved = readSavedBaselines(baselinesFrom, settingsOf(setup, plan.paramCount), config);
+    log(`reference and ${config.name}: read from ${baselinesFrom}`);
+    return { reference: { accuracies: saved.reference }, baseline: { plan, encoding, accuracies: saved.baseline } };
+  }
+  log("reference: plaintext FedAvg");
+  const reference = plaintextFedAvg(setup.federation, setup.baseSpec, "reference");
+  log(config.name);
+  return { reference, baseline: configRun(setup, config) };
+}
+
 async function main(o: Options): Promise<void> {
   const configs = checkOptions(o);
   const started = Date.now();
   await initBackend(undefined, log);
   const setup = learningSetup(o);
-
-  log("reference: plaintext FedAvg");
-  const reference = plaintextFedAvg(setup.federation, setup.baseSpec, "reference");
-  const referenceAccuracy = reference.accuracies.at(-1)!;
 
   const baselineConfig: ConfigSpec = {
     name: "quant-8b",
@@ -474,13 +501,14 @@ async function main(o: Options): Promise<void> {
     valueBits: 8,
     clip: o.baselineClip,
   };
+  const { reference, baseline } = baselineRuns(setup, baselineConfig);
+  const referenceAccuracy = reference.accuracies.at(-1)!;
   const all = [baselineConfig, ...configs];
-  const runs = new Map<string, ConfigRun>();
-  for (const config of all) {
+  const runs = new Map<string, ConfigRun>([[baselineConfig.name, baseline]]);
+  for (const config of configs) {
     log(`${config.name}`);
     runs.set(config.name, configRun(setup, config));
   }
-  const baseline = runs.get(baselineConfig.name)!;
   const rows = withCostRatios(
     all.map((c) => configRow(c, runs.get(c.name)!, baseline.plan.plan.layout.wordCount, referenceAccuracy)),
     baselineConfig.name,
@@ -503,6 +531,7 @@ async function main(o: Options): Promise<void> {
         best: best.name,
         chain: chain ? { config: onChainName, ...chain } : null,
         settings: settingsOf(setup, baseline.plan.paramCount),
+        baselinesFrom: o.baselinesFrom ?? null,
         seconds: Math.round((Date.now() - started) / 1000),
       }),
     );
@@ -521,6 +550,10 @@ const program = workloadOptions(
     "--configs <list>",
     "compressed configs, ';'-separated: <--compress value>[,bits=<b>][,clip=<C>]",
     DEFAULT_CONFIGS,
+  )
+  .option(
+    "--baselines-from <file>",
+    "read the reference's and the 8-bit codec's accuracies from an earlier --json output of the same settings",
   )
   .option("--no-chain", "skip the devnet round")
   .option("--chain-config <name>", "the config to take through the devnet (default: the best)")
