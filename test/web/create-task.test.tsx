@@ -176,13 +176,6 @@ describe("CreateTask: the update encoding", () => {
 
     fireEvent.click(screen.getByLabelText(/Error feedback/));
     expect(asked.at(-1)).toMatchObject({ encoding: { kind: "randk", ratio: 5, feedback: false } });
-    expect(screen.queryByLabelText(/Split the rank/)).toBeNull();
-    select("Compression", "lowrank");
-    fireEvent.click(screen.getByLabelText(/Error feedback/));
-    fireEvent.click(screen.getByLabelText(/Split the rank/));
-    expect((screen.getByLabelText(/Split the rank/) as HTMLInputElement).checked).toBe(true);
-    // The stub model has no matrix wide enough: the form says so, as fl:create-task would.
-    expect(screen.getAllByText(/lowrank:5 compresses no matrix of this model/).length).toBeGreaterThan(0);
     select("Compression", "quant");
     expect(input("Value bits (b)").value).toBe(String(TASK_DEFAULTS.valueBits));
     expect(asked.at(-1)).not.toHaveProperty("encoding");

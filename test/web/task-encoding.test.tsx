@@ -171,8 +171,8 @@ describe("the create-task form's encoding", () => {
       feedback: false,
     });
     expect(compressText(choiceOf(parseCompressFlag("dct:6")))).toBe("dct:6");
-    // A lowrank spec keeps its first factors (random ones, from before the downstream start, stay random) and split.
-    for (const flag of ["lowrank:8", "lowrank:8-random", "lowrank:8-split", "lowrank:8-random-split"]) {
+    // A lowrank spec keeps its first factors: random ones (a spec from before the downstream start) stay random.
+    for (const flag of ["lowrank:8", "lowrank:8-random"]) {
       expect(compressText(choiceOf(parseCompressFlag(flag)))).toBe(flag);
       expect(encodingOf(choiceOf(parseCompressFlag(flag))).encoding).toEqual(parseCompressFlag(flag));
     }

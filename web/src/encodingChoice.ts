@@ -4,7 +4,7 @@
  * parseCompressFlag, so the names, the parameters and the errors are the CLI's. Pure: no React.
  */
 import { parseCompressFlag, specEncoding, type EncodingKind, type EncodingSpec } from "../../client/src/codec/encoding";
-import type { FirstFactor, RankSplit } from "../../client/src/codec/lowRank";
+import type { FirstFactor } from "../../client/src/codec/lowRank";
 import { parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { ModelKind } from "../../client/src/protocol/modelSpec";
 import { DEFAULT_ENCODINGS, ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../client/src/protocol/taskChoices";
@@ -20,8 +20,6 @@ export interface EncodingChoice {
    * start); absent, the flag's default, the downstream start.
    */
   firstFactor?: FirstFactor;
-  /** lowrank: "coordinates" splits what the rank sends equally between the matrices; absent, the same rank each. */
-  split?: RankSplit;
 }
 
 /** The CLI's names ("none" for today's codec) with what each sends. */
@@ -55,10 +53,8 @@ export function compressText(choice: EncodingChoice): string {
   const { name } = ENCODING_OPTIONS[choice.kind];
   if (choice.kind === "quant") return name;
   const param = encodingParam(choice.kind) ? `:${choice.param.trim()}` : "";
-  const lowrank = choice.kind === "lowrank";
-  const random = lowrank && choice.firstFactor === "random" ? "-random" : "";
-  const split = lowrank && choice.split === "coordinates" ? "-split" : "";
-  return `${name}${param}${random}${split}${choice.feedback ? "" : "-nofb"}`;
+  const random = choice.kind === "lowrank" && choice.firstFactor === "random" ? "-random" : "";
+  return `${name}${param}${random}${choice.feedback ? "" : "-nofb"}`;
 }
 
 /**
@@ -119,7 +115,6 @@ export function choiceOf(encoding: EncodingSpec | undefined): EncodingChoice {
     param: param === undefined ? DEFAULT_ENCODING_CHOICE.param : String(param),
     feedback: encoding.feedback ?? true,
     ...(encoding.kind === "lowrank" && encoding.firstFactor !== "downstream" ? { firstFactor: "random" as const } : {}),
-    ...(encoding.split === "coordinates" ? { split: "coordinates" as const } : {}),
   };
 }
 

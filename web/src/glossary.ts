@@ -96,11 +96,6 @@ export const GLOSSARY = {
     short:
       "How a participant's model change becomes numbers before encryption: all of it, or a compressed summary that needs fewer encrypted words.",
   },
-  rankSplit: {
-    term: "Rank split",
-    short:
-      "A rank costs a weight matrix its larger side per direction; split, the coordinates the rank would send are shared equally, so narrow matrices get more directions for the same words.",
-  },
   errorFeedback: {
     term: "Error feedback",
     short:

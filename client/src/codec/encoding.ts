@@ -26,9 +26,6 @@ import {
   checkLowRankFits,
   lowRankDimension,
   lowRankMap,
-  matrixRanks,
-  RANK_SPLITS,
-  type RankSplit,
   type FirstFactor,
   type WeightMatrix,
 } from "./lowRank";
@@ -65,11 +62,6 @@ export interface EncodingSpec {
    * Absent means random: what every lowrank task created before the downstream start used.
    */
   firstFactor?: FirstFactor;
-  /**
-   * lowrank: how the rank spreads over the matrices (matrixRanks): "coordinates" splits what rank r
-   * sends equally between the compressed matrices. Absent means "rank", r for every matrix.
-   */
-  split?: RankSplit;
   /** Participant-side error feedback (default: on for every kind but quant). */
   feedback?: boolean;
 }
@@ -108,7 +100,7 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
     "feedback",
     ...(kind === "randk" || kind === "hash" ? ["ratio"] : []),
     ...(kind === "dct" ? ["keep"] : []),
-    ...(kind === "lowrank" ? ["rank", "firstFactor", "split"] : []),
+    ...(kind === "lowrank" ? ["rank", "firstFactor"] : []),
   ]);
   for (const key of Object.keys(v)) {
     if (!known.has(key)) throw new CodecError(`encoding ${kind} takes no "${key}" (it takes ${[...known].join(", ")})`);
@@ -148,15 +140,6 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
       }
       if (v.firstFactor === "downstream") spec.firstFactor = "downstream";
     }
-    if (v.split !== undefined) {
-      if (!RANK_SPLITS.includes(v.split as RankSplit)) {
-        throw new CodecError(
-          `lowrank's split must be one of ${RANK_SPLITS.join(", ")}, got ${JSON.stringify(v.split)}`,
-        );
-      }
-      // "rank" is what an absent split means: left out, so the spec (and its commitment) stays as before.
-      if (v.split === "coordinates") spec.split = "coordinates";
-    }
   }
   if (v.feedback !== undefined) {
     if (typeof v.feedback !== "boolean")
@@ -172,38 +155,32 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
 
 /**
  * A short name: "quant", "stochastic", "randk:5", "hash:5", "dct:10", "lowrank:4" (+ "-nofb" without
- * feedback; lowrank with random first factors, as before the downstream start, "lowrank:4-random"; with
- * rank 4's coordinates split equally between the matrices, "lowrank:4-split").
+ * feedback; lowrank with random first factors, as before the downstream start, "lowrank:4-random").
  */
 export function encodingName(spec: EncodingSpec): string {
   const number = spec.keep ?? spec.rank ?? spec.ratio;
   const param = number !== undefined ? `:${number}` : "";
   const random = spec.kind === "lowrank" && spec.firstFactor !== "downstream" ? "-random" : "";
-  const split = spec.split === "coordinates" ? "-split" : "";
-  return `${spec.kind}${param}${random}${split}${spec.feedback === false ? "-nofb" : ""}`;
+  return `${spec.kind}${param}${random}${spec.feedback === false ? "-nofb" : ""}`;
 }
 
 /**
  * Parses the `--compress` flag: "none" or "quant" (today's codec), "stochastic", "randk:<ratio>",
  * "hash:<ratio>", "dct:<keep>", "lowrank:<rank>" (downstream start; "lowrank:<rank>-random" for random
- * first factors; then "-split" to split rank's coordinates equally between the matrices), each optionally
- * followed by "-nofb" (no error feedback). encodingName's inverse.
+ * first factors), each optionally followed by "-nofb" (no error feedback). encodingName's inverse.
  */
 export function parseCompressFlag(text: string): EncodingSpec {
-  const match = /^(\w+)(?::([\d.]+))?(-random)?(-split)?(-nofb)?$/.exec(text.trim());
+  const match = /^(\w+)(?::([\d.]+))?(-random)?(-nofb)?$/.exec(text.trim());
   if (!match)
     throw new CodecError(
       `--compress "${text}": use none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> or lowrank:<rank>`,
     );
-  const [, kind, param, random, split, nofb] = match;
+  const [, kind, param, random, nofb] = match;
   if (kind === "none") return DEFAULT_ENCODING;
-  for (const suffix of [random, split]) {
-    if (suffix && kind !== "lowrank") throw new CodecError(`--compress "${text}": only lowrank takes ${suffix}`);
-  }
+  if (random && kind !== "lowrank") throw new CodecError(`--compress "${text}": only lowrank takes -random`);
   const raw: Record<string, unknown> = { kind };
   if (param !== undefined) raw[kind === "dct" ? "keep" : kind === "lowrank" ? "rank" : "ratio"] = Number(param);
   if (kind === "lowrank" && !random) raw.firstFactor = "downstream";
-  if (split) raw.split = "coordinates";
   if (nofb) raw.feedback = false;
   return parseEncodingSpec(raw);
 }
@@ -446,18 +423,17 @@ export function createEncoding(spec: EncodingSpec, model: ModelGeometry): Update
       const rank = spec.rank!;
       const matrices = model.matrices ?? [];
       checkLowRankFits(matrices, rank);
-      const ranks = matrixRanks(matrices, rank, spec.split);
       const firstFactor = spec.firstFactor ?? "random";
       const mapFor = (ctx: RoundContext): LinearMap =>
         lowRankMap(
           d,
           matrices,
-          ranks,
+          rank,
           ctx.round,
           { change: ctx.modelChange, model: ctx.round === 1 ? ctx.model : undefined, firstFactor },
           seededStream(roundSeed(ctx), "lowrank"),
         );
-      const dimension = lowRankDimension(d, matrices, ranks);
+      const dimension = lowRankDimension(d, matrices, rank);
       return new LinearEncoding(spec, d, mapFor, true, dimension, true, firstFactor === "downstream");
     }
     case "dct": {

@@ -10,8 +10,7 @@
  * its factors are random, or (the `downstream` start) a kernel whose outputs feed other kernels takes
  * the dominant directions of the product of those kernels in the round's model, which span most of
  * the error back-propagation sends into its outputs. Both sides send the same number
- * of coordinates, rank x max(rows, cols), so the task's lanes fit every round. Each matrix has its own
- * rank (matrixRanks): the task's rank everywhere, or the coordinates that rank buys split equally.
+ * of coordinates, rank x max(rows, cols), so the task's lanes fit every round.
  * Bit-identical everywhere: only +, -, *, / and sqrt on doubles (exactly rounded in every JS
  * engine) and draws from the round's shared seed. Pure: no I/O.
  */
@@ -44,52 +43,10 @@ export function checkLowRankFits(matrices: readonly WeightMatrix[], rank: number
 /** Coordinates one compressed matrix sends every round: rank x its larger side. */
 export const lowRankBudget = (matrix: WeightMatrix, rank: number): number => rank * Math.max(matrix.rows, matrix.cols);
 
-/** How a rank spreads over the matrices: the same rank for each, or the coordinates it buys in equal shares. */
-export const RANK_SPLITS = ["rank", "coordinates"] as const;
-export type RankSplit = (typeof RANK_SPLITS)[number];
-
-/** The largest rank a matrix fits (lowRankFits). */
-const largestRank = (w: WeightMatrix): number => Math.floor((Math.min(w.rows, w.cols) - 1) / 2);
-
-/**
- * Each matrix's rank, 0 for one sent as it is. Split "rank": `rank` for every matrix it fits. Split
- * "coordinates": the matrices `rank` fits share the coordinates it would send (rank x the sum of their
- * larger sides) equally, each at least rank 1 and at most the largest rank it fits; a matrix held at
- * either bound leaves the rest of the coordinates to the others. A rank direction costs a matrix its
- * larger side, so narrow matrices get more directions for the same coordinates. Depends only on the
- * shapes (and exactly rounded arithmetic), so every participant and decoder gets the same ranks.
- */
-export function matrixRanks(matrices: readonly WeightMatrix[], rank: number, split: RankSplit = "rank"): number[] {
-  const ranks = matrices.map((w) => (lowRankFits(w, rank) ? rank : 0));
-  if (split === "rank") return ranks;
-  const open = new Set(ranks.flatMap((r, i) => (r > 0 ? [i] : [])));
-  let coordinates = [...open].reduce((s, i) => s + lowRankBudget(matrices[i], rank), 0);
-  const shareRank = (i: number): number =>
-    Math.floor(coordinates / open.size / Math.max(matrices[i].rows, matrices[i].cols));
-  const hold = (i: number, r: number): void => {
-    ranks[i] = r;
-    coordinates -= lowRankBudget(matrices[i], r);
-    open.delete(i);
-  };
-  // Hold the matrices whose share is beyond their largest rank first (that frees coordinates), then any whose
-  // share is below one direction, until every open matrix's share is a rank it fits.
-  for (;;) {
-    const capped = [...open].filter((i) => shareRank(i) >= largestRank(matrices[i]));
-    const starved = capped.length ? [] : [...open].filter((i) => shareRank(i) < 1);
-    if (!capped.length && !starved.length) break;
-    for (const i of capped) hold(i, largestRank(matrices[i]));
-    for (const i of starved) hold(i, 1);
-  }
-  for (const i of open) ranks[i] = shareRank(i);
-  return ranks;
-}
-
-/** Coordinates a low-rank encoding sends: each compressed matrix's budget at its rank, every other parameter as it is. */
-export function lowRankDimension(d: number, matrices: readonly WeightMatrix[], ranks: readonly number[]): number {
+/** Coordinates a low-rank encoding sends: the budget of every matrix that fits, every other parameter as it is. */
+export function lowRankDimension(d: number, matrices: readonly WeightMatrix[], rank: number): number {
   let m = d;
-  matrices.forEach((w, i) => {
-    if (ranks[i] > 0) m += lowRankBudget(w, ranks[i]) - w.rows * w.cols;
-  });
+  for (const w of matrices) if (lowRankFits(w, rank)) m += lowRankBudget(w, rank) - w.rows * w.cols;
   return m;
 }
 
@@ -284,36 +241,30 @@ function projectionOf(
 }
 
 /**
- * The round's map: every matrix with a rank (matrixRanks) is sent as its projection (padded with zeros to
- * its budget), every other parameter as it is, in parameter order. The factors follow `source`: the
+ * The round's map: every matrix that fits the rank is sent as its projection (padded with zeros to its
+ * budget), every other parameter as it is, in parameter order. The factors follow `source`: the
  * previous round's change to the global model, or in round 1 random directions or the downstream kernels'.
  */
 export function lowRankMap(
   d: number,
   matrices: readonly WeightMatrix[],
-  ranks: readonly number[],
+  rank: number,
   round: number,
   source: FactorSource,
   rng: Rng,
 ): LinearMap {
+  assertInteger("rank", rank, 1, 2 ** 16);
   checkMatrices(d, matrices);
-  if (ranks.length !== matrices.length) {
-    throw new CodecError(`${ranks.length} ranks for ${matrices.length} matrices`);
-  }
-  ranks.forEach((r, i) => {
-    assertInteger("rank", r, 0, 2 ** 16);
-    if (r > 0 && !lowRankFits(matrices[i], r)) throw new CodecError(`rank ${r} does not fit matrix ${i}`);
-  });
   for (const [name, v] of [
     ["model change", source.change],
     ["round's model", source.model],
   ] as const) {
     if (v && v.length !== d) throw new CodecError(`the ${name} has ${v.length} values, the model has ${d} parameters`);
   }
-  const projections = matrices.flatMap((_, i) =>
-    ranks[i] > 0 ? [projectionOf(matrices, i, ranks[i], round, source, rng)] : [],
+  const projections = matrices.flatMap((w, i) =>
+    lowRankFits(w, rank) ? [projectionOf(matrices, i, rank, round, source, rng)] : [],
   );
-  const m = lowRankDimension(d, matrices, ranks);
+  const m = lowRankDimension(d, matrices, rank);
   return {
     inputDimension: d,
     outputDimension: m,

@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createEncoding, encodingName, parseCompressFlag, parseEncodingSpec } from "../../../client/src/codec/encoding";
+import { createEncoding, parseCompressFlag, parseEncodingSpec } from "../../../client/src/codec/encoding";
 import { layoutOf, minLaneBits } from "../../../client/src/codec/layout";
 import {
   lowRankDimension,
   lowRankFits,
   lowRankMap,
-  matrixRanks,
   orthonormalBasis,
   type FactorSource,
   type WeightMatrix,
@@ -46,75 +45,17 @@ describe("low-rank projections", () => {
   it("send rank x the larger side for every matrix wide enough, everything else as it is, in both parities", () => {
     expect(matrices.map((w) => lowRankFits(w, 1))).toEqual([true, true, false]);
     expect(matrices.map((w) => lowRankFits(w, 2))).toEqual([true, false, false]);
-    expect(lowRankDimension(D, matrices, matrixRanks(matrices, 1))).toBe(D - 60 + 12 - 60 + 20);
-    expect(lowRankDimension(D, matrices, matrixRanks(matrices, 2))).toBe(D - 60 + 24);
+    expect(lowRankDimension(D, matrices, 1)).toBe(D - 60 + 12 - 60 + 20);
+    expect(lowRankDimension(D, matrices, 2)).toBe(D - 60 + 24);
     for (const round of [1, 2, 3]) {
       const change = round > 1 ? vector(D, "change") : undefined;
-      expect(lowRankMap(D, matrices, matrixRanks(matrices, 2), round, after(change), rng()).outputDimension).toBe(
-        D - 60 + 24,
-      );
+      expect(lowRankMap(D, matrices, 2, round, after(change), rng()).outputDimension).toBe(D - 60 + 24);
     }
-  });
-
-  it("split a rank's coordinates equally between the matrices it fits, each within the ranks it fits", () => {
-    // LeNet-5's kernels: conv 25x6 and 150x16, dense 400x120, 120x84, 84x10. Rank 14 fits the two middle
-    // dense kernels: 14 x (400 + 120) = 7,280 coordinates, 3,640 each: ranks 9 and 30.
-    const lenet = [
-      [25, 6],
-      [150, 16],
-      [400, 120],
-      [120, 84],
-      [84, 10],
-    ].map(([rows, cols], i) => ({ offset: 1000 * 1000 * i, rows, cols }));
-    expect(matrixRanks(lenet, 14)).toEqual([0, 0, 14, 14, 0]);
-    expect(matrixRanks(lenet, 14, "coordinates")).toEqual([0, 0, 9, 30, 0]);
-    // A 40x9 kernel (largest rank 4) takes 4, leaving 1,920 of 2,080 coordinates to a 1000x500 one: rank 1.
-    const capped = [
-      { offset: 0, rows: 40, cols: 9 },
-      { offset: 360, rows: 1000, cols: 500 },
-    ];
-    expect(matrixRanks(capped, 2, "coordinates")).toEqual([4, 1]);
-    // A 5x1000 kernel's equal share (520 of 1,041) is below one direction: it keeps rank 1, a 41x41 the rest.
-    const starved = [
-      { offset: 0, rows: 5, cols: 1000 },
-      { offset: 5000, rows: 41, cols: 41 },
-    ];
-    expect(matrixRanks(starved, 1, "coordinates")).toEqual([1, 1]);
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 600 }), fc.integer({ min: 1, max: 600 })), { maxLength: 6 }),
-        fc.integer({ min: 1, max: 40 }),
-        (shapes, rank) => {
-          const ws = shapes.map(([rows, cols], i) => ({ offset: 360_000 * i, rows, cols }));
-          const even = matrixRanks(ws, rank);
-          const split = matrixRanks(ws, rank, "coordinates");
-          split.forEach((r, i) => {
-            expect(r > 0).toBe(even[i] > 0);
-            if (r > 0) expect(lowRankFits(ws[i], r)).toBe(true);
-          });
-          const sent = (ranks: number[]) =>
-            ranks.reduce((s, r, i) => s + (r && r * Math.max(ws[i].rows, ws[i].cols)), 0);
-          // Never more coordinates than the same rank everywhere would send.
-          expect(sent(split)).toBeLessThanOrEqual(sent(even));
-        },
-      ),
-    );
-    const map = lowRankMap(D, matrices, [0, 1, 0], 3, after(vector(D, "c")), rng());
-    expect(map.outputDimension).toBe(D - 60 + 20);
-    expect(() => lowRankMap(D, matrices, [3, 0, 0], 1, after(), rng())).toThrow(/rank 3 does not fit matrix 0/);
-    expect(() => lowRankMap(D, matrices, [1, 1], 1, after(), rng())).toThrow(/2 ranks for 3 matrices/);
   });
 
   it("are linear projections whose adjoint is the transpose, in every round", () => {
     for (const round of [1, 2, 3, 4]) {
-      const map = lowRankMap(
-        D,
-        matrices,
-        matrixRanks(matrices, 1),
-        round,
-        after(round > 1 ? vector(D, `c${round}`) : undefined),
-        rng(),
-      );
+      const map = lowRankMap(D, matrices, 1, round, after(round > 1 ? vector(D, `c${round}`) : undefined), rng());
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 1000 }), (seed) => {
           const a = vector(D, `a${seed}`);
@@ -140,15 +81,15 @@ describe("low-rank projections", () => {
     const v = vector(w.cols, "v");
     const change = outer(w, u, vector(w.cols, "v0")); // last round moved the matrix along u
     // Round 2 projects the larger side (rows): its factor holds u, so any update u v'^T is kept exactly.
-    const even = lowRankMap(D, matrices, matrixRanks(matrices, 1), 2, after(change), rng());
+    const even = lowRankMap(D, matrices, 1, 2, after(change), rng());
     const m = outer(w, u, v);
     even.adjoint(even.forward(m)).forEach((x, i) => expect(x).toBeCloseTo(m[i], 10));
     // Round 3 projects the smaller side (cols): a change along v keeps every update u' v^T.
-    const odd = lowRankMap(D, matrices, matrixRanks(matrices, 1), 3, after(outer(w, vector(w.rows, "u0"), v)), rng());
+    const odd = lowRankMap(D, matrices, 1, 3, after(outer(w, vector(w.rows, "u0"), v)), rng());
     const m2 = outer(w, vector(w.rows, "u2"), v);
     odd.adjoint(odd.forward(m2)).forEach((x, i) => expect(x).toBeCloseTo(m2[i], 10));
     // Without the change the same update loses most of its energy in a random subspace.
-    const blind = lowRankMap(D, matrices, matrixRanks(matrices, 1), 3, after(), rng());
+    const blind = lowRankMap(D, matrices, 1, 3, after(), rng());
     const kept = blind.adjoint(blind.forward(m2));
     expect(dot(kept, kept)).toBeLessThan(0.8 * dot(m2, m2));
   });
@@ -156,12 +97,10 @@ describe("low-rank projections", () => {
   it("are bit-identical wherever they are built from the same public data", () => {
     const change = vector(D, "change");
     const x = vector(D, "x");
-    const a = lowRankMap(D, matrices, matrixRanks(matrices, 2), 4, after(change), rng()).forward(x);
-    const b = lowRankMap(D, matrices, matrixRanks(matrices, 2), 4, after(Float64Array.from(change)), rng()).forward(
-      Float64Array.from(x),
-    );
+    const a = lowRankMap(D, matrices, 2, 4, after(change), rng()).forward(x);
+    const b = lowRankMap(D, matrices, 2, 4, after(Float64Array.from(change)), rng()).forward(Float64Array.from(x));
     expect(Buffer.from(a.buffer)).toEqual(Buffer.from(b.buffer));
-    expect(lowRankMap(D, matrices, matrixRanks(matrices, 2), 4, after(change), rng("other")).forward(x)).not.toEqual(a);
+    expect(lowRankMap(D, matrices, 2, 4, after(change), rng("other")).forward(x)).not.toEqual(a);
   });
 
   it("build an orthonormal basis that starts with the candidates and fills up from the stream", () => {
@@ -173,14 +112,10 @@ describe("low-rank projections", () => {
   });
 
   it("refuse matrices outside the model and a change of the wrong length", () => {
-    expect(() => lowRankMap(10, [{ offset: 5, rows: 2, cols: 3 }], [1], 1, after(), rng())).toThrow(/does not fit 10/);
-    expect(() => lowRankMap(D, matrices, matrixRanks(matrices, 1), 2, after(new Float64Array(3)), rng())).toThrow(
-      /model change has 3 values/,
-    );
+    expect(() => lowRankMap(10, [{ offset: 5, rows: 2, cols: 3 }], 1, 1, after(), rng())).toThrow(/does not fit 10/);
+    expect(() => lowRankMap(D, matrices, 1, 2, after(new Float64Array(3)), rng())).toThrow(/model change has 3 values/);
     const short = { model: new Float64Array(4), firstFactor: "downstream" } as const;
-    expect(() => lowRankMap(D, matrices, matrixRanks(matrices, 1), 1, short, rng())).toThrow(
-      /round's model has 4 values/,
-    );
+    expect(() => lowRankMap(D, matrices, 1, 1, short, rng())).toThrow(/round's model has 4 values/);
   });
 
   describe("with the downstream start", () => {
@@ -208,7 +143,7 @@ describe("low-rank projections", () => {
     const kept = (map: ReturnType<typeof lowRankMap>, x: Float64Array) => map.adjoint(map.forward(x));
 
     it("keeps round 1's update whole when it lies along the product of the kernels downstream", () => {
-      const primed = lowRankMap(d, net, matrixRanks(net, 1), 1, { model, firstFactor: "downstream" }, rng());
+      const primed = lowRankMap(d, net, 1, 1, { model, firstFactor: "downstream" }, rng());
       kept(primed, update).forEach((x, i) => expect(x).toBeCloseTo(update[i], 10));
       // Random first factors, a start without the model and the next kernel alone keep far less of it.
       const nextOnly = net.slice(0, 2);
@@ -218,7 +153,7 @@ describe("low-rank projections", () => {
         [net, { model, firstFactor: "random" }],
         [nextOnly, { model, firstFactor: "downstream" }],
       ] as const) {
-        const k = kept(lowRankMap(d, matrices, matrixRanks(matrices, 1), 1, source, rng()), update);
+        const k = kept(lowRankMap(d, matrices, 1, 1, source, rng()), update);
         expect(dot(k, k)).toBeLessThan(0.8 * dot(update, update));
       }
     });
@@ -227,13 +162,13 @@ describe("low-rank projections", () => {
       const v = vector(6, "moved");
       const change = place(net[0], vector(20, "before"), v);
       const along = place(net[0], vector(20, "later"), v);
-      const map = lowRankMap(d, net, matrixRanks(net, 1), 3, { change, model, firstFactor: "downstream" }, rng());
+      const map = lowRankMap(d, net, 1, 3, { change, model, firstFactor: "downstream" }, rng());
       kept(map, along).forEach((x, i) => expect(x).toBeCloseTo(along[i], 10));
       // The 12 x 5 kernel of `matrices` feeds a 3 x 20 one: rows 3 are not its 5 outputs, so no prior is taken.
       const unfed = { model: vector(D, "model"), firstFactor: "downstream" } as const;
       const x = vector(D, "x");
-      expect(lowRankMap(D, matrices, matrixRanks(matrices, 1), 1, unfed, rng()).forward(x)).toEqual(
-        lowRankMap(D, matrices, matrixRanks(matrices, 1), 1, after(), rng()).forward(x),
+      expect(lowRankMap(D, matrices, 1, 1, unfed, rng()).forward(x)).toEqual(
+        lowRankMap(D, matrices, 1, 1, after(), rng()).forward(x),
       );
     });
   });
@@ -270,25 +205,13 @@ describe("the lowrank encoding", () => {
     expect(parseCompressFlag(random.name)).toEqual(random.spec);
     expect(parseCompressFlag(encoding.name)).toEqual(spec);
     expect(() => parseCompressFlag("hash:4-random")).toThrow(/only lowrank takes -random/);
-    expect(() => parseCompressFlag("dct:4-split")).toThrow(/only lowrank takes -split/);
-    const split = parseCompressFlag("lowrank:1-random-split");
-    expect(split).toEqual({ kind: "lowrank", rank: 1, split: "coordinates" });
-    expect(encodingName(split)).toBe("lowrank:1-random-split");
-    // "rank" is the absent default: a spec that writes it out is the spec without it (same commitment).
-    expect(parseEncodingSpec({ kind: "lowrank", rank: 1, split: "rank" })).toEqual({ kind: "lowrank", rank: 1 });
-    expect(() => parseEncodingSpec({ kind: "lowrank", rank: 1, split: "energy" })).toThrow(
-      /split must be one of rank, coordinates, got "energy"/,
-    );
-    expect(createEncoding(split, { paramCount: D, matrices }).dimension).toBe(
-      lowRankDimension(D, matrices, matrixRanks(matrices, 1, "coordinates")),
-    );
     expect(() => parseEncodingSpec({ kind: "lowrank", rank: 1, firstFactor: "pca" })).toThrow(
       /firstFactor must be one of random, downstream, got "pca"/,
     );
     expect(() => parseEncodingSpec({ kind: "hash", ratio: 4, firstFactor: "random" })).toThrow(
       /takes no "firstFactor"/,
     );
-    expect(encoding.dimension).toBe(lowRankDimension(D, matrices, matrixRanks(matrices, 1)));
+    expect(encoding.dimension).toBe(lowRankDimension(D, matrices, 1));
     expect(() => parseCompressFlag("lowrank:4-nofb")).toThrow(/needs error feedback/);
     expect(() => parseEncodingSpec({ kind: "lowrank" })).toThrow(/needs rank/);
     expect(() => parseEncodingSpec({ kind: "lowrank", rank: 2, ratio: 3 })).toThrow(/takes no "ratio"/);

@@ -45,16 +45,6 @@ export function EncodingFields({
             onChange={(value) => onChange({ param: value })}
           />
         )}
-        {choice.kind === "lowrank" && (
-          <label>
-            <input
-              type="checkbox"
-              checked={choice.split === "coordinates"}
-              onChange={(e) => onChange({ split: e.target.checked ? "coordinates" : undefined })}
-            />{" "}
-            Split the rank's coordinates equally between the weight matrices: {explain("rankSplit")}
-          </label>
-        )}
         {choice.kind !== "quant" && (
           <label>
             <input
