@@ -53,8 +53,10 @@ export const ENCODED_DEFAULTS = { valueBits: 3, clip: 0.18 };
  * Fashion-MNIST, which nobody tuned them on (docs/cost-and-benchmarks.md, "Compressed updates"):
  * lenet with lowrank:8 (15.1x at 0.71 pp on MNIST) lost 3.8 pp in 10 rounds, logreg/mlp with dct:10 lost
  * 2.5-3.2 pp. Nor did a rank set by rule: lowrank:14, the largest within a tenth of the 8-bit codec's words
- * for cohorts of 3 to 32, lost 1.16 pp there (0.40 on MNIST). A default here must hold on data it was not
- * chosen on; `--compress` picks any encoding.
+ * for cohorts of 3 to 32, lost 1.16 pp there (0.40 on MNIST). The same rule at 4-bit values, lowrank:11,
+ * held 1 pp on MNIST and Fashion-MNIST seeds 1-3 (0.22-0.99 pp at 10.8x), but a default here is an encoding
+ * whose value bits come from ENCODED_DEFAULTS (3), so it waits for value bits per encoding. A default here
+ * must hold on data it was not chosen on; `--compress` picks any encoding.
  */
 export const DEFAULT_ENCODINGS: Readonly<Partial<Record<ModelKind, EncodingSpec>>> = {};
 
