@@ -40,7 +40,7 @@ import { checkTaskEncoding, taskEncoding } from "../client/src/node/encoding";
 import { OwnerSession } from "../client/src/node/owner";
 import { planTask, type TaskPlan } from "../client/src/node/planTask";
 import { MODEL_KINDS, modelCommitment, parseModelSpec, type ModelSpec } from "../client/src/protocol/modelSpec";
-import { ENCODED_DEFAULTS } from "../client/src/protocol/taskChoices";
+import { codecDefaults } from "../client/src/protocol/taskChoices";
 import { Policy } from "../client/src/protocol/vocabulary";
 import type { FLuFHEAggregator } from "../types";
 import { accuracyTarget, costRatio, costToTarget, roundRecords } from "./lib/cost-to-target";
@@ -94,8 +94,7 @@ const DEFAULT_CONFIGS = [
 function parseConfig(text: string): ConfigSpec {
   const [compress, ...settings] = text.split(",").map((s) => s.trim());
   const encoding = parseCompressFlag(compress);
-  let valueBits = ENCODED_DEFAULTS.valueBits;
-  let clip = ENCODED_DEFAULTS.clip;
+  let { valueBits, clip } = codecDefaults(encoding.kind);
   for (const s of settings) {
     const [key, value] = s.split("=");
     const n = Number(value);

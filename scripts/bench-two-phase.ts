@@ -20,7 +20,7 @@ import { stochasticCodes } from "../client/src/codec/stochastic";
 import { initBackend } from "../client/src/ml/backend";
 import { buildModel, getFlatWeights, setFlatWeights } from "../client/src/ml/models";
 import { evaluate } from "../client/src/ml/train";
-import { ENCODED_DEFAULTS } from "../client/src/protocol/taskChoices";
+import { codecDefaults } from "../client/src/protocol/taskChoices";
 import { weightMatrices } from "../client/src/protocol/weightShapes";
 import { plaintextFedAvg, simulatedFederation, trainRound, workloadOptions, type Workload } from "./lib/encoded-fedavg";
 import { positive } from "./lib/flags";
@@ -132,9 +132,9 @@ async function main(o: Options): Promise<void> {
     log(`  two-phase rank ${o.rank} round ${round}: ${(accuracies.at(-1)! * 100).toFixed(2)}%`);
   }
   model.dispose();
-  // Words as a task with lanes for this cohort would pack them (exact values: counted as the compressed
-  // tasks' default codes, which is what lowrank:r's words are counted at).
-  const laneBits = minLaneBits(o.bits || ENCODED_DEFAULTS.valueBits, o.clients);
+  // Words as a task with lanes for this cohort would pack them (exact values: counted at lowrank's default
+  // value bits unless --bits is given).
+  const laneBits = minLaneBits(o.bits || codecDefaults("lowrank").valueBits, o.clients);
   const words = Math.ceil(coordinates / Math.floor(WORD_BITS / laneBits));
   const result = {
     rank: o.rank,

@@ -13,7 +13,7 @@ import { initBackend } from "../client/src/ml/backend";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { MODEL_KINDS } from "../client/src/protocol/modelSpec";
 import { approxDuration, threadsLabel } from "../client/src/protocol/clientCost";
-import { TASK_DEFAULTS, defaultEncodingsText } from "../client/src/protocol/taskChoices";
+import { TASK_DEFAULTS, defaultEncodingsText, encodedDefaultsText } from "../client/src/protocol/taskChoices";
 import { PRIVACY_DEFAULTS, describePrivacy } from "../client/src/protocol/privacy";
 import { ROUND_TRAINING } from "../client/src/node/training";
 import { runDemo, type DemoOptions } from "./lib/demo-run";
@@ -103,10 +103,14 @@ const program = new Command()
   .option("--label-column <name>", "CSV: header of the label column")
   .option(
     "--value-bits <b>",
-    `quantization bits per value (default ${TASK_DEFAULTS.valueBits})`,
+    `quantization bits per value (default ${TASK_DEFAULTS.valueBits}; compressed: see --compress)`,
     positive("--value-bits"),
   )
-  .option("--clip <C>", `clip bound of a delta coordinate (default ${TASK_DEFAULTS.clip})`, positive("--clip", false))
+  .option(
+    "--clip <C>",
+    `clip bound of a delta coordinate (default ${TASK_DEFAULTS.clip}; compressed: see --compress)`,
+    positive("--clip", false),
+  )
   .option(
     "--min-cohort <K>",
     `minimum contributors per chunk to reveal (default ${TASK_DEFAULTS.minCohort}; 2 lets the two read each other)`,
@@ -119,7 +123,7 @@ const program = new Command()
   )
   .option(
     "--compress <encoding>",
-    `update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, lowrank:<rank>[-random] (default: ${defaultEncodingsText()}; compressed: 3-bit values, clip 0.18 unless given)`,
+    `update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, lowrank:<rank>[-random] (default: ${defaultEncodingsText()}; compressed: ${encodedDefaultsText()} unless given)`,
   )
   .option(
     "--dp-epsilon <e>",

@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { task } from "hardhat/config";
 // Plain data, no contract types: safe to load with hardhat.config.ts before compilation.
 import type { ModelKind } from "../../client/src/protocol/modelSpec";
-import { TASK_DEFAULTS as D, defaultEncodingsText, newTaskEncoding } from "../../client/src/protocol/taskChoices";
+import {
+  TASK_DEFAULTS as D,
+  defaultEncodingsText,
+  encodedDefaultsText,
+  newTaskEncoding,
+} from "../../client/src/protocol/taskChoices";
 import { PRIVACY_DEFAULTS, type DpFlags } from "../../client/src/protocol/privacy";
 import { argTypes } from "./argTypes";
 import { flContext, guarded, type FlContext } from "./context";
@@ -109,10 +114,20 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
     "compress",
     "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> (mlp/logreg on images) " +
       "or lowrank:<rank>[-random] (every weight matrix wider than 2 x rank; -random: random first-round factors); " +
-      `default: ${defaultEncodingsText()}; compressed tasks default to 3-bit values and clip 0.18`,
+      `default: ${defaultEncodingsText()}; compressed tasks default to ${encodedDefaultsText()}`,
   )
-  .addOptionalParam("valueBits", `quantization bits per value (default ${D.valueBits})`, undefined, argTypes.integer)
-  .addOptionalParam("clip", `clip bound of a delta coordinate (default ${D.clip})`, undefined, argTypes.number)
+  .addOptionalParam(
+    "valueBits",
+    `quantization bits per value (default ${D.valueBits}; compressed: see compress)`,
+    undefined,
+    argTypes.integer,
+  )
+  .addOptionalParam(
+    "clip",
+    `clip bound of a delta coordinate (default ${D.clip}; compressed: see compress)`,
+    undefined,
+    argTypes.number,
+  )
   .addOptionalParam(
     "wordsPerChunk",
     "words per submission transaction (default: the planner's)",

@@ -112,4 +112,45 @@ describe("fl:create-task --compress", () => {
       network.close();
     }
   });
+
+  it("gives a new lenet task its default, lowrank:11 at 4-bit values, and today's codec with --compress none", async () => {
+    const { hh } = hardhatTasks(() => devnet.url, dir);
+    const args = [
+      "--input-shape",
+      "28x28x1",
+      "--classes",
+      "10",
+      "--model",
+      "lenet",
+      "--participants",
+      "1,2,3",
+      "--json",
+    ];
+    const byDefault = await hh(["fl:create-task", ...args]);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    const none = await hh(["fl:create-task", ...args, "--compress", "none"]);
+    expect(none.code, none.stderr).toBe(0);
+    const network = await openNetwork(devnet.url);
+    try {
+      const aggregator = FLuFHEAggregator__factory.connect(
+        readDeployment("localhost", dir).aggregator,
+        network.provider,
+      );
+      const taskOf = async (out: string) => aggregator.getTask(BigInt(lastJson(out).taskId as string));
+      const compressed = await taskOf(byDefault.stdout);
+      expect(specFromUri(compressed.config.modelURI).encoding).toEqual({
+        kind: "lowrank",
+        rank: 11,
+        firstFactor: "downstream",
+      });
+      expect(layoutFromTask(compressed)).toMatchObject({ valueBits: 4, clip: 0.18 });
+      const plain = await taskOf(none.stdout);
+      expect(specFromUri(plain.config.modelURI).encoding).toBeUndefined();
+      expect(layoutFromTask(plain)).toMatchObject({ valueBits: 16, clip: 1, paramCount: 61_706 });
+      // The default sends at least 10x fewer words than today's codec for the same cohort.
+      expect(layoutFromTask(compressed).wordCount * 10).toBeLessThan(layoutFromTask(plain).wordCount);
+    } finally {
+      network.close();
+    }
+  });
 });

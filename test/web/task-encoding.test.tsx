@@ -6,7 +6,7 @@ import { initialModel } from "../../client/src/node/model";
 import { planTask } from "../../client/src/node/planTask";
 import { parseModelSpec, specFromUri } from "../../client/src/protocol/modelSpec";
 import { privacyFromOptions, toOnChainPrivacy } from "../../client/src/protocol/privacy";
-import { ENCODED_DEFAULTS, TASK_DEFAULTS, taskConfig } from "../../client/src/protocol/taskChoices";
+import { ENCODED_DEFAULTS, LOWRANK_DEFAULTS, TASK_DEFAULTS, taskConfig } from "../../client/src/protocol/taskChoices";
 import {
   choiceOf,
   compressText,
@@ -147,21 +147,28 @@ describe("the create-task form's encoding", () => {
     expect(followDefaults(compressed, "hash", "quant")).toEqual(start);
     const typed = followDefaults({ ...start, valueBits: "8" }, "quant", "dct");
     expect([typed.valueBits, typed.clip]).toEqual(["8", String(ENCODED_DEFAULTS.clip)]);
+    // lowrank's own defaults (4-bit values), to and from the other compressions'.
+    const lowrank = followDefaults(compressed, "hash", "lowrank");
+    expect([lowrank.valueBits, lowrank.clip]).toEqual([
+      String(LOWRANK_DEFAULTS.valueBits),
+      String(LOWRANK_DEFAULTS.clip),
+    ]);
+    expect(followDefaults(lowrank, "lowrank", "hash")).toEqual(compressed);
   });
 
-  it("starts every kind on today's codec, and follows a kind's default while the owner has not picked one", () => {
-    for (const kind of ["logreg", "mlp", "cnn", "lenet"])
-      expect(defaultChoiceFor(kind)).toEqual(DEFAULT_ENCODING_CHOICE);
-    // With a table that has a default (as fl:create-task would read it):
-    const defaults = { lenet: parseCompressFlag("lowrank:8") };
-    const lowrank = { kind: "lowrank" as const, param: "8", feedback: true };
-    expect(defaultChoiceFor("lenet", defaults)).toEqual(lowrank);
-    expect(compressText(defaultChoiceFor("lenet", defaults))).toBe("lowrank:8");
-    expect(followKindDefault(defaultChoiceFor("logreg", defaults), "logreg", "lenet", defaults)).toEqual(lowrank);
-    expect(followKindDefault(lowrank, "lenet", "mlp", defaults)).toEqual(defaultChoiceFor("mlp", defaults));
+  it("starts lenet on lowrank:11 and the other kinds on today's codec, and follows a kind's default while the owner has not picked one", () => {
+    for (const kind of ["logreg", "mlp", "cnn"]) expect(defaultChoiceFor(kind)).toEqual(DEFAULT_ENCODING_CHOICE);
+    const lowrank = { kind: "lowrank" as const, param: "11", feedback: true };
+    expect(defaultChoiceFor("lenet")).toEqual(lowrank);
+    expect(compressText(defaultChoiceFor("lenet"))).toBe("lowrank:11");
+    expect(followKindDefault(defaultChoiceFor("logreg"), "logreg", "lenet")).toEqual(lowrank);
+    expect(followKindDefault(lowrank, "lenet", "mlp")).toEqual(DEFAULT_ENCODING_CHOICE);
     // An encoding the owner picked stays when the kind changes.
     const picked: EncodingChoice = { kind: "hash", param: "3", feedback: true };
-    expect(followKindDefault(picked, "mlp", "lenet", defaults)).toEqual(picked);
+    expect(followKindDefault(picked, "mlp", "lenet")).toEqual(picked);
+    // A caller's own table (as another deployment might set it) is followed the same way.
+    const defaults = { mlp: parseCompressFlag("dct:10") };
+    expect(compressText(followKindDefault(DEFAULT_ENCODING_CHOICE, "lenet", "mlp", defaults))).toBe("dct:10");
   });
 
   it("reads an uploaded spec's encoding back into the inputs", () => {

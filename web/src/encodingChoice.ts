@@ -7,7 +7,7 @@ import { parseCompressFlag, specEncoding, type EncodingKind, type EncodingSpec }
 import type { FirstFactor } from "../../client/src/codec/lowRank";
 import { parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { ModelKind } from "../../client/src/protocol/modelSpec";
-import { DEFAULT_ENCODINGS, ENCODED_DEFAULTS, TASK_DEFAULTS } from "../../client/src/protocol/taskChoices";
+import { DEFAULT_ENCODINGS, codecDefaults } from "../../client/src/protocol/taskChoices";
 
 /** What the encoding inputs hold: the kind, its parameter as typed, and error feedback. */
 export interface EncodingChoice {
@@ -81,12 +81,6 @@ export function specWithEncoding(
   } catch (e) {
     return { error: (e as Error).message };
   }
-}
-
-/** Value bits and clip a task defaults to with this kind (planTask's: ENCODED_DEFAULTS when it compresses). */
-export function codecDefaults(kind: EncodingKind): { valueBits: number; clip: number } {
-  const { valueBits, clip } = kind === "quant" ? TASK_DEFAULTS : ENCODED_DEFAULTS;
-  return { valueBits, clip };
 }
 
 /**

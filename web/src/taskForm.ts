@@ -414,7 +414,7 @@ function settingsFieldOf(message: string): SettingsField | undefined {
 export function draftTask(
   form: TaskForm,
   paramCount: number | undefined,
-  encoding?: Pick<UpdateEncoding, "name" | "paramCount">,
+  encoding?: Pick<UpdateEncoding, "spec" | "paramCount">,
   privacy: PrivacyDraft = { status: "off" },
 ): TaskDraft {
   const { addresses, errors: addressErrors } = parseAddresses(form.participants);
@@ -459,7 +459,7 @@ export function draftTask(
   warnings.unshift(...checked.warnings);
   const blocked = errors.length > 0 || Object.keys(fieldErrors).length > 0;
   const settings = blocked ? undefined : checked.settings;
-  const compressed = settings !== undefined && compresses(encoding?.name);
+  const compressed = settings !== undefined && compresses(encoding?.spec.kind);
   const uncompressed = compressed ? checkTaskChoices(paramCount, choices).settings?.plan : undefined;
   return {
     settings,

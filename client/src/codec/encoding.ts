@@ -71,7 +71,7 @@ export const DEFAULT_ENCODING: EncodingSpec = { kind: "quant" };
 
 /**
  * Whether an encoding (by its kind or name) is anything but today's codec: it compresses, takes the
- * compressed defaults (3-bit values, clip 0.18) and is recorded in the task's spec.
+ * compressed defaults (protocol/taskChoices.ts, codecDefaults) and is recorded in the task's spec.
  */
 export function compresses(kindOrName: string | undefined): boolean {
   return kindOrName !== undefined && kindOrName !== DEFAULT_ENCODING.kind;

@@ -16,8 +16,8 @@ export interface TaskPlan extends InitialModel, TaskSettings {
 }
 
 /**
- * Plans a task for a model spec and the owner's choices (TASK_DEFAULTS for the rest, ENCODED_DEFAULTS
- * when the spec's encoding compresses): the seeded initial weights, their commitment and inline URI
+ * Plans a task for a model spec and the owner's choices (TASK_DEFAULTS for the rest, codecDefaults of
+ * the spec's encoding for value bits and clip): the seeded initial weights, their commitment and inline URI
  * (both covering the encoding), the codec exactly as the chain will store it (its paramCount is what the
  * encoding sends), and the cost per participant and round (the real-network encryption estimate at
  * this machine's default encryption threads, defaultEncryptThreads). Throws with every problem found.

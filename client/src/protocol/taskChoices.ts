@@ -3,7 +3,14 @@
  * demo, the fl: tasks, the web form, the tests), and their validation into settings the contract
  * accepts. Pure: no I/O, no tfjs.
  */
-import { compresses, encodingName, parseCompressFlag, type EncodingSpec, type UpdateEncoding } from "../codec/encoding";
+import {
+  compresses,
+  encodingName,
+  parseCompressFlag,
+  type EncodingKind,
+  type EncodingSpec,
+  type UpdateEncoding,
+} from "../codec/encoding";
 import { MAX_VALUE_BITS, MAX_WORDS_PER_CHUNK, MIN_VALUE_BITS, type CodecParams } from "../codec/layout";
 import type { IFLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import { chooseCodec, planSubmission, type SubmissionPlan } from "./plan";
@@ -48,17 +55,39 @@ export const TASK_DEFAULTS = {
 export const ENCODED_DEFAULTS = { valueBits: 3, clip: 0.18 };
 
 /**
- * The encoding a new task gets when its owner names none, by model kind: none for now, so every kind
- * starts on today's codec. Both candidates that met issue 21's targets on MNIST failed them on
- * Fashion-MNIST, which nobody tuned them on (docs/cost-and-benchmarks.md, "Compressed updates"):
- * lenet with lowrank:8 (15.1x at 0.71 pp on MNIST) lost 3.8 pp in 10 rounds, logreg/mlp with dct:10 lost
- * 2.5-3.2 pp. Nor did a rank set by rule: lowrank:14, the largest within a tenth of the 8-bit codec's words
- * for cohorts of 3 to 32, lost 1.16 pp there (0.40 on MNIST). The same rule at 4-bit values, lowrank:11,
- * held 1 pp on MNIST and Fashion-MNIST seeds 1-3 (0.22-0.99 pp at 10.8x), but a default here is an encoding
- * whose value bits come from ENCODED_DEFAULTS (3), so it waits for value bits per encoding. A default here
- * must hold on data it was not chosen on; `--compress` picks any encoding.
+ * lowrank's defaults: 4-bit codes (levels -7..7). Its few coordinates carry each weight matrix's energy, so
+ * their precision pays: at the same words, rank 11 with 4-bit values beat rank 14 with 3-bit values on every
+ * LeNet check (MNIST 0.22 against 0.40 pp below plaintext after 10 rounds, Fashion-MNIST seeds 1-3 0.86 / 0.99 /
+ * 0.84 against 1.16 / 1.03 / 1.04 pp; docs/cost-and-benchmarks.md, "Compressed updates").
  */
-export const DEFAULT_ENCODINGS: Readonly<Partial<Record<ModelKind, EncodingSpec>>> = {};
+export const LOWRANK_DEFAULTS = { valueBits: 4, clip: 0.18 };
+
+/** The value bits and clip a task takes when its owner sets neither, by its encoding's kind (undefined: today's codec). */
+export function codecDefaults(kind: EncodingKind | undefined): { valueBits: number; clip: number } {
+  if (!compresses(kind)) return { valueBits: TASK_DEFAULTS.valueBits, clip: TASK_DEFAULTS.clip };
+  return kind === "lowrank" ? LOWRANK_DEFAULTS : ENCODED_DEFAULTS;
+}
+
+/** The defaults as a flag's help says them: "3-bit values, clip 0.18 (lowrank: 4-bit values, clip 0.18)". */
+export function encodedDefaultsText(): string {
+  const say = (d: { valueBits: number; clip: number }) => `${d.valueBits}-bit values, clip ${d.clip}`;
+  return `${say(ENCODED_DEFAULTS)} (lowrank: ${say(LOWRANK_DEFAULTS)})`;
+}
+
+/**
+ * The encoding a new task gets when its owner names none, by model kind; uncompressed stays one flag away
+ * (`--compress none`). A default here must hold on data it was not chosen on (issue 21):
+ * - lenet: lowrank:11 (with LOWRANK_DEFAULTS' 4-bit values), the words rule's rank: the largest whose words
+ *   stay within a tenth of the 8-bit codec's for cohorts of 3 to 32 (521 words, 10.8x fewer). After 10 rounds it
+ *   held 1 pp of plaintext FedAvg on MNIST (0.22 pp) and on Fashion-MNIST seeds 1-3, which nobody tuned it on
+ *   (0.86, 0.99, 0.84 pp); on the devnet 828 gas and 2,226 HCU per parameter, bit for bit. Earlier lenet
+ *   defaults failed that check: lowrank:8 (3.8 pp on Fashion-MNIST), lowrank:14 at 3-bit values (1.16 pp).
+ * - logreg, mlp: none. dct:10 met the targets on MNIST but lost 2.5-3.2 pp on Fashion-MNIST, and nothing held
+ *   1 pp at 10x on the permuted-pixel MLP (the tabular stand-in). cnn: none, no encoding measured on it.
+ */
+export const DEFAULT_ENCODINGS: Readonly<Partial<Record<ModelKind, EncodingSpec>>> = {
+  lenet: { kind: "lowrank", rank: 11, firstFactor: "downstream" },
+};
 
 /** The kinds' defaults for a flag's help: "none for every kind", or e.g. "dct:10 for mlp, none for the other kinds". */
 export function defaultEncodingsText(): string {
@@ -122,10 +151,9 @@ export const PAIR_COHORT_WARNING =
 export function checkTaskChoices(
   paramCount: number | undefined,
   choices: TaskChoices,
-  encoding?: Pick<UpdateEncoding, "name" | "paramCount">,
+  encoding?: Pick<UpdateEncoding, "spec" | "paramCount">,
 ): CheckedChoices {
-  const encoded = compresses(encoding?.name);
-  const c = { ...TASK_DEFAULTS, ...(encoded ? ENCODED_DEFAULTS : {}), ...stripUndefined(choices) };
+  const c = { ...TASK_DEFAULTS, ...codecDefaults(encoding?.spec.kind), ...stripUndefined(choices) };
   const errors: string[] = [];
   const warnings: string[] = [];
   if (!intIn(c.minCohort, 2, 65535))
@@ -185,7 +213,7 @@ export function checkTaskChoices(
 export function taskSettings(
   paramCount: number,
   choices: TaskChoices,
-  encoding?: Pick<UpdateEncoding, "name" | "paramCount">,
+  encoding?: Pick<UpdateEncoding, "spec" | "paramCount">,
 ): TaskSettings & { warnings: string[] } {
   const { settings, errors, warnings } = checkTaskChoices(paramCount, choices, encoding);
   if (!settings) throw new Error(errors.join("; "));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parseCompressFlag } from "../../../client/src/codec/encoding";
 import { layoutOf } from "../../../client/src/codec/layout";
 import { seededStream } from "../../../client/src/codec/sharedSeed";
 import { buildModel } from "../../../client/src/ml/models";
@@ -22,13 +23,16 @@ import {
 import {
   DEFAULT_ENCODINGS,
   ENCODED_DEFAULTS,
+  LOWRANK_DEFAULTS,
   TASK_DEFAULTS,
+  codecDefaults,
   newTaskEncoding,
 } from "../../../client/src/protocol/taskChoices";
 import { weightMatrices, weightShapes } from "../../../client/src/protocol/weightShapes";
 
 const mlp: ModelSpec = { kind: "mlp", inputShape: [8, 8, 1], numClasses: 3, hidden: [5], seed: 3 };
 const HASH = "0x" + "12".repeat(32);
+const LENET: ModelSpec = { kind: "lenet", inputShape: [28, 28, 1], numClasses: 10, seed: 1 };
 
 describe("a task's encoding", () => {
   it("finds the first dense layer on images exactly where the model keeps its kernel", () => {
@@ -119,19 +123,31 @@ describe("a task's encoding", () => {
     );
   });
 
-  it("gives a new task of every kind today's codec unless --compress names one; lowrank:8 sends >= 10x fewer words on a lenet", () => {
-    for (const kind of ["logreg", "mlp", "cnn", "lenet"] as const) {
-      expect(newTaskEncoding(kind, undefined)).toEqual(DEFAULT_ENCODINGS[kind]);
-      expect(newTaskEncoding(kind, undefined)).toBeUndefined();
-    }
+  it("gives a new lenet task lowrank:11 at 4-bit values and the other kinds today's codec unless --compress names one", () => {
+    for (const kind of ["logreg", "mlp", "cnn"] as const) expect(newTaskEncoding(kind, undefined)).toBeUndefined();
+    expect(newTaskEncoding("lenet", undefined)).toEqual(parseCompressFlag("lowrank:11"));
+    expect(newTaskEncoding("lenet", undefined)).toEqual(DEFAULT_ENCODINGS.lenet);
     expect(newTaskEncoding("lenet", "none")).toEqual({ kind: "quant" });
     expect(newTaskEncoding("lenet", "lowrank:8")).toEqual({ kind: "lowrank", rank: 8, firstFactor: "downstream" });
-    const lenet = { kind: "lenet" as const, inputShape: [28, 28, 1], numClasses: 10, seed: 1 };
-    const spec = parseModelSpec({ ...lenet, encoding: newTaskEncoding("lenet", "lowrank:8") });
-    const compressed = planTask(spec, { maxCohort: 8 });
-    const eightBit = planTask(lenet, { maxCohort: 8, valueBits: 8, clip: 0.1 });
-    expect(eightBit.codec.paramCount).toBe(61_706);
-    expect(compressed.plan.layout.wordCount * 10).toBeLessThanOrEqual(eightBit.plan.layout.wordCount);
+    expect(codecDefaults("lowrank")).toEqual(LOWRANK_DEFAULTS);
+    expect(codecDefaults("dct")).toEqual(ENCODED_DEFAULTS);
+    expect(codecDefaults(undefined)).toEqual({ valueBits: TASK_DEFAULTS.valueBits, clip: TASK_DEFAULTS.clip });
+    const plan = planTask(parseModelSpec({ ...LENET, encoding: newTaskEncoding("lenet", undefined) }), {
+      maxCohort: 8,
+    });
+    expect([plan.codec.valueBits, plan.codec.clip]).toEqual([LOWRANK_DEFAULTS.valueBits, LOWRANK_DEFAULTS.clip]);
+  });
+
+  it("picks the lenet default by the words rule: the largest rank within a tenth of the 8-bit codec's words, cohorts 3-32", () => {
+    const words = (rank: number | undefined, maxCohort: number) => {
+      const encoding = rank === undefined ? undefined : parseCompressFlag(`lowrank:${rank}`);
+      const choices = rank === undefined ? { valueBits: 8, clip: 0.1 } : {};
+      return planTask(parseModelSpec({ ...LENET, encoding }), { maxCohort, ...choices }).plan.layout.wordCount;
+    };
+    const fits = (rank: number) => [3, 8, 16, 32].every((k) => words(rank, k) * 10 <= words(undefined, k));
+    expect(DEFAULT_ENCODINGS.lenet).toMatchObject({ kind: "lowrank", rank: 11 });
+    expect(fits(11)).toBe(true);
+    expect(fits(12)).toBe(false);
   });
 
   it("keeps the participant's residual with its state and uses it from the next round only", () => {

@@ -3,7 +3,8 @@
 import { ENCODING_KINDS, type EncodingKind } from "../../../client/src/codec/encoding";
 import { Field, NumberField } from "../components/forms";
 import { explain } from "../glossary";
-import { ENCODING_OPTIONS, codecDefaults, compressText, encodingParam, type EncodingChoice } from "../encodingChoice";
+import { codecDefaults } from "../../../client/src/protocol/taskChoices";
+import { ENCODING_OPTIONS, compressText, encodingParam, type EncodingChoice } from "../encodingChoice";
 
 /** The update encoding of the create-task form: the CLI's --compress choices, with the flag it amounts to. */
 export function EncodingFields({
