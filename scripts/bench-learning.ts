@@ -107,6 +107,9 @@ function parseConfig(text: string): ConfigSpec {
 
 const log = (message: string) => process.stderr.write(`[bench:learning] ${message}\n`);
 
+/** Today's codec at 8-bit values: the baseline every config's words and costRatio are measured against. */
+const BASELINE_NAME = "quant-8b";
+
 /** The simulated task id: what the devnet's first task gets, so the chain round reuses the sweep's seeds. */
 const TASK_ID = 1n;
 
@@ -301,10 +304,27 @@ function checkOptions(o: Options): ConfigSpec[] {
     throw new InvalidArgumentError(`--partition must be one of ${PARTITION_KINDS.join(", ")}`);
   }
   if (o.clients > 19) throw new InvalidArgumentError("--clients can be at most 19 (the devnet funds 20 accounts)");
-  return o.configs
+  const configs = o.configs
     .split(";")
     .filter((c) => c.trim())
     .map(parseConfig);
+  if (o.chain) checkChainConfig(o, configs);
+  return configs;
+}
+
+/** The devnet round's config exists and can run (not one read from --baselines-from), checked before any training. */
+function checkChainConfig(o: Options, configs: ConfigSpec[]): void {
+  const names = [BASELINE_NAME, ...configs.map((c) => c.name)];
+  if (o.chainConfig !== undefined && !names.includes(o.chainConfig)) {
+    throw new InvalidArgumentError(`--chain-config ${o.chainConfig} is not one of ${names.join(", ")}`);
+  }
+  if (!o.baselinesFrom) return;
+  if (o.chainConfig === BASELINE_NAME || configs.length === 0) {
+    throw new InvalidArgumentError(
+      `--baselines-from reads ${BASELINE_NAME}'s accuracies but not its round 1, so it cannot go through the devnet: ` +
+        "take a compressed config (--configs, --chain-config) or add --no-chain",
+    );
+  }
 }
 
 /** What every config shares: the partitions and test set, the base model, the tasks' cohort and sample cap. */
@@ -387,9 +407,7 @@ async function runOnChain(
   rows: ConfigRow[],
   onChainName: string,
 ): Promise<ChainResult> {
-  const config = all.find((c) => c.name === onChainName);
-  if (!config)
-    throw new InvalidArgumentError(`--chain-config ${onChainName} is not one of ${all.map((c) => c.name).join(", ")}`);
+  const config = all.find((c) => c.name === onChainName)!; // a name checkChainConfig accepted
   log(`round 1 of ${config.name} on the devnet`);
   const chain = await chainRound(setup, config, runs.get(config.name)!);
   Object.assign(
@@ -495,7 +513,7 @@ async function main(o: Options): Promise<void> {
   const setup = learningSetup(o);
 
   const baselineConfig: ConfigSpec = {
-    name: "quant-8b",
+    name: BASELINE_NAME,
     encoding: { kind: "quant" },
     valueBits: 8,
     clip: o.baselineClip,

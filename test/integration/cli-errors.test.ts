@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./helpers";
+import { runCli, runNode } from "./helpers";
 
 const NODE_ARGS = [
   "node",
@@ -53,5 +53,26 @@ describe("flufhe node: clear errors", () => {
     const { code, stderr } = await runCli([...NODE_ARGS, "--data", "breast-cancer", "--partition", "zigzag"]);
     expect(code).toBe(1);
     expect(stderr).toMatch(/--partition must be one of iid, dirichlet, shards, label/);
+  });
+});
+
+describe("bench:learning: flags checked before any training", () => {
+  const bench = (args: string[]) =>
+    runNode(["-r", "ts-node/register/transpile-only", "scripts/bench-learning.ts", "--model", "lenet", ...args]);
+  const SAVED = ["--baselines-from", "bench/baselines/lenet-mnist-seed1.jsonl"];
+
+  it("refuses a devnet round it could not run, naming what to do", async () => {
+    const unknown = await bench(["--chain-config", "lowrank:9-4b-c0.18"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/--chain-config lowrank:9-4b-c0\.18 is not one of quant-8b, stochastic-3b-c0\.12/);
+    for (const args of [
+      ["--chain-config", "quant-8b"],
+      ["--configs", ""],
+    ]) {
+      const fromFile = await bench([...SAVED, ...args]);
+      expect(fromFile.code).toBe(1);
+      expect(fromFile.stderr).toMatch(/cannot go through the devnet: .* or add --no-chain/);
+      expect(fromFile.stderr).not.toMatch(/reference|plaintext FedAvg/);
+    }
   });
 });
