@@ -5,6 +5,7 @@ import { createEncoding } from "../../client/src/codec/encoding";
 import { MAX_WORDS_PER_CHUNK } from "../../client/src/codec/layout";
 import {
   ENCODED_DEFAULTS,
+  LOWRANK_DEFAULTS,
   PAIR_COHORT_WARNING,
   TASK_DEFAULTS,
   taskSettings,
@@ -179,6 +180,26 @@ describe("CreateTask: the update encoding", () => {
     select("Compression", "quant");
     expect(input("Value bits (b)").value).toBe(String(TASK_DEFAULTS.valueBits));
     expect(asked.at(-1)).not.toHaveProperty("encoding");
+  });
+
+  it("starts a lenet model on its default, lowrank:11 at 4-bit values, and leaves it when the architecture changes back", () => {
+    render(<CreateTask />);
+    select("Architecture", "lenet");
+    type("Input shape", "28, 28, 1");
+    type("Classes", "10");
+    expect((screen.getByLabelText("Compression") as HTMLSelectElement).value).toBe("lowrank");
+    expect(input("Rank").value).toBe("11");
+    expect(input("Value bits (b)").value).toBe(String(LOWRANK_DEFAULTS.valueBits));
+    expect(input("Clip bound (C)").value).toBe(String(LOWRANK_DEFAULTS.clip));
+    expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress lowrank:11");
+    expect(asked.at(-1)).toMatchObject({ kind: "lenet", encoding: { kind: "lowrank", rank: 11 } });
+    select("Architecture", "logreg");
+    expect((screen.getByLabelText("Compression") as HTMLSelectElement).value).toBe("quant");
+    expect(input("Value bits (b)").value).toBe(String(TASK_DEFAULTS.valueBits));
+    // A compression the owner picked stays.
+    select("Compression", "hash");
+    select("Architecture", "lenet");
+    expect((screen.getByLabelText("Compression") as HTMLSelectElement).value).toBe("hash");
   });
 
   it("keeps typed value bits when the encoding changes", () => {
