@@ -126,6 +126,11 @@ const program = new Command()
     `update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, lowrank:<rank>[-random] (default: ${defaultEncodingsText()}; compressed: ${encodedDefaultsText()} unless given)`,
   )
   .option(
+    "--freeze <layers>",
+    "partial training: the first n layers with weights keep their initial values, untrained and unsent",
+    positive("--freeze"),
+  )
+  .option(
     "--dp-epsilon <e>",
     "differential privacy: epsilon the task may cost each participant's records (noise derived)",
     positive("--dp-epsilon", false),

@@ -48,6 +48,8 @@ export interface DemoOptions extends DpFlags {
   wordsPerChunk?: number;
   /** The task's update encoding, as `--compress` takes it (dct:10, hash:5, ...); default today's codec. */
   compress?: string;
+  /** Partial training: the first n layers with weights keep their initial values and are not sent. */
+  freeze?: number;
   out: string;
   /** Mine a block every so many ms (default DEVNET_MINING); ignored with `automine`. */
   miningIntervalMs?: number;
@@ -135,6 +137,7 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     classNames: first.labelNames,
     encoding: newTaskEncoding(o.model, o.compress),
     privacy: privacyFromFlags(o, o.rounds),
+    frozenLayers: o.freeze,
   });
   const choices: TaskChoices = {
     valueBits: o.valueBits,

@@ -24,6 +24,7 @@ interface CreateArgs extends DpFlags {
   hidden?: string;
   seed: number;
   compress?: string;
+  freeze?: number;
   valueBits?: number;
   clip?: number;
   wordsPerChunk?: number;
@@ -117,6 +118,12 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       `default: ${defaultEncodingsText()}; compressed tasks default to ${encodedDefaultsText()}`,
   )
   .addOptionalParam(
+    "freeze",
+    "partial training: the first n layers with weights (conv or dense) keep the initial values; only the rest is trained and sent",
+    undefined,
+    argTypes.count,
+  )
+  .addOptionalParam(
     "valueBits",
     `quantization bits per value (default ${D.valueBits}; compressed: see compress)`,
     undefined,
@@ -208,6 +215,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
         classNames: shape.classNames,
         encoding,
         privacy: privacyFromFlags(args, args.rounds ?? D.rounds),
+        frozenLayers: args.freeze,
       });
       const plan = planTask(spec, {
         valueBits: args.valueBits,

@@ -76,7 +76,18 @@ export function buildModel(spec: ModelSpec): tf.Sequential {
     ],
   });
   initialiseWeights(model, spec.seed);
+  // Frozen layers keep their weights: no optimizer sees them (train.ts and dpTrain.ts take the trainable ones).
+  const weighted = model.layers.filter((layer) => layer.weights.length > 0);
+  for (const layer of weighted.slice(0, spec.frozenLayers ?? 0)) layer.trainable = false;
   return model;
+}
+
+/**
+ * The model's variables in the protocol's order: layer by layer, kernel then bias, frozen or not (tfjs's
+ * model.weights lists the trainable ones first, which would move a frozen layer's weights to the end).
+ */
+export function protocolWeights(model: tf.LayersModel): tf.LayerVariable[] {
+  return model.layers.flatMap((layer) => layer.weights);
 }
 
 /**
@@ -87,7 +98,7 @@ export function initialiseWeights(model: tf.LayersModel, seed: number): void {
   const rng = mulberry32(seed);
   const flat = new Float32Array(parameterCount(model));
   let off = 0;
-  for (const w of model.weights) {
+  for (const w of protocolWeights(model)) {
     const shape = w.shape as number[];
     const size = sizeOf(shape);
     if (shape.length >= 2) {
@@ -101,15 +112,16 @@ export function initialiseWeights(model: tf.LayersModel, seed: number): void {
 }
 
 export function parameterCount(model: tf.LayersModel): number {
-  return model.weights.reduce((n, w) => n + sizeOf(w.shape as number[]), 0);
+  return protocolWeights(model).reduce((n, w) => n + sizeOf(w.shape as number[]), 0);
 }
 
 /** All weights, layer by layer (kernel then bias), as one vector: the unit the protocol sends. */
 export function getFlatWeights(model: tf.LayersModel): Float32Array {
   const flat = new Float32Array(parameterCount(model));
   let off = 0;
-  // getWeights returns the variables themselves: read them, never dispose them.
-  for (const t of model.getWeights()) {
+  // read() returns the variable itself: read it, never dispose it.
+  for (const w of protocolWeights(model)) {
+    const t = w.read();
     flat.set(t.dataSync() as Float32Array, off);
     off += t.size;
   }
@@ -121,7 +133,7 @@ export function weightTensors(model: tf.LayersModel, flat: Float32Array): tf.Ten
   const n = parameterCount(model);
   if (flat.length !== n) throw new Error(`model has ${n} parameters, got a vector of ${flat.length}`);
   let off = 0;
-  return model.weights.map((w) => {
+  return protocolWeights(model).map((w) => {
     const size = sizeOf(w.shape as number[]);
     const t = tf.tensor(flat.subarray(off, off + size), w.shape as number[]);
     off += size;
@@ -132,6 +144,6 @@ export function weightTensors(model: tf.LayersModel, flat: Float32Array): tf.Ten
 /** Inverse of getFlatWeights. */
 export function setFlatWeights(model: tf.LayersModel, flat: Float32Array): void {
   const tensors = weightTensors(model, flat);
-  model.setWeights(tensors); // copies the values into the variables
+  protocolWeights(model).forEach((w, i) => w.write(tensors[i])); // copies the values into the variables
   tf.dispose(tensors);
 }

@@ -11,11 +11,12 @@ import {
   type EncodedUpdate,
   type UpdateEncoding,
 } from "../codec/encoding";
+import { withFrozenPrefix } from "../codec/frozen";
 import type { Layout } from "../codec/layout";
 import type { RoundContext, Rng } from "../codec/sharedSeed";
 import type { ImageDenseLayer } from "../codec/transforms";
 import { DEFAULT_HIDDEN, type ModelSpec } from "../protocol/modelSpec";
-import { weightMatrices } from "../protocol/weightShapes";
+import { frozenParamCount, trainedMatrices } from "../protocol/weightShapes";
 import type { ParticipantState } from "./participantState";
 
 /**
@@ -30,13 +31,21 @@ export function imageLayerOf(spec: ModelSpec): ImageDenseLayer | undefined {
   return { offset: 0, height, width, channels, units };
 }
 
-/** The encoding a task's spec names (today's codec when it names none), for a model of `paramCount` parameters. */
+/**
+ * The encoding a task's spec names (today's codec when it names none), for a model of `paramCount`
+ * parameters; with frozen layers it encodes only the parameters after them.
+ */
 export function taskEncoding(spec: ModelSpec, paramCount: number): UpdateEncoding {
-  return createEncoding(spec.encoding ?? DEFAULT_ENCODING, {
-    paramCount,
-    imageLayer: imageLayerOf(spec),
-    matrices: weightMatrices(spec),
+  const frozen = frozenParamCount(spec);
+  if (frozen >= paramCount) {
+    throw new Error(`the spec freezes ${frozen} parameters of a model that has ${paramCount}`);
+  }
+  const trained = createEncoding(spec.encoding ?? DEFAULT_ENCODING, {
+    paramCount: paramCount - frozen,
+    imageLayer: frozen === 0 ? imageLayerOf(spec) : undefined,
+    matrices: trainedMatrices(spec),
   });
+  return withFrozenPrefix(trained, frozen);
 }
 
 /**

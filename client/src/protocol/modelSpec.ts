@@ -8,7 +8,7 @@ import { parseEncodingSpec, specEncoding, type EncodingSpec } from "../codec/enc
 import { checkLowRankFits } from "../codec/lowRank";
 import { DEFAULT_HIDDEN, MODEL_KINDS, type ModelKind } from "./modelKinds";
 import { parsePrivacyTerms, type PrivacyTerms } from "./privacy";
-import { weightMatrices } from "./weightShapes";
+import { trainedMatrices, weightShapes } from "./weightShapes";
 
 export { DEFAULT_HIDDEN, MODEL_KINDS, type ModelKind };
 
@@ -41,6 +41,12 @@ export interface ModelSpec {
    * the task's on-chain modelURI and modelHash commit to the encoding and its parameters.
    */
   encoding?: EncodingSpec;
+  /**
+   * Partial training: the first n layers with weights (conv or dense, from the input side) keep the committed
+   * initial weights. Nobody trains them and nobody sends them: the task's updates carry only the layers after
+   * them (protocol/weightShapes.ts, frozenParamCount). Absent: every layer trains.
+   */
+  frozenLayers?: number;
   /**
    * The task's differential-privacy promise (protocol/privacy.ts): every participant trains with DP-SGD
    * at these terms. Absent: no DP. In the spec, so the commitment covers it; the chain stores it too.
@@ -133,6 +139,17 @@ export function parseModelSpec(value: unknown): ModelSpec {
     if (new Set(names).size !== names.length) throw new Error("classNames must not repeat a name");
     spec.classNames = names as string[];
   }
+  if (v.frozenLayers !== undefined) {
+    const layers = weightShapes(spec).length / 2;
+    const n = v.frozenLayers;
+    if (!Number.isSafeInteger(n) || (n as number) < 1 || (n as number) >= layers) {
+      throw new Error(
+        `frozenLayers must be an integer in [1, ${layers - 1}]: this ${kind} has ${layers} layers with weights ` +
+          `and at least the last one trains, got ${JSON.stringify(n)}`,
+      );
+    }
+    spec.frozenLayers = n as number;
+  }
   if (v.encoding !== undefined) {
     spec.encoding = parseEncodingSpec(v.encoding);
     const images = (kind === "logreg" || kind === "mlp") && (inputShape.length === 2 || inputShape.length === 3);
@@ -146,7 +163,10 @@ export function parseModelSpec(value: unknown): ModelSpec {
         `dct keeps at most ${Math.min(inputShape[0], inputShape[1])} frequencies per side of a [${inputShape}] input`,
       );
     }
-    if (spec.encoding.kind === "lowrank") checkLowRankFits(weightMatrices(spec), spec.encoding.rank!);
+    if (spec.encoding.kind === "dct" && spec.frozenLayers) {
+      throw new Error("dct compresses the first dense layer, which frozenLayers freezes: leave one of the two out");
+    }
+    if (spec.encoding.kind === "lowrank") checkLowRankFits(trainedMatrices(spec), spec.encoding.rank!);
   }
   if (v.privacy !== undefined) spec.privacy = parsePrivacyTerms(v.privacy);
   const name = optionalText("name", v.name, MAX_NAME_LENGTH);
@@ -171,6 +191,8 @@ export interface SpecChoices {
   encoding?: EncodingSpec;
   /** The DP promise (privacyFromChoices computes it for the task's rounds). */
   privacy?: PrivacyTerms;
+  /** Partial training: the leading layers with weights that keep the committed values (absent or 0: none). */
+  frozenLayers?: number;
 }
 
 /** The one place an owner's choices become a checked spec (parseModelSpec says what is wrong). */
@@ -187,6 +209,7 @@ export function specFromChoices(c: SpecChoices): ModelSpec {
     classNames: c.classNames,
     encoding: specEncoding(c.encoding),
     privacy: c.privacy,
+    frozenLayers: c.frozenLayers || undefined,
   });
 }
 

@@ -50,6 +50,9 @@ export function weightShapes(spec: ModelSpec): number[][] {
   return shapes;
 }
 
+/** The spec's model size from its weight shapes alone (no tfjs); a compressed or frozen task's chain codec counts sent values instead. */
+export const paramCountOf = (spec: ModelSpec): number => weightShapes(spec).reduce((n, shape) => n + product(shape), 0);
+
 /** Every kernel as a matrix of the flat weights: [..., inputs, outputs] read as (product of all but the last) x last. */
 export function weightMatrices(spec: ModelSpec): { offset: number; rows: number; cols: number }[] {
   const out: { offset: number; rows: number; cols: number }[] = [];
@@ -59,4 +62,20 @@ export function weightMatrices(spec: ModelSpec): { offset: number; rows: number;
     offset += product(shape);
   }
   return out;
+}
+
+/** Parameters in the spec's frozen layers (frozenLayers): the flat weights' leading ones, never trained or sent. */
+export function frozenParamCount(spec: ModelSpec): number {
+  const layerTensors = 2 * (spec.frozenLayers ?? 0); // a kernel and a bias per layer
+  return weightShapes(spec)
+    .slice(0, layerTensors)
+    .reduce((n, shape) => n + product(shape), 0);
+}
+
+/** The kernels of the layers that train, with offsets into the trained part (the flat weights after the frozen ones). */
+export function trainedMatrices(spec: ModelSpec): { offset: number; rows: number; cols: number }[] {
+  const frozen = frozenParamCount(spec);
+  return weightMatrices(spec)
+    .filter((m) => m.offset >= frozen)
+    .map((m) => ({ ...m, offset: m.offset - frozen }));
 }

@@ -11,7 +11,7 @@ import { compresses, encodingName, type UpdateEncoding } from "../../../client/s
 import { modelChange } from "../../../client/src/codec/sharedSeed";
 import { decodeAggregate } from "../../../client/src/codec/update";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
-import { weightShapes } from "../../../client/src/protocol/weightShapes";
+import { paramCountOf } from "../../../client/src/protocol/weightShapes";
 import type { TaskSnapshot } from "../chain";
 import { taskEncoding } from "../../../client/src/node/encoding";
 import { shortHash } from "../format";
@@ -32,10 +32,6 @@ export interface RoundDecoding {
 /** The model's parameter count for a spec (a compressed task's chain codec counts sent values instead). */
 export type ModelDimension = (spec: ModelSpec) => Promise<number>;
 
-/** The parameter count of a spec's model, from its weight shapes alone (no tfjs). */
-const specParamCount = (spec: ModelSpec): number =>
-  weightShapes(spec).reduce((n, shape) => n + shape.reduce((a, b) => a * b, 1), 0);
-
 /** Which global models an encoding reads besides the round's words (lowrank's; UpdateEncoding). */
 type ModelNeeds = Pick<UpdateEncoding, "tracksModelChange" | "needsFirstRoundModel">;
 
@@ -49,7 +45,7 @@ function modelNeeds(spec: ModelSpec): ModelNeeds {
   const none = { tracksModelChange: false, needsFirstRoundModel: false };
   if (spec.encoding === undefined) return none;
   try {
-    return taskEncoding(spec, specParamCount(spec));
+    return taskEncoding(spec, paramCountOf(spec));
   } catch {
     return none;
   }

@@ -20,6 +20,7 @@ import { NODE_TRAINING, type TrainingSettings } from "../../../client/src/node/t
 import type { SubsampledGaussian } from "../../../client/src/privacy/rdp";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { PrivacyTerms } from "../../../client/src/protocol/privacy";
+import { paramCountOf } from "../../../client/src/protocol/weightShapes";
 import type { FLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import { shortHash } from "../format";
 import { readVerified, type ModelStore } from "../model/store";
@@ -132,7 +133,7 @@ export async function preparedUpdate(
   if (!saved && !train) throw new Error("pick your data file first");
   if (!saved && !global) throw new Error("rebuild the global model (decrypt the earlier rounds) before training");
   // As TaskSession.open checks: the chain's codec carries exactly what the spec's encoding sends.
-  const encoding = taskEncoding(input.spec, global?.weights.length ?? input.layout.paramCount);
+  const encoding = taskEncoding(input.spec, global?.weights.length ?? paramCountOf(input.spec));
   if (global) checkTaskEncoding(encoding, input.layout);
   const change = saved ? undefined : await roundModelChange(input, encoding, global!.weights);
   const prepared = await prepareRoundUpdate(
