@@ -3,9 +3,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openNetwork } from "../../client/src/chain/network";
+import { initBackend } from "../../client/src/ml/backend";
+import { buildModel, getFlatWeights } from "../../client/src/ml/models";
 import { readDeployment } from "../../client/src/chain/deployment";
 import { taskEncoding } from "../../client/src/node/encoding";
-import { specFromUri } from "../../client/src/protocol/modelSpec";
+import { planTask } from "../../client/src/node/planTask";
+import { specFromUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import { layoutFromTask } from "../../client/src/protocol/taskConfig";
 import { FLuFHEAggregator__factory } from "../../types";
 import { runDemo } from "../../scripts/lib/demo-run";
@@ -69,6 +72,36 @@ describe("low-rank encrypted FedAvg (Hardhat node + participant processes)", () 
     expect(report.finalAccuracy).toBeGreaterThan(0.85);
     for (const r of report.rounds)
       expect(Math.abs(r.accuracy - r.compressedPlaintextAccuracy!)).toBeLessThanOrEqual(0.06);
+  });
+});
+
+describe("partial training (Hardhat node + participant processes)", () => {
+  it("keeps the frozen layer at its committed weights in every process and sends only the rest", async () => {
+    await initBackend("wasm", () => {});
+    const out = mkdtempSync(path.join(tmpdir(), "flufhe-frozen-"));
+    const run = {
+      dataset: "breast-cancer",
+      model: "mlp" as const,
+      hidden: "8",
+      clients: 3,
+      rounds: 2,
+      ...SMALL_RUN,
+      out,
+    };
+    const { report, weights } = await runDemo({ ...run, freeze: 1 });
+    const frozen = 30 * 8 + 8;
+    expect(report.parameters).toBe(frozen + 8 * 2 + 2);
+    expect(weights.length).toBe(report.parameters);
+    const initial = getFlatWeights(buildModel({ kind: "mlp", inputShape: [30], numClasses: 2, hidden: [8], seed: 5 }));
+    expect(Array.from(weights.subarray(0, frozen))).toEqual(Array.from(initial.subarray(0, frozen)));
+    expect(weights.subarray(frozen).some((w, i) => w !== initial[frozen + i])).toBe(true);
+    // Only the 18 trained parameters go on chain.
+    const spec = { kind: "mlp" as const, inputShape: [30], numClasses: 2, hidden: [8], seed: 5 };
+    const words = (s: ModelSpec) => planTask(s, { maxCohort: 3 }).plan.layout.wordCount;
+    expect(report.wordsPerParticipant).toBe(words({ ...spec, frozenLayers: 1 }));
+    expect(words({ ...spec, frozenLayers: 1 }) * 4).toBeLessThan(words(spec));
+    expect(report.rounds).toHaveLength(2);
+    for (const r of report.rounds) expect(Math.abs(r.accuracy - r.plaintextAccuracy)).toBeLessThanOrEqual(0.02);
   });
 });
 

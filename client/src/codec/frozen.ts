@@ -60,7 +60,7 @@ class FrozenPrefixEncoding implements UpdateEncoding {
     for (let i = 0; i < this.frozen; i++) {
       if (args.delta[i] !== 0) {
         throw new CodecError(
-          `the update changes parameter ${i}, in a layer the task freezes (its first ${this.frozen} parameters): ` +
+          `the update changes parameter ${i} (by ${args.delta[i]}), in a layer the task freezes (its first ${this.frozen} parameters): ` +
             "build the model from the task's spec, which marks those layers untrainable",
         );
       }

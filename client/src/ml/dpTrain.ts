@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { insecureSeededRandom, secureRandom, type NoiseSource } from "../privacy/secureRandom";
 import type { Dataset } from "./dataset";
-import { getFlatWeights, protocolWeights, weightTensors } from "./models";
+import { getFlatWeights, trainableMask, weightTensors } from "./models";
 
 export interface DpSgdSettings {
   /** C: every sampled record's gradient is scaled to L2 norm at most C (all trainable parameters together). */
@@ -395,8 +395,8 @@ export function trainLocalPrivately(
 /** The FedProx anchor cut per trainable variable (the others are disposed at once). */
 function trainableAnchors(model: tf.LayersModel, flat: Float32Array): tf.Tensor[] {
   const all = weightTensors(model, flat);
-  const weights = protocolWeights(model);
-  const keep = all.filter((_, i) => weights[i].trainable);
+  const mask = trainableMask(model);
+  const keep = all.filter((_, i) => mask[i]);
   tf.dispose(all.filter((t) => !keep.includes(t)));
   return keep;
 }

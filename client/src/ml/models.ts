@@ -90,6 +90,11 @@ export function protocolWeights(model: tf.LayersModel): tf.LayerVariable[] {
   return model.layers.flatMap((layer) => layer.weights);
 }
 
+/** Whether each of protocolWeights belongs to a layer that trains (a variable's own flag does not always follow its layer's). */
+export function trainableMask(model: tf.LayersModel): boolean[] {
+  return model.layers.flatMap((layer) => layer.weights.map(() => layer.trainable));
+}
+
 /**
  * Glorot-uniform kernels and zero biases, drawn in JS from our seeded PRNG rather than tfjs's
  * initialisers: the same seed then gives bitwise-identical weights on every backend.

@@ -6,7 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./dataset";
 import { gatherBatch, trainLocalPrivately, type DpSgdSettings } from "./dpTrain";
-import { getFlatWeights, protocolWeights, weightTensors } from "./models";
+import { getFlatWeights, protocolWeights, trainableMask, weightTensors } from "./models";
 import { mulberry32, permutation } from "./rng";
 
 export interface TrainOptions {
@@ -53,9 +53,9 @@ export function trainLocal(model: tf.LayersModel, data: Dataset, opts: TrainOpti
   if (n === 0) throw new Error("cannot train on an empty dataset");
   if (opts.privacy) return trainLocalPrivately(model, data, { ...opts, privacy: opts.privacy });
   const mu = opts.proxMu ?? 0;
-  const weights = protocolWeights(model);
-  const vars = weights.map((w) => w.read() as tf.Variable);
-  const trainable = vars.filter((_, i) => weights[i].trainable);
+  const vars = protocolWeights(model).map((w) => w.read() as tf.Variable);
+  const mask = trainableMask(model);
+  const trainable = vars.filter((_, i) => mask[i]);
   const anchors = mu > 0 ? weightTensors(model, opts.globalWeights ?? getFlatWeights(model)) : [];
   const optimizer = tf.train.sgd(opts.learningRate);
   const rng = mulberry32(opts.seed);

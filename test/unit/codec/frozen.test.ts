@@ -143,7 +143,7 @@ describe("partial training: the encoding of the trained part", () => {
     delta[3] = 1e-3;
     expect(() =>
       taskEncoding(spec, d).encode({ delta, layout, samples: 1, ctx: { taskId: 1n, round: 1, globalModelHash: HASH } }),
-    ).toThrow(/changes parameter 3, in a layer the task freezes .*build the model from the task's spec/);
+    ).toThrow(/changes parameter 3 \(by 0.001\), in a layer the task freezes .*build the model from the task.s spec/);
     expect(() => withFrozenPrefix(taskEncoding(mlp, d), -1)).toThrow(/frozen parameters must be >= 0/);
     const whole = taskEncoding(mlp, d);
     expect(withFrozenPrefix(whole, 0)).toBe(whole);
