@@ -21,24 +21,28 @@ vi.mock("../../web/src/hooks/useTx", () => ({
   useTx: () => ({ state: { phase: "idle" }, busy: false, run: vi.fn(), reset: vi.fn() }),
 }));
 // Every spec the page asks a commitment for (the last one is what createTask would commit to); the
-// parameter count is a logistic regression's, (inputs + 1) x classes: 62 for the default [30] and 2 classes.
+// parameter count is the spec's from its weight shapes: 62 for the default logistic regression on [30], 2 classes.
 const asked = vi.hoisted(() => [] as unknown[]);
-vi.mock("../../web/src/hooks/useModelCommitment", () => ({
-  useModelCommitment: (spec?: { inputShape: number[]; numClasses: number }) => {
-    asked.push(spec);
-    if (!spec) return { status: "idle" };
-    const inputs = spec.inputShape.reduce((a, b) => a * b, 1);
-    return {
-      status: "ready",
-      commitment: {
-        paramCount: (inputs + 1) * spec.numClasses,
-        modelHash: "0x" + "11".repeat(32),
-        modelURI: "data:",
-        spec: {},
-      },
-    };
-  },
-}));
+vi.mock("../../web/src/hooks/useModelCommitment", async () => {
+  const { paramCountOf } = await vi.importActual<typeof import("../../client/src/protocol/weightShapes")>(
+    "../../client/src/protocol/weightShapes",
+  );
+  return {
+    useModelCommitment: (spec?: ModelSpec) => {
+      asked.push(spec);
+      if (!spec) return { status: "idle" };
+      return {
+        status: "ready",
+        commitment: {
+          paramCount: paramCountOf(spec),
+          modelHash: "0x" + "11".repeat(32),
+          modelURI: "data:",
+          spec: {},
+        },
+      };
+    },
+  };
+});
 
 afterEach(cleanup);
 
@@ -200,6 +204,24 @@ describe("CreateTask: the update encoding", () => {
     select("Compression", "hash");
     select("Architecture", "lenet");
     expect((screen.getByLabelText("Compression") as HTMLSelectElement).value).toBe("hash");
+  });
+
+  it("freezes the first layers on request: the spec says so, fewer words go on chain, a bad count is named", () => {
+    render(<CreateTask />);
+    const words = () => preview("Encrypted words");
+    select("Architecture", "mlp");
+    type("Hidden sizes", "8");
+    select("Compression", "stochastic");
+    const whole = words()[0];
+    type("Frozen layers", "1");
+    expect(asked.at(-1)).toMatchObject({ kind: "mlp", hidden: [8], frozenLayers: 1 });
+    expect(Number(words()[0])).toBeLessThan(Number(whole));
+    type("Frozen layers", "2");
+    expect(described("Frozen layers")).toMatch(/frozenLayers must be an integer in \[1, 1\]: this mlp has 2 layers/);
+    type("Frozen layers", "1.5");
+    expect(described("Frozen layers")).toMatch(/the frozen layers are a whole number/);
+    type("Frozen layers", "0");
+    expect(asked.at(-1)).not.toHaveProperty("frozenLayers");
   });
 
   it("keeps typed value bits when the encoding changes", () => {

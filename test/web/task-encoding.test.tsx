@@ -29,6 +29,7 @@ const IMAGE: SpecFields = {
   numClasses: "3",
   hidden: "6",
   seed: "4",
+  frozenLayers: "",
 };
 
 /** The form's path from its inputs to the createTask config (useTaskForm + CreateTask's create, without React). */

@@ -73,6 +73,8 @@ export interface SpecFields {
   numClasses: string;
   hidden: string;
   seed: string;
+  /** Partial training: the leading layers with weights that keep the initial values ("" or 0: none). */
+  frozenLayers: string;
 }
 
 export const INITIAL_SPEC_FIELDS: SpecFields = {
@@ -83,6 +85,7 @@ export const INITIAL_SPEC_FIELDS: SpecFields = {
   numClasses: "2",
   hidden: DEFAULT_HIDDEN.mlp.join(", "),
   seed: "1",
+  frozenLayers: "",
 };
 
 /** How the form names each model kind. */
@@ -144,11 +147,16 @@ export function specFieldErrors(f: SpecFields): SpecErrors {
   if (!Number.isSafeInteger(seed) || seed < 0 || seed > SPEC_LIMITS.seed) {
     errors.seed = `the seed is a whole number from 0 to ${grouped(SPEC_LIMITS.seed)}${f.seed.trim() === "" ? "" : `, not ${f.seed.trim()}`}`;
   }
+  const frozen = f.frozenLayers.trim();
+  if (frozen !== "" && !/^\d+$/.test(frozen)) {
+    errors.frozenLayers = `the frozen layers are a whole number of layers (0: every layer trains), not ${frozen}`;
+  }
   return errors;
 }
 
 /** The model field a spec validation message is about, by the spec field it names. */
 function specFieldOf(message: string): keyof SpecFields | undefined {
+  if (/frozenLayers/.test(message)) return "frozenLayers";
   if (/inputShape|images|an input of/.test(message)) return "inputShape";
   if (/numClasses|classes/.test(message)) return "numClasses";
   if (/hidden|layers/.test(message)) return "hidden";
@@ -181,6 +189,7 @@ export function specOf(
         // The field keeps its text when the kind has no hidden sizes (logreg, lenet): not part of the spec.
         hidden: hiddenSizesHint(f.kind) ? f.hidden : undefined,
         privacy,
+        frozenLayers: f.frozenLayers.trim() === "" ? undefined : Number(f.frozenLayers),
       }),
     };
   } catch (e) {
@@ -199,6 +208,7 @@ export const fieldsOf = (spec: ModelSpec): SpecFields => ({
   numClasses: String(spec.numClasses),
   hidden: spec.hidden?.join(", ") ?? "",
   seed: String(spec.seed),
+  frozenLayers: spec.frozenLayers === undefined ? "" : String(spec.frozenLayers),
 });
 
 export interface CodecText {
@@ -303,6 +313,7 @@ export const FIELD_LABELS: Record<SettingsField | keyof SpecFields, string> = {
   numClasses: "Classes",
   hidden: "Hidden sizes",
   seed: "Initialisation seed",
+  frozenLayers: "Frozen layers",
   valueBits: "Value bits (b)",
   clip: "Clip bound (C)",
   sampleCap: "FedAvg sample cap",

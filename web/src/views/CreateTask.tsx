@@ -138,7 +138,7 @@ function AboutFields({ form }: { form: TaskFormState }) {
 /** The model spec, typed (architecture, shape, classes, hidden sizes, seed) or uploaded as JSON. */
 function ModelFields({ form }: { form: TaskFormState }) {
   const { fields, setField: setF, specErrors } = form;
-  const input = (key: "inputShape" | "numClasses" | "seed") => ({
+  const input = (key: "inputShape" | "numClasses" | "seed" | "frozenLayers") => ({
     id: fieldId(key),
     label: FIELD_LABELS[key],
     error: specErrors[key],
@@ -185,9 +185,15 @@ function ModelFields({ form }: { form: TaskFormState }) {
           min={0}
           onChange={setF("seed")}
         />
+        <NumberField
+          {...input("frozenLayers")}
+          hint="Partial training: the first n layers with weights keep their initial values, so nobody trains or sends them (blank: every layer trains)"
+          min={0}
+          onChange={setF("frozenLayers")}
+        />
         <JsonFileField
           label="Or upload an architecture JSON"
-          hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed", "name"?, "description"?}'
+          hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed", "frozenLayers"?, "name"?, "description"?}'
           onLoad={form.upload}
           onError={form.setUploadError}
         />
