@@ -1,6 +1,7 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import type { ModelSpec } from "../../client/src/protocol/modelSpec";
 import { createEncoding } from "../../client/src/codec/encoding";
 import { MAX_WORDS_PER_CHUNK } from "../../client/src/codec/layout";
 import {
