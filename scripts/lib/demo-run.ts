@@ -18,6 +18,7 @@ import { localTrainingSeed, participantSeed } from "../../client/src/node/traini
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { describeClientCost, type ClientCost } from "../../client/src/protocol/plan";
 import { specFromChoices, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { describeFrozen } from "../../client/src/protocol/weightShapes";
 import { describePrivacy, privacyFromFlags, type DpFlags } from "../../client/src/protocol/privacy";
 import { newTaskEncoding, type TaskChoices } from "../../client/src/protocol/taskChoices";
 import { DEVNET_MINING, describeMining, startDevnet, type Devnet, type DevnetMining } from "./devnet";
@@ -176,7 +177,7 @@ function prepareDemo(o: DemoOptions): { parts: Dataset[]; test: Dataset; plan: T
   log(
     `${o.model} on ${o.dataset}: ${plan.paramCount} parameters -> ${layout.wordCount} words, ` +
       `${layout.chunkCount} chunk(s) per participant per round (${layout.valueBits}-bit values, ${layout.laneBits}-bit lanes` +
-      `${plan.spec.encoding ? `, ${plan.spec.encoding.kind} encoding` : ""})`,
+      `${plan.spec.encoding ? `, ${plan.spec.encoding.kind} encoding` : ""}${describeFrozen(plan.spec)})`,
   );
   log(`per participant per round: ${describeClientCost(plan.plan)}; the mock devnet does no TFHE`);
   log(`privacy: ${describePrivacy(plan.spec.privacy)}`);

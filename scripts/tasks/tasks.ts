@@ -233,9 +233,11 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const taskId = await OwnerSession.create(ctx.aggregator, plan, await resolveAddresses(ctx, args.participants));
       const { plan: cost } = plan;
       const { describeClientCost } = await import("../../client/src/protocol/plan");
+      const { describeFrozen, frozenParamCount } = await import("../../client/src/protocol/weightShapes");
       ctx.print(
         `task ${taskId}${spec.name ? ` "${spec.name}"` : ""}: ${spec.kind} for ${shape.source}, ${plan.paramCount} parameters` +
           (spec.encoding ? ` (${spec.encoding.kind} encoding: ${cost.layout.wordCount} words)` : "") +
+          describeFrozen(spec) +
           ", " +
           `${cost.txPerParticipant} transaction(s) per participant per round (~${cost.gasPerParticipant} gas, ` +
           `${cost.hcuPerParticipant} HCU; ${describeClientCost(cost)}), K=${plan.minCohort}; ` +
@@ -253,6 +255,8 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
           clientThreads: cost.clientThreads,
           clientProofSecondsAtThreads: cost.clientProofSecondsAtThreads,
           encoding: spec.encoding ?? { kind: "quant" },
+          frozenLayers: spec.frozenLayers ?? 0,
+          frozenParameters: frozenParamCount(spec),
           minCohort: plan.minCohort,
           privacy: spec.privacy ?? null,
           warnings: plan.warnings,

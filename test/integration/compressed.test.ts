@@ -186,4 +186,30 @@ describe("fl:create-task --compress", () => {
       network.close();
     }
   });
+
+  it("creates a task that freezes its first layers (--freeze), and names a count the model cannot take", async () => {
+    const { hh } = hardhatTasks(() => devnet.url, dir);
+    const args = ["--input-shape", "28x28x1", "--classes", "10", "--model", "lenet", "--participants", "1,2,3"];
+    const created = await hh(["fl:create-task", ...args, "--freeze", "2", "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const out = lastJson(created.stdout);
+    expect(out).toMatchObject({ frozenLayers: 2, frozenParameters: 156 + 2416, parameters: 61_706 });
+    const network = await openNetwork(devnet.url);
+    try {
+      const aggregator = FLuFHEAggregator__factory.connect(
+        readDeployment("localhost", dir).aggregator,
+        network.provider,
+      );
+      const task = await aggregator.getTask(BigInt(out.taskId as string));
+      const spec = specFromUri(task.config.modelURI);
+      expect(spec.frozenLayers).toBe(2);
+      const layout = layoutFromTask(task);
+      expect(layout.paramCount).toBe(taskEncoding(spec, 61_706).paramCount(layout));
+    } finally {
+      network.close();
+    }
+    const bad = await hh(["fl:create-task", ...args, "--freeze", "5"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr + bad.stdout).toMatch(/frozenLayers must be an integer in \[1, 4\]: this lenet has 5 layers/);
+  });
 });

@@ -72,6 +72,13 @@ export function frozenParamCount(spec: ModelSpec): number {
     .reduce((n, shape) => n + product(shape), 0);
 }
 
+/** What a spec's partial training keeps, for logs: "" or ", the first 2 layers frozen (2,572 parameters kept, not sent)". */
+export function describeFrozen(spec: ModelSpec): string {
+  if (!spec.frozenLayers) return "";
+  const n = spec.frozenLayers;
+  return `, the first ${n} layer${n === 1 ? "" : "s"} frozen (${frozenParamCount(spec).toLocaleString("en-US")} parameters kept, not sent)`;
+}
+
 /** The kernels of the layers that train, with offsets into the trained part (the flat weights after the frozen ones). */
 export function trainedMatrices(spec: ModelSpec): { offset: number; rows: number; cols: number }[] {
   const frozen = frozenParamCount(spec);
