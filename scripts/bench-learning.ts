@@ -55,6 +55,7 @@ import {
   type Workload,
 } from "./lib/encoded-fedavg";
 import { positive } from "./lib/flags";
+import { pretrainedWeights } from "./lib/pretrain";
 import { readSavedBaselines } from "./lib/saved-baselines";
 
 interface Options extends Workload {
@@ -65,6 +66,8 @@ interface Options extends Workload {
   chain: boolean;
   chainConfig?: string;
   baselinesFrom?: string;
+  pretrain?: string;
+  pretrainEpochs: number;
 }
 
 /** One configuration of the sweep: an encoding with its value bits and clip (the task's on-chain codec). */
@@ -73,6 +76,8 @@ interface ConfigSpec {
   encoding: EncodingSpec;
   valueBits: number;
   clip: number;
+  /** Partial training: the spec's frozenLayers (absent: every layer trains). */
+  frozenLayers?: number;
 }
 
 /**
@@ -90,19 +95,23 @@ const DEFAULT_CONFIGS = [
   "dct:6,bits=3,clip=0.18",
 ].join(";");
 
-/** "dct:10,bits=3,clip=0.12" -> a config; --compress syntax first, then value bits and clip. */
+/** "dct:10,bits=3,clip=0.12" -> a config; --compress syntax first, then value bits, clip and frozen layers. */
 function parseConfig(text: string): ConfigSpec {
   const [compress, ...settings] = text.split(",").map((s) => s.trim());
   const encoding = parseCompressFlag(compress);
   let { valueBits, clip } = codecDefaults(encoding.kind);
+  let frozenLayers: number | undefined;
   for (const s of settings) {
     const [key, value] = s.split("=");
     const n = Number(value);
     if (key === "bits" && Number.isInteger(n)) valueBits = n;
     else if (key === "clip" && n > 0) clip = n;
-    else throw new InvalidArgumentError(`config "${text}": unknown setting "${s}" (use bits=<b>, clip=<C>)`);
+    else if (key === "freeze" && Number.isInteger(n) && n > 0) frozenLayers = n;
+    else
+      throw new InvalidArgumentError(`config "${text}": unknown setting "${s}" (use bits=<b>, clip=<C>, freeze=<n>)`);
   }
-  return { name: `${encodingName(encoding)}-${valueBits}b-c${clip}`, encoding, valueBits, clip };
+  const name = `${encodingName(encoding)}-${valueBits}b-c${clip}${frozenLayers ? `-f${frozenLayers}` : ""}`;
+  return { name, encoding, valueBits, clip, frozenLayers };
 }
 
 const log = (message: string) => process.stderr.write(`[bench:learning] ${message}\n`);
@@ -126,6 +135,7 @@ function planConfig(setup: Setup, config: ConfigSpec): { plan: TaskPlan; encodin
   const spec = parseModelSpec({
     ...setup.baseSpec,
     encoding: specEncoding(config.encoding),
+    frozenLayers: config.frozenLayers,
   });
   const plan = planTask(spec, {
     valueBits: config.valueBits,
@@ -309,6 +319,11 @@ function checkOptions(o: Options): ConfigSpec[] {
     .filter((c) => c.trim())
     .map(parseConfig);
   if (o.chain) checkChainConfig(o, configs);
+  if (o.pretrain && o.chain) {
+    throw new InvalidArgumentError(
+      "--pretrain starts every run from weights a task cannot start from yet (tasks start from their spec's seed): add --no-chain",
+    );
+  }
   return configs;
 }
 
@@ -330,6 +345,14 @@ function checkChainConfig(o: Options, configs: ConfigSpec[]): void {
 /** What every config shares: the partitions and test set, the base model, the tasks' cohort and sample cap. */
 function learningSetup(o: Options): Setup {
   const { federation, spec } = simulatedFederation(o, log);
+  if (o.pretrain) {
+    const { batchSize, lr, seed } = o;
+    federation.initialWeights = pretrainedWeights(
+      spec,
+      { dataset: o.pretrain, epochs: o.pretrainEpochs, batchSize, lr, seed },
+      log,
+    );
+  }
   const setup: Setup = {
     o,
     federation,
@@ -488,6 +511,7 @@ function settingsOf(setup: Setup, parameters: number) {
     lr: o.lr,
     seed: o.seed,
     maxCohort: setup.maxCohort,
+    pretrain: o.pretrain ? `${o.pretrain}, ${o.pretrainEpochs} epoch(s)` : undefined,
   };
 }
 
@@ -572,6 +596,11 @@ const program = workloadOptions(
     "--baselines-from <file>",
     "read the reference's and the 8-bit codec's accuracies from an earlier --json output of the same settings",
   )
+  .option(
+    "--pretrain <dataset>",
+    "start every run (reference included) from the model trained centrally on this dataset; needs --no-chain",
+  )
+  .option("--pretrain-epochs <n>", "epochs of that training", positive("--pretrain-epochs"), 1)
   .option("--no-chain", "skip the devnet round")
   .option("--chain-config <name>", "the config to take through the devnet (default: the best)")
   .option("--json", "print one JSON object as the last stdout line")

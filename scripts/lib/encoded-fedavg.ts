@@ -41,6 +41,8 @@ export interface Federation {
    * the participant's training seed, so configs compare on the same draws; the nodes use the secure generator).
    */
   privacy?: PrivacyTerms;
+  /** The model every run starts from (a pretrained body, scripts/lib/pretrain.ts); default: the spec's seeded weights. */
+  initialWeights?: Float32Array;
   log?: (message: string) => void;
   /** Wall-clock seconds spent in local training so far (all participants, all rounds). */
   trainSeconds?: number;
@@ -129,10 +131,17 @@ export interface FedAvgRun {
   weights: Float32Array;
 }
 
+/** The federation's initial weights, or the model's own (its spec's seeded initialisation). */
+function startingWeights(f: Federation, model: Model): Float32Array {
+  if (!f.initialWeights) return getFlatWeights(model);
+  setFlatWeights(model, f.initialWeights);
+  return Float32Array.from(f.initialWeights);
+}
+
 /** Plaintext FedAvg weighted by sample counts: the reference. */
 export function plaintextFedAvg(f: Federation, spec: ModelSpec, label = "plaintext"): FedAvgRun {
   const model = buildModel(spec);
-  let global = getFlatWeights(model);
+  let global = startingWeights(f, model);
   const accuracies: number[] = [];
   for (let round = 1; round <= f.rounds; round++) {
     const deltas = trainRound(f, model, global, round);
@@ -186,7 +195,7 @@ export function encodedFedAvg(
     options.dither ??
     ((ctx: RoundContext, i: number) => seededStream(ctx.globalModelHash, `simulation-dither-${f.seed}-${i}`));
   const model = buildModel(spec);
-  let global = getFlatWeights(model);
+  let global = startingWeights(f, model);
   let previous: Float32Array | undefined;
   const feedback: (Float32Array | undefined)[] = f.parts.map(() => undefined);
   const accuracies: number[] = [];
