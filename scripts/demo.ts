@@ -126,6 +126,10 @@ const program = new Command()
     `update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, lowrank:<rank>[-random] (default: ${defaultEncodingsText()}; compressed: ${encodedDefaultsText()} unless given)`,
   )
   .option(
+    "--initial-weights <file>",
+    "start the task from this model file's weights (JSON with a weights list, e.g. a node's .flufhe/models file)",
+  )
+  .option(
     "--freeze <layers>",
     "partial training: the first n layers with weights keep their initial values, untrained and unsent",
     positive("--freeze"),

@@ -17,13 +17,14 @@ import type { ParticipantEvent } from "../../client/src/node/taskSession";
 import { localTrainingSeed, participantSeed } from "../../client/src/node/training";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { describeClientCost, type ClientCost } from "../../client/src/protocol/plan";
-import { specFromChoices, type ModelKind, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { specFromChoices, type ModelKind } from "../../client/src/protocol/modelSpec";
 import { describeFrozen } from "../../client/src/protocol/weightShapes";
 import { describePrivacy, privacyFromFlags, type DpFlags } from "../../client/src/protocol/privacy";
 import { newTaskEncoding, type TaskChoices } from "../../client/src/protocol/taskChoices";
 import { DEVNET_MINING, describeMining, startDevnet, type Devnet, type DevnetMining } from "./devnet";
 import { encodedFedAvg } from "./encoded-fedavg";
 import { RssSampler } from "./memory";
+import { ModelDirectory, readModelWeights } from "../../client/src/node/modelStore";
 import { checkParticipants, spawnParticipant, type ParticipantProcess } from "./participants";
 import { writeReport, type DemoReport, type RoundRow } from "./report";
 import { sleep } from "../../client/src/util/sleep";
@@ -51,6 +52,8 @@ export interface DemoOptions extends DpFlags {
   compress?: string;
   /** Partial training: the first n layers with weights keep their initial values and are not sent. */
   freeze?: number;
+  /** A model file whose weights the task starts from (published: participants fetch it by its commitment). */
+  initialWeights?: string;
   out: string;
   /** Mine a block every so many ms (default DEVNET_MINING); ignored with `automine`. */
   miningIntervalMs?: number;
@@ -93,9 +96,9 @@ function phaseSeconds(processes: ParticipantProcess[], round: number) {
 }
 
 /** Plaintext FedAvg with the same partitions, seeds and local training as the encrypted run. */
-function plaintextFedAvg(o: DemoOptions, spec: ModelSpec, parts: Dataset[], test: Dataset) {
-  const model = buildModel(spec);
-  let global = getFlatWeights(model);
+function plaintextFedAvg(o: DemoOptions, plan: TaskPlan, parts: Dataset[], test: Dataset) {
+  const model = buildModel(plan.spec);
+  let global: Float32Array = Float32Array.from(plan.weights);
   const accuracies: number[] = [];
   for (let round = 1; round <= o.rounds; round++) {
     const updates = parts.map((train, i) => {
@@ -139,6 +142,7 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     encoding: newTaskEncoding(o.model, o.compress),
     privacy: privacyFromFlags(o, o.rounds),
     frozenLayers: o.freeze,
+    initialWeights: o.initialWeights ? "published" : undefined,
   });
   const choices: TaskChoices = {
     valueBits: o.valueBits,
@@ -150,7 +154,7 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     // FedAvg's sample weights, except under DP (protocol/taskChoices.ts DP_SAMPLE_CAP_ERROR).
     sampleCap: spec.privacy ? 0 : Math.max(...parts.map((d) => d.y.length)),
   };
-  return planTask(spec, choices);
+  return planTask(spec, choices, o.initialWeights ? readModelWeights(o.initialWeights) : undefined);
 }
 
 /** The owner's side before any chain: each client's partition, the test set and the task plan (checked and logged). */
@@ -185,7 +189,7 @@ function prepareDemo(o: DemoOptions): { parts: Dataset[]; test: Dataset; plan: T
 }
 
 /** The demo's task on the devnet: the aggregator deployed, the task created for accounts 1..clients, the owner's session. */
-async function openDemoTask(url: string, o: DemoOptions, plan: TaskPlan, test: Dataset) {
+async function openDemoTask(url: string, o: DemoOptions, plan: TaskPlan, test: Dataset, modelCache: ModelDirectory) {
   const network = await openNetwork(url);
   const { provider } = network;
   const signer = await provider.getSigner(0);
@@ -195,7 +199,14 @@ async function openDemoTask(url: string, o: DemoOptions, plan: TaskPlan, test: D
   const { aggregator, blockNumber } = await deployAggregator(signer);
   const address = await aggregator.getAddress();
   const taskId = await OwnerSession.create(aggregator, plan, participants);
-  const owner = await OwnerSession.open({ aggregator, instance: network.fhevm.instance, signer, taskId, test });
+  const owner = await OwnerSession.open({
+    aggregator,
+    instance: network.fhevm.instance,
+    signer,
+    taskId,
+    test,
+    modelCache,
+  });
   log(`aggregator ${address}, task ${taskId}`);
   return { network, address, blockNumber, taskId, owner };
 }
@@ -214,6 +225,8 @@ function participantArgs(o: DemoOptions, i: number, url: string, address: string
     ...(o.labelColumn ? ["--label-column", o.labelColumn] : []),
     ...(o.encryptThreads ? ["--encrypt-threads", String(o.encryptThreads)] : []),
     ...(o.permutePixels ? ["--permute-pixels"] : []),
+    // Published initial weights: the owner's copy (initialModelDir) is where participants fetch them.
+    ...(o.initialWeights ? ["--models", path.join(runDir, "models")] : []),
   ];
 }
 
@@ -294,7 +307,7 @@ function addBaselines(
   taskId: bigint,
 ) {
   log("plaintext FedAvg baseline (same partitions, seeds and training)...");
-  const plaintext = plaintextFedAvg(o, plan.spec, parts, test);
+  const plaintext = plaintextFedAvg(o, plan, parts, test);
   rows.forEach((row, i) => (row.plaintextAccuracy = plaintext.accuracies[i]));
   if (plan.spec.encoding) {
     // The same encoding with its lane sums added in plaintext: what compression costs without encryption.
@@ -308,6 +321,7 @@ function addBaselines(
       batchSize: o.batchSize,
       lr: o.lr,
       seed: o.seed,
+      initialWeights: plan.weights,
     };
     const compressed = encodedFedAvg(federation, { spec: plan.spec, layout: plan.plan.layout, encoding, taskId });
     rows.forEach((row, i) => (row.compressedPlaintextAccuracy = compressed.accuracies[i]));
@@ -360,11 +374,22 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     devnet = await startDevnet({ mining });
     sampler = new RssSampler(devnet.pid).start();
     log(`devnet ${devnet.url} (pid ${devnet.pid}, ${describeMining(mining)})`);
-    const task = await openDemoTask(devnet.url, o, plan, test);
-    owner = task.owner;
-
     const runDir = path.resolve(o.out, `demo-${new Date().toISOString().replace(/[:.]/g, "-")}`);
     mkdirSync(runDir, { recursive: true });
+    // The owner's models; published initial weights start there, where the participants fetch them (--models).
+    const models = new ModelDirectory(path.join(runDir, "models"));
+    if (o.initialWeights) {
+      const file = models.save({
+        spec: plan.spec,
+        commitment: plan.modelHash,
+        weights: Array.from(plan.weights),
+        round: 0,
+      });
+      log(`initial weights from ${o.initialWeights}: saved to ${file} for the participants (--models)`);
+    }
+    const task = await openDemoTask(devnet.url, o, plan, test, models);
+    owner = task.owner;
+
     // Each process joins `processes` as soon as it is spawned: a later failure still kills it.
     for (let i = 0; i < o.clients; i++) {
       processes.push(spawnParticipant(i, participantArgs(o, i, devnet.url, task.address, task.taskId, runDir)));

@@ -25,6 +25,8 @@ interface CreateArgs extends DpFlags {
   seed: number;
   compress?: string;
   freeze?: number;
+  initialWeights?: string;
+  modelDir?: string;
   valueBits?: number;
   clip?: number;
   wordsPerChunk?: number;
@@ -118,6 +120,12 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       `default: ${defaultEncodingsText()}; compressed tasks default to ${encodedDefaultsText()}`,
   )
   .addOptionalParam(
+    "initialWeights",
+    "start from these weights instead of the seed's (a model file: JSON with a weights list, e.g. fl:decrypt's); " +
+      "saved under --model-dir for participants to fetch (their --models)",
+  )
+  .addOptionalParam("modelDir", "where the initial model is saved for participants (default .flufhe/models)")
+  .addOptionalParam(
     "freeze",
     "partial training: the first n layers with weights (conv or dense) keep the initial values; only the rest is trained and sent",
     undefined,
@@ -204,6 +212,8 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const { OwnerSession } = await import("../../client/src/node/owner");
       const policy = parsePolicy(args.policy);
       const shape = await modelShape(args);
+      const { readModelWeights, ModelDirectory, DEFAULT_MODEL_DIR } = await import("../../client/src/node/modelStore");
+      const published = args.initialWeights ? readModelWeights(args.initialWeights) : undefined;
       const spec = specFromChoices({
         name: args.name,
         description: args.description,
@@ -216,21 +226,38 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
         encoding,
         privacy: privacyFromFlags(args, args.rounds ?? D.rounds),
         frozenLayers: args.freeze,
+        initialWeights: args.initialWeights ? "published" : undefined,
       });
-      const plan = planTask(spec, {
-        valueBits: args.valueBits,
-        clip: args.clip,
-        wordsPerChunk: args.wordsPerChunk,
-        sampleCap: args.sampleCap,
-        minCohort: args.minCohort,
-        maxCohort: args.maxCohort,
-        rounds: args.rounds,
-        roundDuration: args.duration,
-        policy,
-      });
+      const plan = planTask(
+        spec,
+        {
+          valueBits: args.valueBits,
+          clip: args.clip,
+          wordsPerChunk: args.wordsPerChunk,
+          sampleCap: args.sampleCap,
+          minCohort: args.minCohort,
+          maxCohort: args.maxCohort,
+          rounds: args.rounds,
+          roundDuration: args.duration,
+          policy,
+        },
+        published,
+      );
       for (const warning of plan.warnings) console.error(`warning: ${warning}`);
       const ctx = await flContext(hre, args);
       const taskId = await OwnerSession.create(ctx.aggregator, plan, await resolveAddresses(ctx, args.participants));
+      // Nobody can rebuild published weights from the spec: participants fetch them by commitment (--models).
+      const modelFile = published
+        ? new ModelDirectory(args.modelDir ?? DEFAULT_MODEL_DIR).save({
+            spec,
+            commitment: plan.modelHash,
+            weights: Array.from(plan.weights),
+            task: String(taskId),
+            round: 0,
+          })
+        : undefined;
+      if (modelFile)
+        console.error(`initial model saved to ${modelFile}: participants fetch it with --models <its folder>`);
       const { plan: cost } = plan;
       const { describeClientCost } = await import("../../client/src/protocol/plan");
       const { describeFrozen, frozenParamCount } = await import("../../client/src/protocol/weightShapes");
@@ -256,6 +283,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
           clientProofSecondsAtThreads: cost.clientProofSecondsAtThreads,
           encoding: spec.encoding ?? { kind: "quant" },
           frozenLayers: spec.frozenLayers ?? 0,
+          initialModelFile: modelFile ?? null,
           frozenParameters: frozenParamCount(spec),
           minCohort: plan.minCohort,
           privacy: spec.privacy ?? null,

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -75,33 +75,58 @@ describe("low-rank encrypted FedAvg (Hardhat node + participant processes)", () 
   });
 });
 
+/** The partial-training runs' model (breast cancer, one hidden layer of 8) and its first layer's size. */
+const MLP8 = { kind: "mlp" as const, inputShape: [30], numClasses: 2, hidden: [8] };
+const FROZEN = 30 * 8 + 8;
+const frozenRun = (prefix: string) => ({
+  dataset: "breast-cancer",
+  model: "mlp" as const,
+  hidden: "8",
+  clients: 3,
+  rounds: 2,
+  ...SMALL_RUN,
+  out: mkdtempSync(path.join(tmpdir(), prefix)),
+});
+
 describe("partial training (Hardhat node + participant processes)", () => {
   it("keeps the frozen layer at its committed weights in every process and sends only the rest", async () => {
     await initBackend("wasm", () => {});
-    const out = mkdtempSync(path.join(tmpdir(), "flufhe-frozen-"));
-    const run = {
-      dataset: "breast-cancer",
-      model: "mlp" as const,
-      hidden: "8",
-      clients: 3,
-      rounds: 2,
-      ...SMALL_RUN,
-      out,
-    };
-    const { report, weights } = await runDemo({ ...run, freeze: 1 });
-    const frozen = 30 * 8 + 8;
-    expect(report.parameters).toBe(frozen + 8 * 2 + 2);
+    const { report, weights } = await runDemo({ ...frozenRun("flufhe-frozen-"), freeze: 1 });
+    expect(report.parameters).toBe(FROZEN + 8 * 2 + 2);
     expect(weights.length).toBe(report.parameters);
-    const initial = getFlatWeights(buildModel({ kind: "mlp", inputShape: [30], numClasses: 2, hidden: [8], seed: 5 }));
+    const frozen = FROZEN;
+    const initial = getFlatWeights(buildModel({ ...MLP8, seed: 5 }));
     expect(Array.from(weights.subarray(0, frozen))).toEqual(Array.from(initial.subarray(0, frozen)));
     expect(weights.subarray(frozen).some((w, i) => w !== initial[frozen + i])).toBe(true);
     // Only the 18 trained parameters go on chain.
-    const spec = { kind: "mlp" as const, inputShape: [30], numClasses: 2, hidden: [8], seed: 5 };
+    const spec = { ...MLP8, seed: 5 };
     const words = (s: ModelSpec) => planTask(s, { maxCohort: 3 }).plan.layout.wordCount;
     expect(report.wordsPerParticipant).toBe(words({ ...spec, frozenLayers: 1 }));
     expect(words({ ...spec, frozenLayers: 1 }) * 4).toBeLessThan(words(spec));
     expect(report.rounds).toHaveLength(2);
     for (const r of report.rounds) expect(Math.abs(r.accuracy - r.plaintextAccuracy)).toBeLessThanOrEqual(0.02);
+  });
+});
+
+describe("a task from published initial weights (Hardhat node + participant processes)", () => {
+  it("starts every process from the given weights, fetched by their commitment, and fine-tunes the unfrozen layer", async () => {
+    await initBackend("wasm", () => {});
+    const run = frozenRun("flufhe-published-");
+    // "Pretrained" weights: another seed's model, so the seed's own initialisation cannot stand in for them.
+    const given = getFlatWeights(buildModel({ ...MLP8, seed: 99 }));
+    const file = path.join(run.out, "body.json");
+    writeFileSync(file, JSON.stringify({ weights: Array.from(given) }));
+    const { report, weights, plaintextWeights } = await runDemo({ ...run, initialWeights: file, freeze: 1 });
+    const frozen = FROZEN;
+    expect(Array.from(weights.subarray(0, frozen))).toEqual(Array.from(given.subarray(0, frozen)));
+    expect(Array.from(plaintextWeights.subarray(0, frozen))).toEqual(Array.from(given.subarray(0, frozen)));
+    expect(weights.subarray(frozen).some((w, i) => w !== given[frozen + i])).toBe(true);
+    for (const r of report.rounds) expect(Math.abs(r.accuracy - r.plaintextAccuracy)).toBeLessThanOrEqual(0.02);
+    // A weights file of the wrong size is refused before anything starts.
+    writeFileSync(file, JSON.stringify({ weights: [0.1, 0.2] }));
+    await expect(runDemo({ ...run, initialWeights: file })).rejects.toThrow(
+      /the initial weights hold 2 values, the spec's model has 266 parameters/,
+    );
   });
 });
 

@@ -11,7 +11,13 @@ import type { RoundSnapshot, TaskSnapshot } from "../../web/src/chain";
 import { decodeRound } from "../../web/src/decryption/decode";
 import { nodeModelFile, parseNodeModelFile } from "../../web/src/model/files";
 import { applyPlan, chainCommitmentAfter, planRebuild, settledRound } from "../../web/src/model/rebuild";
-import { importStartingModel, planFromStore, rebuildFlow, rebuildLabels } from "../../web/src/model/rebuildFlow";
+import {
+  importStartingModel,
+  needsModelMessage,
+  planFromStore,
+  rebuildFlow,
+  rebuildLabels,
+} from "../../web/src/model/rebuildFlow";
 import { memoryStore, readVerified, saveModel, taskKey, type GlobalModel as Model } from "../../web/src/model/store";
 import {
   endsInSoftmax,
@@ -135,6 +141,33 @@ describe("planning the rebuild (pure)", () => {
     });
   });
 
+  it("asks for the initial model file when the task starts from published weights, instead of building it", () => {
+    const t = task([round(1, "Revealed", C0), round(2, "Revealed", C1)]);
+    const published = planRebuild(t, [], new Set(), undefined, false, true);
+    expect(published).toMatchObject({ from: 0, buildInitial: false, needsModel: { afterRound: 0, commitment: C0 } });
+    expect(needsModelMessage(published.needsModel!)).toMatch(
+      /this task starts from published weights, not from its spec's seed: load its initial model file/,
+    );
+    // Once loaded (verified), the plan starts from it and decrypts every round.
+    expect(planRebuild(t, [], new Set([C0]), undefined, false, true)).toEqual({
+      target: 2,
+      from: 0,
+      fromCommitment: C0,
+      buildInitial: false,
+      decrypt: [1, 2],
+    });
+    // A tracking encoding starting after round 1 needs the initial model too: asked for, not built.
+    const good = [{ task: KEY, afterRound: 1, commitment: C1, parent: C0 }];
+    expect(planRebuild(t, good, new Set([C1]), undefined, true, true)).toMatchObject({
+      from: 1,
+      needsModel: { afterRound: 0, commitment: C0, previous: true },
+    });
+    expect(planRebuild(t, good, new Set([C1]), undefined, true, false)).toMatchObject({
+      from: 1,
+      previous: { afterRound: 0, commitment: C0, build: true },
+    });
+  });
+
   it("starts from the newest verified model; a lineage record counts only if its parent is the chain's", () => {
     const t = task([round(1, "Revealed", C0), round(2, "Revealed", C1)]);
     const good = [{ task: KEY, afterRound: 2, commitment: C2, parent: C1 }];
@@ -172,6 +205,32 @@ describe("planning the rebuild (pure)", () => {
     const plan = await planFromStore(t, SPEC, store, KEY, joinedAt2);
     expect(plan).toMatchObject({ from: 1, fromCommitment: C1, decrypt: [2] });
     expect(plan.needsModel).toBeUndefined();
+  });
+
+  it("a task from published weights: the page asks for the initial model file, checks it, then starts from it", async () => {
+    const spec: ModelSpec = { ...SPEC, initialWeights: "published" };
+    const given = Float32Array.from({ length: N }, (_, i) => Math.cos(i) / 3);
+    const c0 = modelCommitment(spec, given);
+    const t = { ...task([round(1, "Revealed", c0)]), modelHash: c0 };
+    const store = memoryStore();
+    const first = await planFromStore(t, spec, store, KEY);
+    expect(first.needsModel).toEqual({ afterRound: 0, commitment: c0 });
+    const file = (weights: Float32Array) =>
+      JSON.stringify(
+        nodeModelFile({ spec, weights, commitment: modelCommitment(spec, weights), afterRound: 0 }, 1n).json,
+      );
+    // The seed's model is not the task's: refused.
+    await expect(importStartingModel(store, KEY, first.needsModel!, file(init.weights), "seeded.json")).rejects.toThrow(
+      /seeded\.json holds the model .* but round 1 opened with/,
+    );
+    await importStartingModel(store, KEY, first.needsModel!, file(given), "initial.json");
+    expect(await planFromStore(t, spec, store, KEY)).toEqual({
+      target: 1,
+      from: 0,
+      fromCommitment: c0,
+      buildInitial: false,
+      decrypt: [1],
+    });
   });
 
   it("a failed last round leaves the model unchanged: nothing to decrypt when the one before is kept", () => {

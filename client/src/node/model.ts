@@ -13,10 +13,14 @@ export interface InitialModel {
   modelURI: string;
 }
 
-export function initialModel(spec: ModelSpec): InitialModel {
+/**
+ * The task's initial model: the spec's seeded one, or `published` weights (a spec with initialWeights
+ * "published" needs them, any other spec refuses them).
+ */
+export function initialModel(spec: ModelSpec, published?: Float32Array): InitialModel {
   const model = buildModel(spec);
   try {
-    const weights = getFlatWeights(model);
+    const weights = startingWeights(spec, getFlatWeights(model), published);
     return {
       spec,
       weights,
@@ -27,6 +31,22 @@ export function initialModel(spec: ModelSpec): InitialModel {
   } finally {
     model.dispose();
   }
+}
+
+function startingWeights(spec: ModelSpec, seeded: Float32Array, published?: Float32Array): Float32Array {
+  if (spec.initialWeights !== "published") {
+    if (published) throw new Error('given initial weights need a spec with initialWeights "published"');
+    return seeded;
+  }
+  if (!published) throw new Error("the spec starts from published weights: give them (--initial-weights <model file>)");
+  if (published.length !== seeded.length) {
+    throw new Error(
+      `the initial weights hold ${published.length} values, the spec's model has ${seeded.length} parameters`,
+    );
+  }
+  const bad = published.findIndex((w) => !Number.isFinite(w));
+  if (bad >= 0) throw new Error(`initial weight ${bad} is ${published[bad]}: weights must be finite numbers`);
+  return published;
 }
 
 /** The next global model: float32(global + decoded average delta), identical on every machine. */

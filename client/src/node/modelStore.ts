@@ -88,6 +88,24 @@ export class ModelUrl implements ModelSource {
   }
 }
 
+/**
+ * The weights of a model file (this format, as `fl:decrypt` and the nodes write it, or any JSON object with a
+ * `weights` list): what an owner publishes as a task's initial weights.
+ */
+export function readModelWeights(file: string): Float32Array {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: not a readable JSON model file (${(error as Error).message})`);
+  }
+  const weights = (parsed as { weights?: unknown } | null)?.weights;
+  if (!Array.isArray(weights) || weights.some((w) => typeof w !== "number" || !Number.isFinite(w))) {
+    throw new Error(`${file}: a model file is a JSON object whose "weights" is a list of finite numbers`);
+  }
+  return Float32Array.from(weights as number[]);
+}
+
 /** Parses `--models` entries: http(s) URLs or directories. */
 export function modelSources(entries: readonly string[]): ModelSource[] {
   return entries.map((e) => (/^https?:\/\//.test(e) ? new ModelUrl(e) : new ModelDirectory(path.resolve(e))));

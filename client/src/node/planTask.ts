@@ -20,10 +20,11 @@ export interface TaskPlan extends InitialModel, TaskSettings {
  * the spec's encoding for value bits and clip): the seeded initial weights, their commitment and inline URI
  * (both covering the encoding), the codec exactly as the chain will store it (its paramCount is what the
  * encoding sends), and the cost per participant and round (the real-network encryption estimate at
- * this machine's default encryption threads, defaultEncryptThreads). Throws with every problem found.
+ * this machine's default encryption threads, defaultEncryptThreads). `published`: the initial weights of a
+ * spec that starts from published ones (initialModel). Throws with every problem found.
  */
-export function planTask(spec: ModelSpec, choices: TaskChoices = {}): TaskPlan {
-  const model = initialModel(spec);
+export function planTask(spec: ModelSpec, choices: TaskChoices = {}, published?: Float32Array): TaskPlan {
+  const model = initialModel(spec, published);
   const checked = taskSettings(model.paramCount, choices, taskEncoding(spec, model.paramCount));
   const settings = { ...checked, plan: withClientThreads(checked.plan, defaultEncryptThreads(availableParallelism())) };
   return { ...model, ...settings, config: taskConfig(settings, { ...model, privacy: spec.privacy }) };

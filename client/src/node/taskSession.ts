@@ -10,7 +10,7 @@ import { readTaskIdentity, type TaskIdentity } from "../chain/taskIdentity";
 import type { WordEncryptor } from "../fhe/encrypt";
 import type { FheInstance } from "../fhe/instance";
 import { checkFitsModel, type Dataset } from "../ml/dataset";
-import { buildModel, getFlatWeights, setFlatWeights } from "../ml/models";
+import { buildModel, getFlatWeights, parameterCount, setFlatWeights } from "../ml/models";
 import { evaluate, trainLocal } from "../ml/train";
 import { modelCommitment, specFromUri, type ModelSpec } from "../protocol/modelSpec";
 import { DEFAULT_REPORT_DELTA, type DatasetRef, type PrivacyLedger } from "../privacy/ledger";
@@ -151,6 +151,12 @@ export class TaskSession {
     if (o.train) checkFitsModel("training", o.train, spec);
     if (o.test) checkFitsModel("test", o.test, spec);
     const model = buildModel(spec);
+    if (spec.initialWeights === "published") {
+      // Not rebuildable from the seed: taken from whoever holds it, accepted only if it hashes to the commitment.
+      const sources = [...(o.modelCache ? [o.modelCache] : []), ...(o.modelSources ?? [])];
+      const start = await findModel(sources, spec, task.config.modelHash, parameterCount(model));
+      setFlatWeights(model, start.weights);
+    }
     const session = new TaskSession(o, task, layout, spec, model, await o.signer.getAddress());
     checkTaskEncoding(session.encoding, layout);
     if (session.commitment() !== task.config.modelHash) {

@@ -32,6 +32,13 @@ export interface ModelSpec {
   /** Seed of the weight initialisation. */
   seed: number;
   /**
+   * "published": the task starts from given weights (a model trained elsewhere, e.g. a body to fine-tune),
+   * not from the seed's. The commitment covers them like any initial weights; participants fetch the model
+   * by that commitment from any model source (`--models`), as late joiners fetch a round's model. Absent:
+   * the seed's initialisation, which anyone rebuilds from the spec.
+   */
+  initialWeights?: "published";
+  /**
    * Class names in class-index order, when the labels are names (a CSV with "setosa", ...): every
    * participant maps its labels through this list, so all agree on the indices.
    */
@@ -139,6 +146,12 @@ export function parseModelSpec(value: unknown): ModelSpec {
     if (new Set(names).size !== names.length) throw new Error("classNames must not repeat a name");
     spec.classNames = names as string[];
   }
+  if (v.initialWeights !== undefined) {
+    if (v.initialWeights !== "published") {
+      throw new Error(`initialWeights is "published" or absent (the seed's), got ${JSON.stringify(v.initialWeights)}`);
+    }
+    spec.initialWeights = "published";
+  }
   if (v.frozenLayers !== undefined) {
     const layers = weightShapes(spec).length / 2;
     const n = v.frozenLayers;
@@ -193,6 +206,8 @@ export interface SpecChoices {
   privacy?: PrivacyTerms;
   /** Partial training: the leading layers with weights that keep the committed values (absent or 0: none). */
   frozenLayers?: number;
+  /** The task starts from published weights instead of the seed's. */
+  initialWeights?: "published";
 }
 
 /** The one place an owner's choices become a checked spec (parseModelSpec says what is wrong). */
@@ -210,6 +225,7 @@ export function specFromChoices(c: SpecChoices): ModelSpec {
     encoding: specEncoding(c.encoding),
     privacy: c.privacy,
     frozenLayers: c.frozenLayers || undefined,
+    initialWeights: c.initialWeights,
   });
 }
 

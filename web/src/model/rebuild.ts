@@ -75,6 +75,8 @@ export function planRebuild(
   mayDecrypt: (round: number) => boolean = () => true,
   /** The task's encoding needs the previous round's change to the model (lowrank). */
   tracksModelChange = false,
+  /** The task starts from published weights (spec initialWeights): the initial model is loaded, not built. */
+  initialPublished = false,
 ): RebuildPlan {
   const target = settledRound(task);
   const after = (j: number): string | undefined => {
@@ -109,22 +111,25 @@ export function planRebuild(
     // The model after the gap is not committed yet (the round after it has not opened): nothing to load.
     return { target, from, fromCommitment: "", buildInitial: false, decrypt: [], needsModel: { afterRound: floor } };
   }
-  const plan = { target, from, fromCommitment, buildInitial: from === 0 && !verified.has(task.modelHash), decrypt };
+  const unheldInitial = from === 0 && !verified.has(task.modelHash);
+  const plan = { target, from, fromCommitment, buildInitial: unheldInitial && !initialPublished, decrypt };
+  if (unheldInitial && initialPublished) return { ...plan, needsModel: { afterRound: 0, commitment: task.modelHash } };
   if (floor > 0 && from === floor && !verified.has(fromCommitment)) {
     return { ...plan, needsModel: { afterRound: floor, commitment: fromCommitment } };
   }
   if (!tracksModelChange || from === 0) return plan;
   const before = after(from - 1)!; // on chain: the commitment round `from` opened with
-  return withPrevious(plan, before, verified.has(before));
+  return withPrevious(plan, before, verified.has(before), initialPublished);
 }
 
 /**
  * A tracking encoding's plan with the model before its start: read when held, built when it is the
  * initial model, else (a late joiner's floor, which no earlier start can avoid) asked for as a file.
  */
-function withPrevious(plan: RebuildPlan, commitment: string, held: boolean): RebuildPlan {
+function withPrevious(plan: RebuildPlan, commitment: string, held: boolean, initialPublished: boolean): RebuildPlan {
   const afterRound = plan.from - 1;
-  if (held || afterRound === 0) return { ...plan, previous: { afterRound, commitment, build: !held } };
+  if (held || (afterRound === 0 && !initialPublished))
+    return { ...plan, previous: { afterRound, commitment, build: !held } };
   return { ...plan, needsModel: { afterRound, commitment, previous: true } };
 }
 

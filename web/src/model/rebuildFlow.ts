@@ -45,6 +45,13 @@ const list = (rounds: number[]) => (rounds.length === 1 ? `round ${rounds[0]}` :
 
 /** What the page says when the account's first round's committed model (or, lowrank, the one before it) is missing. */
 export function needsModelMessage(needs: NonNullable<RebuildPlan["needsModel"]>): string {
+  if (needs.afterRound === 0) {
+    return (
+      `this task starts from published weights, not from its spec's seed: load its initial model file ` +
+      `(${shortHash(needs.commitment ?? "")}: the owner's .flufhe/models/<commitment>.json or a participant's ` +
+      `"Download the model file for nodes") here; it is checked against the commitment`
+    );
+  }
   if (needs.previous) return needsPreviousMessage(needs.afterRound, needs.commitment ?? "");
   return needs.commitment
     ? `this account took no part in round ${needs.afterRound} and may not decrypt it, so the rebuild starts from ` +
@@ -315,7 +322,7 @@ export async function planFromStore(
   const candidates = new Set([task.modelHash, ...lineage.map((r) => r.commitment)]);
   const tracking = tracksModelChange(spec);
   for (;;) {
-    const plan = planRebuild(task, lineage, candidates, mayDecrypt, tracking);
+    const plan = planRebuild(task, lineage, candidates, mayDecrypt, tracking, spec.initialWeights === "published");
     const bad = await firstUnverified(store, spec, storedReads(plan));
     if (bad === undefined) return plan;
     candidates.delete(bad);
