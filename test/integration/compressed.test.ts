@@ -8,7 +8,8 @@ import { buildModel, getFlatWeights } from "../../client/src/ml/models";
 import { readDeployment } from "../../client/src/chain/deployment";
 import { taskEncoding } from "../../client/src/node/encoding";
 import { planTask } from "../../client/src/node/planTask";
-import { specFromUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { modelCommitment, specFromUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { ModelDirectory } from "../../client/src/node/modelStore";
 import { layoutFromTask } from "../../client/src/protocol/taskConfig";
 import { FLuFHEAggregator__factory } from "../../types";
 import { runDemo } from "../../scripts/lib/demo-run";
@@ -210,6 +211,49 @@ describe("fl:create-task --compress", () => {
     } finally {
       network.close();
     }
+  });
+
+  it("creates a task from published weights (--initial-weights): committed, saved by commitment for participants", async () => {
+    const { hh } = hardhatTasks(() => devnet.url, dir);
+    await initBackend("wasm", () => {});
+    const given = getFlatWeights(buildModel({ ...MLP8, seed: 42 }));
+    const file = path.join(dir, "pretrained.json");
+    writeFileSync(file, JSON.stringify({ weights: Array.from(given) }));
+    const models = path.join(dir, "owner-models");
+    const args = [
+      "--input-shape",
+      "30",
+      "--classes",
+      "2",
+      "--model",
+      "mlp",
+      "--hidden",
+      "8",
+      "--participants",
+      "1,2,3",
+    ];
+    const created = await hh(["fl:create-task", ...args, "--initial-weights", file, "--model-dir", models, "--json"]);
+    expect(created.code, created.stderr).toBe(0);
+    const out = lastJson(created.stdout);
+    const network = await openNetwork(devnet.url);
+    try {
+      const aggregator = FLuFHEAggregator__factory.connect(
+        readDeployment("localhost", dir).aggregator,
+        network.provider,
+      );
+      const task = await aggregator.getTask(BigInt(out.taskId as string));
+      const spec = specFromUri(task.config.modelURI);
+      expect(spec.initialWeights).toBe("published");
+      expect(task.config.modelHash).toBe(modelCommitment(spec, given));
+      expect(out.initialModelFile).toBe(path.join(models, `${task.config.modelHash}.json`));
+      const saved = await new ModelDirectory(models).fetch(task.config.modelHash);
+      expect(saved?.weights).toEqual(Array.from(given));
+    } finally {
+      network.close();
+    }
+    const missing = await hh(["fl:create-task", ...args, "--initial-weights", path.join(dir, "nope.json")]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr + missing.stdout).toMatch(/nope\.json: not a readable JSON model file/);
   });
 
   it("creates a task that freezes its first layers (--freeze), and names a count the model cannot take", async () => {
