@@ -396,6 +396,8 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     }
     const { rows, rssAfterRoundMb } = await runRounds(o, owner, processes, sampler, plan.plan);
     await Promise.all(processes.map((p) => p.exited));
+    // A model file like any node's: --initial-weights of a later task can start from it.
+    log(`final model: ${models.path(owner.model.commitment())}`);
 
     await addChainCosts(rows, task.network, task.address, task.taskId, task.blockNumber);
     task.network.close();
