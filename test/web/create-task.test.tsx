@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import type { ModelSpec } from "../../client/src/protocol/modelSpec";
 import { createEncoding } from "../../client/src/codec/encoding";
 import { MAX_WORDS_PER_CHUNK } from "../../client/src/codec/layout";
@@ -223,6 +223,24 @@ describe("CreateTask: the update encoding", () => {
     expect(described("Frozen layers")).toMatch(/the frozen layers are a whole number/);
     type("Frozen layers", "0");
     expect(asked.at(-1)).not.toHaveProperty("frozenLayers");
+  });
+
+  it("reads an uploaded spec's frozen layers, and refuses one that starts from published weights", async () => {
+    render(<CreateTask />);
+    const upload = (spec: object) =>
+      fireEvent.change(screen.getByLabelText("Or upload an architecture JSON"), {
+        target: { files: [new File([JSON.stringify(spec)], "spec.json", { type: "application/json" })] },
+      });
+    const mlp = { kind: "mlp", inputShape: [30], numClasses: 2, hidden: [8], seed: 3, frozenLayers: 1 };
+    upload(mlp);
+    await waitFor(() => expect(input("Frozen layers").value).toBe("1"));
+    expect(asked.at(-1)).toMatchObject({ frozenLayers: 1, seed: 3 });
+    upload({ ...mlp, initialWeights: "published" });
+    await waitFor(() =>
+      expect(
+        screen.getByText(/spec\.json: this spec starts from published weights, which the page cannot upload/),
+      ).toBeTruthy(),
+    );
   });
 
   it("keeps typed value bits when the encoding changes", () => {

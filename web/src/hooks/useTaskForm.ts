@@ -132,6 +132,11 @@ export function useTaskForm(): TaskFormState {
     upload: (json, fileName) => {
       try {
         const value = parseModelSpec(json);
+        if (value.initialWeights) {
+          throw new Error(
+            "this spec starts from published weights, which the page cannot upload: create it with fl:create-task --initial-weights <model file>",
+          );
+        }
         setFields(fieldsOf(value));
         setChoice(choiceOf(value.encoding));
         // A spec's terms come back as its noise (same terms for the same rounds); a spec without DP leaves the inputs.
