@@ -80,7 +80,8 @@ export function encodedDefaultsText(): string {
  * - lenet: lowrank:11 (with LOWRANK_DEFAULTS' 4-bit values), the words rule's rank: the largest whose words
  *   stay within a tenth of the 8-bit codec's for cohorts of 3 to 32 (521 words, 10.8x fewer). After 10 rounds it
  *   held 1 pp of plaintext FedAvg on MNIST (0.22 pp) and on Fashion-MNIST seeds 1-3, which nobody tuned it on
- *   (0.86, 0.99, 0.84 pp); on the devnet 828 gas and 2,226 HCU per parameter, bit for bit. Earlier lenet
+ *   (0.86, 0.99, 0.84 pp); on the devnet 828 gas and 2,226 HCU per parameter, bit for bit. Started from published
+ *   weights (an MNIST-trained LeNet fine-tuned on Fashion-MNIST) it ended 1.26 pp below, outside the line. Earlier lenet
  *   defaults failed that check: lowrank:8 (3.8 pp on Fashion-MNIST), lowrank:14 at 3-bit values (1.16 pp).
  * - logreg, mlp: none. dct:10 met the targets on MNIST but lost 2.5-3.2 pp on Fashion-MNIST, and nothing held
  *   1 pp at 10x on the permuted-pixel MLP (the tabular stand-in). cnn: none, no encoding measured on it.
