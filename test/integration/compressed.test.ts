@@ -140,6 +140,19 @@ describe("fl:create-task --compress", () => {
   afterAll(async () => {
     await devnet?.stop();
   });
+  /** A task as the chain holds it, read from the aggregator the tests deployed. */
+  const onChainTask = async (taskId: unknown) => {
+    const network = await openNetwork(devnet.url);
+    try {
+      const aggregator = FLuFHEAggregator__factory.connect(
+        readDeployment("localhost", dir).aggregator,
+        network.provider,
+      );
+      return await aggregator.getTask(BigInt(taskId as string));
+    } finally {
+      network.close();
+    }
+  };
 
   it("puts the encoding into the task's spec and plans the chain's paramCount from it", async () => {
     const { hh } = hardhatTasks(() => devnet.url, dir);
@@ -149,27 +162,18 @@ describe("fl:create-task --compress", () => {
     expect(created.code, created.stderr).toBe(0);
     const out = lastJson(created.stdout);
     expect(out.encoding).toEqual({ kind: "dct", keep: 4 });
-    const network = await openNetwork(devnet.url);
-    try {
-      const aggregator = FLuFHEAggregator__factory.connect(
-        readDeployment("localhost", dir).aggregator,
-        network.provider,
-      );
-      const task = await aggregator.getTask(BigInt(out.taskId as string));
-      const spec = specFromUri(task.config.modelURI);
-      expect(spec.encoding).toEqual({ kind: "dct", keep: 4 });
-      const layout = layoutFromTask(task);
-      // 8x8 inputs x 5 units -> 4x4 frequencies x 5 units, plus the 5 + 5 x 3 + 3 other parameters.
-      const encoding = taskEncoding(spec, 8 * 8 * 5 + 5 + 5 * 3 + 3);
-      expect(encoding.dimension).toBe(16 * 5 + 23);
-      expect(layout.paramCount).toBe(encoding.paramCount(layout));
-      expect(layout.valueBits).toBe(3);
-      const bad = await hh(["fl:create-task", ...args, "--compress", "dct:9", "--participants", "1,2,3"]);
-      expect(bad.code).not.toBe(0);
-      expect(bad.stderr + bad.stdout).toMatch(/dct keeps at most 8 frequencies/);
-    } finally {
-      network.close();
-    }
+    const task = await onChainTask(out.taskId);
+    const spec = specFromUri(task.config.modelURI);
+    expect(spec.encoding).toEqual({ kind: "dct", keep: 4 });
+    const layout = layoutFromTask(task);
+    // 8x8 inputs x 5 units -> 4x4 frequencies x 5 units, plus the 5 + 5 x 3 + 3 other parameters.
+    const encoding = taskEncoding(spec, 8 * 8 * 5 + 5 + 5 * 3 + 3);
+    expect(encoding.dimension).toBe(16 * 5 + 23);
+    expect(layout.paramCount).toBe(encoding.paramCount(layout));
+    expect(layout.valueBits).toBe(3);
+    const bad = await hh(["fl:create-task", ...args, "--compress", "dct:9", "--participants", "1,2,3"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr + bad.stdout).toMatch(/dct keeps at most 8 frequencies/);
   });
 
   it("gives a new lenet task its default, lowrank:11 at 4-bit values, and today's codec with --compress none", async () => {
@@ -189,28 +193,19 @@ describe("fl:create-task --compress", () => {
     expect(byDefault.code, byDefault.stderr).toBe(0);
     const none = await hh(["fl:create-task", ...args, "--compress", "none"]);
     expect(none.code, none.stderr).toBe(0);
-    const network = await openNetwork(devnet.url);
-    try {
-      const aggregator = FLuFHEAggregator__factory.connect(
-        readDeployment("localhost", dir).aggregator,
-        network.provider,
-      );
-      const taskOf = async (out: string) => aggregator.getTask(BigInt(lastJson(out).taskId as string));
-      const compressed = await taskOf(byDefault.stdout);
-      expect(specFromUri(compressed.config.modelURI).encoding).toEqual({
-        kind: "lowrank",
-        rank: 11,
-        firstFactor: "downstream",
-      });
-      expect(layoutFromTask(compressed)).toMatchObject({ valueBits: 4, clip: 0.18 });
-      const plain = await taskOf(none.stdout);
-      expect(specFromUri(plain.config.modelURI).encoding).toBeUndefined();
-      expect(layoutFromTask(plain)).toMatchObject({ valueBits: 16, clip: 1, paramCount: 61_706 });
-      // The default sends at least 10x fewer words than today's codec for the same cohort.
-      expect(layoutFromTask(compressed).wordCount * 10).toBeLessThan(layoutFromTask(plain).wordCount);
-    } finally {
-      network.close();
-    }
+    const taskOf = (out: string) => onChainTask(lastJson(out).taskId);
+    const compressed = await taskOf(byDefault.stdout);
+    expect(specFromUri(compressed.config.modelURI).encoding).toEqual({
+      kind: "lowrank",
+      rank: 11,
+      firstFactor: "downstream",
+    });
+    expect(layoutFromTask(compressed)).toMatchObject({ valueBits: 4, clip: 0.18 });
+    const plain = await taskOf(none.stdout);
+    expect(specFromUri(plain.config.modelURI).encoding).toBeUndefined();
+    expect(layoutFromTask(plain)).toMatchObject({ valueBits: 16, clip: 1, paramCount: 61_706 });
+    // The default sends at least 10x fewer words than today's codec for the same cohort.
+    expect(layoutFromTask(compressed).wordCount * 10).toBeLessThan(layoutFromTask(plain).wordCount);
   });
 
   it("creates a task from published weights (--initial-weights): committed, saved by commitment for participants", async () => {
@@ -235,22 +230,13 @@ describe("fl:create-task --compress", () => {
     const created = await hh(["fl:create-task", ...args, "--initial-weights", file, "--model-dir", models, "--json"]);
     expect(created.code, created.stderr).toBe(0);
     const out = lastJson(created.stdout);
-    const network = await openNetwork(devnet.url);
-    try {
-      const aggregator = FLuFHEAggregator__factory.connect(
-        readDeployment("localhost", dir).aggregator,
-        network.provider,
-      );
-      const task = await aggregator.getTask(BigInt(out.taskId as string));
-      const spec = specFromUri(task.config.modelURI);
-      expect(spec.initialWeights).toBe("published");
-      expect(task.config.modelHash).toBe(modelCommitment(spec, given));
-      expect(out.initialModelFile).toBe(path.join(models, `${task.config.modelHash}.json`));
-      const saved = await new ModelDirectory(models).fetch(task.config.modelHash);
-      expect(saved?.weights).toEqual(Array.from(given));
-    } finally {
-      network.close();
-    }
+    const task = await onChainTask(out.taskId);
+    const spec = specFromUri(task.config.modelURI);
+    expect(spec.initialWeights).toBe("published");
+    expect(task.config.modelHash).toBe(modelCommitment(spec, given));
+    expect(out.initialModelFile).toBe(path.join(models, `${task.config.modelHash}.json`));
+    const saved = await new ModelDirectory(models).fetch(task.config.modelHash);
+    expect(saved?.weights).toEqual(Array.from(given));
     const missing = await hh(["fl:create-task", ...args, "--initial-weights", path.join(dir, "nope.json")]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr + missing.stdout).toMatch(/nope\.json: not a readable JSON model file/);
@@ -263,20 +249,11 @@ describe("fl:create-task --compress", () => {
     expect(created.code, created.stderr).toBe(0);
     const out = lastJson(created.stdout);
     expect(out).toMatchObject({ frozenLayers: 2, frozenParameters: 156 + 2416, parameters: 61_706 });
-    const network = await openNetwork(devnet.url);
-    try {
-      const aggregator = FLuFHEAggregator__factory.connect(
-        readDeployment("localhost", dir).aggregator,
-        network.provider,
-      );
-      const task = await aggregator.getTask(BigInt(out.taskId as string));
-      const spec = specFromUri(task.config.modelURI);
-      expect(spec.frozenLayers).toBe(2);
-      const layout = layoutFromTask(task);
-      expect(layout.paramCount).toBe(taskEncoding(spec, 61_706).paramCount(layout));
-    } finally {
-      network.close();
-    }
+    const task = await onChainTask(out.taskId);
+    const spec = specFromUri(task.config.modelURI);
+    expect(spec.frozenLayers).toBe(2);
+    const layout = layoutFromTask(task);
+    expect(layout.paramCount).toBe(taskEncoding(spec, 61_706).paramCount(layout));
     const bad = await hh(["fl:create-task", ...args, "--freeze", "5"]);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr + bad.stdout).toMatch(/frozenLayers must be an integer in \[1, 4\]: this lenet has 5 layers/);
