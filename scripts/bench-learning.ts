@@ -55,7 +55,7 @@ import {
   type Workload,
 } from "./lib/encoded-fedavg";
 import { positive } from "./lib/flags";
-import { pretrainedWeights } from "./lib/pretrain";
+import { parsePretrainSource, pretrainedWeights, publicTrainingData } from "./lib/pretrain";
 import { readSavedBaselines } from "./lib/saved-baselines";
 
 interface Options extends Workload {
@@ -319,6 +319,7 @@ function checkOptions(o: Options): ConfigSpec[] {
     .filter((c) => c.trim())
     .map(parseConfig);
   if (o.chain) checkChainConfig(o, configs);
+  if (o.pretrain !== undefined) parsePretrainSource(o.pretrain);
   if (o.pretrain && o.chain) {
     throw new InvalidArgumentError(
       "--pretrain starts every run from weights a task cannot start from yet (tasks start from their spec's seed): add --no-chain",
@@ -344,14 +345,14 @@ function checkChainConfig(o: Options, configs: ConfigSpec[]): void {
 
 /** What every config shares: the partitions and test set, the base model, the tasks' cohort and sample cap. */
 function learningSetup(o: Options): Setup {
-  const { federation, spec } = simulatedFederation(o, log);
-  if (o.pretrain) {
+  const source = o.pretrain === undefined ? undefined : parsePretrainSource(o.pretrain);
+  const publicShare = source && "publicShare" in source ? source.publicShare : undefined;
+  const { federation, spec, publicData } = simulatedFederation({ ...o, publicShare }, log);
+  if (source) {
     const { batchSize, lr, seed } = o;
-    federation.initialWeights = pretrainedWeights(
-      spec,
-      { dataset: o.pretrain, epochs: o.pretrainEpochs, batchSize, lr, seed },
-      log,
-    );
+    const train = publicTrainingData(source, publicData, seed);
+    const options = { epochs: o.pretrainEpochs, batchSize, lr, seed };
+    federation.initialWeights = pretrainedWeights(spec, train, federation.test, options, log);
   }
   const setup: Setup = {
     o,
@@ -597,8 +598,9 @@ const program = workloadOptions(
     "read the reference's and the 8-bit codec's accuracies from an earlier --json output of the same settings",
   )
   .option(
-    "--pretrain <dataset>",
-    "start every run (reference included) from the model trained centrally on this dataset; needs --no-chain",
+    "--pretrain <dataset|public:share>",
+    "start every run (reference included) from the model trained centrally on this dataset, or on a share of the " +
+      "workload's training split that no participant gets (public:0.5); needs --no-chain",
   )
   .option("--pretrain-epochs <n>", "epochs of that training", positive("--pretrain-epochs"), 1)
   .option("--no-chain", "skip the devnet round")

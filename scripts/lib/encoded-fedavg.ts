@@ -60,6 +60,8 @@ export interface Workload {
   seed: number;
   limit?: number;
   permutePixels?: boolean;
+  /** A share of the training split set aside as public data before partitioning (client/src/node/data.ts). */
+  publicShare?: number;
   rounds: number;
   epochs: number;
   batchSize: number;
@@ -88,8 +90,12 @@ export function workloadOptions(command: Command): Command {
 export function simulatedFederation(
   w: Workload,
   log?: (message: string) => void,
-): { federation: Federation; spec: ModelSpec } {
-  const { parts, test } = loadPartitions({
+): { federation: Federation; spec: ModelSpec; publicData?: Dataset } {
+  const {
+    parts,
+    test,
+    public: publicData,
+  } = loadPartitions({
     data: w.dataset,
     clients: w.clients,
     partition: w.partition,
@@ -97,6 +103,7 @@ export function simulatedFederation(
     seed: w.seed,
     load: { limit: w.limit },
     permutePixels: w.permutePixels,
+    publicShare: w.publicShare,
   });
   const spec = specFromChoices({
     kind: w.model,
@@ -106,7 +113,7 @@ export function simulatedFederation(
     hidden: w.model === "logreg" || w.model === "lenet" ? undefined : w.hidden,
   });
   const { rounds, epochs, batchSize, lr, seed } = w;
-  return { federation: { parts, test, rounds, epochs, batchSize, lr, seed, log }, spec };
+  return { federation: { parts, test, rounds, epochs, batchSize, lr, seed, log }, spec, publicData };
 }
 
 type Model = ReturnType<typeof buildModel>;

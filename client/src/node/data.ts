@@ -10,6 +10,7 @@ import {
 } from "../ml/partition";
 import { permuteSplit } from "../ml/permute";
 import { loadDataset, type LoadOptions } from "../ml/registry";
+import { mulberry32, permutation } from "../ml/rng";
 
 export const PARTITION_KINDS = ["iid", "dirichlet", "shards", "label"] as const;
 export type PartitionKind = (typeof PARTITION_KINDS)[number];
@@ -49,23 +50,45 @@ export function makePartitioner(kind: PartitionKind, seed: number, alpha = 0.5, 
   }
 }
 
-/** Loads the data once and splits its training set into `clients` seeded partitions. */
-export function loadPartitions(spec: Omit<DataSpec, "clientIndex"> & { clients: number }): {
+/**
+ * Loads the data once and splits its training set into `clients` seeded partitions. With `publicShare`
+ * f, a seeded random f of the training set is first set aside as public data (for a body pretrained
+ * in the open, scripts/lib/pretrain.ts) and only the rest is partitioned: the two never share a sample.
+ */
+export function loadPartitions(spec: Omit<DataSpec, "clientIndex"> & { clients: number; publicShare?: number }): {
   parts: Dataset[];
   test: Dataset;
   histogram: string;
+  public?: Dataset;
 } {
   const split = loadSplit(spec);
+  const { train, publicData } = setAside(split.train, spec.publicShare, spec.seed);
   const parts = makePartitioner(spec.partition ?? "iid", spec.seed, spec.alpha, spec.shardsPerClient).partition(
-    split.train.y,
+    train.y,
     spec.clients,
   );
   return {
-    parts: parts.map((indices) => subset(split.train, indices)),
+    parts: parts.map((indices) => subset(train, indices)),
     test: split.test,
-    histogram: formatLabelHistogram(split.train.y, parts, split.train.numClasses),
+    histogram: formatLabelHistogram(train.y, parts, train.numClasses),
+    ...(publicData && { public: publicData }),
   };
 }
+
+/** Splits a seeded random `share` of `train` off as public data (nothing when share is undefined). */
+function setAside(train: Dataset, share: number | undefined, seed: number): { train: Dataset; publicData?: Dataset } {
+  if (share === undefined) return { train };
+  if (!(share > 0 && share < 1)) throw new Error(`the public share must be a fraction in (0, 1), got ${share}`);
+  const order = permutation(train.y.length, mulberry32(seed ^ PUBLIC_SHARE_SALT));
+  const cut = Math.round(share * order.length);
+  if (cut < 1 || cut >= order.length) {
+    throw new Error(`a public share of ${share} leaves no ${cut < 1 ? "public" : "private"} sample of ${order.length}`);
+  }
+  return { publicData: subset(train, order.subarray(0, cut)), train: subset(train, order.subarray(cut)) };
+}
+
+/** Keeps the public share's draw apart from the partitioner's, which uses the same seed. */
+const PUBLIC_SHARE_SALT = 0x5eed_9b1c;
 
 /** Loads the data, and the participant's partition of the training set when it is one of several. */
 export function loadParticipantData(spec: DataSpec): { train: Dataset; test: Dataset; histogram?: string } {
