@@ -6,15 +6,11 @@ import { openNetwork, type Network } from "../../client/src/chain/network";
 import { measureTaskCosts } from "../../client/src/chain/events";
 import { deployAggregator } from "../../client/src/chain/owner";
 import { initBackend } from "../../client/src/ml/backend";
-import { computeDelta, fedAvg } from "../../client/src/ml/fedavg";
-import { buildModel, getFlatWeights, setFlatWeights } from "../../client/src/ml/models";
-import { evaluate, trainLocal } from "../../client/src/ml/train";
 import type { Dataset } from "../../client/src/ml/dataset";
 import { loadPartitions, type PartitionKind } from "../../client/src/node/data";
 import { taskEncoding } from "../../client/src/node/encoding";
 import { OwnerSession } from "../../client/src/node/owner";
 import type { ParticipantEvent } from "../../client/src/node/taskSession";
-import { localTrainingSeed, participantSeed } from "../../client/src/node/training";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
 import { describeClientCost, type ClientCost } from "../../client/src/protocol/plan";
 import { specFromChoices, type ModelKind } from "../../client/src/protocol/modelSpec";
@@ -22,7 +18,7 @@ import { describeFrozen } from "../../client/src/protocol/weightShapes";
 import { describePrivacy, privacyFromFlags, type DpFlags } from "../../client/src/protocol/privacy";
 import { newTaskEncoding, type TaskChoices } from "../../client/src/protocol/taskChoices";
 import { DEVNET_MINING, describeMining, startDevnet, type Devnet, type DevnetMining } from "./devnet";
-import { encodedFedAvg } from "./encoded-fedavg";
+import { encodedFedAvg, plaintextFedAvg, type Federation } from "./encoded-fedavg";
 import { RssSampler } from "./memory";
 import { ModelDirectory, readModelWeights } from "../../client/src/node/modelStore";
 import { checkParticipants, spawnParticipant, type ParticipantProcess } from "./participants";
@@ -93,30 +89,6 @@ function phaseSeconds(processes: ParticipantProcess[], round: number) {
     submit: mean(submitted.map((e) => e.submitMs)) / 1000,
     decrypt: mean(pick("round-done").map((e) => e.decryptMs)) / 1000,
   };
-}
-
-/** Plaintext FedAvg with the same partitions, seeds and local training as the encrypted run. */
-function plaintextFedAvg(o: DemoOptions, plan: TaskPlan, parts: Dataset[], test: Dataset) {
-  const model = buildModel(plan.spec);
-  let global: Float32Array = Float32Array.from(plan.weights);
-  const accuracies: number[] = [];
-  for (let round = 1; round <= o.rounds; round++) {
-    const updates = parts.map((train, i) => {
-      setFlatWeights(model, global);
-      trainLocal(model, train, {
-        epochs: o.epochs,
-        batchSize: o.batchSize,
-        learningRate: o.lr,
-        seed: localTrainingSeed(participantSeed(o.seed, i), round),
-      });
-      return { delta: computeDelta(getFlatWeights(model), global), numSamples: train.y.length };
-    });
-    global = fedAvg(global, updates, { weighted: true });
-    setFlatWeights(model, global);
-    accuracies.push(evaluate(model, test).accuracy);
-  }
-  model.dispose();
-  return { accuracies, weights: global };
 }
 
 /** The report plus the final global weights of both runs (for tests comparing them). */
@@ -306,23 +278,24 @@ function addBaselines(
   rows: RoundRow[],
   taskId: bigint,
 ) {
+  // The participants' partitions, seeds and local training, from the task's initial weights.
+  const federation: Federation = {
+    parts,
+    test,
+    rounds: o.rounds,
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    seed: o.seed,
+    initialWeights: Float32Array.from(plan.weights),
+  };
   log("plaintext FedAvg baseline (same partitions, seeds and training)...");
-  const plaintext = plaintextFedAvg(o, plan, parts, test);
+  const plaintext = plaintextFedAvg(federation, plan.spec);
   rows.forEach((row, i) => (row.plaintextAccuracy = plaintext.accuracies[i]));
   if (plan.spec.encoding) {
     // The same encoding with its lane sums added in plaintext: what compression costs without encryption.
     log(`compressed plaintext FedAvg (${plan.spec.encoding.kind} encoding, lane sums in plaintext)...`);
     const encoding = taskEncoding(plan.spec, plan.paramCount);
-    const federation = {
-      parts,
-      test,
-      rounds: o.rounds,
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      lr: o.lr,
-      seed: o.seed,
-      initialWeights: plan.weights,
-    };
     const compressed = encodedFedAvg(federation, { spec: plan.spec, layout: plan.plan.layout, encoding, taskId });
     rows.forEach((row, i) => (row.compressedPlaintextAccuracy = compressed.accuracies[i]));
   }
