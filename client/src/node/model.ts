@@ -1,5 +1,6 @@
 /** The model as both roles hold it: the initial model of a spec and the FedAvg step (tfjs). */
 import { buildModel, getFlatWeights } from "../ml/models";
+import { publishedStart } from "../protocol/initialWeights";
 import { modelCommitment, specToUri, type ModelSpec } from "../protocol/modelSpec";
 
 /** A spec's seeded initial model: what `createTask` commits to and every participant rebuilds. */
@@ -20,7 +21,8 @@ export interface InitialModel {
 export function initialModel(spec: ModelSpec, published?: Float32Array): InitialModel {
   const model = buildModel(spec);
   try {
-    const weights = startingWeights(spec, getFlatWeights(model), published);
+    const seeded = getFlatWeights(model);
+    const weights = publishedStart(spec, seeded.length, published) ?? seeded;
     return {
       spec,
       weights,
@@ -31,22 +33,6 @@ export function initialModel(spec: ModelSpec, published?: Float32Array): Initial
   } finally {
     model.dispose();
   }
-}
-
-function startingWeights(spec: ModelSpec, seeded: Float32Array, published?: Float32Array): Float32Array {
-  if (spec.initialWeights !== "published") {
-    if (published) throw new Error('given initial weights need a spec with initialWeights "published"');
-    return seeded;
-  }
-  if (!published) throw new Error("the spec starts from published weights: give them (--initial-weights <model file>)");
-  if (published.length !== seeded.length) {
-    throw new Error(
-      `the initial weights hold ${published.length} values, the spec's model has ${seeded.length} parameters`,
-    );
-  }
-  const bad = published.findIndex((w) => !Number.isFinite(w));
-  if (bad >= 0) throw new Error(`initial weight ${bad} is ${published[bad]}: weights must be finite numbers`);
-  return published;
 }
 
 /** The next global model: float32(global + decoded average delta), identical on every machine. */

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { parseModelWeights } from "../protocol/initialWeights";
 import { modelCommitment, type ModelSpec } from "../protocol/modelSpec";
 import { writeFileAtomic } from "./atomicFile";
 
@@ -99,11 +100,7 @@ export function readModelWeights(file: string): Float32Array {
   } catch (error) {
     throw new Error(`${file}: not a readable JSON model file (${(error as Error).message})`);
   }
-  const weights = (parsed as { weights?: unknown } | null)?.weights;
-  if (!Array.isArray(weights) || weights.some((w) => typeof w !== "number" || !Number.isFinite(w))) {
-    throw new Error(`${file}: a model file is a JSON object whose "weights" is a list of finite numbers`);
-  }
-  return Float32Array.from(weights as number[]);
+  return parseModelWeights(parsed, file);
 }
 
 /** Parses `--models` entries: http(s) URLs or directories. */
