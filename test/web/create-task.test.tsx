@@ -12,26 +12,46 @@ import {
   taskSettings,
 } from "../../client/src/protocol/taskChoices";
 import { CreateTask } from "../../web/src/views/CreateTask";
+import { browserModelStore } from "../../web/src/model/store";
 import { CLIENT_ONE_THREAD_ROW } from "../../web/src/components/CostPreview";
 import { approxDuration } from "../../client/src/protocol/clientCost";
 
 // The page's own logic under test; the wallet, the transaction runner, the router and the model API are stubbed.
 vi.mock("next/navigation", () => ({ useRouter: () => ({ push: vi.fn() }) }));
-vi.mock("../../web/src/hooks/useWallet", () => ({ useWallet: () => ({ status: "disconnected" }) }));
+const wallet = vi.hoisted(() => ({ status: "disconnected" }));
+const txRun = vi.hoisted(() => vi.fn());
+vi.mock("../../web/src/hooks/useWallet", () => ({ useWallet: () => wallet }));
 vi.mock("../../web/src/hooks/useTx", () => ({
-  useTx: () => ({ state: { phase: "idle" }, busy: false, run: vi.fn(), reset: vi.fn() }),
+  useTx: () => ({ state: { phase: "idle" }, busy: false, run: txRun, reset: vi.fn() }),
 }));
 // Every spec the page asks a commitment for (the last one is what createTask would commit to); the
 // parameter count is the spec's from its weight shapes: 62 for the default logistic regression on [30], 2 classes.
+// A spec from published weights is committed as the page commits it (publishedCommitment), without the server.
 const asked = vi.hoisted(() => [] as unknown[]);
+// jsdom: ethers' sha256 rejects its typed arrays, so a commitment here is a stand-in that still depends on every
+// weight (publishedCommitment's real hash is tested in test/web/published-commitment.test.ts).
+const standInCommitment = vi.hoisted(
+  () => (spec: ModelSpec, weights: Float32Array) =>
+    `0x${spec.kind}:${weights.length}:${Array.from(weights, (w) => w.toFixed(4)).join(",")}`,
+);
 vi.mock("../../web/src/hooks/useModelCommitment", async () => {
   const { paramCountOf } = await vi.importActual<typeof import("../../client/src/protocol/weightShapes")>(
     "../../client/src/protocol/weightShapes",
   );
+  const { publishedCommitment } =
+    await vi.importActual<typeof import("../../web/src/modelSpec")>("../../web/src/modelSpec");
   return {
-    useModelCommitment: (spec?: ModelSpec) => {
+    useModelCommitment: (spec?: ModelSpec, published?: Float32Array) => {
       asked.push(spec);
       if (!spec) return { status: "idle" };
+      if (spec.initialWeights === "published") {
+        try {
+          const commitment = publishedCommitment(spec, paramCountOf(spec), published, standInCommitment);
+          return { status: "ready", commitment };
+        } catch (e) {
+          return { status: "error", error: (e as Error).message };
+        }
+      }
       return {
         status: "ready",
         commitment: {
@@ -225,7 +245,7 @@ describe("CreateTask: the update encoding", () => {
     expect(asked.at(-1)).not.toHaveProperty("frozenLayers");
   });
 
-  it("reads an uploaded spec's frozen layers, and refuses one that starts from published weights", async () => {
+  it("reads an uploaded spec's frozen layers, and asks for the model file of one that starts from published weights", async () => {
     render(<CreateTask />);
     const upload = (spec: object) =>
       fireEvent.change(screen.getByLabelText("Or upload an architecture JSON"), {
@@ -236,11 +256,68 @@ describe("CreateTask: the update encoding", () => {
     await waitFor(() => expect(input("Frozen layers").value).toBe("1"));
     expect(asked.at(-1)).toMatchObject({ frozenLayers: 1, seed: 3 });
     upload({ ...mlp, initialWeights: "published" });
-    await waitFor(() =>
-      expect(
-        screen.getByText(/spec\.json: this spec starts from published weights, which the page cannot upload/),
-      ).toBeTruthy(),
+    await waitFor(() => expect(asked.at(-1)).toMatchObject({ initialWeights: "published", frozenLayers: 1 }));
+    expect(described("Initial weights (model file)")).toMatch(
+      /spec\.json starts from published weights: load the model file/,
     );
+    expect(screen.getByTestId("model-status").textContent).toMatch(
+      /load the model file it starts from \(Initial weights\)/,
+    );
+    expect(screen.queryByTestId("model-commitment")).toBeNull();
+    // The seed again: the spec commits to its seeded model.
+    fireEvent.click(screen.getByRole("button", { name: "Start from the seed instead" }));
+    expect(asked.at(-1)).not.toHaveProperty("initialWeights");
+    expect(screen.getByTestId("model-commitment").textContent).toMatch(/^266 parameters/);
+  });
+
+  describe("starting from a model file", () => {
+    const loadModel = (value: unknown, name = "body.json") =>
+      fireEvent.change(input("Initial weights (model file)"), {
+        target: { files: [new File([JSON.stringify(value)], name, { type: "application/json" })] },
+      });
+    const weights = Array.from({ length: 62 }, (_, i) => i / 100 - 0.3);
+
+    it("commits the task to the loaded weights, checks their size and reads only model files", async () => {
+      render(<CreateTask />);
+      loadModel({ spec: { kind: "logreg" }, commitment: "0x", weights });
+      await waitFor(() => expect(asked.at(-1)).toMatchObject({ kind: "logreg", initialWeights: "published" }));
+      const spec = asked.at(-1) as ModelSpec;
+      expect(described("Initial weights (model file)")).toMatch(/Starting from body\.json \(62 values\), not the seed/);
+      const hash = standInCommitment(spec, Float32Array.from(weights));
+      expect(screen.getByTestId("model-commitment").textContent).toMatch(/^62 parameters; commitment/);
+      expect(screen.getByTestId("model-commitment").querySelector("code")!.title).toBe(hash);
+      // Another architecture: the same file no longer fits it.
+      type("Input shape", "31");
+      expect(screen.getByTestId("model-status").textContent).toBe(
+        "the initial weights hold 62 values, the spec's model has 64 parameters",
+      );
+      type("Input shape", "30");
+      loadModel({ weights: [1, "2"] }, "broken.json");
+      await waitFor(() =>
+        expect(described("Initial weights (model file)")).toMatch(
+          /broken\.json: a model file is a JSON object whose "weights" is a list of finite numbers/,
+        ),
+      );
+      // The file loaded before stays the task's start.
+      expect(screen.getByTestId("model-commitment").querySelector("code")!.title).toBe(hash);
+    });
+
+    it("keeps the initial model in the browser's store before the task is created", async () => {
+      wallet.status = "ready";
+      try {
+        render(<CreateTask />);
+        loadModel({ weights });
+        await waitFor(() => expect(asked.at(-1)).toMatchObject({ initialWeights: "published" }));
+        const hash = standInCommitment(asked.at(-1) as ModelSpec, Float32Array.from(weights));
+        fireEvent.click(screen.getByRole("button", { name: "Create task" }));
+        await waitFor(() => expect(txRun).toHaveBeenCalled());
+        const stored = await browserModelStore().getModel(hash);
+        expect(Array.from(stored!.weights)).toEqual(Array.from(Float32Array.from(weights)));
+        expect(stored!.spec).toMatchObject({ initialWeights: "published" });
+      } finally {
+        wallet.status = "disconnected";
+      }
+    });
   });
 
   it("keeps typed value bits when the encoding changes", () => {

@@ -1,5 +1,6 @@
 import { DEFAULT_ENCODING, compresses, encodingName } from "../../client/src/codec/encoding";
-import { specFromUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import { publishedStart } from "../../client/src/protocol/initialWeights";
+import { modelCommitment, specFromUri, specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import { ENCODING_OPTIONS } from "./encodingChoice";
 
 /** What the model API answers for a spec: the commitment createTask records and where the spec lives. */
@@ -72,4 +73,29 @@ export async function requestModel(body: string, signal?: AbortSignal): Promise<
   const answer = (await r.json()) as ModelCommitment & { error?: string };
   if (!r.ok) throw new Error(answer.error ?? `HTTP ${r.status}`);
   return answer;
+}
+
+/** The spec without published initial weights: the model the server builds for its parameter count. */
+export function seededSpec(spec: ModelSpec): ModelSpec {
+  const { initialWeights: _published, ...seeded } = spec;
+  return seeded;
+}
+
+/**
+ * The commitment of a spec that starts from published weights (spec initialWeights "published"): the
+ * weights the owner loaded, checked against the model's parameter count, hashed in the page as the
+ * nodes hash them (the server builds only seeded models). Throws with what to load or fix.
+ */
+export function publishedCommitment(
+  spec: ModelSpec,
+  paramCount: number,
+  weights: Float32Array | undefined,
+  /** The hash (a stand-in in jsdom tests, whose typed arrays ethers' sha256 rejects). */
+  commit: (spec: ModelSpec, weights: Float32Array) => string = modelCommitment,
+): ModelCommitment {
+  if (!weights) {
+    throw new Error("this spec starts from published weights: load the model file it starts from (Initial weights)");
+  }
+  const checked = publishedStart(spec, paramCount, weights)!;
+  return { spec, paramCount, modelHash: commit(spec, checked), modelURI: specToUri(spec) };
 }

@@ -103,6 +103,7 @@ export function JsonFileField({
 }: {
   label: string;
   hint: ReactNode;
+  error?: string;
   onLoad: (value: unknown, fileName: string) => void;
   onError: (message: string) => void;
 }) {

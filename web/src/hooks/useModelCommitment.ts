@@ -1,8 +1,8 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
-import { requestModel, type ModelCommitment } from "../modelSpec";
+import { publishedCommitment, requestModel, seededSpec, type ModelCommitment } from "../modelSpec";
 
 export type CommitmentState =
   | { status: "idle" }
@@ -10,8 +10,28 @@ export type CommitmentState =
   | { status: "ready"; commitment: ModelCommitment }
   | { status: "error"; error: string };
 
-/** Asks the server (client/src/ml through /api/model) for a spec's parameter count and commitment, debounced. */
-export function useModelCommitment(spec: ModelSpec | undefined, delayMs = 300): CommitmentState {
+/**
+ * Asks the server (client/src/ml through /api/model) for a spec's parameter count and commitment, debounced.
+ * A spec that starts from published weights is committed to `published` (the model file the owner loaded):
+ * the server sizes its model, the page hashes the weights.
+ */
+export function useModelCommitment(
+  spec: ModelSpec | undefined,
+  published?: Float32Array,
+  delayMs = 300,
+): CommitmentState {
+  const seeded = useSeededCommitment(spec && seededSpec(spec), delayMs);
+  return useMemo(() => {
+    if (spec?.initialWeights !== "published" || seeded.status !== "ready") return seeded;
+    try {
+      return { status: "ready", commitment: publishedCommitment(spec, seeded.commitment.paramCount, published) };
+    } catch (e) {
+      return { status: "error", error: (e as Error).message };
+    }
+  }, [spec, seeded, published]);
+}
+
+function useSeededCommitment(spec: ModelSpec | undefined, delayMs: number): CommitmentState {
   // The last answer, with the spec it answers: a newer spec shows "loading" until its own answer comes.
   const [answer, setAnswer] = useState<{ key: string; state: CommitmentState }>();
   const key = spec ? JSON.stringify(spec) : "";

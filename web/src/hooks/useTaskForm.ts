@@ -1,6 +1,7 @@
 "use client";
 
 import { useMemo, useState } from "react";
+import { parseModelWeights } from "../../../client/src/protocol/initialWeights";
 import { parseModelSpec, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { taskEncoding } from "../../../client/src/node/encoding";
 import {
@@ -60,6 +61,26 @@ export interface TaskFormState {
   encodingError?: string;
   model: CommitmentState;
   draft: TaskDraft;
+  /** Published initial weights: the model file the task starts from, and whether an uploaded spec asks for one. */
+  initial: InitialWeights;
+  /** A model file's weights (or the reason they cannot be read) become the task's start. */
+  loadInitialWeights: (json: unknown, fileName: string) => void;
+  setInitialError: (message: string | undefined) => void;
+  /** Back to the spec's seeded initial weights. */
+  clearInitialWeights: () => void;
+}
+
+/** Where the task's initial weights come from when not from the spec's seed. */
+export interface InitialWeights {
+  file?: { name: string; weights: Float32Array };
+  /** The name of an uploaded spec that starts from published weights (a model file is then required). */
+  requiredBy?: string;
+  error?: string;
+}
+
+/** The spec starting from published weights when the owner loaded them or an uploaded spec asks for them. */
+function withInitialWeights(spec: ModelSpec | undefined, initial: InitialWeights): ModelSpec | undefined {
+  return spec && (initial.file || initial.requiredBy) ? { ...spec, initialWeights: "published" } : spec;
 }
 
 /** Why the spec waits for the DP terms, or undefined when it does not. */
@@ -80,6 +101,7 @@ export function useTaskForm(): TaskFormState {
   const [choice, setChoiceState] = useState<EncodingChoice>(DEFAULT_ENCODING_CHOICE);
   const [privacyText, setPrivacyText] = useState<PrivacyText>(initialPrivacyText);
   const [uploadError, setUploadError] = useState<string>();
+  const [initial, setInitial] = useState<InitialWeights>({});
 
   // The promise counts the task's rounds: changing them recomputes the terms, so the spec and commitment.
   const form = readForm(text);
@@ -92,8 +114,11 @@ export function useTaskForm(): TaskFormState {
     [base.spec, chosen],
   );
   // With DP on, no spec (so no commitment) until its terms are computed: never one without the promise.
-  const spec = privacySettled(privacy) ? withEncoding.spec : undefined;
-  const model = useModelCommitment(spec);
+  const spec = useMemo(
+    () => (privacySettled(privacy) ? withInitialWeights(withEncoding.spec, initial) : undefined),
+    [privacy, withEncoding.spec, initial],
+  );
+  const model = useModelCommitment(spec, initial.file?.weights);
   // Only the current spec's model counts (the commitment hook answers for the spec it was given).
   const paramCount = spec && model.status === "ready" ? model.commitment.paramCount : undefined;
   // The encoding the nodes will build for this spec and model size (its paramCount is the chain's).
@@ -132,11 +157,8 @@ export function useTaskForm(): TaskFormState {
     upload: (json, fileName) => {
       try {
         const value = parseModelSpec(json);
-        if (value.initialWeights) {
-          throw new Error(
-            "this spec starts from published weights, which the page cannot upload: create it with fl:create-task --initial-weights <model file>",
-          );
-        }
+        // A spec that starts from published weights needs their model file (Initial weights) before it commits.
+        setInitial(value.initialWeights ? { ...initial, requiredBy: fileName } : { file: initial.file });
         setFields(fieldsOf(value));
         setChoice(choiceOf(value.encoding));
         // A spec's terms come back as its noise (same terms for the same rounds); a spec without DP leaves the inputs.
@@ -156,5 +178,15 @@ export function useTaskForm(): TaskFormState {
     model,
     // A model the encoding cannot be built for gets no plan (and so no create button).
     draft: draftTask(form, built.error ? undefined : paramCount, built.encoding, privacy),
+    initial,
+    loadInitialWeights: (json, fileName) => {
+      try {
+        setInitial({ ...initial, file: { name: fileName, weights: parseModelWeights(json, fileName) }, error: undefined });
+      } catch (e) {
+        setInitial({ ...initial, error: (e as Error).message });
+      }
+    },
+    setInitialError: (error) => setInitial({ ...initial, error }),
+    clearInitialWeights: () => setInitial({}),
   };
 }

@@ -25,6 +25,7 @@ import { explain } from "../glossary";
 import { useTaskForm, type TaskFormState } from "../hooks/useTaskForm";
 import { useTx, type TxRunner } from "../hooks/useTx";
 import { useWallet } from "../hooks/useWallet";
+import { browserModelStore } from "../model/store";
 import {
   DURATION_UNITS,
   FIELD_LABELS,
@@ -84,7 +85,7 @@ const POLICIES: [number, string][] = [
 function ModelStatus({ form }: { form: TaskFormState }) {
   const commitment = form.model.status === "ready" ? form.model.commitment : undefined;
   return (
-    <div role="status" aria-live="polite" style={{ marginTop: "0.75rem" }}>
+    <div role="status" aria-live="polite" data-testid="model-status" style={{ marginTop: "0.75rem" }}>
       {form.uploadError ? (
         <span className="error-text">{form.uploadError}</span>
       ) : form.specError ? (
@@ -193,13 +194,51 @@ function ModelFields({ form }: { form: TaskFormState }) {
         />
         <JsonFileField
           label="Or upload an architecture JSON"
-          hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed", "frozenLayers"?, "name"?, "description"?}'
+          hint='{"kind", "inputShape", "numClasses", "hidden"?, "seed", "frozenLayers"?, "initialWeights"?, "name"?, "description"?}'
           onLoad={form.upload}
           onError={form.setUploadError}
         />
+        <InitialWeightsField form={form} />
       </div>
       <ModelStatus form={form} />
     </fieldset>
+  );
+}
+
+/**
+ * Published initial weights: a model file the task starts from instead of the spec's seed (fine-tuning a
+ * trained model, with Frozen layers for a body nobody trains), as `fl:create-task --initial-weights` takes it.
+ */
+function InitialWeightsField({ form }: { form: TaskFormState }) {
+  const { file, requiredBy, error } = form.initial;
+  const hint = file ? (
+    <>
+      Starting from <code>{file.name}</code> ({formatInt(file.weights.length)} values), not the seed. Participants load
+      the same model: after creating the task, download it from its Global model panel (&quot;Download the model file
+      for nodes&quot;) and hand it to them.
+    </>
+  ) : requiredBy ? (
+    <>
+      <code>{requiredBy}</code> starts from published weights: load the model file it starts from.
+    </>
+  ) : (
+    'Optional: a model file (JSON with a "weights" list, e.g. a task\'s downloaded model) to start from instead of the seed'
+  );
+  return (
+    <div>
+      <JsonFileField
+        label="Initial weights (model file)"
+        hint={hint}
+        error={error}
+        onLoad={form.loadInitialWeights}
+        onError={form.setInitialError}
+      />
+      {(file || requiredBy) && (
+        <button type="button" className="secondary" onClick={form.clearInitialWeights}>
+          Start from the seed instead
+        </button>
+      )}
+    </div>
   );
 }
 
@@ -432,6 +471,16 @@ export function CreateTask() {
     if (!canCreate || !draft.settings || !commitment) return;
     // The terms of the spec the commitment was computed for: what the modelURI carries, so spec and chain agree.
     const config = taskConfig(draft.settings, { ...commitment, privacy: commitment.spec.privacy });
+    const published = form.initial.file;
+    if (commitment.spec.initialWeights === "published" && published) {
+      // Kept before the transaction: the task's pages find its initial model here (nothing can rebuild it).
+      await browserModelStore().putModel({
+        commitment: commitment.modelHash,
+        spec: commitment.spec,
+        weights: published.weights,
+        savedAt: Date.now(),
+      });
+    }
     const receipt = await tx.run("Create task", { fn: "createTask" }, [config, draft.participants]);
     const event = receipt && decodeTaskLogs(receipt.logs).find((e) => e.name === "TaskCreated");
     if (event) {
