@@ -227,6 +227,22 @@ describe("CreateTask: the update encoding", () => {
     expect((screen.getByLabelText("Compression") as HTMLSelectElement).value).toBe("hash");
   });
 
+  it("offers lowrank's kernel fill as a box: the flag and the spec follow it", () => {
+    render(<CreateTask />);
+    select("Architecture", "mlp");
+    select("Compression", "lowrank");
+    type("Rank", "5");
+    const box = () => screen.getByRole("checkbox", { name: /^Kernel fill/ }) as HTMLInputElement;
+    expect(box().checked).toBe(false);
+    expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress lowrank:5");
+    fireEvent.click(box());
+    expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress lowrank:5-kernel");
+    expect(asked.at(-1)).toMatchObject({ encoding: { kind: "lowrank", rank: 5, fill: "kernel" } });
+    select("Compression", "hash");
+    expect(screen.queryByRole("checkbox", { name: /^Kernel fill/ })).toBeNull();
+    expect(asked.at(-1)).not.toHaveProperty("encoding.fill");
+  });
+
   it("freezes the first layers on request: the spec says so, fewer words go on chain, a bad count is named", () => {
     render(<CreateTask />);
     const words = () => preview("Encrypted words");

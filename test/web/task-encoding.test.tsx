@@ -180,7 +180,8 @@ describe("the create-task form's encoding", () => {
     });
     expect(compressText(choiceOf(parseCompressFlag("dct:6")))).toBe("dct:6");
     // A lowrank spec keeps its first factors: random ones (a spec from before the downstream start) stay random.
-    for (const flag of ["lowrank:8", "lowrank:8-random"]) {
+    // ... and its fill: the kernel's directions ("-kernel") stay with the spec.
+    for (const flag of ["lowrank:8", "lowrank:8-random", "lowrank:5-kernel", "lowrank:5-random-kernel"]) {
       expect(compressText(choiceOf(parseCompressFlag(flag)))).toBe(flag);
       expect(encodingOf(choiceOf(parseCompressFlag(flag))).encoding).toEqual(parseCompressFlag(flag));
     }

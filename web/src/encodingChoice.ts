@@ -4,7 +4,7 @@
  * parseCompressFlag, so the names, the parameters and the errors are the CLI's. Pure: no React.
  */
 import { parseCompressFlag, specEncoding, type EncodingKind, type EncodingSpec } from "../../client/src/codec/encoding";
-import type { FirstFactor } from "../../client/src/codec/lowRank";
+import type { FactorFill, FirstFactor } from "../../client/src/codec/lowRank";
 import { parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { ModelKind } from "../../client/src/protocol/modelSpec";
 import { DEFAULT_ENCODINGS, codecDefaults } from "../../client/src/protocol/taskChoices";
@@ -20,6 +20,8 @@ export interface EncodingChoice {
    * start); absent, the flag's default, the downstream start.
    */
   firstFactor?: FirstFactor;
+  /** lowrank: "kernel" fills the larger side's factor with the kernel's own directions (`-kernel`). */
+  fill?: FactorFill;
 }
 
 /** The CLI's names ("none" for today's codec) with what each sends. */
@@ -53,8 +55,10 @@ export function compressText(choice: EncodingChoice): string {
   const { name } = ENCODING_OPTIONS[choice.kind];
   if (choice.kind === "quant") return name;
   const param = encodingParam(choice.kind) ? `:${choice.param.trim()}` : "";
-  const random = choice.kind === "lowrank" && choice.firstFactor === "random" ? "-random" : "";
-  return `${name}${param}${random}${choice.feedback ? "" : "-nofb"}`;
+  const lowrank = choice.kind === "lowrank";
+  const random = lowrank && choice.firstFactor === "random" ? "-random" : "";
+  const kernel = lowrank && choice.fill === "kernel" ? "-kernel" : "";
+  return `${name}${param}${random}${kernel}${choice.feedback ? "" : "-nofb"}`;
 }
 
 /**
@@ -109,6 +113,7 @@ export function choiceOf(encoding: EncodingSpec | undefined): EncodingChoice {
     param: param === undefined ? DEFAULT_ENCODING_CHOICE.param : String(param),
     feedback: encoding.feedback ?? true,
     ...(encoding.kind === "lowrank" && encoding.firstFactor !== "downstream" ? { firstFactor: "random" as const } : {}),
+    ...(encoding.fill === "kernel" ? { fill: "kernel" as const } : {}),
   };
 }
 

@@ -101,6 +101,11 @@ export const GLOSSARY = {
     short:
       "What a compressed update leaves out in one round is kept by the participant and added to its next round, so nothing is lost for good.",
   },
+  kernelFill: {
+    term: "Kernel fill",
+    short:
+      "Low rank only: each matrix is also projected on directions it has learnt itself, not only random ones; best for inputs without structure, such as tabular records.",
+  },
   policy: {
     term: "Decryption policy",
     short:

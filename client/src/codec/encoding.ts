@@ -22,10 +22,12 @@ import { CodecError, assertInteger } from "./errors";
 import { frameOf, frameWeight, framedParamCount, packFrame, unpackFrame, type Frame } from "./frame";
 import type { CodecParams, Layout } from "./layout";
 import {
+  FACTOR_FILLS,
   FIRST_FACTORS,
   checkLowRankFits,
   lowRankDimension,
   lowRankMap,
+  type FactorFill,
   type FirstFactor,
   type WeightMatrix,
 } from "./lowRank";
@@ -62,6 +64,11 @@ export interface EncodingSpec {
    * Absent means random: what every lowrank task created before the downstream start used.
    */
   firstFactor?: FirstFactor;
+  /**
+   * lowrank: "kernel" fills the larger side's factor with the round's kernel's own directions before
+   * random ones (for inputs without structure: tabular records); absent means random.
+   */
+  fill?: FactorFill;
   /** Participant-side error feedback (default: on for every kind but quant). */
   feedback?: boolean;
 }
@@ -100,7 +107,7 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
     "feedback",
     ...(kind === "randk" || kind === "hash" ? ["ratio"] : []),
     ...(kind === "dct" ? ["keep"] : []),
-    ...(kind === "lowrank" ? ["rank", "firstFactor"] : []),
+    ...(kind === "lowrank" ? ["rank", "firstFactor", "fill"] : []),
   ]);
   for (const key of Object.keys(v)) {
     if (!known.has(key)) throw new CodecError(`encoding ${kind} takes no "${key}" (it takes ${[...known].join(", ")})`);
@@ -140,6 +147,12 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
       }
       if (v.firstFactor === "downstream") spec.firstFactor = "downstream";
     }
+    if (v.fill !== undefined) {
+      if (!FACTOR_FILLS.includes(v.fill as FactorFill)) {
+        throw new CodecError(`lowrank's fill must be one of ${FACTOR_FILLS.join(", ")}, got ${JSON.stringify(v.fill)}`);
+      }
+      if (v.fill === "kernel") spec.fill = "kernel";
+    }
   }
   if (v.feedback !== undefined) {
     if (typeof v.feedback !== "boolean")
@@ -155,32 +168,41 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
 
 /**
  * A short name: "quant", "stochastic", "randk:5", "hash:5", "dct:10", "lowrank:4" (+ "-nofb" without
- * feedback; lowrank with random first factors, as before the downstream start, "lowrank:4-random").
+ * feedback; lowrank with random first factors, as before the downstream start, "lowrank:4-random";
+ * with the kernel fill "lowrank:4-kernel").
  */
 export function encodingName(spec: EncodingSpec): string {
   const number = spec.keep ?? spec.rank ?? spec.ratio;
   const param = number !== undefined ? `:${number}` : "";
   const random = spec.kind === "lowrank" && spec.firstFactor !== "downstream" ? "-random" : "";
-  return `${spec.kind}${param}${random}${spec.feedback === false ? "-nofb" : ""}`;
+  const kernel = spec.fill === "kernel" ? "-kernel" : "";
+  return `${spec.kind}${param}${random}${kernel}${spec.feedback === false ? "-nofb" : ""}`;
 }
 
 /**
  * Parses the `--compress` flag: "none" or "quant" (today's codec), "stochastic", "randk:<ratio>",
  * "hash:<ratio>", "dct:<keep>", "lowrank:<rank>" (downstream start; "lowrank:<rank>-random" for random
- * first factors), each optionally followed by "-nofb" (no error feedback). encodingName's inverse.
+ * first factors; "-kernel" for the kernel fill), each optionally followed by "-nofb" (no error
+ * feedback). encodingName's inverse.
  */
 export function parseCompressFlag(text: string): EncodingSpec {
-  const match = /^(\w+)(?::([\d.]+))?(-random)?(-nofb)?$/.exec(text.trim());
+  const match = /^(\w+)(?::([\d.]+))?(-random)?(-kernel)?(-nofb)?$/.exec(text.trim());
   if (!match)
     throw new CodecError(
-      `--compress "${text}": use none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> or lowrank:<rank>`,
+      `--compress "${text}": use none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> or lowrank:<rank>[-kernel]`,
     );
-  const [, kind, param, random, nofb] = match;
+  const [, kind, param, random, kernel, nofb] = match;
   if (kind === "none") return DEFAULT_ENCODING;
-  if (random && kind !== "lowrank") throw new CodecError(`--compress "${text}": only lowrank takes -random`);
+  for (const [suffix, given] of [
+    ["-random", random],
+    ["-kernel", kernel],
+  ] as const) {
+    if (given && kind !== "lowrank") throw new CodecError(`--compress "${text}": only lowrank takes ${suffix}`);
+  }
   const raw: Record<string, unknown> = { kind };
   if (param !== undefined) raw[kind === "dct" ? "keep" : kind === "lowrank" ? "rank" : "ratio"] = Number(param);
   if (kind === "lowrank" && !random) raw.firstFactor = "downstream";
+  if (kernel) raw.fill = "kernel";
   if (nofb) raw.feedback = false;
   return parseEncodingSpec(raw);
 }
@@ -312,6 +334,8 @@ class LinearEncoding implements UpdateEncoding {
     readonly tracksModelChange = false,
     /** lowrank's downstream start: round 1's map reads ctx.model. */
     readonly needsFirstRoundModel = false,
+    /** lowrank's kernel fill: the maps after round 1 read ctx.model. */
+    private readonly needsRoundModel = false,
   ) {
     this.name = encodingName(spec);
     this.feedback = spec.feedback ?? true;
@@ -342,6 +366,12 @@ class LinearEncoding implements UpdateEncoding {
       throw new CodecError(
         `encoding ${this.name} needs round ${ctx.round - 1}'s model as well as round ${ctx.round}'s ` +
           `(its factors follow the change between them): fetch it by the round's on-chain commitment`,
+      );
+    }
+    if (this.needsRoundModel && ctx.round > 1 && !ctx.model) {
+      throw new CodecError(
+        `encoding ${this.name} needs round ${ctx.round}'s model (its larger factors follow the round's kernels): ` +
+          `pass the model the round committed to`,
       );
     }
     if (this.needsFirstRoundModel && ctx.round === 1 && !ctx.model) {
@@ -424,17 +454,20 @@ export function createEncoding(spec: EncodingSpec, model: ModelGeometry): Update
       const matrices = model.matrices ?? [];
       checkLowRankFits(matrices, rank);
       const firstFactor = spec.firstFactor ?? "random";
+      const fill = spec.fill ?? "random";
+      // The round's model only where the map reads it, so nothing else can depend on it.
+      const reads = (round: number): boolean => (round === 1 ? firstFactor === "downstream" : fill === "kernel");
       const mapFor = (ctx: RoundContext): LinearMap =>
         lowRankMap(
           d,
           matrices,
           rank,
           ctx.round,
-          { change: ctx.modelChange, model: ctx.round === 1 ? ctx.model : undefined, firstFactor },
+          { change: ctx.modelChange, model: reads(ctx.round) ? ctx.model : undefined, firstFactor, fill },
           seededStream(roundSeed(ctx), "lowrank"),
         );
       const dimension = lowRankDimension(d, matrices, rank);
-      return new LinearEncoding(spec, d, mapFor, true, dimension, true, firstFactor === "downstream");
+      return new LinearEncoding(spec, d, mapFor, true, dimension, true, reads(1), fill === "kernel");
     }
     case "dct": {
       if (!model.imageLayer) {

@@ -9,7 +9,10 @@
  * rest of the side's budget is filled with seeded random directions. Round 1 has no previous change:
  * its factors are random, or (the `downstream` start) a kernel whose outputs feed other kernels takes
  * the dominant directions of the product of those kernels in the round's model, which span most of
- * the error back-propagation sends into its outputs. Both sides send the same number
+ * the error back-propagation sends into its outputs. With the `kernel` fill, the larger side's factor
+ * takes the dominant directions of the round's kernel itself after the tracked ones and before the
+ * random ones: a kernel's update lies in the span of its inputs, which the kernel has learnt (for
+ * inputs without structure, where random directions of the larger side catch little). Both sides send the same number
  * of coordinates, rank x max(rows, cols), so the task's lanes fit every round.
  * Bit-identical everywhere: only +, -, *, / and sqrt on doubles (exactly rounded in every JS
  * engine) and draws from the round's shared seed. Pure: no I/O.
@@ -144,13 +147,19 @@ function dominantDirections(
 export const FIRST_FACTORS = ["random", "downstream"] as const;
 export type FirstFactor = (typeof FIRST_FACTORS)[number];
 
+/** What fills a factor after its tracked directions: seeded random ones, or first (larger side) the kernel's own. */
+export const FACTOR_FILLS = ["random", "kernel"] as const;
+export type FactorFill = (typeof FACTOR_FILLS)[number];
+
 /** What the round's factors follow: the previous round's change, else (round 1) the round's model. */
 export interface FactorSource {
   /** W_round - W_(round-1); absent in round 1. */
   change?: ArrayLike<number>;
-  /** W_round, for the downstream start in round 1. */
+  /** W_round, for the downstream start in round 1 and the kernel fill after it. */
   model?: ArrayLike<number>;
   firstFactor: FirstFactor;
+  /** Default: random. */
+  fill?: FactorFill;
 }
 
 /**
@@ -237,13 +246,18 @@ function projectionOf(
     : source.firstFactor === "downstream" && model
       ? downstreamDirections(model, matrices, i, side, t, rng)
       : [];
-  return { matrix: w, side, factor: orthonormalBasis(n, k, tracked, rng), budget };
+  const kernel =
+    source.fill === "kernel" && change && model && side === larger
+      ? dominantDirections(model, w, side, Math.min(other, k - t), rng)
+      : [];
+  return { matrix: w, side, factor: orthonormalBasis(n, k, [...tracked, ...kernel], rng), budget };
 }
 
 /**
  * The round's map: every matrix that fits the rank is sent as its projection (padded with zeros to its
  * budget), every other parameter as it is, in parameter order. The factors follow `source`: the
- * previous round's change to the global model, or in round 1 random directions or the downstream kernels'.
+ * previous round's change to the global model (and with the kernel fill the round's kernels), or in
+ * round 1 random directions or the downstream kernels'.
  */
 export function lowRankMap(
   d: number,

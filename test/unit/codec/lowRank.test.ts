@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createEncoding, parseCompressFlag, parseEncodingSpec } from "../../../client/src/codec/encoding";
+import {
+  createEncoding,
+  encodingName,
+  parseCompressFlag,
+  parseEncodingSpec,
+} from "../../../client/src/codec/encoding";
 import { layoutOf, minLaneBits } from "../../../client/src/codec/layout";
 import {
   lowRankDimension,
@@ -92,6 +97,29 @@ describe("low-rank projections", () => {
     const blind = lowRankMap(D, matrices, 1, 3, after(), rng());
     const kept = blind.adjoint(blind.forward(m2));
     expect(dot(kept, kept)).toBeLessThan(0.8 * dot(m2, m2));
+  });
+
+  it("with the kernel fill keep an update in the round's kernel's column space whole on the larger side", () => {
+    // A 40 x 6 kernel at rank 2: even rounds send 13 directions of the 40-row side, 2 of them tracked.
+    const wide: WeightMatrix[] = [{ offset: 0, rows: 40, cols: 6 }];
+    const d = 240;
+    const kernel = vector(d, "kernel");
+    const change = vector(d, "change0");
+    const update = Float64Array.from({ length: d }, (_, k) => kernel[k] * vector(d, "scale")[k % 6]);
+    const kept = (source: FactorSource) => {
+      const map = lowRankMap(d, wide, 2, 2, source, rng());
+      return map.adjoint(map.forward(update));
+    };
+    // Its columns are combinations of the kernel's columns: the kernel's 6 directions hold all of it.
+    kept({ change, model: kernel, firstFactor: "downstream", fill: "kernel" }).forEach((x, i) =>
+      expect(x).toBeCloseTo(update[i], 9),
+    );
+    const blind = kept({ change, model: kernel, firstFactor: "downstream" });
+    expect(dot(blind, blind)).toBeLessThan(0.6 * dot(update, update));
+    // Odd rounds project the smaller side as before: the fill changes nothing there.
+    const odd = (fill?: "kernel") =>
+      lowRankMap(d, wide, 2, 3, { change, model: kernel, firstFactor: "downstream", fill }, rng()).forward(update);
+    expect(odd("kernel")).toEqual(odd());
   });
 
   it("are bit-identical wherever they are built from the same public data", () => {
@@ -238,6 +266,38 @@ describe("the lowrank encoding", () => {
       /needs round 1's model as well as round 2's .*on-chain commitment/,
     );
     expect(() => encoding.encode({ delta: deltas[0], layout, ctx: ctx(5) })).toThrow(/needs round 4's model/);
+  });
+
+  it("takes the kernel fill from a flag or a spec, and needs the round's model after round 1", () => {
+    const kernelSpec = parseCompressFlag("lowrank:1-kernel");
+    expect(kernelSpec).toEqual({ kind: "lowrank", rank: 1, firstFactor: "downstream", fill: "kernel" });
+    const filled = createEncoding(kernelSpec, { paramCount: D, matrices });
+    expect(filled.name).toBe("lowrank:1-kernel");
+    for (const flag of ["lowrank:1-random-kernel", "lowrank:2-kernel"]) {
+      expect(encodingName(parseCompressFlag(flag))).toBe(flag);
+    }
+    expect(parseEncodingSpec({ kind: "lowrank", rank: 1, fill: "random" })).toEqual({ kind: "lowrank", rank: 1 });
+    expect(() => parseCompressFlag("hash:4-kernel")).toThrow(/only lowrank takes -kernel/);
+    expect(() => parseEncodingSpec({ kind: "lowrank", rank: 1, fill: "pca" })).toThrow(
+      /fill must be one of random, kernel, got "pca"/,
+    );
+    expect(() => parseEncodingSpec({ kind: "stochastic", fill: "kernel" })).toThrow(/takes no "fill"/);
+    const change = modelChange(vector(D, "w1"), vector(D, "w2"));
+    const delta = vector(D, "delta").map((x) => x * 0.4);
+    const without = { ...ctx(2, change), model: undefined };
+    expect(() => filled.encode({ delta, layout, ctx: without })).toThrow(
+      /lowrank:1-kernel needs round 2's model \(its larger factors follow the round's kernels\)/,
+    );
+    expect(() => encoding.encode({ delta, layout, ctx: without })).not.toThrow();
+    // The same words decode with the same map on every side, and differently from the random fill's.
+    const words = filled.encode({ delta, layout, ctx: ctx(2, change), dither: seededStream(HASH, "p") }).chunks.flat();
+    const one = new Array(layout.chunkCount).fill(1);
+    expect(filled.decode(words, one, layout, ctx(2, change))).toEqual(
+      filled.decode(words, one, layout, ctx(2, change)),
+    );
+    expect(filled.decode(words, one, layout, ctx(2, change))).not.toEqual(
+      encoding.decode(words, one, layout, ctx(2, change)),
+    );
   });
 
   it("reads the round's model in round 1 with the downstream start, and says so when it is missing", () => {

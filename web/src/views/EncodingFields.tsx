@@ -46,6 +46,16 @@ export function EncodingFields({
             onChange={(value) => onChange({ param: value })}
           />
         )}
+        {choice.kind === "lowrank" && (
+          <label>
+            <input
+              type="checkbox"
+              checked={choice.fill === "kernel"}
+              onChange={(e) => onChange({ fill: e.target.checked ? "kernel" : undefined })}
+            />{" "}
+            Kernel fill: {explain("kernelFill")}
+          </label>
+        )}
         {choice.kind !== "quant" && (
           <label>
             <input
