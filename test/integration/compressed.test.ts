@@ -52,9 +52,9 @@ describe("low-rank encrypted FedAvg (Hardhat node + participant processes)", () 
   it("participants and the owner derive the same factors from the round's model and the previous change", async () => {
     const out = mkdtempSync(path.join(tmpdir(), "flufhe-lowrank-"));
     // Round 1's factors follow the output kernel of the committed model (the downstream start), round 2's
-    // round 1's change and round 3's round 2's (the other side): if any party derived other factors, it
-    // would decode another model and the next round's commitment would not match (participants refuse to
-    // train on it, the demo fails).
+    // round 1's change and then (the kernel fill) the round's own 30 x 8 kernel, round 3's round 2's change
+    // (the other side): if any party derived other factors, it would decode another model and the next
+    // round's commitment would not match (participants refuse to train on it, the demo fails).
     const { report, weights } = await runDemo({
       dataset: "breast-cancer",
       model: "mlp",
@@ -62,10 +62,10 @@ describe("low-rank encrypted FedAvg (Hardhat node + participant processes)", () 
       clients: 3,
       rounds: 3,
       ...SMALL_RUN,
-      compress: "lowrank:1",
+      compress: "lowrank:1-kernel",
       out,
     });
-    expect(report.encoding).toEqual({ kind: "lowrank", rank: 1, firstFactor: "downstream" });
+    expect(report.encoding).toEqual({ kind: "lowrank", rank: 1, firstFactor: "downstream", fill: "kernel" });
     expect(weights.length).toBe(report.parameters);
     // 30 x 8 kernel -> rank 1 x 30 coordinates; the 8 biases and the 8 x 2 + 2 output layer pass whole.
     expect(report.parameters).toBe(30 * 8 + 8 + 8 * 2 + 2);
