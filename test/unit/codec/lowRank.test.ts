@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import {
-  createEncoding,
-  encodingName,
-  parseCompressFlag,
-  parseEncodingSpec,
-} from "../../../client/src/codec/encoding";
+import { createEncoding, encodingName, parseCompressFlag, parseEncodingSpec } from "../../../client/src/codec/encoding";
 import { layoutOf, minLaneBits } from "../../../client/src/codec/layout";
 import {
   lowRankDimension,

@@ -181,7 +181,11 @@ export function useTaskForm(): TaskFormState {
     initial,
     loadInitialWeights: (json, fileName) => {
       try {
-        setInitial({ ...initial, file: { name: fileName, weights: parseModelWeights(json, fileName) }, error: undefined });
+        setInitial({
+          ...initial,
+          file: { name: fileName, weights: parseModelWeights(json, fileName) },
+          error: undefined,
+        });
       } catch (e) {
         setInitial({ ...initial, error: (e as Error).message });
       }
