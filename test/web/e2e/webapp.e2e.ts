@@ -33,7 +33,7 @@ import type { Layout } from "../../../client/src/codec/layout";
 import { layoutFromTask, toOnChainCodec } from "../../../client/src/protocol/taskConfig";
 import { NO_PRIVACY } from "../../../client/src/protocol/privacy";
 import type { FhevmConnection } from "../../../client/src/fhe/instance";
-import { specFromUri, type ModelSpec } from "../../../client/src/protocol/modelSpec";
+import { modelCommitment, specFromUri, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { checkParticipants, type ParticipantProcess } from "../../../scripts/lib/participants";
 import type { FLuFHEAggregator } from "../../../types";
 import { TestWallet } from "../wallet";
@@ -842,6 +842,39 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     await named.waitFor({ timeout: UI_TIMEOUT });
     await p.getByRole("radio", { name: "All tasks" }).check();
   });
+
+  step(
+    "a task from published initial weights: the page commits to the file's weights, as the nodes hash them",
+    async () => {
+      // A fine-tuning start: any model file with a "weights" list of the architecture's size (logreg on [30]: 62).
+      const weights = Array.from({ length: 62 }, (_, i) => Math.fround(Math.sin(i) / 4));
+      const file = path.join(tmp, "published-initial.json");
+      writeFileSync(file, JSON.stringify({ weights }));
+      const accounts = await Promise.all([1, 2, 3].map(async (i) => (await provider.getSigner(i)).getAddress()));
+      await p.goto(`${base}/tasks/new`);
+      await p.getByLabel("Architecture", { exact: true }).selectOption("logreg");
+      await p.getByLabel("Input shape", { exact: true }).fill("30");
+      await p.getByLabel("Classes", { exact: true }).fill("2");
+      await p.getByLabel("Participant addresses", { exact: true }).fill(accounts.join("\n"));
+      await p.getByLabel("Initial weights (model file)", { exact: true }).setInputFiles(file);
+      await p.getByText(/Starting from published-initial\.json \(62 values\)/).waitFor({ timeout: UI_TIMEOUT });
+      await p
+        .getByTestId("model-commitment")
+        .filter({ hasText: /^62 parameters/ })
+        .waitFor({ timeout: UI_TIMEOUT });
+      const id = BigInt(Number(await aggregator.taskCount()) + 1);
+      await p.getByRole("button", { name: "Create task" }).click();
+      await p.waitForURL(new RegExp(`/tasks/${id}$`), { timeout: UI_TIMEOUT });
+      const { config } = await aggregator.getTask(id);
+      const spec = specFromUri(config.modelURI);
+      assert(spec.initialWeights === "published", `the task's spec starts from ${spec.initialWeights ?? "its seed"}`);
+      assert(config.modelHash === modelCommitment(spec, Float32Array.from(weights)), "the page hashed other weights");
+      // The owner's browser kept the initial model: the global-model panel shows it, nothing is asked for.
+      const initial = p.getByTestId("global-model-commitment");
+      await initial.waitFor({ timeout: UI_TIMEOUT });
+      assert((await initial.getAttribute("data-commitment")) === config.modelHash, "the panel shows another model");
+    },
+  );
 
   /** Every page a newcomer meets, ready once its text is there (participate: another session's page). */
   const pages = () => [
