@@ -287,7 +287,7 @@ function addBaselines(
     batchSize: o.batchSize,
     lr: o.lr,
     seed: o.seed,
-    initialWeights: Float32Array.from(plan.weights),
+    initialWeights: plan.weights,
   };
   log("plaintext FedAvg baseline (same partitions, seeds and training)...");
   const plaintext = plaintextFedAvg(federation, plan.spec);

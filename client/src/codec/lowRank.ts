@@ -12,8 +12,8 @@
  * the error back-propagation sends into its outputs. With the `kernel` fill, the larger side's factor
  * takes the dominant directions of the round's kernel itself after the tracked ones and before the
  * random ones: a kernel's update lies in the span of its inputs, which the kernel has learnt (for
- * inputs without structure, where random directions of the larger side catch little). Both sides send the same number
- * of coordinates, rank x max(rows, cols), so the task's lanes fit every round.
+ * inputs without structure, where random directions of the larger side catch little). Both sides
+ * send the same number of coordinates, rank x max(rows, cols), so the task's lanes fit every round.
  * Bit-identical everywhere: only +, -, *, / and sqrt on doubles (exactly rounded in every JS
  * engine) and draws from the round's shared seed. Pure: no I/O.
  */
