@@ -4,12 +4,10 @@ import { readFileSync } from "node:fs";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import * as tf from "@tensorflow/tfjs";
-import { layoutOf } from "../../client/src/codec/layout";
 import * as models from "../../client/src/ml/models";
 import { loadBreastCancer } from "../../client/src/ml/sklearn";
-import * as train from "../../client/src/ml/train";
 import { memoryLedgerStore, PrivacyLedger } from "../../client/src/privacy/ledger";
-import { specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import type { ModelSpec } from "../../client/src/protocol/modelSpec";
 import {
   describePrivacy,
   NO_PRIVACY,
@@ -17,17 +15,16 @@ import {
   toOnChainPrivacy,
   type OnChainPrivacy,
 } from "../../client/src/protocol/privacy";
-import { Policy } from "../../client/src/protocol/vocabulary";
 import type { TaskSnapshot } from "../../web/src/chain";
 import type { GlobalModel as Model } from "../../web/src/model/store";
 import { epsilonAfter, roundsLeft } from "../../web/src/participate/privacy";
 import type { BrowserLedgerStore } from "../../web/src/participate/privacyLedgerStore";
 import { parseSklearnCsv, sklearnHeader } from "../../client/src/ml/sklearnCsv";
-import { startTraining, type TrainingRun } from "../../web/src/participate/trainer";
-import { handleTrainRequest, type TrainMessage, type TrainRequest } from "../../web/src/participate/trainProtocol";
+import type { TrainRequest } from "../../web/src/participate/trainProtocol";
 import { memoryParticipationStore, type ParticipationStore } from "../../web/src/participate/updateStore";
 import { Participation } from "../../web/src/views/Participate";
 import { startInProcess } from "./encryptFakes";
+import { inProcessTrainer, openRoundTask } from "./participateFixtures";
 import { identityReader, withGetFunction } from "../shared/fakeAggregator";
 
 // jsdom: the participant's page with the chain, the wallet and the fhEVM faked at their edges (as in
@@ -117,62 +114,11 @@ afterEach(() => {
   requests.length = 0;
 });
 
-const task: TaskSnapshot = {
-  id: 3n,
-  owner: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
-  modelHash: C,
-  modelURI: specToUri(DP),
-  layout: layoutOf(
-    { valueBits: 8, laneBits: 12, wordsPerChunk: 8, paramCount: 8, clip: 0.5, sampleCap: 0, weightFloor: 1 },
-    4,
-  ),
-  minCohort: 2,
-  maxCohort: 4,
-  rounds: 2,
-  roundDuration: 3600,
-  policy: Policy.Participants,
-  currentRound: 1,
-  participantsNextRound: 3,
-  participants: [{ account: ACCOUNT, history: [{ joinRound: 1, leaveRound: 0 }] }],
-  roundInfos: [
-    {
-      round: 1,
-      state: "Open",
-      openedAt: 0,
-      deadline: 0,
-      eligible: 3,
-      completed: 0,
-      chunksAtQuorum: 0,
-      publishedBatches: 0,
-      globalModelHash: C,
-      contributors: [0],
-    },
-  ],
-};
+const task: TaskSnapshot = openRoundTask(ACCOUNT, C, DP);
 
 /** The worker's handler run in this process on tfjs' cpu backend. */
 const requests: TrainRequest[] = [];
-function inProcess(request: TrainRequest, onMessage: (m: TrainMessage) => void): TrainingRun {
-  requests.push(request);
-  return startTraining(request, onMessage, () => {
-    const worker = {
-      onmessage: null as ((e: MessageEvent<TrainMessage>) => void) | null,
-      onerror: null,
-      postMessage: (req: TrainRequest) =>
-        setTimeout(
-          () =>
-            void handleTrainRequest(req, (m) => worker.onmessage?.({ data: m } as MessageEvent<TrainMessage>), {
-              models,
-              train,
-              now: () => performance.now(),
-              activate: async (b) => b === "cpu" && tf.setBackend("cpu"),
-            }),
-        ),
-      terminate: () => {},
-    };
-    return worker;
-  });
-}
+const inProcess = inProcessTrainer(requests);
 
 beforeAll(async () => {
   await tf.setBackend("cpu");

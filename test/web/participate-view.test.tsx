@@ -3,21 +3,19 @@ import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import * as tf from "@tensorflow/tfjs";
 import type { TaskEvent } from "../../client/src/chain/events";
-import { layoutOf } from "../../client/src/codec/layout";
 import * as models from "../../client/src/ml/models";
-import * as train from "../../client/src/ml/train";
-import { specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
+import type { ModelSpec } from "../../client/src/protocol/modelSpec";
 import { NO_PRIVACY } from "../../client/src/protocol/privacy";
-import { Policy } from "../../client/src/protocol/vocabulary";
 import type { TaskSnapshot } from "../../web/src/chain";
 import type { GlobalModel as Model } from "../../web/src/model/store";
-import { startTraining, TrainingCancelled, type TrainingRun } from "../../web/src/participate/trainer";
-import { handleTrainRequest, type TrainMessage, type TrainRequest } from "../../web/src/participate/trainProtocol";
+import { TrainingCancelled, type TrainingRun } from "../../web/src/participate/trainer";
+import type { TrainMessage, TrainRequest } from "../../web/src/participate/trainProtocol";
 import { memoryParticipationStore } from "../../web/src/participate/updateStore";
 import { Participation } from "../../web/src/views/Participate";
 import { withTaskId } from "../../web/src/components/TaskIdRoute";
 import { WithTask } from "../../web/src/views/WithTask";
 import { startInProcess } from "./encryptFakes";
+import { inProcessTrainer, openRoundTask } from "./participateFixtures";
 import { identityReader, withGetFunction } from "../shared/fakeAggregator";
 
 // jsdom: the participant's page as a user drives it, with the chain, the wallet and the fhEVM faked at
@@ -88,62 +86,11 @@ vi.mock("../../web/src/chain", async (importOriginal) => ({
 
 afterEach(cleanup);
 
-const task: TaskSnapshot = {
-  id: 3n,
-  owner: "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
-  modelHash: C,
-  modelURI: specToUri(SPEC),
-  layout: layoutOf(
-    { valueBits: 8, laneBits: 12, wordsPerChunk: 8, paramCount: 8, clip: 0.5, sampleCap: 0, weightFloor: 1 },
-    4,
-  ),
-  minCohort: 2,
-  maxCohort: 4,
-  rounds: 2,
-  roundDuration: 3600,
-  policy: Policy.Participants,
-  currentRound: 1,
-  participantsNextRound: 3,
-  participants: [{ account: ACCOUNT, history: [{ joinRound: 1, leaveRound: 0 }] }],
-  roundInfos: [
-    {
-      round: 1,
-      state: "Open",
-      openedAt: 0,
-      deadline: 0,
-      eligible: 3,
-      completed: 0,
-      chunksAtQuorum: 0,
-      publishedBatches: 0,
-      globalModelHash: C,
-      contributors: [0],
-    },
-  ],
-};
+const task: TaskSnapshot = openRoundTask(ACCOUNT, C, SPEC);
 
 /** The worker's handler run in this process on tfjs' cpu backend. */
 const requests: TrainRequest[] = [];
-function inProcess(request: TrainRequest, onMessage: (m: TrainMessage) => void): TrainingRun {
-  requests.push(request);
-  return startTraining(request, onMessage, () => {
-    const worker = {
-      onmessage: null as ((e: MessageEvent<TrainMessage>) => void) | null,
-      onerror: null,
-      postMessage: (req: TrainRequest) =>
-        setTimeout(
-          () =>
-            void handleTrainRequest(req, (m) => worker.onmessage?.({ data: m } as MessageEvent<TrainMessage>), {
-              models,
-              train,
-              now: () => performance.now(),
-              activate: async (b) => b === "cpu" && tf.setBackend("cpu"),
-            }),
-        ),
-      terminate: () => {},
-    };
-    return worker;
-  });
-}
+const inProcess = inProcessTrainer(requests);
 
 /** The page's workers, both run in this process: training (tfjs cpu) and encryption (a fake instance). */
 const inThisProcess = { startWorker: inProcess, startEncryptor: startInProcess };
