@@ -50,6 +50,21 @@ export function makePartitioner(kind: PartitionKind, seed: number, alpha = 0.5, 
   }
 }
 
+/** The loaded split, the training set left after any public share, and every client's sample indices. */
+interface Partitioned {
+  split: DatasetSplit;
+  train: Dataset;
+  indices: Int32Array[];
+  publicData?: Dataset;
+}
+
+function partitioned(spec: Omit<DataSpec, "clientIndex"> & { clients: number; publicShare?: number }): Partitioned {
+  const split = loadSplit(spec);
+  const { train, publicData } = setAside(split.train, spec.publicShare, spec.seed);
+  const partitioner = makePartitioner(spec.partition ?? "iid", spec.seed, spec.alpha, spec.shardsPerClient);
+  return { split, train, indices: partitioner.partition(train.y, spec.clients), publicData };
+}
+
 /**
  * Loads the data once and splits its training set into `clients` seeded partitions. With `publicShare`
  * f, a seeded random f of the training set is first set aside as public data (for a body pretrained
@@ -61,16 +76,11 @@ export function loadPartitions(spec: Omit<DataSpec, "clientIndex"> & { clients: 
   histogram: string;
   public?: Dataset;
 } {
-  const split = loadSplit(spec);
-  const { train, publicData } = setAside(split.train, spec.publicShare, spec.seed);
-  const parts = makePartitioner(spec.partition ?? "iid", spec.seed, spec.alpha, spec.shardsPerClient).partition(
-    train.y,
-    spec.clients,
-  );
+  const { split, train, indices, publicData } = partitioned(spec);
   return {
-    parts: parts.map((indices) => subset(train, indices)),
+    parts: indices.map((ix) => subset(train, ix)),
     test: split.test,
-    histogram: formatLabelHistogram(train.y, parts, train.numClasses),
+    histogram: formatLabelHistogram(train.y, indices, train.numClasses),
     ...(publicData && { public: publicData }),
   };
 }
@@ -97,6 +107,11 @@ export function loadParticipantData(spec: DataSpec): { train: Dataset; test: Dat
   if (!Number.isInteger(spec.clientIndex) || spec.clientIndex < 0 || spec.clientIndex >= clients) {
     throw new Error(`client index ${spec.clientIndex} is out of range for ${clients} clients`);
   }
-  const { parts, test, histogram } = loadPartitions({ ...spec, clients });
-  return { train: parts[spec.clientIndex], test, histogram };
+  // Only this participant's partition is copied out: a simulated node never holds the others' (MNIST: 165 MB less).
+  const { split, train, indices } = partitioned({ ...spec, clients });
+  return {
+    train: subset(train, indices[spec.clientIndex]),
+    test: split.test,
+    histogram: formatLabelHistogram(train.y, indices, train.numClasses),
+  };
 }
