@@ -50,19 +50,25 @@ export function makePartitioner(kind: PartitionKind, seed: number, alpha = 0.5, 
   }
 }
 
-/** The loaded split, the training set left after any public share, and every client's sample indices. */
+/** A whole simulated federation's data: every client's partition, optionally after a public share. */
+type FederationSpec = Omit<DataSpec, "clientIndex"> & { clients: number; publicShare?: number };
+
+/** The loaded split, the training set left after any public share, every client's sample indices and their labels' histogram. */
 interface Partitioned {
   split: DatasetSplit;
   train: Dataset;
   indices: Int32Array[];
+  histogram: string;
   publicData?: Dataset;
 }
 
-function partitioned(spec: Omit<DataSpec, "clientIndex"> & { clients: number; publicShare?: number }): Partitioned {
+/** Loads and partitions without copying any partition out (callers subset what they keep). */
+function partitioned(spec: FederationSpec): Partitioned {
   const split = loadSplit(spec);
   const { train, publicData } = setAside(split.train, spec.publicShare, spec.seed);
   const partitioner = makePartitioner(spec.partition ?? "iid", spec.seed, spec.alpha, spec.shardsPerClient);
-  return { split, train, indices: partitioner.partition(train.y, spec.clients), publicData };
+  const indices = partitioner.partition(train.y, spec.clients);
+  return { split, train, indices, histogram: formatLabelHistogram(train.y, indices, train.numClasses), publicData };
 }
 
 /**
@@ -70,17 +76,17 @@ function partitioned(spec: Omit<DataSpec, "clientIndex"> & { clients: number; pu
  * f, a seeded random f of the training set is first set aside as public data (for a body pretrained
  * in the open, scripts/lib/pretrain.ts) and only the rest is partitioned: the two never share a sample.
  */
-export function loadPartitions(spec: Omit<DataSpec, "clientIndex"> & { clients: number; publicShare?: number }): {
+export function loadPartitions(spec: FederationSpec): {
   parts: Dataset[];
   test: Dataset;
   histogram: string;
   public?: Dataset;
 } {
-  const { split, train, indices, publicData } = partitioned(spec);
+  const { split, train, indices, histogram, publicData } = partitioned(spec);
   return {
     parts: indices.map((ix) => subset(train, ix)),
     test: split.test,
-    histogram: formatLabelHistogram(train.y, indices, train.numClasses),
+    histogram,
     ...(publicData && { public: publicData }),
   };
 }
@@ -108,10 +114,6 @@ export function loadParticipantData(spec: DataSpec): { train: Dataset; test: Dat
     throw new Error(`client index ${spec.clientIndex} is out of range for ${clients} clients`);
   }
   // Only this participant's partition is copied out: a simulated node never holds the others' (MNIST: 165 MB less).
-  const { split, train, indices } = partitioned({ ...spec, clients });
-  return {
-    train: subset(train, indices[spec.clientIndex]),
-    test: split.test,
-    histogram: formatLabelHistogram(train.y, indices, train.numClasses),
-  };
+  const { split, train, indices, histogram } = partitioned({ ...spec, clients });
+  return { train: subset(train, indices[spec.clientIndex]), test: split.test, histogram };
 }
