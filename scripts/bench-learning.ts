@@ -26,15 +26,18 @@ import {
   encodingName,
   parseCompressFlag,
   specEncoding,
+  withInputBasis,
   type EncodingSpec,
   type UpdateEncoding,
 } from "../client/src/codec/encoding";
+import { principalInputBasis, type InputBasis } from "../client/src/codec/inputBasis";
 import { fetchAggregate, type RevealedAggregate } from "../client/src/chain/aggregate";
 import { openNetwork } from "../client/src/chain/network";
 import { deployAggregator } from "../client/src/chain/owner";
 import { submitUpdate } from "../client/src/chain/submit";
 import type { FhevmConnection } from "../client/src/fhe/instance";
 import { initBackend } from "../client/src/ml/backend";
+import type { Dataset } from "../client/src/ml/dataset";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { checkTaskEncoding, taskEncoding } from "../client/src/node/encoding";
 import { OwnerSession } from "../client/src/node/owner";
@@ -68,6 +71,8 @@ interface Options extends Workload {
   baselinesFrom?: string;
   pretrain?: string;
   pretrainEpochs: number;
+  /** A share of the training split no participant gets, the public sample pca configs take their basis from. */
+  publicShare?: number;
 }
 
 /** One configuration of the sweep: an encoding with its value bits and clip (the task's on-chain codec). */
@@ -128,24 +133,54 @@ interface Setup {
   sampleCap: number;
   maxCohort: number;
   baseSpec: ModelSpec;
+  /** The public sample pca configs compute their input basis from (--public-share). */
+  publicData?: Dataset;
+  /** pca's bases by directions kept, computed once per run. */
+  bases: Map<number, InputBasis>;
+}
+
+/** A pca config's basis: the dominant directions of the public sample's inputs (principalInputBasis). */
+function inputBasisFor(setup: Setup, encoding: EncodingSpec): InputBasis | undefined {
+  if (encoding.kind !== "pca") return undefined;
+  const { publicData } = setup;
+  if (!publicData)
+    throw new InvalidArgumentError(`${encodingName(encoding)} needs a public sample: add --public-share`);
+  const keep = encoding.keep!;
+  let basis = setup.bases.get(keep);
+  if (!basis) {
+    const { x, y, numFeatures } = publicData;
+    const computed = principalInputBasis(x, y.length, numFeatures, keep);
+    log(
+      `pca:${keep}: basis from ${y.length} public samples holds ${(computed.retained * 100).toFixed(2)}% of their second moment`,
+    );
+    basis = computed.basis;
+    setup.bases.set(keep, basis);
+  }
+  return basis;
 }
 
 /** The task plan of a config: the spec with its encoding, TASK_DEFAULTS for the rest, cohort and sample cap of the run. */
 function planConfig(setup: Setup, config: ConfigSpec): { plan: TaskPlan; encoding: UpdateEncoding } {
+  const inputBasis = inputBasisFor(setup, config.encoding);
   const spec = parseModelSpec({
     ...setup.baseSpec,
-    encoding: specEncoding(config.encoding),
+    encoding: specEncoding(inputBasis ? withInputBasis(config.encoding, inputBasis) : config.encoding),
     frozenLayers: config.frozenLayers,
   });
-  const plan = planTask(spec, {
-    valueBits: config.valueBits,
-    clip: config.clip,
-    maxCohort: setup.maxCohort,
-    minCohort: Math.min(3, setup.o.clients),
-    rounds: setup.o.rounds,
-    sampleCap: setup.sampleCap,
-  });
-  const encoding = taskEncoding(spec, plan.paramCount);
+  const artifacts = { inputBasis };
+  const plan = planTask(
+    spec,
+    {
+      valueBits: config.valueBits,
+      clip: config.clip,
+      maxCohort: setup.maxCohort,
+      minCohort: Math.min(3, setup.o.clients),
+      rounds: setup.o.rounds,
+      sampleCap: setup.sampleCap,
+    },
+    artifacts,
+  );
+  const encoding = taskEncoding(spec, plan.paramCount, artifacts);
   checkTaskEncoding(encoding, plan.plan.layout);
   return { plan, encoding };
 }
@@ -291,7 +326,13 @@ async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun): Pro
       const addresses = await Promise.all(signers.map((s) => s.getAddress()));
       const taskId = await OwnerSession.create(aggregator, run.plan, addresses);
       if (taskId !== TASK_ID) throw new Error(`the devnet's task is ${taskId}, the sweep simulated task ${TASK_ID}`);
-      const session = await OwnerSession.open({ aggregator, instance: fhevm.instance, signer: owner, taskId });
+      const session = await OwnerSession.open({
+        aggregator,
+        instance: fhevm.instance,
+        signer: owner,
+        taskId,
+        encodingArtifacts: { inputBasis: inputBasisFor(setup, config.encoding) },
+      });
       try {
         const replayed = await replayRound1(session, { fhevm, owner, signers, aggregator }, simulated);
         return chainResult(replayed, simulated, signers.length);
@@ -320,6 +361,19 @@ function checkOptions(o: Options): ConfigSpec[] {
     .map(parseConfig);
   if (o.chain) checkChainConfig(o, configs);
   if (o.pretrain !== undefined) parsePretrainSource(o.pretrain);
+  if (o.publicShare !== undefined && !(o.publicShare > 0 && o.publicShare < 1)) {
+    throw new InvalidArgumentError(`--public-share must be a fraction in (0, 1), got ${o.publicShare}`);
+  }
+  const pretrainShare = o.pretrain === undefined ? undefined : parsePretrainSource(o.pretrain);
+  if (o.publicShare !== undefined && pretrainShare && "publicShare" in pretrainShare) {
+    throw new InvalidArgumentError("--pretrain public:<share> and --public-share both set a share aside: give one");
+  }
+  const pca = configs.find((c) => c.encoding.kind === "pca");
+  if (pca && o.publicShare === undefined && !(pretrainShare && "publicShare" in pretrainShare)) {
+    throw new InvalidArgumentError(
+      `${pca.name} takes its input basis from a public sample: add --public-share <fraction>`,
+    );
+  }
   if (o.pretrain && o.chain) {
     throw new InvalidArgumentError(
       "--pretrain starts every run from weights a task cannot start from yet (tasks start from their spec's seed): add --no-chain",
@@ -346,7 +400,7 @@ function checkChainConfig(o: Options, configs: ConfigSpec[]): void {
 /** What every config shares: the partitions and test set, the base model, the tasks' cohort and sample cap. */
 function learningSetup(o: Options): Setup {
   const source = o.pretrain === undefined ? undefined : parsePretrainSource(o.pretrain);
-  const publicShare = source && "publicShare" in source ? source.publicShare : undefined;
+  const publicShare = source && "publicShare" in source ? source.publicShare : o.publicShare;
   const { federation, spec, publicData } = simulatedFederation({ ...o, publicShare }, log);
   if (source) {
     const { batchSize, lr, seed } = o;
@@ -360,6 +414,8 @@ function learningSetup(o: Options): Setup {
     sampleCap: Math.max(...federation.parts.map((p) => p.y.length)),
     maxCohort: o.maxCohort ?? o.clients,
     baseSpec: spec,
+    publicData,
+    bases: new Map(),
   };
   log(
     `${o.model} on ${o.dataset}${o.permutePixels ? " (pixels permuted)" : ""}: ${o.clients} participants (${o.partition}, alpha ${o.alpha}), ${o.rounds} rounds of ${o.epochs} epoch(s)`,
@@ -513,6 +569,7 @@ function settingsOf(setup: Setup, parameters: number) {
     seed: o.seed,
     maxCohort: setup.maxCohort,
     pretrain: o.pretrain ? `${o.pretrain}, ${o.pretrainEpochs} epoch(s)` : undefined,
+    publicShare: o.publicShare,
   };
 }
 
@@ -603,6 +660,12 @@ const program = workloadOptions(
       "workload's training split that no participant gets (public:0.5); needs --no-chain",
   )
   .option("--pretrain-epochs <n>", "epochs of that training", positive("--pretrain-epochs"), 1)
+  .option(
+    "--public-share <fraction>",
+    "set this share of the training split aside before partitioning (no participant trains on it): the public " +
+      "sample pca configs take their input basis from; the reference and every config train without it",
+    positive("--public-share", false),
+  )
   .option("--no-chain", "skip the devnet round")
   .option("--chain-config <name>", "the config to take through the devnet (default: the best)")
   .option("--json", "print one JSON object as the last stdout line")

@@ -126,7 +126,7 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     // FedAvg's sample weights, except under DP (protocol/taskChoices.ts DP_SAMPLE_CAP_ERROR).
     sampleCap: spec.privacy ? 0 : Math.max(...parts.map((d) => d.y.length)),
   };
-  return planTask(spec, choices, o.initialWeights ? readModelWeights(o.initialWeights) : undefined);
+  return planTask(spec, choices, { published: o.initialWeights ? readModelWeights(o.initialWeights) : undefined });
 }
 
 /** The owner's side before any chain: each client's partition, the test set and the task plan (checked and logged). */

@@ -241,7 +241,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
           roundDuration: args.duration,
           policy,
         },
-        published,
+        { published },
       );
       for (const warning of plan.warnings) console.error(`warning: ${warning}`);
       const ctx = await flContext(hre, args);

@@ -3,7 +3,13 @@
  * --compress` reads its flag: the choice is written as the flag's text and parsed by the same
  * parseCompressFlag, so the names, the parameters and the errors are the CLI's. Pure: no React.
  */
-import { parseCompressFlag, specEncoding, type EncodingKind, type EncodingSpec } from "../../client/src/codec/encoding";
+import {
+  ENCODING_KINDS,
+  parseCompressFlag,
+  specEncoding,
+  type EncodingKind,
+  type EncodingSpec,
+} from "../../client/src/codec/encoding";
 import type { FactorFill, FirstFactor } from "../../client/src/codec/lowRank";
 import { parseModelSpec, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import type { ModelKind } from "../../client/src/protocol/modelSpec";
@@ -32,7 +38,11 @@ export const ENCODING_OPTIONS: Record<EncodingKind, { name: string; label: strin
   hash: { name: "hash", label: "hash: a shared signed-bucket projection per round" },
   dct: { name: "dct", label: "dct: low frequencies of the first dense layer's image inputs" },
   lowrank: { name: "lowrank", label: "lowrank: each weight matrix as a rank-r projection that follows the training" },
+  pca: { name: "pca", label: "pca: the first dense layer on a public sample's principal input directions" },
 };
+
+/** The kinds the form offers: pca needs a public input basis published beside the spec, which the form cannot do yet. */
+export const FORM_ENCODING_KINDS: readonly EncodingKind[] = ENCODING_KINDS.filter((k) => k !== "pca");
 
 /** The parameter a kind takes, with its label and hint; undefined for kinds without one. */
 export function encodingParam(kind: EncodingKind): { label: string; hint: string } | undefined {

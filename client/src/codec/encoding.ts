@@ -9,6 +9,8 @@
  *   globalModelHash), so every participant applies the same map and the sum of compressed vectors is
  *   the compressed sum; random-k coordinates or a signed-bucket sparse projection.
  * - dct: a public low-pass 2D DCT of the first dense layer's image inputs (fixed, seedless).
+ * - pca: the first dense kernel projected onto the dominant directions of a public sample of the inputs
+ *   (inputBasis.ts; fixed for the task, committed in the spec by its digest): dct's idea for any inputs.
  * - lowrank: every dense or conv kernel large enough sent as a rank-r projection whose factor tracks
  *   the previous round's change to the global model (lowRank.ts); needs that change (ctx.modelChange),
  *   and in round 1, with the downstream start, the round's model (ctx.model).
@@ -31,6 +33,7 @@ import {
   type FirstFactor,
   type WeightMatrix,
 } from "./lowRank";
+import { inputBasisDigest, inputBasisMap, type InputBasis } from "./inputBasis";
 import { roundSeed, seededStream, type RoundContext, type Rng } from "./sharedSeed";
 import { codeOffset, stochasticCodes, stochasticStep } from "./stochastic";
 import {
@@ -43,7 +46,7 @@ import {
 } from "./transforms";
 import { decodeAggregate, encodeUpdate } from "./update";
 
-export const ENCODING_KINDS = ["quant", "stochastic", "randk", "hash", "dct", "lowrank"] as const;
+export const ENCODING_KINDS = ["quant", "stochastic", "randk", "hash", "dct", "lowrank", "pca"] as const;
 export type EncodingKind = (typeof ENCODING_KINDS)[number];
 
 /**
@@ -55,8 +58,10 @@ export interface EncodingSpec {
   kind: EncodingKind;
   /** randk, hash: model parameters per sent coordinate (d / m, > 1). */
   ratio?: number;
-  /** dct: frequencies kept per image side (keep x keep per input map). */
+  /** dct: frequencies kept per image side (keep x keep per input map); pca: input directions kept. */
   keep?: number;
+  /** pca: the digest of the public input basis (inputBasisDigest), so the spec commits to it. */
+  basis?: string;
   /** lowrank: the rank r; each compressed matrix sends r x its larger side per round. */
   rank?: number;
   /**
@@ -90,6 +95,8 @@ export function specEncoding(encoding: EncodingSpec | undefined): EncodingSpec |
 }
 
 const MAX_RATIO = 1000;
+const MAX_KEEP = 4096;
+const DIGEST = /^0x[0-9a-fA-F]{64}$/;
 const MAX_RANK = 256;
 
 /** Validates an encoding from any source (a flag, a form, a task's spec); throws with what to fix. */
@@ -107,6 +114,7 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
     "feedback",
     ...(kind === "randk" || kind === "hash" ? ["ratio"] : []),
     ...(kind === "dct" ? ["keep"] : []),
+    ...(kind === "pca" ? ["keep", "basis"] : []),
     ...(kind === "lowrank" ? ["rank", "firstFactor", "fill"] : []),
   ]);
   for (const key of Object.keys(v)) {
@@ -122,14 +130,21 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
     }
     spec.ratio = ratio;
   }
-  if (kind === "dct") {
+  if (kind === "dct" || kind === "pca") {
     const keep = v.keep;
-    if (!Number.isSafeInteger(keep) || (keep as number) < 1 || (keep as number) > 4096) {
-      throw new CodecError(
-        `dct needs keep, the frequencies kept per image side (an integer >= 1), got ${JSON.stringify(keep)}`,
-      );
+    if (!Number.isSafeInteger(keep) || (keep as number) < 1 || (keep as number) > MAX_KEEP) {
+      const what = kind === "dct" ? "the frequencies kept per image side" : "the input directions kept";
+      throw new CodecError(`${kind} needs keep, ${what} (an integer in [1, ${MAX_KEEP}]), got ${JSON.stringify(keep)}`);
     }
     spec.keep = keep as number;
+  }
+  if (kind === "pca" && v.basis !== undefined) {
+    if (typeof v.basis !== "string" || !DIGEST.test(v.basis)) {
+      throw new CodecError(
+        `pca's basis is the input basis' digest (0x and 64 hex digits), got ${JSON.stringify(v.basis)}`,
+      );
+    }
+    spec.basis = v.basis.toLowerCase();
   }
   if (kind === "lowrank") {
     const rank = v.rank;
@@ -167,7 +182,7 @@ export function parseEncodingSpec(value: unknown): EncodingSpec {
 }
 
 /**
- * A short name: "quant", "stochastic", "randk:5", "hash:5", "dct:10", "lowrank:4" (+ "-nofb" without
+ * A short name: "quant", "stochastic", "randk:5", "hash:5", "dct:10", "pca:122", "lowrank:4" (+ "-nofb" without
  * feedback; lowrank with random first factors, as before the downstream start, "lowrank:4-random";
  * with the kernel fill "lowrank:4-kernel").
  */
@@ -181,7 +196,8 @@ export function encodingName(spec: EncodingSpec): string {
 
 /**
  * Parses the `--compress` flag: "none" or "quant" (today's codec), "stochastic", "randk:<ratio>",
- * "hash:<ratio>", "dct:<keep>", "lowrank:<rank>" (downstream start; "lowrank:<rank>-random" for random
+ * "hash:<ratio>", "dct:<keep>", "pca:<keep>" (the basis' digest is added when the basis is computed:
+ * withInputBasis), "lowrank:<rank>" (downstream start; "lowrank:<rank>-random" for random
  * first factors; "-kernel" for the kernel fill), each optionally followed by "-nofb" (no error
  * feedback). encodingName's inverse.
  */
@@ -189,7 +205,7 @@ export function parseCompressFlag(text: string): EncodingSpec {
   const match = /^(\w+)(?::([\d.]+))?(-random)?(-kernel)?(-nofb)?$/.exec(text.trim());
   if (!match)
     throw new CodecError(
-      `--compress "${text}": use none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> or lowrank:<rank>[-kernel]`,
+      `--compress "${text}": use none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, pca:<keep> or lowrank:<rank>[-kernel]`,
     );
   const [, kind, param, random, kernel, nofb] = match;
   if (kind === "none") return DEFAULT_ENCODING;
@@ -200,7 +216,8 @@ export function parseCompressFlag(text: string): EncodingSpec {
     if (given && kind !== "lowrank") throw new CodecError(`--compress "${text}": only lowrank takes ${suffix}`);
   }
   const raw: Record<string, unknown> = { kind };
-  if (param !== undefined) raw[kind === "dct" ? "keep" : kind === "lowrank" ? "rank" : "ratio"] = Number(param);
+  if (param !== undefined)
+    raw[kind === "dct" || kind === "pca" ? "keep" : kind === "lowrank" ? "rank" : "ratio"] = Number(param);
   if (kind === "lowrank" && !random) raw.firstFactor = "downstream";
   if (kernel) raw.fill = "kernel";
   if (nofb) raw.feedback = false;
@@ -209,12 +226,47 @@ export function parseCompressFlag(text: string): EncodingSpec {
 
 /**
  * What an encoding needs to know about the model: its size, for dct its first dense layer on an image,
- * for lowrank its weight matrices (kernels) in parameter order.
+ * for lowrank its weight matrices (kernels) in parameter order, for pca its first dense kernel (the
+ * first matrix, at offset 0) and the public input basis the spec commits to.
  */
 export interface ModelGeometry {
   paramCount: number;
   imageLayer?: ImageDenseLayer;
   matrices?: readonly WeightMatrix[];
+  inputBasis?: InputBasis;
+}
+
+/** A pca spec completed with its basis' digest (what a task publishes once the basis is computed). */
+export function withInputBasis(spec: EncodingSpec, basis: InputBasis): EncodingSpec {
+  if (spec.kind !== "pca") throw new CodecError(`only pca takes an input basis, not ${spec.kind}`);
+  if (basis.keep !== spec.keep) {
+    throw new CodecError(`pca:${spec.keep} needs a basis of ${spec.keep} directions, this one has ${basis.keep}`);
+  }
+  return { ...spec, basis: inputBasisDigest(basis) };
+}
+
+/** pca's map, once the basis given is the one the spec commits to and fits the model's first dense kernel. */
+function pcaMap(spec: EncodingSpec, model: ModelGeometry): LinearMap {
+  const name = encodingName(spec);
+  const kernel = model.matrices?.[0];
+  if (!kernel || kernel.offset !== 0) {
+    throw new CodecError(`${name} compresses the first dense kernel of a logreg or mlp: this model has none`);
+  }
+  if (!spec.basis) {
+    throw new CodecError(
+      `${name}'s spec names no basis: compute one from a public sample and add its digest (withInputBasis)`,
+    );
+  }
+  if (!model.inputBasis) {
+    throw new CodecError(
+      `${name} needs the public input basis ${spec.basis} its spec commits to: load it from the task's owner`,
+    );
+  }
+  const digest = inputBasisDigest(model.inputBasis);
+  if (digest !== spec.basis) {
+    throw new CodecError(`the input basis given hashes to ${digest}, the task's spec commits to ${spec.basis}`);
+  }
+  return inputBasisMap(model.paramCount, kernel!, model.inputBasis);
 }
 
 export interface EncodeArgs {
@@ -476,6 +528,10 @@ export function createEncoding(spec: EncodingSpec, model: ModelGeometry): Update
         );
       }
       const map = lowPassDctMap(d, model.imageLayer, spec.keep!);
+      return new LinearEncoding(spec, d, () => map, false, map.outputDimension);
+    }
+    case "pca": {
+      const map = pcaMap(spec, model);
       return new LinearEncoding(spec, d, () => map, false, map.outputDimension);
     }
   }

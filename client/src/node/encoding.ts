@@ -12,6 +12,7 @@ import {
   type UpdateEncoding,
 } from "../codec/encoding";
 import { withFrozenPrefix } from "../codec/frozen";
+import type { InputBasis } from "../codec/inputBasis";
 import type { Layout } from "../codec/layout";
 import type { RoundContext, Rng } from "../codec/sharedSeed";
 import type { ImageDenseLayer } from "../codec/transforms";
@@ -31,11 +32,16 @@ export function imageLayerOf(spec: ModelSpec): ImageDenseLayer | undefined {
   return { offset: 0, height, width, channels, units };
 }
 
+/** Public data an encoding needs beside the spec: pca's input basis (the spec commits to its digest). */
+export interface EncodingArtifacts {
+  inputBasis?: InputBasis;
+}
+
 /**
  * The encoding a task's spec names (today's codec when it names none), for a model of `paramCount`
  * parameters; with frozen layers it encodes only the parameters after them.
  */
-export function taskEncoding(spec: ModelSpec, paramCount: number): UpdateEncoding {
+export function taskEncoding(spec: ModelSpec, paramCount: number, artifacts: EncodingArtifacts = {}): UpdateEncoding {
   const frozen = frozenParamCount(spec);
   if (frozen >= paramCount) {
     throw new Error(`the spec freezes ${frozen} parameters of a model that has ${paramCount}`);
@@ -44,6 +50,7 @@ export function taskEncoding(spec: ModelSpec, paramCount: number): UpdateEncodin
     paramCount: paramCount - frozen,
     imageLayer: frozen === 0 ? imageLayerOf(spec) : undefined,
     matrices: trainedMatrices(spec),
+    inputBasis: artifacts.inputBasis,
   });
   return withFrozenPrefix(trained, frozen);
 }

@@ -19,7 +19,7 @@ import { checkPrivacyPromise, privacyFromChain } from "../protocol/privacy";
 import { layoutFromTask } from "../protocol/taskConfig";
 import { Policy, RoundState, roundStateName } from "../protocol/vocabulary";
 import type { FLuFHEAggregator } from "../../../types";
-import { checkTaskEncoding, taskEncoding } from "./encoding";
+import { checkTaskEncoding, taskEncoding, type EncodingArtifacts } from "./encoding";
 import { applyDelta } from "./model";
 import { checkRoundModel, prepareRoundUpdate } from "./roundUpdate";
 import type { TrainingSettings } from "./training";
@@ -77,6 +77,8 @@ export interface SessionOptions {
   modelSources?: ModelSource[];
   /** Where to keep each global model this session computes (so others can fetch it). */
   modelCache?: ModelDirectory;
+  /** Public data the task's encoding needs beside its spec (a pca task's input basis). */
+  encodingArtifacts?: EncodingArtifacts;
   /**
    * The participant's privacy ledger and the training data's entry in it: every round this session
    * trains is charged there first, and a round over the data's budget is refused before training.
@@ -116,7 +118,7 @@ export class TaskSession {
     readonly account: string,
   ) {
     this.global = getFlatWeights(model);
-    this.encoding = taskEncoding(spec, this.global.length);
+    this.encoding = taskEncoding(spec, this.global.length, o.encodingArtifacts);
     this.remember();
   }
 

@@ -98,6 +98,23 @@ export function parseIntList(text: string): number[] {
 }
 
 /** Validates a model spec from any source, bounds its size and returns it with only known fields. */
+/**
+ * Throws unless a pca encoding fits: a logreg or mlp whose first dense kernel trains, and no more
+ * directions kept than it has inputs.
+ */
+function checkPcaFits(spec: ModelSpec, keep: number): void {
+  if (spec.kind !== "logreg" && spec.kind !== "mlp") {
+    throw new Error(`the pca encoding compresses the first dense layer of a logreg or mlp, not of a ${spec.kind}`);
+  }
+  if (spec.frozenLayers) {
+    throw new Error("pca compresses the first dense layer, which frozenLayers freezes: leave one of the two out");
+  }
+  const inputs = spec.inputShape.reduce((a, b) => a * b, 1);
+  if (keep >= inputs) {
+    throw new Error(`pca keeps fewer input directions than the model has inputs (${inputs}), got ${keep}`);
+  }
+}
+
 export function parseModelSpec(value: unknown): ModelSpec {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new Error("a model spec is a JSON object {kind, inputShape, numClasses, hidden?, seed, classNames?}");
@@ -180,6 +197,7 @@ export function parseModelSpec(value: unknown): ModelSpec {
       throw new Error("dct compresses the first dense layer, which frozenLayers freezes: leave one of the two out");
     }
     if (spec.encoding.kind === "lowrank") checkLowRankFits(trainedMatrices(spec), spec.encoding.rank!);
+    if (spec.encoding.kind === "pca") checkPcaFits(spec, spec.encoding.keep!);
   }
   if (v.privacy !== undefined) spec.privacy = parsePrivacyTerms(v.privacy);
   const name = optionalText("name", v.name, MAX_NAME_LENGTH);

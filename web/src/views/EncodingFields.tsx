@@ -1,10 +1,16 @@
 "use client";
 
-import { ENCODING_KINDS, type EncodingKind } from "../../../client/src/codec/encoding";
+import type { EncodingKind } from "../../../client/src/codec/encoding";
 import { Field, NumberField } from "../components/forms";
 import { explain } from "../glossary";
 import { codecDefaults } from "../../../client/src/protocol/taskChoices";
-import { ENCODING_OPTIONS, compressText, encodingParam, type EncodingChoice } from "../encodingChoice";
+import {
+  ENCODING_OPTIONS,
+  FORM_ENCODING_KINDS,
+  compressText,
+  encodingParam,
+  type EncodingChoice,
+} from "../encodingChoice";
 
 /** The update encoding of the create-task form: the CLI's --compress choices, with the flag it amounts to. */
 export function EncodingFields({
@@ -28,7 +34,7 @@ export function EncodingFields({
         >
           {(p) => (
             <select {...p} value={choice.kind} onChange={(e) => onChange({ kind: e.target.value as EncodingKind })}>
-              {ENCODING_KINDS.map((k) => (
+              {FORM_ENCODING_KINDS.map((k) => (
                 <option key={k} value={k}>
                   {ENCODING_OPTIONS[k].label}
                 </option>
