@@ -123,7 +123,7 @@ const program = new Command()
   )
   .option(
     "--compress <encoding>",
-    `update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, lowrank:<rank>[-random] (default: ${defaultEncodingsText()}; compressed: ${encodedDefaultsText()} unless given)`,
+    `update encoding: none, stochastic, randk:<ratio>, hash:<ratio>, dct:<keep>, pca:<keep> (with --public-share), lowrank:<rank>[-random] (default: ${defaultEncodingsText()}; compressed: ${encodedDefaultsText()} unless given)`,
   )
   .option(
     "--initial-weights <file>",
@@ -169,6 +169,11 @@ const program = new Command()
     positive("--encrypt-threads"),
   )
   .option("--permute-pixels", "permute every image's pixels by one fixed public permutation (no spatial structure)")
+  .option(
+    "--public-share <fraction>",
+    "set this share of the training set aside before partitioning, no participant's: the public sample pca takes its basis from",
+    positive("--public-share", false),
+  )
   .option("--json", "print one JSON object as the last stdout line")
   .action(async (o: DemoOptions) => {
     if (!MODEL_KINDS.includes(o.model))

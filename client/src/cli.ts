@@ -37,6 +37,8 @@ const numberFlag = (name: string, rule: NumberRule) => (value: string) => {
   }
 };
 const int = (name: string, min = 0) => numberFlag(name, { integer: true, min });
+/** A share of a training set set aside as public data: a fraction in (0, 1). */
+const PUBLIC_SHARE: NumberRule = { above: 0, max: 0.99 };
 
 interface NodeOptions {
   network: string;
@@ -67,6 +69,7 @@ interface NodeOptions {
   privacyLedger?: string;
   encryptThreads?: number;
   permutePixels?: boolean;
+  publicShare?: number;
   json?: boolean;
 }
 
@@ -145,6 +148,7 @@ async function runNode(o: NodeOptions): Promise<void> {
     seed: o.seed,
     load: { labelColumn: o.labelColumn, limit: o.limit },
     permutePixels: o.permutePixels,
+    publicShare: o.publicShare,
   };
   const loadData = (classNames?: string[]) =>
     loadParticipantData({ ...dataSpec, load: { ...dataSpec.load, classNames } });
@@ -261,6 +265,12 @@ program
   .option(
     "--permute-pixels",
     "permute every image's pixels by one fixed public permutation (the tabular stand-in of the benchmarks)",
+  )
+  .option(
+    "--public-share <fraction>",
+    "with --client: the share of the training set the simulation set aside as public data before partitioning " +
+      "(the demo's --public-share), so this partition is the one the owner planned with",
+    numberFlag("--public-share", PUBLIC_SHARE),
   )
   .option("--json", "JSON lines on stdout")
   .action(async (options: NodeOptions) => {

@@ -2,13 +2,16 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { quantStep } from "../../client/src/codec";
+import { encodingName, withInputBasis, type EncodingSpec } from "../../client/src/codec/encoding";
+import type { InputBasis } from "../../client/src/codec/inputBasis";
 import { openNetwork, type Network } from "../../client/src/chain/network";
 import { measureTaskCosts } from "../../client/src/chain/events";
 import { deployAggregator } from "../../client/src/chain/owner";
 import { initBackend } from "../../client/src/ml/backend";
 import type { Dataset } from "../../client/src/ml/dataset";
 import { loadPartitions, type PartitionKind } from "../../client/src/node/data";
-import { taskEncoding } from "../../client/src/node/encoding";
+import { taskEncoding, type EncodingArtifacts } from "../../client/src/node/encoding";
+import { basisFromSample, saveInputBasis } from "../../client/src/node/inputBasisFile";
 import { OwnerSession } from "../../client/src/node/owner";
 import type { ParticipantEvent } from "../../client/src/node/taskSession";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
@@ -59,6 +62,11 @@ export interface DemoOptions extends DpFlags {
   encryptThreads?: number;
   /** One fixed public pixel permutation on every image (ml/permute.ts): images without spatial structure. */
   permutePixels?: boolean;
+  /**
+   * A seeded share of the training set set aside before partitioning, no participant's: the public sample a
+   * pca encoding takes its input basis from.
+   */
+  publicShare?: number;
   json?: boolean;
 }
 
@@ -100,9 +108,33 @@ export interface DemoResult {
   nodeMemory: NodeMemory;
 }
 
+/** A pca encoding completed with its basis from the public sample (other encodings as they are). */
+function withPublicBasis(
+  encoding: EncodingSpec | undefined,
+  publicSample: Dataset | undefined,
+): { encoding?: EncodingSpec; inputBasis?: InputBasis } {
+  if (encoding?.kind !== "pca") return { encoding };
+  if (!publicSample) {
+    throw new Error(
+      `${encodingName(encoding)} takes its input basis from a public sample: add --public-share <fraction>`,
+    );
+  }
+  const { basis, retained } = basisFromSample(publicSample, encoding.keep!);
+  log(
+    `pca input basis: ${encoding.keep} directions from ${publicSample.y.length} public samples ` +
+      `(${(retained * 100).toFixed(1)}% of their second moment)`,
+  );
+  return { encoding: withInputBasis(encoding, basis), inputBasis: basis };
+}
+
 /** The owner's plan for the demo's task: the model for the data, every choice not given from TASK_DEFAULTS. */
-function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
+function planDemoTask(
+  o: DemoOptions,
+  parts: Dataset[],
+  publicSample: Dataset | undefined,
+): { plan: TaskPlan; artifacts: EncodingArtifacts } {
   const first = parts[0];
+  const { encoding, inputBasis } = withPublicBasis(newTaskEncoding(o.model, o.compress), publicSample);
   const spec = specFromChoices({
     name: `Demo: ${o.model} on ${o.dataset}, ${o.clients} participants`,
     kind: o.model,
@@ -111,7 +143,7 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     seed: o.seed,
     hidden: o.hidden,
     classNames: first.labelNames,
-    encoding: newTaskEncoding(o.model, o.compress),
+    encoding,
     privacy: privacyFromFlags(o, o.rounds),
     frozenLayers: o.freeze,
     initialWeights: o.initialWeights ? "published" : undefined,
@@ -126,13 +158,24 @@ function planDemoTask(o: DemoOptions, parts: Dataset[]): TaskPlan {
     // FedAvg's sample weights, except under DP (protocol/taskChoices.ts DP_SAMPLE_CAP_ERROR).
     sampleCap: spec.privacy ? 0 : Math.max(...parts.map((d) => d.y.length)),
   };
-  return planTask(spec, choices, { published: o.initialWeights ? readModelWeights(o.initialWeights) : undefined });
+  const published = o.initialWeights ? readModelWeights(o.initialWeights) : undefined;
+  return { plan: planTask(spec, choices, { published, inputBasis }), artifacts: { inputBasis } };
 }
 
 /** The owner's side before any chain: each client's partition, the test set and the task plan (checked and logged). */
-function prepareDemo(o: DemoOptions): { parts: Dataset[]; test: Dataset; plan: TaskPlan } {
+function prepareDemo(o: DemoOptions): {
+  parts: Dataset[];
+  test: Dataset;
+  plan: TaskPlan;
+  artifacts: EncodingArtifacts;
+} {
   // The owner's view of the data: the test set for evaluation and each client's partition for the baseline.
-  const { parts, test, histogram } = loadPartitions({
+  const {
+    parts,
+    test,
+    histogram,
+    public: publicSample,
+  } = loadPartitions({
     data: o.dataset,
     clients: o.clients,
     partition: o.partition,
@@ -140,11 +183,12 @@ function prepareDemo(o: DemoOptions): { parts: Dataset[]; test: Dataset; plan: T
     seed: o.seed,
     load: { limit: o.limit, labelColumn: o.labelColumn },
     permutePixels: o.permutePixels,
+    publicShare: o.publicShare,
   });
   log(
     `partition (${o.partition})${o.permutePixels ? ", pixels permuted" : ""}, label histogram per client:\n${histogram}`,
   );
-  const plan = planDemoTask(o, parts);
+  const { plan, artifacts } = planDemoTask(o, parts, publicSample);
   plan.warnings.forEach((w) => log(`warning: ${w}`));
   if (o.clients < plan.minCohort) {
     throw new Error(`--clients ${o.clients} is below the minimum cohort K=${plan.minCohort}: no round could reveal`);
@@ -157,7 +201,7 @@ function prepareDemo(o: DemoOptions): { parts: Dataset[]; test: Dataset; plan: T
   );
   log(`per participant per round: ${describeClientCost(plan.plan)}; the mock devnet does no TFHE`);
   log(`privacy: ${describePrivacy(plan.spec.privacy)}`);
-  return { parts, test, plan };
+  return { parts, test, plan, artifacts };
 }
 
 /** The demo's task on the devnet: the aggregator deployed, the task created for accounts 1..clients, the owner's session. */
@@ -184,7 +228,15 @@ async function openDemoTask(url: string, o: DemoOptions, plan: TaskPlan, test: D
 }
 
 /** The `flufhe node` flags of client i (account i + 1): its partition, training and a state file in runDir. */
-function participantArgs(o: DemoOptions, i: number, url: string, address: string, taskId: bigint, runDir: string) {
+function participantArgs(
+  o: DemoOptions,
+  i: number,
+  url: string,
+  address: string,
+  taskId: bigint,
+  runDir: string,
+  fetches: boolean,
+) {
   return [
     ...["--rpc", url, "--aggregator", address, "--task", String(taskId), "--account", String(i + 1)],
     ...["--data", o.dataset, "--client", String(i), "--clients", String(o.clients), "--partition", o.partition],
@@ -197,8 +249,9 @@ function participantArgs(o: DemoOptions, i: number, url: string, address: string
     ...(o.labelColumn ? ["--label-column", o.labelColumn] : []),
     ...(o.encryptThreads ? ["--encrypt-threads", String(o.encryptThreads)] : []),
     ...(o.permutePixels ? ["--permute-pixels"] : []),
-    // Published initial weights: the owner's copy (initialModelDir) is where participants fetch them.
-    ...(o.initialWeights ? ["--models", path.join(runDir, "models")] : []),
+    ...(o.publicShare ? ["--public-share", String(o.publicShare)] : []),
+    // Published initial weights or a pca basis: the owner's models directory is where participants fetch them.
+    ...(fetches ? ["--models", path.join(runDir, "models")] : []),
   ];
 }
 
@@ -277,6 +330,7 @@ function addBaselines(
   test: Dataset,
   rows: RoundRow[],
   taskId: bigint,
+  artifacts: EncodingArtifacts,
 ) {
   // The participants' partitions, seeds and local training, from the task's initial weights.
   const federation: Federation = {
@@ -295,7 +349,7 @@ function addBaselines(
   if (plan.spec.encoding) {
     // The same encoding with its lane sums added in plaintext: what compression costs without encryption.
     log(`compressed plaintext FedAvg (${plan.spec.encoding.kind} encoding, lane sums in plaintext)...`);
-    const encoding = taskEncoding(plan.spec, plan.paramCount);
+    const encoding = taskEncoding(plan.spec, plan.paramCount, artifacts);
     const compressed = encodedFedAvg(federation, { spec: plan.spec, layout: plan.plan.layout, encoding, taskId });
     rows.forEach((row, i) => (row.compressedPlaintextAccuracy = compressed.accuracies[i]));
   }
@@ -334,7 +388,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   if (o.clients > 19) throw new Error("--clients can be at most 19 (the devnet funds 20 accounts, one is the owner)");
   const started = Date.now();
   await initBackend(undefined, log);
-  const { parts, test, plan } = prepareDemo(o);
+  const { parts, test, plan, artifacts } = prepareDemo(o);
 
   let devnet: Devnet | undefined;
   let sampler: RssSampler | undefined;
@@ -360,12 +414,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       });
       log(`initial weights from ${o.initialWeights}: saved to ${file} for the participants (--models)`);
     }
+    if (artifacts.inputBasis) {
+      log(`pca input basis: saved to ${saveInputBasis(models, artifacts.inputBasis)} for the participants (--models)`);
+    }
     const task = await openDemoTask(devnet.url, o, plan, test, models);
     owner = task.owner;
 
     // Each process joins `processes` as soon as it is spawned: a later failure still kills it.
     for (let i = 0; i < o.clients; i++) {
-      processes.push(spawnParticipant(i, participantArgs(o, i, devnet.url, task.address, task.taskId, runDir)));
+      const fetches = Boolean(o.initialWeights || artifacts.inputBasis);
+      processes.push(
+        spawnParticipant(i, participantArgs(o, i, devnet.url, task.address, task.taskId, runDir, fetches)),
+      );
     }
     const { rows, rssAfterRoundMb } = await runRounds(o, owner, processes, sampler, plan.plan);
     await Promise.all(processes.map((p) => p.exited));
@@ -374,7 +434,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
 
     await addChainCosts(rows, task.network, task.address, task.taskId, task.blockNumber);
     task.network.close();
-    const plaintextWeights = addBaselines(o, plan, parts, test, rows, owner.taskId);
+    const plaintextWeights = addBaselines(o, plan, parts, test, rows, owner.taskId, artifacts);
 
     const report = demoReport(o, plan, rows, started);
     writeReport(runDir, report);

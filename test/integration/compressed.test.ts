@@ -9,7 +9,7 @@ import { readDeployment } from "../../client/src/chain/deployment";
 import { taskEncoding } from "../../client/src/node/encoding";
 import { planTask } from "../../client/src/node/planTask";
 import { modelCommitment, specFromUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
-import { ModelDirectory } from "../../client/src/node/modelStore";
+import { ModelDirectory, type ModelFile } from "../../client/src/node/modelStore";
 import { layoutFromTask } from "../../client/src/protocol/taskConfig";
 import { FLuFHEAggregator__factory } from "../../types";
 import { runDemo } from "../../scripts/lib/demo-run";
@@ -235,7 +235,7 @@ describe("fl:create-task --compress", () => {
     expect(spec.initialWeights).toBe("published");
     expect(task.config.modelHash).toBe(modelCommitment(spec, given));
     expect(out.initialModelFile).toBe(path.join(models, `${task.config.modelHash}.json`));
-    const saved = await new ModelDirectory(models).fetch(task.config.modelHash);
+    const saved = (await new ModelDirectory(models).fetch(task.config.modelHash)) as ModelFile | undefined;
     expect(saved?.weights).toEqual(Array.from(given));
     const missing = await hh(["fl:create-task", ...args, "--initial-weights", path.join(dir, "nope.json")]);
     expect(missing.code).not.toBe(0);

@@ -29,6 +29,8 @@ export interface DataSpec {
   load?: LoadOptions;
   /** Permute the pixels of every image by the fixed public permutation (ml/permute.ts): images without spatial structure. */
   permutePixels?: boolean;
+  /** A seeded share of the training set set aside as public data before partitioning (no participant's). */
+  publicShare?: number;
 }
 
 /** The dataset's train/test split, its pixels permuted when the spec asks. */
@@ -51,7 +53,7 @@ export function makePartitioner(kind: PartitionKind, seed: number, alpha = 0.5, 
 }
 
 /** A whole simulated federation's data: every client's partition, optionally after a public share. */
-type FederationSpec = Omit<DataSpec, "clientIndex"> & { clients: number; publicShare?: number };
+type FederationSpec = Omit<DataSpec, "clientIndex"> & { clients: number };
 
 /** The loaded split, the training set left after any public share, every client's sample indices and their labels' histogram. */
 interface Partitioned {

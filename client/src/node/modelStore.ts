@@ -19,10 +19,13 @@ export interface ModelFile {
   round?: number;
 }
 
-/** Where a model may be fetched from. */
+/**
+ * Where a model may be fetched from: `<hash>.json` files, a model by its commitment (or a pca task's
+ * input basis by its digest, inputBasisFile.ts). What comes back is unchecked: callers verify it against the hash.
+ */
 export interface ModelSource {
   readonly name: string;
-  fetch(commitment: string): Promise<ModelFile | undefined>;
+  fetch(hash: string): Promise<unknown>;
 }
 
 /** Where nodes and owners keep the global models they compute, by default. */
@@ -44,9 +47,9 @@ export class ModelDirectory implements ModelSource {
     return path.join(this.dir, `${commitment}.json`);
   }
 
-  async fetch(commitment: string): Promise<ModelFile | undefined> {
-    const file = this.path(commitment);
-    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as ModelFile) : undefined;
+  async fetch(hash: string): Promise<unknown> {
+    const file = this.path(hash);
+    return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as unknown) : undefined;
   }
 
   /**
@@ -80,12 +83,12 @@ export class ModelUrl implements ModelSource {
     return this.base;
   }
 
-  async fetch(commitment: string): Promise<ModelFile | undefined> {
-    if (!HASH.test(commitment)) return undefined;
-    const response = await fetch(new URL(`${commitment}.json`, this.base.endsWith("/") ? this.base : this.base + "/"));
+  async fetch(hash: string): Promise<unknown> {
+    if (!HASH.test(hash)) return undefined;
+    const response = await fetch(new URL(`${hash}.json`, this.base.endsWith("/") ? this.base : this.base + "/"));
     if (response.status === 404) return undefined;
     if (!response.ok) throw new Error(`${this.base} answered HTTP ${response.status}`);
-    return (await response.json()) as ModelFile;
+    return (await response.json()) as unknown;
   }
 }
 
@@ -120,9 +123,9 @@ export async function findModel(
 ): Promise<{ weights: Float32Array; source: string }> {
   const tried: string[] = [];
   for (const source of sources) {
-    let file: ModelFile | undefined;
+    let file: Partial<ModelFile> | undefined;
     try {
-      file = await source.fetch(commitment);
+      file = (await source.fetch(commitment)) as Partial<ModelFile> | undefined;
     } catch (error) {
       tried.push(`${source.name} (${(error as Error).message})`);
       continue;

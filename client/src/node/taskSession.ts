@@ -23,6 +23,7 @@ import { checkTaskEncoding, taskEncoding, type EncodingArtifacts } from "./encod
 import { applyDelta } from "./model";
 import { checkRoundModel, prepareRoundUpdate } from "./roundUpdate";
 import type { TrainingSettings } from "./training";
+import { findInputBasis } from "./inputBasisFile";
 import { findModel, type ModelDirectory, type ModelSource } from "./modelStore";
 import type { ParticipantState, StateStore } from "./state";
 import { sleep } from "../util/sleep";
@@ -77,7 +78,10 @@ export interface SessionOptions {
   modelSources?: ModelSource[];
   /** Where to keep each global model this session computes (so others can fetch it). */
   modelCache?: ModelDirectory;
-  /** Public data the task's encoding needs beside its spec (a pca task's input basis). */
+  /**
+   * Public data the task's encoding needs beside its spec (a pca task's input basis); by default
+   * fetched from `modelCache` and `modelSources` by the digest the spec commits to.
+   */
   encodingArtifacts?: EncodingArtifacts;
   /**
    * The participant's privacy ledger and the training data's entry in it: every round this session
@@ -94,6 +98,11 @@ export type ParticipantOptions = SessionOptions & {
   state: StateStore;
   emit: (event: ParticipantEvent) => void;
 };
+
+/** Where a session looks for what it cannot rebuild: its own cache first, then the sources it was given. */
+function sourcesOf(o: SessionOptions): ModelSource[] {
+  return [...(o.modelCache ? [o.modelCache] : []), ...(o.modelSources ?? [])];
+}
 
 /**
  * One account's view of a task: the model rebuilt from the task's inline spec and checked against
@@ -116,9 +125,10 @@ export class TaskSession {
     readonly spec: ModelSpec,
     readonly model: tf.Sequential,
     readonly account: string,
+    artifacts: EncodingArtifacts,
   ) {
     this.global = getFlatWeights(model);
-    this.encoding = taskEncoding(spec, this.global.length, o.encodingArtifacts);
+    this.encoding = taskEncoding(spec, this.global.length, artifacts);
     this.remember();
   }
 
@@ -140,7 +150,7 @@ export class TaskSession {
     const before = (await this.readRound(round - 1)).globalModelHash;
     let previous = this.recent.get(before);
     if (!previous) {
-      const sources = [...(this.o.modelCache ? [this.o.modelCache] : []), ...(this.o.modelSources ?? [])];
+      const sources = sourcesOf(this.o);
       previous = (await findModel(sources, this.spec, before, this.global.length)).weights;
     }
     return modelChange(previous, this.global);
@@ -152,14 +162,16 @@ export class TaskSession {
     const spec = specFromUri(task.config.modelURI);
     if (o.train) checkFitsModel("training", o.train, spec);
     if (o.test) checkFitsModel("test", o.test, spec);
+    const sources = sourcesOf(o);
+    const basis = spec.encoding?.kind === "pca" ? spec.encoding.basis : undefined;
+    const artifacts = o.encodingArtifacts ?? (basis ? { inputBasis: await findInputBasis(sources, basis) } : {});
     const model = buildModel(spec);
     if (spec.initialWeights === "published") {
       // Not rebuildable from the seed: taken from whoever holds it, accepted only if it hashes to the commitment.
-      const sources = [...(o.modelCache ? [o.modelCache] : []), ...(o.modelSources ?? [])];
       const start = await findModel(sources, spec, task.config.modelHash, parameterCount(model));
       setFlatWeights(model, start.weights);
     }
-    const session = new TaskSession(o, task, layout, spec, model, await o.signer.getAddress());
+    const session = new TaskSession(o, task, layout, spec, model, await o.signer.getAddress(), artifacts);
     checkTaskEncoding(session.encoding, layout);
     if (session.commitment() !== task.config.modelHash) {
       throw new Error("the initial model rebuilt from the task's spec does not match its on-chain commitment");
@@ -228,7 +240,7 @@ export class TaskSession {
   async adoptRoundModel(round: number, globalModelHash: string): Promise<void> {
     if (this.commitment() === globalModelHash) return;
     if (!this.behind) this.checkRoundModel(round, globalModelHash);
-    const sources = [...(this.o.modelCache ? [this.o.modelCache] : []), ...(this.o.modelSources ?? [])];
+    const sources = sourcesOf(this.o);
     const found = await findModel(sources, this.spec, globalModelHash, this.global.length);
     this.global = found.weights;
     this.remember();

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ModelDirectory } from "../../../client/src/node/modelStore";
+import { ModelDirectory, type ModelFile } from "../../../client/src/node/modelStore";
 import { modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 
 const ROOT = path.resolve(__dirname, "../../..");
@@ -50,7 +50,7 @@ describe("files several participant processes write at once", () => {
     const store = new ModelDirectory(dir);
     for (let i = 1; i <= MODELS; i++) {
       const commitment = modelCommitment(spec, Float32Array.from(weightsOf(i)));
-      expect((await store.fetch(commitment))?.weights).toEqual(weightsOf(i));
+      expect(((await store.fetch(commitment)) as ModelFile | undefined)?.weights).toEqual(weightsOf(i));
     }
   }, 60_000);
 
