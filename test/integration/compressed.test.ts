@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,6 +73,42 @@ describe("low-rank encrypted FedAvg (Hardhat node + participant processes)", () 
     expect(report.finalAccuracy).toBeGreaterThan(0.85);
     for (const r of report.rounds)
       expect(Math.abs(r.accuracy - r.compressedPlaintextAccuracy!)).toBeLessThanOrEqual(0.06);
+  });
+});
+
+describe("pca encrypted FedAvg (Hardhat node + participant processes)", () => {
+  it("takes the basis from the public share, publishes it by digest, and every process decodes the same models", async () => {
+    const out = mkdtempSync(path.join(tmpdir(), "flufhe-pca-"));
+    // The owner computes the basis from the share no participant holds and saves it in its models
+    // directory; the participant processes have only its digest (in the spec) and fetch it from there:
+    // a process with another basis would decode another model and refuse round 2's commitment.
+    const run = {
+      dataset: "breast-cancer",
+      model: "mlp" as const,
+      hidden: "8",
+      clients: 3,
+      rounds: 2,
+      ...SMALL_RUN,
+      compress: "pca:4",
+      out,
+    };
+    const { report, weights } = await runDemo({ ...run, publicShare: 0.1 });
+    expect(report.encoding).toMatchObject({ kind: "pca", keep: 4 });
+    const digest = (report.encoding as { basis: string }).basis;
+    const runDir = path.join(
+      out,
+      readdirSync(out).find((d) => d.startsWith("demo-"))!,
+    );
+    const file = JSON.parse(readFileSync(path.join(runDir, "models", `${digest}.json`), "utf8"));
+    expect(file.inputBasis).toMatchObject({ keep: 4, features: 30 });
+    // 30 x 8 kernel -> 4 x 8 coordinates; the 8 biases and the 8 x 2 + 2 output layer pass whole.
+    expect(weights.length).toBe(30 * 8 + 8 + 8 * 2 + 2);
+    expect(report.finalAccuracy).toBeGreaterThan(0.85);
+    for (const r of report.rounds)
+      expect(Math.abs(r.accuracy - r.compressedPlaintextAccuracy!)).toBeLessThanOrEqual(0.06);
+    await expect(runDemo({ ...run, out: mkdtempSync(path.join(tmpdir(), "flufhe-pca-")) })).rejects.toThrow(
+      "pca:4 takes its input basis from a public sample: add --public-share <fraction>",
+    );
   });
 });
 

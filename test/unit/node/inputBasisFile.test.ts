@@ -1,0 +1,44 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { inputBasisDigest, principalInputBasis } from "../../../client/src/codec/inputBasis";
+import { basisFromSample, findInputBasis, saveInputBasis } from "../../../client/src/node/inputBasisFile";
+import { ModelDirectory } from "../../../client/src/node/modelStore";
+import type { Dataset } from "../../../client/src/ml/dataset";
+
+const x = Float32Array.from({ length: 40 * 6 }, (_, i) => Math.sin(i * 0.7) + (i % 6) * 0.1);
+const BASIS = principalInputBasis(x, 40, 6, 2).basis;
+const DIGEST = inputBasisDigest(BASIS);
+
+describe("input basis files", () => {
+  it("are saved under their digest and found there, bit for bit", async () => {
+    const dir = new ModelDirectory(mkdtempSync(path.join(tmpdir(), "flufhe-basis-")));
+    expect(saveInputBasis(dir, BASIS)).toBe(dir.path(DIGEST));
+    const found = await findInputBasis([dir], DIGEST);
+    expect(Buffer.from(found.rows.buffer)).toEqual(Buffer.from(BASIS.rows.buffer));
+    expect([found.keep, found.features]).toEqual([2, 6]);
+  });
+
+  it("skip a file that does not hash to the digest and say where they looked and what to pass", async () => {
+    const empty = new ModelDirectory(mkdtempSync(path.join(tmpdir(), "flufhe-basis-")));
+    const forged = new ModelDirectory(mkdtempSync(path.join(tmpdir(), "flufhe-basis-")));
+    const rows = Array.from(BASIS.rows, (v, i) => (i === 0 ? v + 1e-9 : v));
+    writeFileSync(forged.path(DIGEST), JSON.stringify({ digest: DIGEST, inputBasis: { keep: 2, features: 6, rows } }));
+    const broken = new ModelDirectory(mkdtempSync(path.join(tmpdir(), "flufhe-basis-")));
+    writeFileSync(broken.path(DIGEST), JSON.stringify({ weights: [1, 2] }));
+    await expect(findInputBasis([empty, forged, broken], DIGEST)).rejects.toThrow(
+      new RegExp(
+        `no model source has the task's public input basis ${DIGEST} .*\\(not an input basis file\\), .*` +
+          "does not hash to the digest: ignored\\), .*\\(not an input basis file\\)\\. .*pass --models <dir\\|url>",
+      ),
+    );
+  });
+
+  it("are computed from a public sample's inputs, and an empty sample is refused", () => {
+    const sample = { x, y: new Int32Array(40), numFeatures: 6, numClasses: 2, featureShape: [6] } as Dataset;
+    expect(inputBasisDigest(basisFromSample(sample, 2).basis)).toBe(DIGEST);
+    const none = { ...sample, x: new Float32Array(0), y: new Int32Array(0) };
+    expect(() => basisFromSample(none, 2)).toThrow(/public sample is empty/);
+  });
+});
