@@ -2,8 +2,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { quantStep } from "../../client/src/codec";
-import { encodingName, withInputBasis, type EncodingSpec } from "../../client/src/codec/encoding";
-import type { InputBasis } from "../../client/src/codec/inputBasis";
 import { openNetwork, type Network } from "../../client/src/chain/network";
 import { measureTaskCosts } from "../../client/src/chain/events";
 import { deployAggregator } from "../../client/src/chain/owner";
@@ -11,7 +9,7 @@ import { initBackend } from "../../client/src/ml/backend";
 import type { Dataset } from "../../client/src/ml/dataset";
 import { loadPartitions, type PartitionKind } from "../../client/src/node/data";
 import { taskEncoding, type EncodingArtifacts } from "../../client/src/node/encoding";
-import { basisFromSample, saveInputBasis } from "../../client/src/node/inputBasisFile";
+import { saveInputBasis, withPublicBasis } from "../../client/src/node/inputBasisFile";
 import { OwnerSession } from "../../client/src/node/owner";
 import type { ParticipantEvent } from "../../client/src/node/taskSession";
 import { planTask, type TaskPlan } from "../../client/src/node/planTask";
@@ -108,25 +106,6 @@ export interface DemoResult {
   nodeMemory: NodeMemory;
 }
 
-/** A pca encoding completed with its basis from the public sample (other encodings as they are). */
-function withPublicBasis(
-  encoding: EncodingSpec | undefined,
-  publicSample: Dataset | undefined,
-): { encoding?: EncodingSpec; inputBasis?: InputBasis } {
-  if (encoding?.kind !== "pca") return { encoding };
-  if (!publicSample) {
-    throw new Error(
-      `${encodingName(encoding)} takes its input basis from a public sample: add --public-share <fraction>`,
-    );
-  }
-  const { basis, retained } = basisFromSample(publicSample, encoding.keep!);
-  log(
-    `pca input basis: ${encoding.keep} directions from ${publicSample.y.length} public samples ` +
-      `(${(retained * 100).toFixed(1)}% of their second moment)`,
-  );
-  return { encoding: withInputBasis(encoding, basis), inputBasis: basis };
-}
-
 /** The owner's plan for the demo's task: the model for the data, every choice not given from TASK_DEFAULTS. */
 function planDemoTask(
   o: DemoOptions,
@@ -134,7 +113,17 @@ function planDemoTask(
   publicSample: Dataset | undefined,
 ): { plan: TaskPlan; artifacts: EncodingArtifacts } {
   const first = parts[0];
-  const { encoding, inputBasis } = withPublicBasis(newTaskEncoding(o.model, o.compress), publicSample);
+  const { encoding, inputBasis, retained } = withPublicBasis(
+    newTaskEncoding(o.model, o.compress),
+    publicSample,
+    "--public-share <fraction>",
+  );
+  if (inputBasis) {
+    log(
+      `pca input basis: ${inputBasis.keep} directions from ${publicSample!.y.length} public samples ` +
+        `(${(retained! * 100).toFixed(1)}% of their second moment)`,
+    );
+  }
   const spec = specFromChoices({
     name: `Demo: ${o.model} on ${o.dataset}, ${o.clients} participants`,
     kind: o.model,

@@ -26,6 +26,7 @@ interface CreateArgs extends DpFlags {
   compress?: string;
   freeze?: number;
   initialWeights?: string;
+  publicData?: string;
   modelDir?: string;
   valueBits?: number;
   clip?: number;
@@ -85,6 +86,14 @@ function withSpecFile(cli: CreateArgs): CreateArgs {
 }
 
 /** The model's input shape and classes: from --input-shape/--classes, else from the dataset (or CSV). */
+/** The public records a pca encoding takes its basis from (--public-data), loaded only when it is asked for. */
+async function publicSample(args: CreateArgs, encoding: { kind: string } | undefined) {
+  if (args.publicData === undefined) return undefined;
+  if (encoding?.kind !== "pca") throw new Error("--public-data is for the pca encoding: add --compress pca:<keep>");
+  const { loadDataset } = await import("../../client/src/ml/registry");
+  return loadDataset(args.publicData, { seed: args.seed, labelColumn: args.labelColumn }).train;
+}
+
 async function modelShape(args: CreateArgs) {
   const { parseIntList } = await import("../../client/src/protocol/modelSpec");
   if (args.inputShape !== undefined || args.classes !== undefined) {
@@ -115,8 +124,8 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
   .addOptionalParam("seed", "initialisation seed", 1, argTypes.natural)
   .addOptionalParam(
     "compress",
-    "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> (mlp/logreg on images) " +
-      "or lowrank:<rank>[-random] (every weight matrix wider than 2 x rank; -random: random first-round factors); " +
+    "update encoding: none (today's codec), stochastic, randk:<ratio>, hash:<ratio>, dct:<keep> (mlp/logreg on images), " +
+      "pca:<keep> (mlp/logreg, with --public-data) or lowrank:<rank>[-random] (every weight matrix wider than 2 x rank; -random: random first-round factors); " +
       `default: ${defaultEncodingsText()}; compressed tasks default to ${encodedDefaultsText()}`,
   )
   .addOptionalParam(
@@ -124,7 +133,15 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
     "start from these weights instead of the seed's (a model file: JSON with a weights list, e.g. fl:decrypt's); " +
       "saved under --model-dir for participants to fetch (their --models)",
   )
-  .addOptionalParam("modelDir", "where the initial model is saved for participants (default .flufhe/models)")
+  .addOptionalParam(
+    "publicData",
+    "pca: public records of the task's inputs (a dataset name or a CSV / IDX path with the participants' columns); " +
+      "the basis comes from its training split and is saved under --model-dir for participants to fetch (their --models)",
+  )
+  .addOptionalParam(
+    "modelDir",
+    "where the initial model and a pca basis are saved for participants (default .flufhe/models)",
+  )
   .addOptionalParam(
     "freeze",
     "partial training: the first n layers with weights (conv or dense) keep the initial values; only the rest is trained and sent",
@@ -207,7 +224,13 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const { describePrivacy, privacyFromFlags } = await import("../../client/src/protocol/privacy");
       // The kind is validated with the rest of the spec below; an unknown one has no default encoding.
       const kind = args.model as ModelKind;
-      const encoding = newTaskEncoding(kind, args.compress === undefined ? undefined : String(args.compress));
+      const { saveInputBasis, withPublicBasis } = await import("../../client/src/node/inputBasisFile");
+      const asked = newTaskEncoding(kind, args.compress === undefined ? undefined : String(args.compress));
+      const { encoding, inputBasis, retained } = withPublicBasis(
+        asked,
+        await publicSample(args, asked),
+        "--public-data <dataset|file>",
+      );
       const { planTask } = await import("../../client/src/node/planTask");
       const { OwnerSession } = await import("../../client/src/node/owner");
       const policy = parsePolicy(args.policy);
@@ -241,14 +264,23 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
           roundDuration: args.duration,
           policy,
         },
-        { published },
+        { published, inputBasis },
       );
       for (const warning of plan.warnings) console.error(`warning: ${warning}`);
+      const models = new ModelDirectory(args.modelDir ?? DEFAULT_MODEL_DIR);
+      // Saved before the task exists: a task whose basis nobody holds could not be trained.
+      const basisFile = inputBasis ? saveInputBasis(models, inputBasis) : undefined;
+      if (basisFile) {
+        console.error(
+          `pca input basis (${(retained! * 100).toFixed(1)}% of the public records' second moment) saved to ` +
+            `${basisFile}: participants fetch it with --models <its folder>`,
+        );
+      }
       const ctx = await flContext(hre, args);
       const taskId = await OwnerSession.create(ctx.aggregator, plan, await resolveAddresses(ctx, args.participants));
       // Nobody can rebuild published weights from the spec: participants fetch them by commitment (--models).
       const modelFile = published
-        ? new ModelDirectory(args.modelDir ?? DEFAULT_MODEL_DIR).save({
+        ? models.save({
             spec,
             commitment: plan.modelHash,
             weights: Array.from(plan.weights),
@@ -284,6 +316,7 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
           encoding: spec.encoding ?? { kind: "quant" },
           frozenLayers: spec.frozenLayers ?? 0,
           initialModelFile: modelFile ?? null,
+          inputBasisFile: basisFile ?? null,
           frozenParameters: frozenParamCount(spec),
           minCohort: plan.minCohort,
           privacy: spec.privacy ?? null,

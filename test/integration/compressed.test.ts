@@ -10,6 +10,7 @@ import { taskEncoding } from "../../client/src/node/encoding";
 import { planTask } from "../../client/src/node/planTask";
 import { modelCommitment, specFromUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import { ModelDirectory, type ModelFile } from "../../client/src/node/modelStore";
+import { findInputBasis } from "../../client/src/node/inputBasisFile";
 import { layoutFromTask } from "../../client/src/protocol/taskConfig";
 import { FLuFHEAggregator__factory } from "../../types";
 import { runDemo } from "../../scripts/lib/demo-run";
@@ -276,6 +277,39 @@ describe("fl:create-task --compress", () => {
     const missing = await hh(["fl:create-task", ...args, "--initial-weights", path.join(dir, "nope.json")]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr + missing.stdout).toMatch(/nope\.json: not a readable JSON model file/);
+  });
+
+  it("creates a pca task from public records (--public-data): the basis saved by the digest the spec commits to", async () => {
+    const { hh } = hardhatTasks(() => devnet.url, dir);
+    const models = path.join(dir, "pca-models");
+    const args = ["--dataset", "breast-cancer", "--model", "mlp", "--hidden", "8", "--participants", "1,2,3"];
+    const created = await hh([
+      "fl:create-task",
+      ...args,
+      "--compress",
+      "pca:4",
+      "--public-data",
+      "breast-cancer",
+      "--model-dir",
+      models,
+      "--json",
+    ]);
+    expect(created.code, created.stderr).toBe(0);
+    const out = lastJson(created.stdout);
+    const spec = specFromUri((await onChainTask(out.taskId)).config.modelURI);
+    expect(spec.encoding).toMatchObject({ kind: "pca", keep: 4, basis: expect.stringMatching(/^0x[0-9a-f]{64}$/) });
+    expect(out.inputBasisFile).toBe(path.join(models, `${spec.encoding!.basis}.json`));
+    const inputBasis = await findInputBasis([new ModelDirectory(models)], spec.encoding!.basis!);
+    const layout = layoutFromTask(await onChainTask(out.taskId));
+    expect(layout.paramCount).toBe(taskEncoding(spec, 30 * 8 + 8 + 8 * 2 + 2, { inputBasis }).paramCount(layout));
+    const without = await hh(["fl:create-task", ...args, "--compress", "pca:4"]);
+    expect(without.code).not.toBe(0);
+    expect(without.stderr + without.stdout).toMatch(
+      /pca:4 takes its input basis from a public sample: add --public-data/,
+    );
+    const stray = await hh(["fl:create-task", ...args, "--public-data", "breast-cancer"]);
+    expect(stray.code).not.toBe(0);
+    expect(stray.stderr + stray.stdout).toMatch(/--public-data is for the pca encoding: add --compress pca:<keep>/);
   });
 
   it("creates a task that freezes its first layers (--freeze), and names a count the model cannot take", async () => {

@@ -4,6 +4,7 @@
  * participant, late joiner or decrypting reader fetches it by the digest the task's spec commits to.
  * Nothing here needs to be trusted: a basis is accepted only if it hashes to that digest.
  */
+import { encodingName, withInputBasis, type EncodingSpec } from "../codec/encoding";
 import { checkInputBasis, inputBasisDigest, principalInputBasis, type InputBasis } from "../codec/inputBasis";
 import type { Dataset } from "../ml/dataset";
 import { writeFileAtomic } from "./atomicFile";
@@ -63,4 +64,20 @@ export async function findInputBasis(sources: readonly ModelSource[], digest: st
 export function basisFromSample(sample: Dataset, keep: number): { basis: InputBasis; retained: number } {
   if (sample.y.length === 0) throw new Error("the public sample is empty: a pca basis needs at least one record");
   return principalInputBasis(sample.x, sample.y.length, sample.numFeatures, keep);
+}
+
+/**
+ * A new task's encoding with what it needs from public data: a pca encoding gets its basis from
+ * `sample` and the basis' digest in its spec (other encodings pass as they are). `flag` names where
+ * the sample comes from, for the error when there is none ("--public-share <fraction>").
+ */
+export function withPublicBasis(
+  encoding: EncodingSpec | undefined,
+  sample: Dataset | undefined,
+  flag: string,
+): { encoding?: EncodingSpec; inputBasis?: InputBasis; retained?: number } {
+  if (encoding?.kind !== "pca") return { encoding };
+  if (!sample) throw new Error(`${encodingName(encoding)} takes its input basis from a public sample: add ${flag}`);
+  const { basis, retained } = basisFromSample(sample, encoding.keep!);
+  return { encoding: withInputBasis(encoding, basis), inputBasis: basis, retained };
 }
