@@ -1,4 +1,5 @@
-import { DEFAULT_ENCODING, compresses, encodingName } from "../../client/src/codec/encoding";
+import { DEFAULT_ENCODING, compresses, encodingName, type UpdateEncoding } from "../../client/src/codec/encoding";
+import { taskEncoding } from "../../client/src/node/encoding";
 import { publishedStart } from "../../client/src/protocol/initialWeights";
 import { modelCommitment, specFromUri, specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import { ENCODING_OPTIONS } from "./encodingChoice";
@@ -11,6 +12,21 @@ export interface ModelCommitment {
   modelHash: string;
   /** The spec itself as a data: URI, so every participant can rebuild the initial model from the chain. */
   modelURI: string;
+}
+
+/**
+ * The task's encoding as the browser builds it. A pca task's public input basis (a file the owner
+ * publishes beside the spec) cannot be loaded by the pages yet, so such a task is refused with what to
+ * do instead of a codec error.
+ */
+export function browserTaskEncoding(spec: ModelSpec, paramCount: number): UpdateEncoding {
+  if (spec.encoding?.kind === "pca") {
+    throw new Error(
+      `this task's ${encodingName(spec.encoding)} encoding needs its public input basis, which the web app cannot ` +
+        "load yet: take part, decrypt and rebuild with flufhe node / the fl: tasks and --models <the owner's models folder>",
+    );
+  }
+  return taskEncoding(spec, paramCount);
 }
 
 /** The spec a task's modelURI carries, or undefined for a task whose model lives elsewhere (pages show it as unknown). */

@@ -13,10 +13,9 @@ import { decodeAggregate } from "../../../client/src/codec/update";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { paramCountOf } from "../../../client/src/protocol/weightShapes";
 import type { TaskSnapshot } from "../chain";
-import { taskEncoding } from "../../../client/src/node/encoding";
 import { shortHash } from "../format";
 import { browserModelStore, readVerified, type ModelStore } from "../model/store";
-import { requestModel, specFromModelURI, taskEncodingName } from "../modelSpec";
+import { browserTaskEncoding, requestModel, specFromModelURI, taskEncodingName } from "../modelSpec";
 
 /** A round's decoded values and how they were decoded. */
 export interface RoundDecoding {
@@ -45,7 +44,7 @@ function modelNeeds(spec: ModelSpec): ModelNeeds {
   const none = { tracksModelChange: false, needsFirstRoundModel: false };
   if (spec.encoding === undefined) return none;
   try {
-    return taskEncoding(spec, paramCountOf(spec));
+    return browserTaskEncoding(spec, paramCountOf(spec));
   } catch {
     return none;
   }
@@ -78,7 +77,7 @@ export function decodeRound(
   models?: OpeningModels,
 ): Float64Array {
   const info = task.roundInfos[round - 1];
-  return taskEncoding(spec, modelDimension).decode(words, info.contributors, task.layout, {
+  return browserTaskEncoding(spec, modelDimension).decode(words, info.contributors, task.layout, {
     taskId: task.id,
     round,
     globalModelHash: info.globalModelHash,

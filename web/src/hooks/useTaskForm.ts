@@ -3,7 +3,7 @@
 import { useMemo, useState } from "react";
 import { parseModelWeights } from "../../../client/src/protocol/initialWeights";
 import { parseModelSpec, type ModelSpec } from "../../../client/src/protocol/modelSpec";
-import { taskEncoding } from "../../../client/src/node/encoding";
+import { browserTaskEncoding } from "../modelSpec";
 import {
   DEFAULT_ENCODING_CHOICE,
   choiceOf,
@@ -125,7 +125,7 @@ export function useTaskForm(): TaskFormState {
   const built = useMemo(() => {
     if (!spec || paramCount === undefined) return {};
     try {
-      return { encoding: taskEncoding(spec, paramCount) };
+      return { encoding: browserTaskEncoding(spec, paramCount) };
     } catch (e) {
       return { error: (e as Error).message };
     }

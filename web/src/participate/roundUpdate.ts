@@ -14,7 +14,8 @@ import { modelChange } from "../../../client/src/codec/sharedSeed";
 import { submitUpdate } from "../../../client/src/chain/submit";
 import type { WordEncryptor } from "../../../client/src/fhe/encrypt";
 import type { Dataset } from "../../../client/src/ml/dataset";
-import { checkTaskEncoding, taskEncoding } from "../../../client/src/node/encoding";
+import { checkTaskEncoding } from "../../../client/src/node/encoding";
+import { browserTaskEncoding } from "../modelSpec";
 import { prepareRoundUpdate, roundTrainingOptions } from "../../../client/src/node/roundUpdate";
 import { NODE_TRAINING, type TrainingSettings } from "../../../client/src/node/training";
 import type { SubsampledGaussian } from "../../../client/src/privacy/rdp";
@@ -133,7 +134,7 @@ export async function preparedUpdate(
   if (!saved && !train) throw new Error("pick your data file first");
   if (!saved && !global) throw new Error("rebuild the global model (decrypt the earlier rounds) before training");
   // As TaskSession.open checks: the chain's codec carries exactly what the spec's encoding sends.
-  const encoding = taskEncoding(input.spec, global?.weights.length ?? paramCountOf(input.spec));
+  const encoding = browserTaskEncoding(input.spec, global?.weights.length ?? paramCountOf(input.spec));
   if (global) checkTaskEncoding(encoding, input.layout);
   const change = saved ? undefined : await roundModelChange(input, encoding, global!.weights);
   const prepared = await prepareRoundUpdate(
