@@ -44,6 +44,7 @@ import { OwnerSession } from "../client/src/node/owner";
 import { planTask, type TaskPlan } from "../client/src/node/planTask";
 import { MODEL_KINDS, modelCommitment, parseModelSpec, type ModelSpec } from "../client/src/protocol/modelSpec";
 import { codecDefaults } from "../client/src/protocol/taskChoices";
+import { pcaKeepByWordsRule } from "../client/src/protocol/wordsRule";
 import { Policy } from "../client/src/protocol/vocabulary";
 import type { FLuFHEAggregator } from "../types";
 import { accuracyTarget, costRatio, costToTarget, roundRecords } from "./lib/cost-to-target";
@@ -139,13 +140,17 @@ interface Setup {
   bases: Map<number, InputBasis>;
 }
 
-/** A pca config's basis: the dominant directions of the public sample's inputs (principalInputBasis). */
-function inputBasisFor(setup: Setup, encoding: EncodingSpec): InputBasis | undefined {
+/**
+ * A pca config's basis: the dominant directions of the public sample's inputs (principalInputBasis), as many
+ * as the config keeps, or (bare "pca") as the words rule gives for the model at the config's value bits.
+ */
+function inputBasisFor(setup: Setup, config: ConfigSpec): InputBasis | undefined {
+  const { encoding } = config;
   if (encoding.kind !== "pca") return undefined;
   const { publicData } = setup;
   if (!publicData)
     throw new InvalidArgumentError(`${encodingName(encoding)} needs a public sample: add --public-share`);
-  const keep = encoding.keep!;
+  const keep = encoding.keep ?? pcaKeepByWordsRule(setup.baseSpec, config.valueBits);
   let basis = setup.bases.get(keep);
   if (!basis) {
     const { x, y, numFeatures } = publicData;
@@ -161,10 +166,12 @@ function inputBasisFor(setup: Setup, encoding: EncodingSpec): InputBasis | undef
 
 /** The task plan of a config: the spec with its encoding, TASK_DEFAULTS for the rest, cohort and sample cap of the run. */
 function planConfig(setup: Setup, config: ConfigSpec): { plan: TaskPlan; encoding: UpdateEncoding } {
-  const inputBasis = inputBasisFor(setup, config.encoding);
+  const inputBasis = inputBasisFor(setup, config);
   const spec = parseModelSpec({
     ...setup.baseSpec,
-    encoding: specEncoding(inputBasis ? withInputBasis(config.encoding, inputBasis) : config.encoding),
+    encoding: specEncoding(
+      inputBasis ? withInputBasis({ ...config.encoding, keep: inputBasis.keep }, inputBasis) : config.encoding,
+    ),
     frozenLayers: config.frozenLayers,
   });
   const artifacts = { inputBasis };
@@ -331,7 +338,7 @@ async function chainRound(setup: Setup, config: ConfigSpec, run: ConfigRun): Pro
         instance: fhevm.instance,
         signer: owner,
         taskId,
-        encodingArtifacts: { inputBasis: inputBasisFor(setup, config.encoding) },
+        encodingArtifacts: { inputBasis: inputBasisFor(setup, config) },
       });
       try {
         const replayed = await replayRound1(session, { fhevm, owner, signers, aggregator }, simulated);

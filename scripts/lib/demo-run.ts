@@ -113,18 +113,7 @@ function planDemoTask(
   publicSample: Dataset | undefined,
 ): { plan: TaskPlan; artifacts: EncodingArtifacts } {
   const first = parts[0];
-  const { encoding, inputBasis, retained } = withPublicBasis(
-    newTaskEncoding(o.model, o.compress),
-    publicSample,
-    "--public-share <fraction>",
-  );
-  if (inputBasis) {
-    log(
-      `pca input basis: ${inputBasis.keep} directions from ${publicSample!.y.length} public samples ` +
-        `(${(retained! * 100).toFixed(1)}% of their second moment)`,
-    );
-  }
-  const spec = specFromChoices({
+  const model = {
     name: `Demo: ${o.model} on ${o.dataset}, ${o.clients} participants`,
     kind: o.model,
     inputShape: first.featureShape,
@@ -132,6 +121,20 @@ function planDemoTask(
     seed: o.seed,
     hidden: o.hidden,
     classNames: first.labelNames,
+  };
+  const { encoding, inputBasis, retained } = withPublicBasis(newTaskEncoding(o.model, o.compress), publicSample, {
+    flag: "--public-share <fraction>",
+    model: specFromChoices(model),
+    valueBits: o.valueBits,
+  });
+  if (inputBasis) {
+    log(
+      `pca input basis: ${inputBasis.keep} directions from ${publicSample!.y.length} public samples ` +
+        `(${(retained! * 100).toFixed(1)}% of their second moment)`,
+    );
+  }
+  const spec = specFromChoices({
+    ...model,
     encoding,
     privacy: privacyFromFlags(o, o.rounds),
     frozenLayers: o.freeze,

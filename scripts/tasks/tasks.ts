@@ -226,18 +226,13 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const kind = args.model as ModelKind;
       const { saveInputBasis, withPublicBasis } = await import("../../client/src/node/inputBasisFile");
       const asked = newTaskEncoding(kind, args.compress === undefined ? undefined : String(args.compress));
-      const { encoding, inputBasis, retained } = withPublicBasis(
-        asked,
-        await publicSample(args, asked),
-        "--public-data <dataset|file>",
-      );
       const { planTask } = await import("../../client/src/node/planTask");
       const { OwnerSession } = await import("../../client/src/node/owner");
       const policy = parsePolicy(args.policy);
       const shape = await modelShape(args);
       const { readModelWeights, ModelDirectory, DEFAULT_MODEL_DIR } = await import("../../client/src/node/modelStore");
       const published = args.initialWeights ? readModelWeights(args.initialWeights) : undefined;
-      const spec = specFromChoices({
+      const model = {
         name: args.name,
         description: args.description,
         kind: args.model,
@@ -246,6 +241,14 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
         seed: args.seed,
         hidden: args.hidden === undefined ? undefined : String(args.hidden),
         classNames: shape.classNames,
+      };
+      const { encoding, inputBasis, retained } = withPublicBasis(asked, await publicSample(args, asked), {
+        flag: "--public-data <dataset|file>",
+        model: specFromChoices(model),
+        valueBits: args.valueBits,
+      });
+      const spec = specFromChoices({
+        ...model,
         encoding,
         privacy: privacyFromFlags(args, args.rounds ?? D.rounds),
         frozenLayers: args.freeze,

@@ -196,8 +196,8 @@ export function encodingName(spec: EncodingSpec): string {
 
 /**
  * Parses the `--compress` flag: "none" or "quant" (today's codec), "stochastic", "randk:<ratio>",
- * "hash:<ratio>", "dct:<keep>", "pca:<keep>" (the basis' digest is added when the basis is computed:
- * withInputBasis), "lowrank:<rank>" (downstream start; "lowrank:<rank>-random" for random
+ * "hash:<ratio>", "dct:<keep>", "pca:<keep>" or "pca" (keep left to the words rule, pcaKeepByWordsRule, once
+ * the model is known; the basis' digest is added when the basis is computed: withInputBasis), "lowrank:<rank>" (downstream start; "lowrank:<rank>-random" for random
  * first factors; "-kernel" for the kernel fill), each optionally followed by "-nofb" (no error
  * feedback). encodingName's inverse.
  */
@@ -215,6 +215,8 @@ export function parseCompressFlag(text: string): EncodingSpec {
   ] as const) {
     if (given && kind !== "lowrank") throw new CodecError(`--compress "${text}": only lowrank takes ${suffix}`);
   }
+  // Bare "pca": the caller sets keep by the words rule for its model before the spec is made.
+  if (kind === "pca" && param === undefined && !nofb) return { kind };
   const raw: Record<string, unknown> = { kind };
   if (param !== undefined)
     raw[kind === "dct" || kind === "pca" ? "keep" : kind === "lowrank" ? "rank" : "ratio"] = Number(param);
@@ -239,6 +241,7 @@ export interface ModelGeometry {
 /** A pca spec completed with its basis' digest (what a task publishes once the basis is computed). */
 export function withInputBasis(spec: EncodingSpec, basis: InputBasis): EncodingSpec {
   if (spec.kind !== "pca") throw new CodecError(`only pca takes an input basis, not ${spec.kind}`);
+  if (spec.keep === undefined) throw new CodecError("pca's keep is not set: take it from the words rule first");
   if (basis.keep !== spec.keep) {
     throw new CodecError(`pca:${spec.keep} needs a basis of ${spec.keep} directions, this one has ${basis.keep}`);
   }

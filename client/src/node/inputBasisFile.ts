@@ -7,6 +7,8 @@
 import { encodingName, withInputBasis, type EncodingSpec } from "../codec/encoding";
 import { checkInputBasis, inputBasisDigest, principalInputBasis, type InputBasis } from "../codec/inputBasis";
 import type { Dataset } from "../ml/dataset";
+import type { ModelSpec } from "../protocol/modelSpec";
+import { pcaKeepByWordsRule } from "../protocol/wordsRule";
 import { writeFileAtomic } from "./atomicFile";
 import type { ModelDirectory, ModelSource } from "./modelStore";
 
@@ -67,17 +69,19 @@ export function basisFromSample(sample: Dataset, keep: number): { basis: InputBa
 }
 
 /**
- * A new task's encoding with what it needs from public data: a pca encoding gets its basis from
- * `sample` and the basis' digest in its spec (other encodings pass as they are). `flag` names where
- * the sample comes from, for the error when there is none ("--public-share <fraction>").
+ * A new task's encoding with what it needs from public data: a pca encoding gets its keep (the words
+ * rule's for `model` at `valueBits` when the flag gave none), its basis from `sample` and the basis'
+ * digest in its spec; other encodings pass as they are. `flag` names where the sample comes from, for
+ * the error when there is none ("--public-share <fraction>").
  */
 export function withPublicBasis(
   encoding: EncodingSpec | undefined,
   sample: Dataset | undefined,
-  flag: string,
+  o: { flag: string; model: ModelSpec; valueBits?: number },
 ): { encoding?: EncodingSpec; inputBasis?: InputBasis; retained?: number } {
   if (encoding?.kind !== "pca") return { encoding };
-  if (!sample) throw new Error(`${encodingName(encoding)} takes its input basis from a public sample: add ${flag}`);
-  const { basis, retained } = basisFromSample(sample, encoding.keep!);
-  return { encoding: withInputBasis(encoding, basis), inputBasis: basis, retained };
+  if (!sample) throw new Error(`${encodingName(encoding)} takes its input basis from a public sample: add ${o.flag}`);
+  const keep = encoding.keep ?? pcaKeepByWordsRule(o.model, o.valueBits);
+  const { basis, retained } = basisFromSample(sample, keep);
+  return { encoding: withInputBasis({ ...encoding, keep }, basis), inputBasis: basis, retained };
 }

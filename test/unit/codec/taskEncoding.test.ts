@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseCompressFlag } from "../../../client/src/codec/encoding";
+import { parseCompressFlag, withInputBasis } from "../../../client/src/codec/encoding";
 import { layoutOf } from "../../../client/src/codec/layout";
 import { seededStream } from "../../../client/src/codec/sharedSeed";
 import { buildModel } from "../../../client/src/ml/models";
@@ -29,6 +29,7 @@ import {
   newTaskEncoding,
 } from "../../../client/src/protocol/taskChoices";
 import { weightMatrices, weightShapes } from "../../../client/src/protocol/weightShapes";
+import { pcaKeepByWordsRule } from "../../../client/src/protocol/wordsRule";
 
 const mlp: ModelSpec = { kind: "mlp", inputShape: [8, 8, 1], numClasses: 3, hidden: [5], seed: 3 };
 const HASH = "0x" + "12".repeat(32);
@@ -148,6 +149,30 @@ describe("a task's encoding", () => {
     expect(DEFAULT_ENCODINGS.lenet).toMatchObject({ kind: "lowrank", rank: 11 });
     expect(fits(11)).toBe(true);
     expect(fits(12)).toBe(false);
+  });
+
+  it("picks pca's keep by the same words rule for any first dense layer, from the model's shape alone", () => {
+    const mnist = parseModelSpec({ kind: "mlp", inputShape: [28, 28, 1], numClasses: 10, seed: 1, hidden: [32] });
+    expect(pcaKeepByWordsRule(mnist)).toBe(130);
+    // The rule checked through the planner with a real pca task (any orthonormal basis: unit vectors), as the
+    // lenet default above: 130 directions fit, 131 do not.
+    const words = (keep: number | undefined, maxCohort: number) => {
+      if (keep === undefined) return planTask(mnist, { maxCohort, valueBits: 8, clip: 0.1 }).plan.layout.wordCount;
+      const rows = new Float64Array(keep * 784).map((_, i) => (i % 784 === Math.floor(i / 784) ? 1 : 0));
+      const inputBasis = { keep, features: 784, rows };
+      const spec = parseModelSpec({ ...mnist, encoding: withInputBasis({ kind: "pca", keep }, inputBasis) });
+      return planTask(spec, { maxCohort }, { inputBasis }).plan.layout.wordCount;
+    };
+    const fits = (keep: number) => [3, 8, 16, 32].every((k) => words(keep, k) * 10 <= words(undefined, k));
+    expect([fits(130), fits(131)]).toEqual([true, false]);
+    expect(words(130, 8)).toBe(216);
+    // 30 tabular features: the other layers leave room for 2 directions at 3 bits.
+    const records = parseModelSpec({ kind: "mlp", inputShape: [30], numClasses: 2, seed: 1, hidden: [32] });
+    expect(pcaKeepByWordsRule(records)).toBe(2);
+    const tiny = parseModelSpec({ kind: "mlp", inputShape: [30], numClasses: 2, seed: 1, hidden: [4, 64, 64] });
+    expect(() => pcaKeepByWordsRule(tiny)).toThrow(/no pca keep sends a tenth of the 8-bit codec's words for this mlp/);
+    // A bare "pca" flag leaves keep to the rule.
+    expect(parseCompressFlag("pca")).toEqual({ kind: "pca" });
   });
 
   it("keeps the participant's residual with its state and uses it from the next round only", () => {

@@ -3,7 +3,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { inputBasisDigest, principalInputBasis } from "../../../client/src/codec/inputBasis";
-import { basisFromSample, findInputBasis, saveInputBasis } from "../../../client/src/node/inputBasisFile";
+import {
+  basisFromSample,
+  findInputBasis,
+  saveInputBasis,
+  withPublicBasis,
+} from "../../../client/src/node/inputBasisFile";
+import { parseModelSpec } from "../../../client/src/protocol/modelSpec";
 import { ModelDirectory } from "../../../client/src/node/modelStore";
 import type { Dataset } from "../../../client/src/ml/dataset";
 
@@ -32,6 +38,20 @@ describe("input basis files", () => {
         `no model source has the task's public input basis ${DIGEST} .*\\(not an input basis file\\), .*` +
           "does not hash to the digest: ignored\\), .*\\(not an input basis file\\)\\. .*pass --models <dir\\|url>",
       ),
+    );
+  });
+
+  it("complete a new task's pca encoding: keep from the words rule when the flag gave none, the basis' digest", () => {
+    const records = Float32Array.from({ length: 50 * 30 }, (_, i) => Math.cos(i * 0.37) * ((i % 30) + 1));
+    const sample = { x: records, y: new Int32Array(50), numFeatures: 30, numClasses: 2, featureShape: [30] } as Dataset;
+    const model = parseModelSpec({ kind: "mlp", inputShape: [30], numClasses: 2, seed: 1, hidden: [32] });
+    const o = { flag: "--public-share <fraction>", model };
+    const { encoding, inputBasis } = withPublicBasis({ kind: "pca" }, sample, o);
+    expect(encoding).toEqual({ kind: "pca", keep: 2, basis: inputBasisDigest(inputBasis!) });
+    expect(withPublicBasis({ kind: "pca", keep: 5 }, sample, o).inputBasis?.keep).toBe(5);
+    expect(withPublicBasis({ kind: "hash", ratio: 4 }, undefined, o)).toEqual({ encoding: { kind: "hash", ratio: 4 } });
+    expect(() => withPublicBasis({ kind: "pca" }, undefined, o)).toThrow(
+      "pca takes its input basis from a public sample: add --public-share <fraction>",
     );
   });
 
