@@ -171,7 +171,8 @@ const program = new Command()
   .option("--permute-pixels", "permute every image's pixels by one fixed public permutation (no spatial structure)")
   .option(
     "--public-share <fraction>",
-    "set this share of the training set aside before partitioning, no participant's: the public sample pca takes its basis from",
+    "set this share of the training set aside before partitioning, no participant's: the public sample pca takes its " +
+      "basis from (pca is then the default for logreg and mlp)",
     positive("--public-share", false),
   )
   .option("--json", "print one JSON object as the last stdout line")

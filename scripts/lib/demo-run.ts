@@ -122,11 +122,15 @@ function planDemoTask(
     hidden: o.hidden,
     classNames: first.labelNames,
   };
-  const { encoding, inputBasis, retained } = withPublicBasis(newTaskEncoding(o.model, o.compress), publicSample, {
-    flag: "--public-share <fraction>",
-    model: specFromChoices(model),
-    valueBits: o.valueBits,
-  });
+  const { encoding, inputBasis, retained } = withPublicBasis(
+    newTaskEncoding(o.model, o.compress, Boolean(publicSample)),
+    publicSample,
+    {
+      flag: "--public-share <fraction>",
+      model: specFromChoices(model),
+      valueBits: o.valueBits,
+    },
+  );
   if (inputBasis) {
     log(
       `pca input basis: ${inputBasis.keep} directions from ${publicSample!.y.length} public samples ` +

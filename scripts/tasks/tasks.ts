@@ -89,7 +89,13 @@ function withSpecFile(cli: CreateArgs): CreateArgs {
 /** The public records a pca encoding takes its basis from (--public-data), loaded only when it is asked for. */
 async function publicSample(args: CreateArgs, encoding: { kind: string } | undefined) {
   if (args.publicData === undefined) return undefined;
-  if (encoding?.kind !== "pca") throw new Error("--public-data is for the pca encoding: add --compress pca:<keep>");
+  if (encoding?.kind !== "pca") {
+    throw new Error(
+      args.compress === undefined
+        ? `--public-data is for the pca encoding of a logreg or mlp, not a ${args.model} task: leave it out`
+        : `--public-data is for the pca encoding, and --compress ${args.compress} is another: leave one out`,
+    );
+  }
   const { loadDataset } = await import("../../client/src/ml/registry");
   return loadDataset(args.publicData, { seed: args.seed, labelColumn: args.labelColumn }).train;
 }
@@ -225,7 +231,8 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       // The kind is validated with the rest of the spec below; an unknown one has no default encoding.
       const kind = args.model as ModelKind;
       const { saveInputBasis, withPublicBasis } = await import("../../client/src/node/inputBasisFile");
-      const asked = newTaskEncoding(kind, args.compress === undefined ? undefined : String(args.compress));
+      const compress = args.compress === undefined ? undefined : String(args.compress);
+      const asked = newTaskEncoding(kind, compress, args.publicData !== undefined);
       const { planTask } = await import("../../client/src/node/planTask");
       const { OwnerSession } = await import("../../client/src/node/owner");
       const policy = parsePolicy(args.policy);

@@ -11,6 +11,7 @@ import { planTask } from "../../client/src/node/planTask";
 import { modelCommitment, specFromUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import { ModelDirectory, type ModelFile } from "../../client/src/node/modelStore";
 import { findInputBasis } from "../../client/src/node/inputBasisFile";
+import { pcaKeepByWordsRule } from "../../client/src/protocol/wordsRule";
 import { layoutFromTask } from "../../client/src/protocol/taskConfig";
 import { FLuFHEAggregator__factory } from "../../types";
 import { runDemo } from "../../scripts/lib/demo-run";
@@ -112,6 +113,9 @@ describe("pca encrypted FedAvg (Hardhat node + participant processes)", () => {
     );
   });
 });
+
+/** Breast cancer's 30 features into one hidden layer of 8 (the pca task's model). */
+const BC_MLP8 = { kind: "mlp" as const, inputShape: [30], numClasses: 2, seed: 1, hidden: [8] };
 
 /** The partial-training runs' model (breast cancer, one hidden layer of 8) and its first layer's size. */
 const MLP8 = { kind: "mlp" as const, inputShape: [30], numClasses: 2, hidden: [8] };
@@ -307,9 +311,15 @@ describe("fl:create-task --compress", () => {
     expect(without.stderr + without.stdout).toMatch(
       /pca:4 takes its input basis from a public sample: add --public-data/,
     );
-    const stray = await hh(["fl:create-task", ...args, "--public-data", "breast-cancer"]);
+    const stray = await hh(["fl:create-task", ...args, "--public-data", "breast-cancer", "--compress", "hash:4"]);
     expect(stray.code).not.toBe(0);
-    expect(stray.stderr + stray.stdout).toMatch(/--public-data is for the pca encoding: add --compress pca:<keep>/);
+    expect(stray.stderr + stray.stdout).toMatch(
+      /--public-data is for the pca encoding, and --compress hash:4 is another/,
+    );
+    // Public records alone make pca the default, at the words rule's keep (1 direction for this 30 x 8 layer).
+    const byDefault = await hh(["fl:create-task", ...args, "--public-data", "breast-cancer", "--json"]);
+    expect(byDefault.code, byDefault.stderr).toBe(0);
+    expect(lastJson(byDefault.stdout).encoding).toMatchObject({ kind: "pca", keep: pcaKeepByWordsRule(BC_MLP8) });
   });
 
   it("creates a task that freezes its first layers (--freeze), and names a count the model cannot take", async () => {

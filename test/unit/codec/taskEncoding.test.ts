@@ -130,6 +130,12 @@ describe("a task's encoding", () => {
     expect(newTaskEncoding("lenet", undefined)).toEqual(DEFAULT_ENCODINGS.lenet);
     expect(newTaskEncoding("lenet", "none")).toEqual({ kind: "quant" });
     expect(newTaskEncoding("lenet", "lowrank:8")).toEqual({ kind: "lowrank", rank: 8, firstFactor: "downstream" });
+    // With public records of the inputs, logreg and mlp take pca (keep from the words rule); lenet and cnn do not.
+    for (const kind of ["logreg", "mlp"] as const)
+      expect(newTaskEncoding(kind, undefined, true)).toEqual({ kind: "pca" });
+    expect(newTaskEncoding("lenet", undefined, true)).toEqual(DEFAULT_ENCODINGS.lenet);
+    expect(newTaskEncoding("cnn", undefined, true)).toBeUndefined();
+    expect(newTaskEncoding("mlp", "none", true)).toEqual({ kind: "quant" });
     expect(codecDefaults("lowrank")).toEqual(LOWRANK_DEFAULTS);
     expect(codecDefaults("dct")).toEqual(ENCODED_DEFAULTS);
     expect(codecDefaults(undefined)).toEqual({ valueBits: TASK_DEFAULTS.valueBits, clip: TASK_DEFAULTS.clip });
