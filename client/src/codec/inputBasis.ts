@@ -28,12 +28,29 @@ const POWER_STEPS = 40;
 /** The iteration's fixed start, so every machine computing a basis from the same sample gets the same one. */
 const START_SEED = solidityPackedKeccak256(["string"], ["flufhe.pca.v1"]);
 
-/** Throws unless a basis has the shape its fields say and finite values. */
+/** How far from orthonormal a basis' rows may be (rounding only: a computed basis is within about 1e-15). */
+const ORTHONORMAL_TOLERANCE = 1e-9;
+
+/**
+ * Throws unless a basis has the shape its fields say, finite values and orthonormal rows (decoding maps
+ * back with the transpose, which inverts only an orthonormal map; a file that is not one was not made
+ * by principalInputBasis).
+ */
 export function checkInputBasis(basis: InputBasis): void {
   assertInteger("basis directions", basis.keep, 1, basis.features);
   assertInteger("basis features", basis.features, 1, 2 ** 24);
   checkLength("input basis", basis.rows, basis.keep * basis.features);
   if (!basis.rows.every(Number.isFinite)) throw new CodecError("the input basis holds a value that is not finite");
+  const { keep, features, rows } = basis;
+  for (let a = 0; a < keep; a++) {
+    for (let b = 0; b <= a; b++) {
+      let dot = 0;
+      for (let i = 0; i < features; i++) dot += rows[a * features + i] * rows[b * features + i];
+      if (Math.abs(dot - (a === b ? 1 : 0)) > ORTHONORMAL_TOLERANCE) {
+        throw new CodecError(`the input basis' rows ${b} and ${a} are not orthonormal (dot product ${dot})`);
+      }
+    }
+  }
 }
 
 /** keccak256 of the basis' shape and float64 values (little-endian): what a task's spec commits to. */

@@ -109,8 +109,15 @@ describe("input basis map", () => {
     expect(err / Math.hypot(...delta)).toBeLessThan(0.01);
   });
 
-  it("refuses a basis for another number of inputs", () => {
+  it("refuses a basis for another number of inputs, or one whose rows are not orthonormal", () => {
     expect(() => inputBasisMap(D, { ...KERNEL, rows: 19, cols: 3 }, BASIS)).toThrow(/20 features.*19 inputs/);
+    const stretched = { ...BASIS, rows: BASIS.rows.map((v, i) => (i < FEATURES ? 2 * v : v)) };
+    expect(() => inputBasisMap(D, KERNEL, stretched)).toThrow(/rows 0 and 0 are not orthonormal/);
+    const skewed = {
+      ...BASIS,
+      rows: BASIS.rows.map((v, i) => (i >= FEATURES && i < 2 * FEATURES ? v + BASIS.rows[i - FEATURES] * 1e-3 : v)),
+    };
+    expect(() => inputBasisMap(D, KERNEL, skewed)).toThrow(/rows 0 and 1 are not orthonormal/);
   });
 });
 
