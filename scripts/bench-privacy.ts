@@ -189,7 +189,11 @@ new Command()
   .option("--batch-size <n>", "non-private local batch size (and the DP expected batch)", positive("--batch-size"), 32)
   .option("--lr <x>", "local learning rate (DP and non-private)", positive("--lr", false), 0.1)
   .option("--seed <n>", "seed of the partition, model, training and the DP draws", positive("--seed"), 1)
-  .option("--limit <n>", "use only the first n samples of the dataset", positive("--limit"))
+  .option(
+    "--limit <n>",
+    "use only the first n samples of the dataset (of its training set when its test set is fixed: MNIST, Fashion-MNIST)",
+    positive("--limit"),
+  )
   .option("--epsilons <list>", "target epsilons over the whole task, per participant", "1,3,8")
   .option("--delta <d>", "delta", numberFlag("--delta", { above: 0, max: 0.5 }), 1e-5)
   .option("--clip <C>", "DP-SGD per-record gradient clip", positive("--clip", false), 1)

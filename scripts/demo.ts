@@ -98,7 +98,11 @@ const program = new Command()
   .option("--epochs <n>", "local epochs per round", positive("--epochs"), ROUND_TRAINING.epochs)
   .option("--batch-size <n>", "local batch size", positive("--batch-size"), ROUND_TRAINING.batchSize)
   .option("--lr <x>", "local learning rate", positive("--lr", false), ROUND_TRAINING.learningRate)
-  .option("--limit <n>", "use only the first n samples of the dataset", positive("--limit"))
+  .option(
+    "--limit <n>",
+    "use only the first n samples of the dataset (of its training set when its test set is fixed: MNIST, Fashion-MNIST)",
+    positive("--limit"),
+  )
   .option("--hidden <sizes>", "mlp/cnn hidden sizes, comma-separated")
   .option("--label-column <name>", "CSV: header of the label column")
   .option(

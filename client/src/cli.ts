@@ -217,7 +217,11 @@ program
   .option("--rpc <url>", "JSON-RPC endpoint (default: the deployment's, else http://127.0.0.1:8545)")
   .option("--aggregator <address>", "aggregator contract (default: from the deployment)")
   .option("--label-column <name>", "CSV: header of the label column")
-  .option("--limit <n>", "use only the first n samples of the data source", int("--limit", 1))
+  .option(
+    "--limit <n>",
+    "use only the first n samples of the data source (of its training set when its test set is fixed: MNIST, Fashion-MNIST)",
+    int("--limit", 1),
+  )
   .option("--client <i>", "simulate participant i of --clients on a seeded partition", int("--client"))
   .option("--clients <n>", "number of simulated participants", int("--clients", 1), 1)
   .option("--partition <kind>", `partition: ${PARTITION_KINDS.join(", ")}`, "iid")

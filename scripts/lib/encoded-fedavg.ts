@@ -82,7 +82,11 @@ export function workloadOptions(command: Command): Command {
     .option("--batch-size <n>", "local batch size", positive("--batch-size"), 32)
     .option("--lr <x>", "local learning rate", positive("--lr", false), 0.1)
     .option("--seed <n>", "seed of the split, partition, model and training", positive("--seed"), 1)
-    .option("--limit <n>", "use only the first n samples of the dataset", positive("--limit"))
+    .option(
+      "--limit <n>",
+      "use only the first n samples of the dataset (of its training set when its test set is fixed: MNIST, Fashion-MNIST)",
+      positive("--limit"),
+    )
     .option("--permute-pixels", "permute every image's pixels by one fixed public permutation (no spatial structure)");
 }
 

@@ -37,8 +37,9 @@ interface Source {
 const NAMED: Record<DatasetName, Source> = {
   "breast-cancer": { load: (o) => loadBreastCancer(o.dataDir), tabular: true },
   digits: { load: (o) => loadDigits(o.dataDir), tabular: true },
-  mnist: { load: (o) => loadMnist(o), tabular: false },
-  "fashion-mnist": { load: (o) => loadFashionMnist(o), tabular: false },
+  // A fixed split: `limit` caps its training set (the test set stays whole, so evaluations stay comparable).
+  mnist: { load: (o) => loadMnist({ ...o, trainLimit: o.trainLimit ?? o.limit }), tabular: false },
+  "fashion-mnist": { load: (o) => loadFashionMnist({ ...o, trainLimit: o.trainLimit ?? o.limit }), tabular: false },
 };
 
 function defaultLabelsPath(imagesPath: string): string {

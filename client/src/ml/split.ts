@@ -11,7 +11,7 @@ export interface SplitOptions {
   testFraction?: number;
   /** Z-score features with train statistics; default true for tabular sets, false for images. */
   standardise?: boolean;
-  /** Keep the first `limit` samples of a single-file source before splitting. */
+  /** Keep the first `limit` samples of a single-file source before splitting (a fixed split's training set: registry.ts). */
   limit?: number;
 }
 

@@ -53,6 +53,12 @@ describe("bundled datasets", () => {
     expect(Math.min(...train.x)).toBe(0);
   });
 
+  it("mnist by name: --limit caps the training set and keeps the fixed test set whole", () => {
+    const { train, test } = loadDataset("mnist", { limit: 40 });
+    expect(train.y.length).toBe(40);
+    expect(test.y.length).toBe(10_000);
+  });
+
   it.skipIf(!existsSync(FASHION_MNIST_DIR))("fashion-mnist: reads the gzipped Debian files", () => {
     const { train, test } = loadFashionMnist({ trainLimit: 30, testLimit: 10 });
     expect(train.y.length).toBe(30);
