@@ -78,22 +78,26 @@ describe("low-rank encrypted FedAvg (Hardhat node + participant processes)", () 
   });
 });
 
+/** The breast-cancer MLP runs' model (one hidden layer of 8), its first layer's size, and a 2-round run of it. */
+const MLP8 = { kind: "mlp" as const, inputShape: [30], numClasses: 2, hidden: [8] };
+const FROZEN = 30 * 8 + 8;
+const mlp8Run = (prefix: string) => ({
+  dataset: "breast-cancer",
+  model: "mlp" as const,
+  hidden: "8",
+  clients: 3,
+  rounds: 2,
+  ...SMALL_RUN,
+  out: mkdtempSync(path.join(tmpdir(), prefix)),
+});
+
 describe("pca encrypted FedAvg (Hardhat node + participant processes)", () => {
   it("takes the basis from the public share, publishes it by digest, and every process decodes the same models", async () => {
-    const out = mkdtempSync(path.join(tmpdir(), "flufhe-pca-"));
     // The owner computes the basis from the share no participant holds and saves it in its models
     // directory; the participant processes have only its digest (in the spec) and fetch it from there:
     // a process with another basis would decode another model and refuse round 2's commitment.
-    const run = {
-      dataset: "breast-cancer",
-      model: "mlp" as const,
-      hidden: "8",
-      clients: 3,
-      rounds: 2,
-      ...SMALL_RUN,
-      compress: "pca:4",
-      out,
-    };
+    const run = { ...mlp8Run("flufhe-pca-"), compress: "pca:4" };
+    const { out } = run;
     const { report, weights } = await runDemo({ ...run, publicShare: 0.1 });
     expect(report.encoding).toMatchObject({ kind: "pca", keep: 4 });
     const digest = (report.encoding as { basis: string }).basis;
@@ -114,26 +118,10 @@ describe("pca encrypted FedAvg (Hardhat node + participant processes)", () => {
   });
 });
 
-/** Breast cancer's 30 features into one hidden layer of 8 (the pca task's model). */
-const BC_MLP8 = { kind: "mlp" as const, inputShape: [30], numClasses: 2, seed: 1, hidden: [8] };
-
-/** The partial-training runs' model (breast cancer, one hidden layer of 8) and its first layer's size. */
-const MLP8 = { kind: "mlp" as const, inputShape: [30], numClasses: 2, hidden: [8] };
-const FROZEN = 30 * 8 + 8;
-const frozenRun = (prefix: string) => ({
-  dataset: "breast-cancer",
-  model: "mlp" as const,
-  hidden: "8",
-  clients: 3,
-  rounds: 2,
-  ...SMALL_RUN,
-  out: mkdtempSync(path.join(tmpdir(), prefix)),
-});
-
 describe("partial training (Hardhat node + participant processes)", () => {
   it("keeps the frozen layer at its committed weights in every process and sends only the rest", async () => {
     await initBackend("wasm", () => {});
-    const { report, weights } = await runDemo({ ...frozenRun("flufhe-frozen-"), freeze: 1 });
+    const { report, weights } = await runDemo({ ...mlp8Run("flufhe-frozen-"), freeze: 1 });
     expect(report.parameters).toBe(FROZEN + 8 * 2 + 2);
     expect(weights.length).toBe(report.parameters);
     const frozen = FROZEN;
@@ -153,7 +141,7 @@ describe("partial training (Hardhat node + participant processes)", () => {
 describe("a task from published initial weights (Hardhat node + participant processes)", () => {
   it("starts every process from the given weights, fetched by their commitment, and fine-tunes the unfrozen layer", async () => {
     await initBackend("wasm", () => {});
-    const run = frozenRun("flufhe-published-");
+    const run = mlp8Run("flufhe-published-");
     // "Pretrained" weights: another seed's model, so the seed's own initialisation cannot stand in for them.
     const given = getFlatWeights(buildModel({ ...MLP8, seed: 99 }));
     const file = path.join(run.out, "body.json");
@@ -319,7 +307,10 @@ describe("fl:create-task --compress", () => {
     // Public records alone make pca the default, at the words rule's keep (1 direction for this 30 x 8 layer).
     const byDefault = await hh(["fl:create-task", ...args, "--public-data", "breast-cancer", "--json"]);
     expect(byDefault.code, byDefault.stderr).toBe(0);
-    expect(lastJson(byDefault.stdout).encoding).toMatchObject({ kind: "pca", keep: pcaKeepByWordsRule(BC_MLP8) });
+    expect(lastJson(byDefault.stdout).encoding).toMatchObject({
+      kind: "pca",
+      keep: pcaKeepByWordsRule({ ...MLP8, seed: 1 }),
+    });
   });
 
   it("creates a task that freezes its first layers (--freeze), and names a count the model cannot take", async () => {
