@@ -102,7 +102,7 @@ export function parseIntList(text: string): number[] {
  * Throws unless a pca encoding fits: a logreg or mlp whose first dense kernel trains, and no more
  * directions kept than it has inputs.
  */
-function checkPcaFits(spec: ModelSpec, keep: number): void {
+export function checkPcaFits(spec: ModelSpec, keep: number): void {
   if (spec.kind !== "logreg" && spec.kind !== "mlp") {
     throw new Error(`the pca encoding compresses the first dense layer of a logreg or mlp, not of a ${spec.kind}`);
   }

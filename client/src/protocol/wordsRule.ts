@@ -5,7 +5,7 @@
  */
 import { framedParamCount } from "../codec/frame";
 import type { CodecParams } from "../codec/layout";
-import type { ModelSpec } from "./modelSpec";
+import { checkPcaFits, type ModelSpec } from "./modelSpec";
 import { codecDefaults, taskSettings } from "./taskChoices";
 import { trainedMatrices, weightShapes } from "./weightShapes";
 
@@ -39,6 +39,7 @@ export function keepsWordsRule(paramCount: number, coordinates: number, valueBit
  * not (a model whose other layers alone exceed a tenth), saying so.
  */
 export function pcaKeepByWordsRule(spec: ModelSpec, valueBits = codecDefaults("pca").valueBits): number {
+  checkPcaFits(spec, 1);
   const paramCount = weightShapes(spec).reduce((s, shape) => s + shape.reduce((a, b) => a * b, 1), 0);
   const kernel = trainedMatrices(spec)[0];
   const coordinates = (keep: number) => paramCount - kernel.rows * kernel.cols + keep * kernel.cols;

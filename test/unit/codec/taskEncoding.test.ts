@@ -177,6 +177,7 @@ describe("a task's encoding", () => {
     expect(pcaKeepByWordsRule(records)).toBe(2);
     const tiny = parseModelSpec({ kind: "mlp", inputShape: [30], numClasses: 2, seed: 1, hidden: [4, 64, 64] });
     expect(() => pcaKeepByWordsRule(tiny)).toThrow(/no pca keep sends a tenth of the 8-bit codec's words for this mlp/);
+    expect(() => pcaKeepByWordsRule(LENET)).toThrow(/first dense layer of a logreg or mlp, not of a lenet/);
     // A bare "pca" flag leaves keep to the rule.
     expect(parseCompressFlag("pca")).toEqual({ kind: "pca" });
   });
