@@ -30,7 +30,7 @@ import {
   type EncodingSpec,
   type UpdateEncoding,
 } from "../client/src/codec/encoding";
-import { principalInputBasis, type InputBasis } from "../client/src/codec/inputBasis";
+import type { InputBasis } from "../client/src/codec/inputBasis";
 import { fetchAggregate, type RevealedAggregate } from "../client/src/chain/aggregate";
 import { openNetwork } from "../client/src/chain/network";
 import { deployAggregator } from "../client/src/chain/owner";
@@ -40,6 +40,7 @@ import { initBackend } from "../client/src/ml/backend";
 import type { Dataset } from "../client/src/ml/dataset";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { checkTaskEncoding, taskEncoding } from "../client/src/node/encoding";
+import { basisFromSample } from "../client/src/node/inputBasisFile";
 import { OwnerSession } from "../client/src/node/owner";
 import { planTask, type TaskPlan } from "../client/src/node/planTask";
 import { MODEL_KINDS, modelCommitment, parseModelSpec, type ModelSpec } from "../client/src/protocol/modelSpec";
@@ -141,7 +142,7 @@ interface Setup {
 }
 
 /**
- * A pca config's basis: the dominant directions of the public sample's inputs (principalInputBasis), as many
+ * A pca config's basis: the dominant directions of the public sample's inputs (basisFromSample), as many
  * as the config keeps, or (bare "pca") as the words rule gives for the model at the config's value bits.
  */
 function inputBasisFor(setup: Setup, config: ConfigSpec): InputBasis | undefined {
@@ -153,10 +154,9 @@ function inputBasisFor(setup: Setup, config: ConfigSpec): InputBasis | undefined
   const keep = encoding.keep ?? pcaKeepByWordsRule(setup.baseSpec, config.valueBits);
   let basis = setup.bases.get(keep);
   if (!basis) {
-    const { x, y, numFeatures } = publicData;
-    const computed = principalInputBasis(x, y.length, numFeatures, keep);
+    const computed = basisFromSample(publicData, keep);
     log(
-      `pca:${keep}: basis from ${y.length} public samples holds ${(computed.retained * 100).toFixed(2)}% of their second moment`,
+      `pca:${keep}: basis from ${publicData.y.length} public samples holds ${(computed.retained * 100).toFixed(2)}% of their second moment`,
     );
     basis = computed.basis;
     setup.bases.set(keep, basis);
