@@ -80,6 +80,8 @@ const state = (overrides: Partial<GlobalModelState>): GlobalModelState => ({
   needsWallet: false,
   rebuild: () => {},
   importModel: async () => {},
+  inputBasis: { load: async () => {} },
+  needsInputBasis: false,
   storeKind: "indexeddb",
   ...overrides,
 });
@@ -148,6 +150,42 @@ describe("GlobalModel view", () => {
     );
     expect(button().disabled).toBe(false);
     expect(screen.getByText(/The aggregates are public: anyone can decrypt them/)).toBeTruthy();
+  });
+
+  it("pca: asks for the task's input basis file before the rebuild, loads it, and says when it is held", async () => {
+    const digest = "0x" + "b5".repeat(32);
+    const pca: ModelSpec = { ...SPEC, encoding: { kind: "pca", keep: 2, basis: digest } };
+    const t = task([round(1, "Revealed", C0)]);
+    const plan = planRebuild(t, [], new Set());
+    const load = vi.fn(async (file: File) => {
+      throw new Error(`${file.name}: it holds the basis 0x12, not the task's ${digest}: ignored`);
+    });
+    const missing = { digest, held: false, load };
+    const view = (inputBasis: GlobalModelState["inputBasis"], needsInputBasis: boolean) => (
+      <GlobalModel
+        task={t}
+        state={state({ spec: pca, plan, toDecrypt: [1], inputBasis, needsInputBasis })}
+        deployment={deployment}
+        walletReady
+      />
+    );
+    const { rerender } = render(view(missing, true));
+    expect(screen.getByTestId("needs-input-basis").textContent).toMatch(
+      new RegExp(`pca:2 encoding .* need that input basis \\(0xb5b5b5b5…b5b5b5\\)\\. Load the file ${digest}\\.json`),
+    );
+    expect(screen.getByTestId("rebuild-waits-for-basis").textContent).toMatch(/load it first/);
+    expect(screen.queryByRole("button", { name: "Rebuild the global model" })).toBeNull();
+    const file = new File(["{}"], "wrong.json", { type: "application/json" });
+    fireEvent.change(screen.getByTestId("input-basis-file"), { target: { files: [file] } });
+    expect((await screen.findByRole("alert")).textContent).toMatch(
+      /wrong.json: it holds the basis 0x12, not the task's/,
+    );
+    expect(load).toHaveBeenCalledWith(file);
+
+    rerender(view({ digest, held: true, load }, false));
+    expect(screen.getByTestId("input-basis-held").textContent).toMatch(/held in this browser, checked against/);
+    expect(screen.queryByTestId("input-basis-file")).toBeNull();
+    expect(screen.getByRole("button", { name: "Rebuild the global model" })).toBeTruthy();
   });
 
   it("says when the task's model is not an inline spec", () => {

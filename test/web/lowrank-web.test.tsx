@@ -34,8 +34,8 @@ import {
   roundModelChange,
   type RoundInput,
 } from "../../web/src/participate/roundUpdate";
-import type { TrainingRun } from "../../web/src/participate/trainer";
 import type { TrainRequest } from "../../web/src/participate/trainProtocol";
+import { steppedTraining } from "./steppedTraining";
 import { loadParticipation, memoryParticipationStore } from "../../web/src/participate/updateStore";
 
 // Nothing here may reach the KMS: a decryption that got that far is a failed test.
@@ -424,19 +424,9 @@ describe("lowrank on the participant page", () => {
     previousModelHash: THREE.task.roundInfos[1].globalModelHash,
     models,
   });
-  function fakeTraining(requests: TrainRequest[]) {
-    return {
-      start: (request: TrainRequest): TrainingRun => {
-        requests.push(request);
-        const weights = request.weights.map((w, i) => w + (i % 2 ? 0.02 : -0.01));
-        return {
-          result: Promise.resolve({ weights, epochLosses: [0.5], backend: "cpu", msPerEpoch: 1 }),
-          cancel: vi.fn(),
-        };
-      },
-      onMessage: () => {},
-    };
-  }
+
+  /** Training that moves every weight by a fixed step, so the encoded update is known. */
+  const fakeTraining = (requests: TrainRequest[]) => steppedTraining(requests, (i) => (i % 2 ? 0.02 : -0.01));
 
   it("encodes with this round's model minus the previous round's, read verified by its commitment", async () => {
     const store = await keep(memoryStore(), THREE, 1);

@@ -24,8 +24,8 @@ import {
   type ChunkState,
   type RoundInput,
 } from "../../web/src/participate/roundUpdate";
-import type { TrainingRun } from "../../web/src/participate/trainer";
 import type { TrainRequest } from "../../web/src/participate/trainProtocol";
+import { steppedTraining } from "./steppedTraining";
 import { loadParticipation, memoryParticipationStore } from "../../web/src/participate/updateStore";
 
 const ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -70,20 +70,8 @@ const TASK: TaskIdentity = {
 };
 const init = { task: TASK, account: ACCOUNT };
 
-/** Training stand-in: the "trained" model is the global plus a fixed step. */
-function fakeTraining(requests: TrainRequest[]) {
-  return {
-    start: (request: TrainRequest): TrainingRun => {
-      requests.push(request);
-      const weights = request.weights.map((w, i) => w + (i % 2 ? 0.05 : -0.03));
-      return {
-        result: Promise.resolve({ weights, epochLosses: [0.5], backend: "cpu", msPerEpoch: 1 }),
-        cancel: vi.fn(),
-      };
-    },
-    onMessage: () => {},
-  };
-}
+/** Training that moves every weight by a fixed step, so the encoded update is known. */
+const fakeTraining = (requests: TrainRequest[]) => steppedTraining(requests, (i) => (i % 2 ? 0.05 : -0.03));
 
 /** A DP promise over the task's 2 rounds (epsilon as the accountant computes it). */
 const TERMS = privacyFromChoices(

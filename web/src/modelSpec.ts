@@ -1,8 +1,9 @@
 import { DEFAULT_ENCODING, compresses, encodingName, type UpdateEncoding } from "../../client/src/codec/encoding";
-import { taskEncoding } from "../../client/src/node/encoding";
+import { taskEncoding, type EncodingArtifacts } from "../../client/src/node/encoding";
 import { publishedStart } from "../../client/src/protocol/initialWeights";
 import { modelCommitment, specFromUri, specToUri, type ModelSpec } from "../../client/src/protocol/modelSpec";
 import { ENCODING_OPTIONS } from "./encodingChoice";
+import { inputBasisDigestOf, missingInputBasisMessage } from "./model/inputBasis";
 
 /** What the model API answers for a spec: the commitment createTask records and where the spec lives. */
 export interface ModelCommitment {
@@ -15,18 +16,19 @@ export interface ModelCommitment {
 }
 
 /**
- * The task's encoding as the browser builds it. A pca task's public input basis (a file the owner
- * publishes beside the spec) cannot be loaded by the pages yet, so such a task is refused with what to
- * do instead of a codec error.
+ * The task's encoding as the browser builds it, with what it needs beside the spec (a pca task's input
+ * basis, encodingArtifacts reads it from the store): without that basis a pca task is refused with
+ * what to load instead of a codec error.
  */
-export function browserTaskEncoding(spec: ModelSpec, paramCount: number): UpdateEncoding {
-  if (spec.encoding?.kind === "pca") {
-    throw new Error(
-      `this task's ${encodingName(spec.encoding)} encoding needs its public input basis, which the web app cannot ` +
-        "load yet: take part, decrypt and rebuild with flufhe node / the fl: tasks and --models <the owner's models folder>",
-    );
+export function browserTaskEncoding(
+  spec: ModelSpec,
+  paramCount: number,
+  artifacts: EncodingArtifacts = {},
+): UpdateEncoding {
+  if (inputBasisDigestOf(spec) !== undefined && !artifacts.inputBasis) {
+    throw new Error(missingInputBasisMessage(spec));
   }
-  return taskEncoding(spec, paramCount);
+  return taskEncoding(spec, paramCount, artifacts);
 }
 
 /** The spec a task's modelURI carries, or undefined for a task whose model lives elsewhere (pages show it as unknown). */

@@ -2,45 +2,23 @@
  * A pca task's public input basis as a file: `<digest>.json` in a models directory, so the owner
  * publishes it where the models already go (`flufhe serve-models`, `--models <dir|url>`) and every
  * participant, late joiner or decrypting reader fetches it by the digest the task's spec commits to.
- * Nothing here needs to be trusted: a basis is accepted only if it hashes to that digest.
+ * The format and its checks are ../protocol/inputBasisFile (the web app reads the same files).
  */
 import { encodingName, withInputBasis, type EncodingSpec } from "../codec/encoding";
-import { checkInputBasis, inputBasisDigest, principalInputBasis, type InputBasis } from "../codec/inputBasis";
+import { principalInputBasis, type InputBasis } from "../codec/inputBasis";
 import type { Dataset } from "../ml/dataset";
+import { inputBasisFile, inputBasisFromFile } from "../protocol/inputBasisFile";
 import type { ModelSpec } from "../protocol/modelSpec";
 import { pcaKeepByWordsRule } from "../protocol/wordsRule";
 import { writeFileAtomic } from "./atomicFile";
 import type { ModelDirectory, ModelSource } from "./modelStore";
 
-/** The file format. */
-export interface InputBasisFile {
-  digest: string;
-  inputBasis: { keep: number; features: number; rows: number[] };
-}
-
 /** Saves a basis under its digest in a models directory; returns the file's path. */
 export function saveInputBasis(dir: ModelDirectory, basis: InputBasis): string {
-  const digest = inputBasisDigest(basis);
-  const file: InputBasisFile = {
-    digest,
-    inputBasis: { keep: basis.keep, features: basis.features, rows: Array.from(basis.rows) },
-  };
-  const where = dir.path(digest);
+  const file = inputBasisFile(basis);
+  const where = dir.path(file.digest);
   writeFileAtomic(where, JSON.stringify(file) + "\n");
   return where;
-}
-
-/** The basis a file holds if it is one and hashes to `digest`, else the reason it is not. */
-function basisIn(value: unknown, digest: string): InputBasis | string {
-  const v = (value as Partial<InputBasisFile> | null)?.inputBasis;
-  if (!v || !Array.isArray(v.rows)) return "not an input basis file";
-  const basis: InputBasis = { keep: v.keep, features: v.features, rows: Float64Array.from(v.rows) };
-  try {
-    checkInputBasis(basis);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return inputBasisDigest(basis) === digest ? basis : "its basis does not hash to the digest: ignored";
 }
 
 /** The first basis among `sources` that hashes to `digest`; throws naming every source tried and why it failed. */
@@ -48,9 +26,7 @@ export async function findInputBasis(sources: readonly ModelSource[], digest: st
   const tried: string[] = [];
   for (const source of sources) {
     try {
-      const found = basisIn(await source.fetch(digest), digest);
-      if (typeof found !== "string") return found;
-      tried.push(`${source.name} (${found})`);
+      return inputBasisFromFile(await source.fetch(digest), digest);
     } catch (error) {
       tried.push(`${source.name} (${(error as Error).message})`);
     }

@@ -35,8 +35,9 @@ describe("input basis files", () => {
     writeFileSync(broken.path(DIGEST), JSON.stringify({ weights: [1, 2] }));
     await expect(findInputBasis([empty, forged, broken], DIGEST)).rejects.toThrow(
       new RegExp(
-        `no model source has the task's public input basis ${DIGEST} .*\\(not an input basis file\\), .*` +
-          "does not hash to the digest: ignored\\), .*\\(not an input basis file\\)\\. .*pass --models <dir\\|url>",
+        `no model source has the task's public input basis ${DIGEST} .*\\(not an input basis file .*\\), .*` +
+          `holds the basis 0x[0-9a-f]{64}, not the task's ${DIGEST}: ignored\\), .*\\(not an input basis file .*\\)\\. ` +
+          ".*pass --models <dir\\|url>",
       ),
     );
   });

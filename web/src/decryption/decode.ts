@@ -10,10 +10,12 @@
 import { compresses, encodingName, type UpdateEncoding } from "../../../client/src/codec/encoding";
 import { modelChange } from "../../../client/src/codec/sharedSeed";
 import { decodeAggregate } from "../../../client/src/codec/update";
+import type { EncodingArtifacts } from "../../../client/src/node/encoding";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { paramCountOf } from "../../../client/src/protocol/weightShapes";
 import type { TaskSnapshot } from "../chain";
 import { shortHash } from "../format";
+import { encodingArtifacts } from "../model/inputBasis";
 import { browserModelStore, readVerified, type ModelStore } from "../model/store";
 import { browserTaskEncoding, requestModel, specFromModelURI, taskEncodingName } from "../modelSpec";
 
@@ -66,7 +68,7 @@ export interface OpeningModels {
  * A round's averaged model delta from its lane-sum words, decoded as the nodes decode it: with the
  * encoding the task's spec names (today's codec when none), the round's contributors per chunk and its
  * public context (task, round, the commitment it opened with, and for an encoding that reads them the
- * models the round and the round before opened with).
+ * models the round and the round before opened with; for pca the task's input basis).
  */
 export function decodeRound(
   task: Pick<TaskSnapshot, "id" | "layout" | "roundInfos">,
@@ -75,9 +77,11 @@ export function decodeRound(
   round: number,
   words: readonly bigint[],
   models?: OpeningModels,
+  /** What the encoding needs beside the spec (pca: the task's input basis; encodingArtifacts). */
+  artifacts: EncodingArtifacts = {},
 ): Float64Array {
   const info = task.roundInfos[round - 1];
-  return browserTaskEncoding(spec, modelDimension).decode(words, info.contributors, task.layout, {
+  return browserTaskEncoding(spec, modelDimension, artifacts).decode(words, info.contributors, task.layout, {
     taskId: task.id,
     round,
     globalModelHash: info.globalModelHash,
@@ -131,7 +135,7 @@ export function needsOpeningModels(spec: ModelSpec | undefined, round: number): 
 
 /**
  * Throws what decodeTaskRound would throw later when the store lacks a model the round's decode needs
- * (lowrank): checked before anything is asked of the wallet or the KMS.
+ * (lowrank) or the task's input basis (pca): checked before anything is asked of the wallet or the KMS.
  */
 export async function checkDecodable(
   task: Pick<TaskSnapshot, "modelURI" | "roundInfos">,
@@ -139,14 +143,16 @@ export async function checkDecodable(
   store: ModelStore = browserModelStore(),
 ): Promise<void> {
   const spec = specFromModelURI(task.modelURI);
-  if (spec && needsOpeningModels(spec, round)) await openingModels(task, spec, round, store);
+  if (!spec) return;
+  await encodingArtifacts(spec, store);
+  if (needsOpeningModels(spec, round)) await openingModels(task, spec, round, store);
 }
 
 /**
  * Decodes round `round`'s lane-sum words. Today's codec needs only the chain's layout (one lane per
  * parameter); a compressing encoding also needs the model's parameter count, from `dimension`; a
  * tracking one (lowrank, after round 1) the models rounds `round - 1` and `round` opened with, from
- * `store` (then the count is theirs).
+ * `store` (then the count is theirs), and a pca one the task's input basis, from `store` too.
  */
 export async function decodeTaskRound(
   task: Pick<TaskSnapshot, "id" | "modelURI" | "layout" | "roundInfos">,
@@ -158,10 +164,11 @@ export async function decodeTaskRound(
   const spec = specFromModelURI(task.modelURI);
   if (!spec) return { values: decodeAggregate(words, task.roundInfos[round - 1].contributors, task.layout) };
   const encoding = taskEncodingName(task);
+  const artifacts = await encodingArtifacts(spec, store);
   if (needsOpeningModels(spec, round)) {
     const models = await openingModels(task, spec, round, store);
-    return { values: decodeRound(task, spec, models.current.length, round, words, models), encoding };
+    return { values: decodeRound(task, spec, models.current.length, round, words, models, artifacts), encoding };
   }
   const d = compresses(spec.encoding?.kind) ? await dimension(spec) : task.layout.paramCount;
-  return { values: decodeRound(task, spec, d, round, words), encoding };
+  return { values: decodeRound(task, spec, d, round, words, undefined, artifacts), encoding };
 }

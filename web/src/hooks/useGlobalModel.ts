@@ -12,6 +12,7 @@ import { browserModelStore, taskKey, type GlobalModel, type ModelStore } from ".
 import { useAppChain } from "../providers/appChain";
 import { decryptionNeedsWallet } from "../decryption/ranges";
 import { useFlow, type FlowRunner } from "./useFlow";
+import { useInputBasis, type InputBasisState } from "./useInputBasis";
 import type { RoundAggregates } from "./useRoundAggregates";
 import type { TaskActivity } from "./useTaskActivity";
 import { useSigner } from "./useWallet";
@@ -33,6 +34,10 @@ export interface GlobalModelState {
   rebuild(): void;
   /** A late joiner's page: loads the model file the plan has to start from (plan.needsModel). */
   importModel(file: File): Promise<void>;
+  /** A pca task's public input basis, which decoding (and training) needs: held here, or to load. */
+  inputBasis: InputBasisState;
+  /** The rebuild has rounds to decode but this browser lacks the task's input basis (load it first). */
+  needsInputBasis: boolean;
   storeKind: ModelStore["kind"];
   error?: string;
 }
@@ -99,6 +104,7 @@ function useAutoRebuild({
   pending,
   sig,
   run,
+  blocked,
 }: {
   plan: RebuildPlan | undefined;
   model: GlobalModel | undefined;
@@ -107,13 +113,15 @@ function useAutoRebuild({
   pending: number;
   sig: string;
   run: () => void;
+  /** Something the rebuild needs is missing (the input basis): wait for it. */
+  blocked: boolean;
 }) {
   const autoRan = useRef<string>("");
   useEffect(() => {
-    if (!plan || model || running || pending > 0 || autoRan.current === sig) return;
+    if (!plan || model || running || pending > 0 || blocked || autoRan.current === sig) return;
     autoRan.current = sig;
     run();
-  }, [plan, model, running, pending, sig, run]);
+  }, [plan, model, running, pending, blocked, sig, run]);
 }
 
 /**
@@ -148,6 +156,9 @@ export function useGlobalModel(
   const plan = planned?.sig === sig ? planned.plan : undefined;
   const model = result?.sig === sig ? result.model : undefined;
   const pending = plan ? toDecrypt(plan, decrypted) : [];
+  const inputBasis = useInputBasis(spec, models);
+  // Decoding a pca round needs the basis; while the store is read (held undefined) wait too.
+  const needsInputBasis = inputBasis.digest !== undefined && !!plan && plan.decrypt.length > 0 && !inputBasis.held;
 
   const { start, running } = flow;
   const run = useCallback(() => {
@@ -170,7 +181,7 @@ export function useGlobalModel(
       if (m) setResult({ sig: runSig, model: m, decrypted: decrypting });
     });
   }, [spec, plan, planned, deployment, provider, models, key, start, getSigner, keep]);
-  useAutoRebuild({ plan, model, running, pending: pending.length, sig, run });
+  useAutoRebuild({ plan, model, running, pending: pending.length, sig, run, blocked: needsInputBasis });
 
   const importModel = useCallback(
     async (file: File) => {
@@ -190,6 +201,8 @@ export function useGlobalModel(
     needsWallet: decryptionNeedsWallet(activity.events, pending, task.policy, task.layout.wordCount),
     rebuild: run,
     importModel,
+    inputBasis,
+    needsInputBasis,
     storeKind: models.kind,
     error: error?.sig === sig ? error.message : undefined,
   };

@@ -8,6 +8,7 @@ import type { JsonRpcProvider } from "ethers";
 import { missingRanges } from "../../../client/src/chain/aggregate";
 import type { TaskEvent } from "../../../client/src/chain/events";
 import { publicDecryptWords } from "../../../client/src/fhe/decrypt";
+import type { EncodingArtifacts } from "../../../client/src/node/encoding";
 import { modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { Policy } from "../../../client/src/protocol/vocabulary";
 import { aggregatorAt, type TaskSnapshot } from "../chain";
@@ -23,6 +24,7 @@ import { applyPlan, planRebuild, type RebuildPlan, type RoundAverage, type Step 
 import { readVerified, saveModel, type GlobalModel, type ModelStore } from "./store";
 import { initialWeights } from "./tfjs";
 import { parseNodeModelFile } from "./files";
+import { encodingArtifacts } from "./inputBasis";
 
 export interface RebuildContext {
   deployment: Pick<Deployment, "chainId" | "aggregator">;
@@ -229,13 +231,18 @@ async function startingModels(
  * Each revealed round's average, decoded when the rebuild reaches it, with the model the round opened
  * with and, for a tracking encoding (lowrank), the one the round before opened with.
  */
-function roundAverages(ctx: RebuildContext, words: ReadonlyMap<number, readonly bigint[]>, d: number): RoundAverage {
+function roundAverages(
+  ctx: RebuildContext,
+  words: ReadonlyMap<number, readonly bigint[]>,
+  d: number,
+  artifacts: EncodingArtifacts,
+): RoundAverage {
   const tracking = tracksModelChange(ctx.spec);
   return (round, opened) => {
     const sums = words.get(round);
     if (!sums) return undefined;
     const previous = tracking ? opened.previous : undefined;
-    return decodeRound(ctx.task, ctx.spec, d, round, sums, { current: opened.current, previous });
+    return decodeRound(ctx.task, ctx.spec, d, round, sums, { current: opened.current, previous }, artifacts);
   };
 }
 
@@ -263,6 +270,8 @@ export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: G
     run: async (report) => {
       report(0, "active");
       const models = await startingModels(ctx, plan);
+      // A pca task's rounds decode with its input basis: missing, the rebuild stops before any decryption.
+      const artifacts = plan.decrypt.length > 0 ? await encodingArtifacts(ctx.spec, ctx.store) : {};
       const { start } = models;
       report(0, "done", shortHash(plan.fromCommitment));
       const words = new Map([...ctx.decrypted].map(([round, a]) => [round, a.words]));
@@ -276,7 +285,7 @@ export function rebuildFlow(ctx: RebuildContext, plan: RebuildPlan, getSigner: G
         const apply = labels.length - 2;
         report(apply, "active");
         if (plan.buildInitial) checkInitial(ctx, start);
-        const averages = roundAverages(ctx, words, start.length);
+        const averages = roundAverages(ctx, words, start.length, artifacts);
         const { model, steps } = applyPlan(ctx.task, ctx.spec, plan, start, averages, models.previous);
         report(apply, "done", shortHash(model.commitment));
         report(apply + 1, "active");

@@ -1,13 +1,14 @@
 /**
  * Global models kept in the browser, so a visit does not decrypt every earlier round again.
  *
- * Two records: the weights by their commitment (content-addressed: the same model under two tasks is
- * one entry), and the lineage of a task, "the model after round r is <commitment>, computed from
- * <parent>". Nothing read back is trusted: a model counts only if its weights and the task's spec hash
+ * Three records: the weights by their commitment (content-addressed: the same model under two tasks is
+ * one entry), the lineage of a task, "the model after round r is <commitment>, computed from
+ * <parent>", and a pca task's public input basis by its digest (./inputBasis checks it when read). Nothing read back is trusted: a model counts only if its weights and the task's spec hash
  * to the commitment it is filed under (modelCommitment, as the nodes check), and the rebuild planner
  * (./rebuild) uses a lineage record only where the chain's own commitments confirm it. IndexedDB in
  * the browser; an in-memory store where there is none (tests, very old browsers). No React here.
  */
+import type { InputBasis } from "../../../client/src/codec/inputBasis";
 import { canonicalJson, modelCommitment, type ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { lazyDatabase, request } from "../idb";
 
@@ -32,6 +33,12 @@ export interface LineageRecord {
   parent?: string;
 }
 
+/** A pca task's public input basis, filed under the digest the task's spec commits to. */
+export interface InputBasisRecord extends InputBasis {
+  digest: string;
+  savedAt: number;
+}
+
 export interface ModelStore {
   /** "indexeddb" keeps models across visits; "memory" only for this page. */
   readonly kind: "indexeddb" | "memory";
@@ -43,6 +50,9 @@ export interface ModelStore {
   putLineage(record: LineageRecord): Promise<void>;
   /** Lineage of every task this browser keeps models of. */
   allLineage(): Promise<LineageRecord[]>;
+  getInputBasis(digest: string): Promise<InputBasisRecord | undefined>;
+  putInputBasis(record: InputBasisRecord): Promise<void>;
+  deleteInputBasis(digest: string): Promise<void>;
 }
 
 /** A model with its commitment, as the page works with it. */
@@ -92,6 +102,7 @@ export async function saveModel(
 export function memoryStore(): ModelStore {
   const models = new Map<string, ModelRecord>();
   const lineage = new Map<string, LineageRecord>();
+  const bases = new Map<string, InputBasisRecord>();
   const sorted = (records: Iterable<LineageRecord>) => [...records].sort((a, b) => a.afterRound - b.afterRound);
   return {
     kind: "memory",
@@ -101,19 +112,28 @@ export function memoryStore(): ModelStore {
     lineage: async (task) => sorted([...lineage.values()].filter((r) => r.task === task)),
     putLineage: async (r) => void lineage.set(`${r.task}#${r.afterRound}`, { ...r }),
     allLineage: async () => sorted(lineage.values()),
+    getInputBasis: async (d) => bases.get(d),
+    putInputBasis: async (r) => void bases.set(r.digest, { ...r, rows: Float64Array.from(r.rows) }),
+    deleteInputBasis: async (d) => void bases.delete(d),
   };
 }
 
 const DB_NAME = "flufhe";
-const DB_VERSION = 1;
+/** 2 added "inputBases"; opening a version 1 database creates it and keeps the rest. */
+const DB_VERSION = 2;
 const MODELS = "models";
 const LINEAGE = "lineage";
+const INPUT_BASES = "inputBases";
 
-/** IndexedDB database "flufhe": object stores "models" (key: commitment) and "lineage" (key: [task, afterRound]). */
+/**
+ * IndexedDB database "flufhe": object stores "models" (key: commitment), "lineage" (key: [task,
+ * afterRound]) and "inputBases" (key: digest).
+ */
 export function indexedDbStore(factory: IDBFactory): ModelStore {
   const store = lazyDatabase(factory, DB_NAME, DB_VERSION, {
     [MODELS]: "commitment",
     [LINEAGE]: ["task", "afterRound"],
+    [INPUT_BASES]: "digest",
   });
   return {
     kind: "indexeddb",
@@ -126,6 +146,10 @@ export function indexedDbStore(factory: IDBFactory): ModelStore {
       )) as LineageRecord[],
     putLineage: async (r) => void (await request((await store(LINEAGE, "readwrite")).put(r))),
     allLineage: async () => (await request((await store(LINEAGE, "readonly")).getAll())) as LineageRecord[],
+    getInputBasis: async (d) =>
+      (await request((await store(INPUT_BASES, "readonly")).get(d))) as InputBasisRecord | undefined,
+    putInputBasis: async (r) => void (await request((await store(INPUT_BASES, "readwrite")).put(r))),
+    deleteInputBasis: async (d) => void (await request((await store(INPUT_BASES, "readwrite")).delete(d))),
   };
 }
 

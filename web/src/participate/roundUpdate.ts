@@ -15,16 +15,17 @@ import { submitUpdate } from "../../../client/src/chain/submit";
 import type { WordEncryptor } from "../../../client/src/fhe/encrypt";
 import type { Dataset } from "../../../client/src/ml/dataset";
 import { checkTaskEncoding } from "../../../client/src/node/encoding";
+import { fromHexChunks } from "../../../client/src/node/hexChunks";
 import { browserTaskEncoding } from "../modelSpec";
 import { prepareRoundUpdate, roundTrainingOptions } from "../../../client/src/node/roundUpdate";
 import { NODE_TRAINING, type TrainingSettings } from "../../../client/src/node/training";
 import type { SubsampledGaussian } from "../../../client/src/privacy/rdp";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import type { PrivacyTerms } from "../../../client/src/protocol/privacy";
-import { paramCountOf } from "../../../client/src/protocol/weightShapes";
 import type { FLuFHEAggregator } from "../../../types/contracts/FLuFHEAggregator";
 import { shortHash } from "../format";
-import { readVerified, type ModelStore } from "../model/store";
+import { encodingArtifacts } from "../model/inputBasis";
+import { memoryStore, readVerified, type ModelStore } from "../model/store";
 import type { Trained, TrainingRun } from "./trainer";
 import type { BackendName, TrainMessage, TrainRequest } from "./trainProtocol";
 import type { Participation, ParticipationStore } from "./updateStore";
@@ -65,7 +66,7 @@ export interface RoundInput {
    * change (lowrank) encodes with this round's model minus that one, read verified from `models`.
    */
   previousModelHash?: string;
-  /** The browser's model store (the global-model rebuild keeps every model there). */
+  /** The browser's model store (the global-model rebuild keeps every model there; a pca task's input basis too). */
   models?: ModelStore;
 }
 
@@ -130,13 +131,16 @@ export async function preparedUpdate(
   },
 ): Promise<{ chunks: bigint[][]; resumed: boolean; trained?: Trained }> {
   const { global, train } = input;
-  const saved = record.state.updates[input.round] !== undefined;
-  if (!saved && !train) throw new Error("pick your data file first");
-  if (!saved && !global) throw new Error("rebuild the global model (decrypt the earlier rounds) before training");
+  // A saved update is sent as it is: nothing (model, data, input basis) is needed to resume it.
+  const saved = record.state.updates[input.round];
+  if (saved) return { chunks: fromHexChunks(saved), resumed: true };
+  if (!train) throw new Error("pick your data file first");
+  if (!global) throw new Error("rebuild the global model (decrypt the earlier rounds) before training");
   // As TaskSession.open checks: the chain's codec carries exactly what the spec's encoding sends.
-  const encoding = browserTaskEncoding(input.spec, global?.weights.length ?? paramCountOf(input.spec));
-  if (global) checkTaskEncoding(encoding, input.layout);
-  const change = saved ? undefined : await roundModelChange(input, encoding, global!.weights);
+  const artifacts = await encodingArtifacts(input.spec, input.models ?? memoryStore());
+  const encoding = browserTaskEncoding(input.spec, global.weights.length, artifacts);
+  checkTaskEncoding(encoding, input.layout);
+  const change = await roundModelChange(input, encoding, global.weights);
   const prepared = await prepareRoundUpdate(
     {
       taskId: input.taskId,
@@ -144,21 +148,21 @@ export async function preparedUpdate(
       globalModelHash: input.globalModelHash,
       layout: input.layout,
       encoding,
-      global: global ?? { commitment: "", weights: new Float32Array(0) },
+      global,
       modelChange: change,
-      samples: train?.y.length ?? 0,
+      samples: train.y.length,
       settings: input.settings,
       privacy: input.privacy,
       chargePrivacy: input.chargePrivacy,
     },
     record.state,
     async () => {
-      const run = training.start(trainRequest({ ...input, global: global!, train: train! }), training.onMessage);
+      const run = training.start(trainRequest({ ...input, global, train }), training.onMessage);
       training.onStart?.(run);
       return run.result;
     },
   );
-  if (!prepared.resumed) await store.put(record);
+  await store.put(record);
   return prepared;
 }
 

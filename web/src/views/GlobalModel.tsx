@@ -15,6 +15,7 @@ import { needsModelMessage } from "../model/rebuildFlow";
 import type { GlobalModel as Model } from "../model/store";
 import { tfjsFiles } from "../model/tfjs";
 import type { Deployment } from "../deployment";
+import { InputBasisField } from "./InputBasis";
 
 /** File name prefix of a model download: flufhe-task3-after-round2 (or -initial). */
 export function modelFilePrefix(taskId: bigint, afterRound: number): string {
@@ -264,6 +265,7 @@ export function GlobalModel({
   return (
     <section className="panel" aria-labelledby="global-heading">
       <h2 id="global-heading">Global model</h2>
+      <InputBasisField spec={spec} state={state.inputBasis} />
       {model ? (
         <CurrentModel
           model={model}
@@ -275,6 +277,10 @@ export function GlobalModel({
         !state.error && <p role="status">Reading the models kept in this browser…</p>
       ) : plan.needsModel ? (
         <StartingModelImport needs={plan.needsModel} importModel={state.importModel} />
+      ) : state.needsInputBasis ? (
+        <p data-testid="rebuild-waits-for-basis">
+          {modelTitle(plan.target)}: the rebuild decodes the revealed rounds with the task’s input basis; load it first.
+        </p>
       ) : state.toDecrypt.length > 0 ? (
         <DecryptPrompt state={state} plan={plan} isPublic={isPublic} needWallet={needWallet} />
       ) : (
