@@ -74,7 +74,7 @@ vi.mock("../../web/src/hooks/useTaskActivity", () => ({
 }));
 let global: Model;
 vi.mock("../../web/src/hooks/useGlobalModel", () => ({
-  useGlobalModel: () => ({ spec, model: global, toDecrypt: [] }),
+  useGlobalModel: () => ({ spec, model: global, toDecrypt: [], inputBasis: {} }),
 }));
 vi.mock("../../web/src/views/GlobalModel", () => ({ GlobalModel: () => null }));
 // The page's connection only meters HCU: the encryption worker (in process here) encrypts.

@@ -60,8 +60,10 @@ vi.mock("../../web/src/hooks/useTaskActivity", () => ({
   useTaskActivity: () => ({ events, costs: [], scannedTo: 0, hcuMetered: true }),
 }));
 let global: Model;
+/** A pca task's input basis as the Global model panel's hook reports it (other tasks: no digest). */
+let inputBasis: { digest?: string; held?: boolean } = {};
 vi.mock("../../web/src/hooks/useGlobalModel", () => ({
-  useGlobalModel: () => ({ spec: SPEC, model: global, toDecrypt: [] }),
+  useGlobalModel: () => ({ spec: SPEC, model: global, toDecrypt: [], inputBasis }),
 }));
 vi.mock("../../web/src/views/GlobalModel", () => ({ GlobalModel: () => null }));
 // The page's connection only meters HCU: the encryption worker (in process here) encrypts.
@@ -235,6 +237,27 @@ describe("the participant's page", () => {
       expect(screen.getByTestId("model-not-ready").textContent).toMatch(/rebuild round 1's global model/);
     } finally {
       global = rebuilt;
+    }
+  });
+
+  it("a pca task: trains only once the task's input basis is held, and says where to load it", async () => {
+    inputBasis = { digest: "0x" + "b5".repeat(32), held: false };
+    try {
+      const { rerender } = render(<Participation task={task} store={memoryParticipationStore()} {...inThisProcess} />);
+      pick();
+      await chooseLabel();
+      await screen.findByTestId("data-summary");
+      const button = () => screen.getByRole("button", { name: "Train, encrypt and submit" }) as HTMLButtonElement;
+      expect(button().disabled).toBe(true);
+      expect(screen.getByTestId("start-blocked").textContent).toBe(
+        "Load the task's input basis first (Input basis, in the Global model panel below).",
+      );
+      inputBasis = { ...inputBasis, held: true };
+      rerender(<Participation task={task} store={memoryParticipationStore()} {...inThisProcess} />);
+      expect(button().disabled).toBe(false);
+      expect(screen.queryByTestId("start-blocked")).toBeNull();
+    } finally {
+      inputBasis = {};
     }
   });
 

@@ -316,6 +316,8 @@ export function Participation({
   const busy = run.phase === "training" || run.phase === "submitting";
   // Training starts from the round's committed model only (as the node refuses any other).
   const modelReady = !!info && model.model?.commitment === info.globalModelHash;
+  // A pca task encodes with its input basis: without it there is nothing to train for (a saved update still goes).
+  const missingBasis = model.inputBasis.digest !== undefined && !model.inputBasis.held;
   const canStart =
     wallet.status === "ready" &&
     own.listed &&
@@ -324,7 +326,7 @@ export function Participation({
     info?.state === "Open" &&
     !busy &&
     checked && // the task's privacy promise, before anything is trained
-    (saved || (!!local.data.data && typeof settings !== "string" && modelReady));
+    (saved || (!!local.data.data && typeof settings !== "string" && modelReady && !missingBasis));
   const start = () =>
     void participant.start({
       data: local.data.data,
@@ -364,7 +366,11 @@ export function Participation({
                   canStart={canStart}
                   saved={saved}
                   blocked={
-                    problem && "Not possible: the task's privacy promise does not check out (see Privacy promise)."
+                    problem
+                      ? "Not possible: the task's privacy promise does not check out (see Privacy promise)."
+                      : missingBasis && !saved
+                        ? "Load the task's input basis first (Input basis, in the Global model panel below)."
+                        : undefined
                   }
                   waitingForModel={!saved && info?.state === "Open" && !modelReady}
                   round={round}
