@@ -40,7 +40,7 @@ import { initBackend } from "../client/src/ml/backend";
 import type { Dataset } from "../client/src/ml/dataset";
 import { PARTITION_KINDS } from "../client/src/node/data";
 import { checkTaskEncoding, taskEncoding } from "../client/src/node/encoding";
-import { basisFromSample } from "../client/src/node/inputBasisFile";
+import { basisFromSample } from "../client/src/protocol/publicBasis";
 import { OwnerSession } from "../client/src/node/owner";
 import { planTask, type TaskPlan } from "../client/src/node/planTask";
 import { MODEL_KINDS, modelCommitment, parseModelSpec, type ModelSpec } from "../client/src/protocol/modelSpec";

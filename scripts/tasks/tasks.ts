@@ -230,7 +230,8 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
       const { describePrivacy, privacyFromFlags } = await import("../../client/src/protocol/privacy");
       // The kind is validated with the rest of the spec below; an unknown one has no default encoding.
       const kind = args.model as ModelKind;
-      const { saveInputBasis, withPublicBasis } = await import("../../client/src/node/inputBasisFile");
+      const { saveInputBasis } = await import("../../client/src/node/inputBasisFile");
+      const { withPublicBasis } = await import("../../client/src/protocol/publicBasis");
       const compress = args.compress === undefined ? undefined : String(args.compress);
       const asked = newTaskEncoding(kind, compress, args.publicData !== undefined);
       const { planTask } = await import("../../client/src/node/planTask");

@@ -2,14 +2,11 @@
  * A pca task's public input basis as a file: `<digest>.json` in a models directory, so the owner
  * publishes it where the models already go (`flufhe serve-models`, `--models <dir|url>`) and every
  * participant, late joiner or decrypting reader fetches it by the digest the task's spec commits to.
- * The format and its checks are ../protocol/inputBasisFile (the web app reads the same files).
+ * The format and its checks are ../protocol/inputBasisFile (the web app reads the same files); computing
+ * a basis from public records is ../protocol/publicBasis.
  */
-import { encodingName, withInputBasis, type EncodingSpec } from "../codec/encoding";
-import { principalInputBasis, type InputBasis } from "../codec/inputBasis";
-import type { Dataset } from "../ml/dataset";
+import type { InputBasis } from "../codec/inputBasis";
 import { inputBasisFile, inputBasisFromFile } from "../protocol/inputBasisFile";
-import type { ModelSpec } from "../protocol/modelSpec";
-import { pcaKeepByWordsRule } from "../protocol/wordsRule";
 import { writeFileAtomic } from "./atomicFile";
 import type { ModelDirectory, ModelSource } from "./modelStore";
 
@@ -36,28 +33,4 @@ export async function findInputBasis(sources: readonly ModelSource[], digest: st
       `${tried.join(", ") || "none"}. Ask the owner for it (the models directory the task was created with, or ` +
       "flufhe serve-models) and pass --models <dir|url>",
   );
-}
-
-/** A pca basis of `keep` directions from a public sample (its inputs only), with the share of their energy it holds. */
-export function basisFromSample(sample: Dataset, keep: number): { basis: InputBasis; retained: number } {
-  if (sample.y.length === 0) throw new Error("the public sample is empty: a pca basis needs at least one record");
-  return principalInputBasis(sample.x, sample.y.length, sample.numFeatures, keep);
-}
-
-/**
- * A new task's encoding with what it needs from public data: a pca encoding gets its keep (the words
- * rule's for `model` at `valueBits` when the flag gave none), its basis from `sample` and the basis'
- * digest in its spec; other encodings pass as they are. `flag` names where the sample comes from, for
- * the error when there is none ("--public-share <fraction>").
- */
-export function withPublicBasis(
-  encoding: EncodingSpec | undefined,
-  sample: Dataset | undefined,
-  o: { flag: string; model: ModelSpec; valueBits?: number },
-): { encoding?: EncodingSpec; inputBasis?: InputBasis; retained?: number } {
-  if (encoding?.kind !== "pca") return { encoding };
-  if (!sample) throw new Error(`${encodingName(encoding)} takes its input basis from a public sample: add ${o.flag}`);
-  const keep = encoding.keep ?? pcaKeepByWordsRule(o.model, o.valueBits);
-  const { basis, retained } = basisFromSample(sample, keep);
-  return { encoding: withInputBasis({ ...encoding, keep }, basis), inputBasis: basis, retained };
 }

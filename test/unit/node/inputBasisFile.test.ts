@@ -3,12 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { inputBasisDigest, principalInputBasis } from "../../../client/src/codec/inputBasis";
-import {
-  basisFromSample,
-  findInputBasis,
-  saveInputBasis,
-  withPublicBasis,
-} from "../../../client/src/node/inputBasisFile";
+import { findInputBasis, saveInputBasis } from "../../../client/src/node/inputBasisFile";
+import { basisFromSample, withPublicBasis } from "../../../client/src/protocol/publicBasis";
 import { parseModelSpec } from "../../../client/src/protocol/modelSpec";
 import { ModelDirectory } from "../../../client/src/node/modelStore";
 import type { Dataset } from "../../../client/src/ml/dataset";

@@ -9,7 +9,10 @@
  * reload and after the reveal) and sends nothing again, no request carries a data file, and after the
  * reveal each page shows its accuracy. Task 2 promises DP: the page shows the promise, refuses (its
  * ledger) a file already used without DP once it has a budget, trains one DP-SGD round on another file,
- * charges it and submits it; the page has no horizontal scroll at phone width (390 px). The stack is
+ * charges it and submits it; the page has no horizontal scroll at phone width (390 px). Task 3 is a pca
+ * task (its 30 x 2 kernel sent through 4 public input directions): each page asks for the task's input
+ * basis and trains nothing without it, refuses another basis file, keeps the owner's, trains and submits;
+ * after the reveal a page rebuilds, with that basis, exactly the model the owner opened round 2 with. The stack is
  * useWebStack's (fixture.ts), stopped by PID in afterAll.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -18,6 +21,8 @@ import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
 import type { Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe } from "vitest";
+import { withInputBasis } from "../../../client/src/codec/encoding";
+import { principalInputBasis } from "../../../client/src/codec/inputBasis";
 import { unpackWord } from "../../../client/src/codec/lanes";
 import type { Layout } from "../../../client/src/codec/layout";
 import { fetchAggregate } from "../../../client/src/chain/aggregate";
@@ -32,6 +37,7 @@ import { fromHexChunks } from "../../../client/src/node/hexChunks";
 import { OwnerSession } from "../../../client/src/node/owner";
 import { planTask } from "../../../client/src/node/planTask";
 import { localTrainingSeed } from "../../../client/src/node/training";
+import { inputBasisFile } from "../../../client/src/protocol/inputBasisFile";
 import type { ModelSpec } from "../../../client/src/protocol/modelSpec";
 import { describePrivacy, privacyFromChoices } from "../../../client/src/protocol/privacy";
 import { layoutFromTask } from "../../../client/src/protocol/taskConfig";
@@ -60,6 +66,14 @@ const DP_SPEC: ModelSpec = {
     1,
   ),
 };
+/**
+ * Task 3's input basis: the 4 leading directions of breast cancer's first 60 records (standing in for the
+ * owner's public records), and another one (3 directions) no task committed to.
+ */
+const PUBLIC_RECORDS = loadBreastCancer().x.subarray(0, 60 * 30);
+const BASIS = principalInputBasis(PUBLIC_RECORDS, 60, 30, 4).basis;
+const OTHER_BASIS = principalInputBasis(PUBLIC_RECORDS, 60, 30, 3).basis;
+const PCA_SPEC: ModelSpec = { ...SPEC, seed: 12, encoding: withInputBasis({ kind: "pca", keep: 4 }, BASIS) };
 /** What `flufhe node` uses when not told otherwise (--seed 1 --epochs 1 --batch-size 32 --lr 0.1). */
 const NODE = { seed: 1, epochs: 1, batchSize: 32, learningRate: 0.1 };
 
@@ -99,6 +113,7 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
   let aggregator: FLuFHEAggregator;
   let owner: OwnerSession | undefined;
   let dpOwner: OwnerSession | undefined;
+  let pcaOwner: OwnerSession | undefined;
   let layout: Layout;
   let base: string;
   let node: ParticipantProcess | undefined;
@@ -140,16 +155,37 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
       dpOwner = await OwnerSession.open({ aggregator, instance: network.fhevm.instance, signer, taskId: dpTask });
       await dpOwner.openNextRound();
       log(`task ${dpTask}: ${describePrivacy(DP_SPEC.privacy)}, round 1 open`);
+
+      // Task 3: pca, two rounds, K = 2 (the two pages); the owner decodes with the basis it computed.
+      const artifacts = { inputBasis: BASIS };
+      const pcaChoices = { valueBits: 8, clip: 0.5, minCohort: 2, maxCohort: 4, rounds: 2, policy: Policy.Public };
+      const pcaPlan = planTask(PCA_SPEC, pcaChoices, artifacts);
+      const pcaTask = await OwnerSession.create(aggregator, pcaPlan, listed);
+      const instance = network.fhevm.instance;
+      pcaOwner = await OwnerSession.open({
+        aggregator,
+        instance,
+        signer,
+        taskId: pcaTask,
+        encodingArtifacts: artifacts,
+      });
+      await pcaOwner.openNextRound();
+      writeFileSync(basisFile, JSON.stringify(inputBasisFile(BASIS)));
+      writeFileSync(otherBasisFile, JSON.stringify(inputBasisFile(OTHER_BASIS)));
+      log(`task ${pcaTask}: ${pcaPlan.codec.paramCount} values sent of ${pcaPlan.paramCount} parameters, round 1 open`);
     },
   });
   const { tmp, consoleLog, artifacts } = stack;
   const csv = [0, 1, 2].map((i) => path.join(tmp, `hospital-${i}.csv`));
+  const basisFile = path.join(tmp, `${PCA_SPEC.encoding!.basis}.json`);
+  const otherBasisFile = path.join(tmp, "another-basis.json");
   beforeAll(() => {
     base = stack.base;
   });
   afterAll(() => {
     owner?.model.dispose();
     dpOwner?.model.dispose();
+    pcaOwner?.model.dispose();
   });
 
   const { step } = stepper({ page: () => page, artifacts, timeoutMs: STEP_TIMEOUT });
@@ -398,6 +434,60 @@ describe.sequential("participants in the browser: two Chromium profiles and one 
       log(`participant ${i + 1}: accuracy after round 1 ${(shown * 100).toFixed(2)} %`);
     }
   });
+
+  for (const i of [0, 1]) {
+    step(
+      `a pca task, page ${i + 1}: asks for the task's input basis and trains nothing without it` +
+        (i === 0 ? ", refuses another basis," : "") +
+        " keeps the owner's file, then trains and submits",
+      async () => {
+        const p = (page = pages[i]);
+        await p.goto(`${base}/tasks/3/participate`);
+        const asked = p.getByTestId("needs-input-basis");
+        await asked.waitFor({ timeout: UI_TIMEOUT });
+        assert((await asked.innerText()).includes(`${PCA_SPEC.encoding!.basis}.json`), "the page names no file");
+        await p.getByLabel("Data file").setInputFiles(csv[i]);
+        await p.getByLabel("Label column").selectOption("diagnosis");
+        await p.getByTestId("data-summary").waitFor({ timeout: UI_TIMEOUT });
+        const train = p.getByRole("button", { name: "Train, encrypt and submit" });
+        const blocked = await p.getByTestId("start-blocked").innerText();
+        assert(blocked.startsWith("Load the task's input basis first"), `the page says: ${blocked}`);
+        assert(await train.isDisabled(), "the page offers to train without the input basis");
+        const picker = p.getByTestId("input-basis-file");
+        if (i === 0) {
+          await picker.setInputFiles(otherBasisFile);
+          const refused = p.getByText(/another-basis\.json: it holds the basis 0x[0-9a-f]{64}, not the task's/);
+          await refused.waitFor({ timeout: UI_TIMEOUT });
+          assert(await train.isDisabled(), "the page trains with another basis");
+        }
+        await picker.setInputFiles(basisFile);
+        await p.getByTestId("input-basis-held").waitFor({ timeout: UI_TIMEOUT });
+        await train.click({ timeout: UI_TIMEOUT });
+        await p.getByTestId("round-submitted").waitFor({ timeout: STEP_TIMEOUT - 60_000 });
+        const account = await (await provider.getSigner(i + 1)).getAddress();
+        const sent = await aggregator.submittedChunks(3, 1, account);
+        assert(sent.length > 0 && sent.every((c) => c), `the chain lacks chunks of page ${i + 1}`);
+      },
+    );
+  }
+
+  step(
+    "the pca round decoded in the page with the kept basis is the model the owner opened round 2 with, bit for bit",
+    async () => {
+      await pcaOwner!.close(1);
+      await pcaOwner!.reveal(1);
+      const { globalModelHash } = await pcaOwner!.openNextRound();
+      const p = (page = pages[0]);
+      await p.reload();
+      // Kept in IndexedDB: not asked for again.
+      await p.getByTestId("input-basis-held").waitFor({ timeout: UI_TIMEOUT });
+      await p.getByRole("button", { name: "Rebuild the global model" }).click({ timeout: UI_TIMEOUT });
+      await p.getByTestId("global-model-verified").waitFor({ timeout: STEP_TIMEOUT - 60_000 });
+      const shown = await p.getByTestId("global-model-commitment").getAttribute("data-commitment");
+      assert(shown === globalModelHash, `the page rebuilt ${shown}, the owner opened round 2 with ${globalModelHash}`);
+      log(`pca task: the page's model after round 1 is ${shown}, the owner's commitment`);
+    },
+  );
 
   step(
     "a DP task: the page shows its promise, its ledger refuses a file used without DP, then trains DP-SGD",
