@@ -58,7 +58,7 @@ vi.mock("../../web/src/hooks/useModelCommitment", async () => {
           paramCount: paramCountOf(spec),
           modelHash: "0x" + "11".repeat(32),
           modelURI: "data:",
-          spec: {},
+          spec,
         },
       };
     },
@@ -155,7 +155,7 @@ describe("CreateTask: the update encoding", () => {
   it("offers the CLI's encodings and starts with today's codec, which stays out of the spec", () => {
     render(<CreateTask />);
     const options = Array.from((screen.getByLabelText("Compression") as HTMLSelectElement).options, (o) => o.value);
-    expect(options).toEqual(["quant", "stochastic", "randk", "hash", "dct", "lowrank"]);
+    expect(options).toEqual(["quant", "stochastic", "randk", "hash", "dct", "lowrank", "pca"]);
     expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress none");
     expect(asked.at(-1)).not.toHaveProperty("encoding");
     expect(screen.getByRole("rowheader", { name: "Parameters" })).toBeTruthy();
@@ -205,6 +205,40 @@ describe("CreateTask: the update encoding", () => {
     select("Compression", "quant");
     expect(input("Value bits (b)").value).toBe(String(TASK_DEFAULTS.valueBits));
     expect(asked.at(-1)).not.toHaveProperty("encoding");
+  });
+
+  it("pca: asks for public records, computes the basis from them, commits to its digest and keeps it on creation", async () => {
+    wallet.status = "ready";
+    try {
+      render(<CreateTask />);
+      select("Compression", "pca");
+      expect(input("Input directions kept").value).toBe("");
+      expect(screen.getByText(/pca takes its input basis from public records of the task's inputs/)).toBeTruthy();
+      const header = ["label", ...Array.from({ length: 30 }, (_, j) => `f${j}`)].join(",");
+      const rows = Array.from({ length: 60 }, (_, i) =>
+        [i % 2, ...Array.from({ length: 30 }, (_, j) => Math.sin(i * 31 + j * 7) * (j + 1))].join(","),
+      );
+      const csv = new File([[header, ...rows].join("\n")], "public.csv", { type: "text/csv" });
+      type("Input directions kept", "3");
+      fireEvent.change(input("Public records"), { target: { files: [csv] } });
+      const shown = await screen.findByTestId("public-basis");
+      await waitFor(() => expect(asked.at(-1)).toMatchObject({ encoding: { kind: "pca", keep: 3 } }));
+      const digest = (asked.at(-1) as ModelSpec).encoding!.basis!;
+      expect(digest).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(shown.textContent).toMatch(
+        /: 3 directions from \d+ records of public.csv \(their training split\), holding/,
+      );
+      expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress pca:3");
+      // 3 x 2 kernel values and 2 biases go on chain instead of 62 parameters.
+      expect(preview("Values sent (with weight digits)")[1]).toBe("62");
+      expect(Number(preview("Values sent (with weight digits)")[0])).toBeLessThan(62);
+      fireEvent.click(screen.getByRole("button", { name: "Create task" }));
+      await waitFor(() => expect(txRun).toHaveBeenCalled());
+      const kept = await browserModelStore().getInputBasis(digest);
+      expect([kept?.keep, kept?.features]).toEqual([3, 30]);
+    } finally {
+      wallet.status = "disconnected";
+    }
   });
 
   it("starts a lenet model on its default, lowrank:11 at 4-bit values, and leaves it when the architecture changes back", () => {

@@ -189,8 +189,8 @@ describe("a pca task's input basis in the browser", () => {
     expect(describeTaskEncoding({ modelURI: specToUri(SPEC) })).toMatch(
       /^pca: the first dense layer on a public sample/,
     );
-    // The create form cannot compute a basis from public records yet (the CLI does: fl:create-task --public-data).
-    expect(FORM_ENCODING_KINDS).not.toContain("pca");
+    // The create form offers it (with the public records it computes the basis from: public-records.test.tsx).
+    expect(FORM_ENCODING_KINDS).toContain("pca");
   });
 });
 

@@ -18,7 +18,10 @@ import { DEFAULT_ENCODINGS, codecDefaults } from "../../client/src/protocol/task
 /** What the encoding inputs hold: the kind, its parameter as typed, and error feedback. */
 export interface EncodingChoice {
   kind: EncodingKind;
-  /** randk/hash: the ratio; dct: the frequencies kept per side; lowrank: the rank; ignored by the others. */
+  /**
+   * randk/hash: the ratio; dct: the frequencies kept per side; lowrank: the rank; pca: the input
+   * directions kept (empty: the words rule's); ignored by the others.
+   */
   param: string;
   feedback: boolean;
   /**
@@ -41,8 +44,8 @@ export const ENCODING_OPTIONS: Record<EncodingKind, { name: string; label: strin
   pca: { name: "pca", label: "pca: the first dense layer on a public sample's principal input directions" },
 };
 
-/** The kinds the form offers: pca needs a public input basis published beside the spec, which the form cannot do yet. */
-export const FORM_ENCODING_KINDS: readonly EncodingKind[] = ENCODING_KINDS.filter((k) => k !== "pca");
+/** The kinds the form offers: every one (pca with the public records it computes its basis from). */
+export const FORM_ENCODING_KINDS: readonly EncodingKind[] = ENCODING_KINDS;
 
 /** The parameter a kind takes, with its label and hint; undefined for kinds without one. */
 export function encodingParam(kind: EncodingKind): { label: string; hint: string } | undefined {
@@ -51,6 +54,12 @@ export function encodingParam(kind: EncodingKind): { label: string; hint: string
   }
   if (kind === "dct") return { label: "Frequencies kept per side", hint: "keep × keep per input map" };
   if (kind === "lowrank") return { label: "Rank", hint: "each weight matrix sends rank × its larger side" };
+  if (kind === "pca") {
+    return {
+      label: "Input directions kept",
+      hint: "of the first dense layer's inputs; empty: the words rule's (within a tenth of the 8-bit codec's words)",
+    };
+  }
   return undefined;
 }
 
@@ -64,7 +73,9 @@ export const DEFAULT_ENCODING_CHOICE: EncodingChoice = { kind: "quant", param: "
 export function compressText(choice: EncodingChoice): string {
   const { name } = ENCODING_OPTIONS[choice.kind];
   if (choice.kind === "quant") return name;
-  const param = encodingParam(choice.kind) ? `:${choice.param.trim()}` : "";
+  // pca without a keep takes the words rule's, as a bare --compress pca does.
+  const bare = choice.kind === "pca" && choice.param.trim() === "";
+  const param = encodingParam(choice.kind) && !bare ? `:${choice.param.trim()}` : "";
   const lowrank = choice.kind === "lowrank";
   const random = lowrank && choice.firstFactor === "random" ? "-random" : "";
   const kernel = lowrank && choice.fill === "kernel" ? "-kernel" : "";
@@ -98,6 +109,16 @@ export function specWithEncoding(
 }
 
 /**
+ * The parameter after the kind changes: pca starts empty (the words rule picks its keep, which depends on
+ * the model), the others keep what was typed, or the form's default when pca left it empty.
+ */
+export function followParam(param: string, from: EncodingKind, to: EncodingKind): string {
+  if (to === "pca" && from !== "pca") return "";
+  if (from === "pca" && to !== "pca" && param.trim() === "") return DEFAULT_ENCODING_CHOICE.param;
+  return param;
+}
+
+/**
  * Value bits and clip still showing the old kind's defaults take the new kind's, as the CLI defaults
  * them when they are not given; values the owner typed stay.
  */
@@ -120,7 +141,7 @@ export function choiceOf(encoding: EncodingSpec | undefined): EncodingChoice {
   const param = encoding.keep ?? encoding.rank ?? encoding.ratio;
   return {
     kind: encoding.kind,
-    param: param === undefined ? DEFAULT_ENCODING_CHOICE.param : String(param),
+    param: param === undefined ? (encoding.kind === "pca" ? "" : DEFAULT_ENCODING_CHOICE.param) : String(param),
     feedback: encoding.feedback ?? true,
     ...(encoding.kind === "lowrank" && encoding.firstFactor !== "downstream" ? { firstFactor: "random" as const } : {}),
     ...(encoding.fill === "kernel" ? { fill: "kernel" as const } : {}),

@@ -10,6 +10,7 @@ import {
   encodingOf,
   followDefaults,
   followKindDefault,
+  followParam,
   specWithEncoding,
   type EncodingChoice,
 } from "../encodingChoice";
@@ -28,6 +29,8 @@ import {
   type SpecFields,
   type TaskDraft,
 } from "../taskForm";
+import { publicBasis, type PublicBasis, type PublicRecords } from "../publicRecords";
+import { readLocalFiles } from "../participate/localData";
 import { useModelCommitment, type CommitmentState } from "./useModelCommitment";
 import { usePrivacyDraft } from "./usePrivacyDraft";
 
@@ -68,6 +71,20 @@ export interface TaskFormState {
   setInitialError: (message: string | undefined) => void;
   /** Back to the spec's seeded initial weights. */
   clearInitialWeights: () => void;
+  /** pca: the public records the input basis is computed from (as fl:create-task --public-data). */
+  publicRecords: PublicRecordsState;
+}
+
+/** The create form's public records and the pca basis computed from them. */
+export interface PublicRecordsState {
+  records?: PublicRecords & { name: string };
+  /** Reads a picked file (the nodes' formats); a CSV then asks for its label column. */
+  pick: (file: File) => void;
+  setLabelColumn: (column: string) => void;
+  /** The basis the spec commits to (pca with records that fit the model). */
+  basis?: PublicBasis;
+  /** Why the file could not be read. */
+  error?: string;
 }
 
 /** Where the task's initial weights come from when not from the spec's seed. */
@@ -102,6 +119,7 @@ export function useTaskForm(): TaskFormState {
   const [privacyText, setPrivacyText] = useState<PrivacyText>(initialPrivacyText);
   const [uploadError, setUploadError] = useState<string>();
   const [initial, setInitial] = useState<InitialWeights>({});
+  const [records, setRecords] = useState<{ records?: PublicRecordsState["records"]; error?: string }>({});
 
   // The promise counts the task's rounds: changing them recomputes the terms, so the spec and commitment.
   const form = readForm(text);
@@ -109,10 +127,20 @@ export function useTaskForm(): TaskFormState {
   const terms = privacy.status === "ready" ? privacy.terms : undefined;
   const base = useMemo(() => specOf(fields, terms), [fields, terms]);
   const chosen = useMemo(() => encodingOf(choice), [choice]);
-  const withEncoding = useMemo(
-    () => (base.spec && !chosen.error ? specWithEncoding(base.spec, chosen.encoding) : {}),
-    [base.spec, chosen],
-  );
+  // pca: the basis of the public records (the words rule's keep at the form's value bits when none is typed).
+  const valueBits = Number(text.codec.valueBits) || undefined;
+  const basis = useMemo((): { basis?: PublicBasis; error?: string } => {
+    if (!base.spec || chosen.encoding?.kind !== "pca") return {};
+    try {
+      return { basis: publicBasis(base.spec, chosen.encoding, records.records, valueBits) };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }, [base.spec, chosen, records.records, valueBits]);
+  const withEncoding = useMemo(() => {
+    if (!base.spec || chosen.error || basis.error) return {};
+    return specWithEncoding(base.spec, basis.basis?.encoding ?? chosen.encoding);
+  }, [base.spec, chosen, basis]);
   // With DP on, no spec (so no commitment) until its terms are computed: never one without the promise.
   const spec = useMemo(
     () => (privacySettled(privacy) ? withInitialWeights(withEncoding.spec, initial) : undefined),
@@ -125,14 +153,15 @@ export function useTaskForm(): TaskFormState {
   const built = useMemo(() => {
     if (!spec || paramCount === undefined) return {};
     try {
-      return { encoding: browserTaskEncoding(spec, paramCount) };
+      return { encoding: browserTaskEncoding(spec, paramCount, { inputBasis: basis.basis?.inputBasis }) };
     } catch (e) {
       return { error: (e as Error).message };
     }
-  }, [spec, paramCount]);
+  }, [spec, paramCount, basis]);
 
   const setChoice = (patch: Partial<EncodingChoice>) => {
     const next = { ...choice, ...patch };
+    if (patch.kind !== undefined) next.param = patch.param ?? followParam(choice.param, choice.kind, next.kind);
     setFormText({ ...text, codec: followDefaults(text.codec, choice.kind, next.kind) });
     setChoiceState(next);
   };
@@ -174,7 +203,7 @@ export function useTaskForm(): TaskFormState {
     specErrors: base.errors ?? {},
     specError: base.error && Object.keys(base.errors ?? {}).length === 0 ? base.error : undefined,
     specWaiting: base.spec ? waitingFor(privacy) : undefined,
-    encodingError: chosen.error ?? withEncoding.error ?? built.error,
+    encodingError: chosen.error ?? basis.error ?? withEncoding.error ?? built.error,
     model,
     // A model the encoding cannot be built for gets no plan (and so no create button).
     draft: draftTask(form, built.error ? undefined : paramCount, built.encoding, privacy),
@@ -192,5 +221,20 @@ export function useTaskForm(): TaskFormState {
     },
     setInitialError: (error) => setInitial({ ...initial, error }),
     clearInitialWeights: () => setInitial({}),
+    publicRecords: {
+      ...records,
+      basis: basis.basis,
+      pick: (file) => {
+        readLocalFiles([file]).then(
+          (picked) => {
+            // A CSV names its label column (none chosen yet unless one is called "label").
+            const labelColumn = picked.columns?.includes("label") ? "label" : "";
+            setRecords({ records: { picked, labelColumn, name: file.name } });
+          },
+          (e: unknown) => setRecords({ error: `${file.name}: ${(e as Error).message}` }),
+        );
+      },
+      setLabelColumn: (labelColumn) => setRecords((r) => (r.records ? { records: { ...r.records, labelColumn } } : r)),
+    },
   };
 }

@@ -481,6 +481,12 @@ export function CreateTask() {
         savedAt: Date.now(),
       });
     }
+    const basis = form.publicRecords.basis;
+    const digest = commitment.spec.encoding?.basis;
+    if (basis && digest !== undefined && digest === basis.encoding.basis) {
+      // Kept before the transaction too: this browser's pages decode the task's rounds with it.
+      await browserModelStore().putInputBasis({ digest, ...basis.inputBasis, savedAt: Date.now() });
+    }
     const receipt = await tx.run("Create task", { fn: "createTask" }, [config, draft.participants]);
     const event = receipt && decodeTaskLogs(receipt.logs).find((e) => e.name === "TaskCreated");
     if (event) {
@@ -507,7 +513,12 @@ export function CreateTask() {
         <div>
           <AboutFields form={form} />
           <ModelFields form={form} />
-          <EncodingFields choice={form.choice} onChange={form.setChoice} error={form.encodingError} />
+          <EncodingFields
+            choice={form.choice}
+            onChange={form.setChoice}
+            error={form.encodingError}
+            publicRecords={form.publicRecords}
+          />
           <CodecFields form={form} />
           <ParticipantsFields form={form} />
           <PrivacyFields text={form.privacyText} onChange={form.setPrivacy} draft={form.privacy} />

@@ -4,6 +4,8 @@ import type { EncodingKind } from "../../../client/src/codec/encoding";
 import { Field, NumberField } from "../components/forms";
 import { explain } from "../glossary";
 import { codecDefaults } from "../../../client/src/protocol/taskChoices";
+import type { PublicRecordsState } from "../hooks/useTaskForm";
+import { PublicRecordsFields } from "./PublicRecordsFields";
 import {
   ENCODING_OPTIONS,
   FORM_ENCODING_KINDS,
@@ -17,10 +19,13 @@ export function EncodingFields({
   choice,
   onChange,
   error,
+  publicRecords,
 }: {
   choice: EncodingChoice;
   onChange: (patch: Partial<EncodingChoice>) => void;
   error?: string;
+  /** pca's public records, its basis computed from them. */
+  publicRecords: PublicRecordsState;
 }) {
   const param = encodingParam(choice.kind);
   const defaults = codecDefaults(choice.kind);
@@ -52,6 +57,7 @@ export function EncodingFields({
             onChange={(value) => onChange({ param: value })}
           />
         )}
+        {choice.kind === "pca" && <PublicRecordsFields state={publicRecords} />}
         {choice.kind === "lowrank" && (
           <label>
             <input
