@@ -278,9 +278,14 @@ export function GlobalModel({
       ) : plan.needsModel ? (
         <StartingModelImport needs={plan.needsModel} importModel={state.importModel} />
       ) : state.needsInputBasis ? (
-        <p data-testid="rebuild-waits-for-basis">
-          {modelTitle(plan.target)}: the rebuild decodes the revealed rounds with the task’s input basis; load it first.
-        </p>
+        state.inputBasis.held === false ? (
+          <p data-testid="rebuild-waits-for-basis">
+            {modelTitle(plan.target)}: the rebuild decodes the revealed rounds with the task’s input basis; load it
+            first.
+          </p>
+        ) : (
+          <p role="status">Reading the input basis kept in this browser…</p>
+        )
       ) : state.toDecrypt.length > 0 ? (
         <DecryptPrompt state={state} plan={plan} isPublic={isPublic} needWallet={needWallet} />
       ) : (

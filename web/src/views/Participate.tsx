@@ -318,6 +318,8 @@ export function Participation({
   const modelReady = !!info && model.model?.commitment === info.globalModelHash;
   // A pca task encodes with its input basis: without it there is nothing to train for (a saved update still goes).
   const missingBasis = model.inputBasis.digest !== undefined && !model.inputBasis.held;
+  // Said only once the store was read (held false), not while it is being read.
+  const basisAbsent = model.inputBasis.digest !== undefined && model.inputBasis.held === false;
   const canStart =
     wallet.status === "ready" &&
     own.listed &&
@@ -368,7 +370,7 @@ export function Participation({
                   blocked={
                     problem
                       ? "Not possible: the task's privacy promise does not check out (see Privacy promise)."
-                      : missingBasis && !saved
+                      : basisAbsent && !saved
                         ? "Load the task's input basis first (Input basis, in the Global model panel below)."
                         : undefined
                   }
