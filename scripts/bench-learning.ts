@@ -14,7 +14,8 @@
  * with one fixed, public pixel permutation (client/src/ml/permute.ts): no spatial structure, the
  * stand-in for tabular records. With --json the last stdout line is one JSON object:
  * {"reference": {"accuracy", "accuracies", "target", "rounds": [{"round", "accuracy"}]}, "configs":
- * [{"name", "wordsPerParticipant", "compression", "accuracy", "gapPp", "gasPerModelParam",
+ * [{"name", "wordsPerParticipant", "compression", "accuracy", "gapPp", "gapLast3Pp" (the reference's mean
+ * accuracy over the last 3 rounds minus the config's, in pp: steadier than the final round's), "gasPerModelParam",
  * "hcuPerModelParam", "onChainVerified", ..., "rounds": [{"round", "accuracy", "cumulativeWords",
  * "cumulativeProofs", "cumulativeGas", "cumulativeHcu"}], "costToTarget", "costRatio"}], "best": "<name>",
  * "baselinesFrom": <file or null>, ...}. --baselines-from reads the reference and 8-bit rows from an earlier
@@ -48,7 +49,7 @@ import { codecDefaults } from "../client/src/protocol/taskChoices";
 import { pcaKeepByWordsRule } from "../client/src/protocol/wordsRule";
 import { Policy } from "../client/src/protocol/vocabulary";
 import type { FLuFHEAggregator } from "../types";
-import { accuracyTarget, costRatio, costToTarget, roundRecords } from "./lib/cost-to-target";
+import { accuracyTarget, costRatio, costToTarget, lastRoundsGapPp, roundRecords } from "./lib/cost-to-target";
 import { startDevnet } from "./lib/devnet";
 import {
   encodedFedAvg,
@@ -434,8 +435,9 @@ function learningSetup(o: Options): Setup {
  * A config's row of the table and the JSON (field order is the output's); gas and HCU stay null until
  * measured on chain, costRatio until the baseline's costToTarget is known (withCostRatios).
  */
-function configRow(config: ConfigSpec, run: ConfigRun, baselineWords: number, referenceAccuracy: number) {
+function configRow(config: ConfigSpec, run: ConfigRun, baselineWords: number, referenceAccuracies: number[]) {
   const { layout, proofsPerParticipant, gasPerParticipant, hcuPerParticipant } = run.plan.plan;
+  const referenceAccuracy = referenceAccuracies.at(-1)!;
   const accuracy = run.accuracies.at(-1)!;
   // Per round: the planner's per-participant estimate (every word adds), as estimatedGasPerModelParam.
   const rounds = roundRecords(run.accuracies, {
@@ -450,6 +452,7 @@ function configRow(config: ConfigSpec, run: ConfigRun, baselineWords: number, re
     compression: baselineWords / layout.wordCount,
     accuracy,
     gapPp: (referenceAccuracy - accuracy) * 100,
+    gapLast3Pp: lastRoundsGapPp(referenceAccuracies, run.accuracies),
     gasPerModelParam: null as number | null,
     hcuPerModelParam: null as number | null,
     onChainVerified: false,
@@ -528,13 +531,14 @@ function printTable(referenceAccuracy: number, rows: ConfigRow[], best: ConfigRo
     "compr.",
     "acc %",
     "gap pp",
+    "gap3 pp",
     "gas/param",
     "HCU/param",
     "to target",
     "ratio",
     "on chain",
   ];
-  const widths = [26, 7, 7, 7, 7, 10, 10, 10, 7, 9];
+  const widths = [26, 7, 7, 7, 7, 8, 10, 10, 10, 7, 9];
   const mgas = (gas: number | null) => (gas === null ? "never" : `${(gas / 1e6).toFixed(1)}M`);
   console.log(header.map((h, i) => (i === 0 ? h.padEnd(widths[i]) : h.padStart(widths[i]))).join(" "));
   for (const r of rows) {
@@ -544,6 +548,7 @@ function printTable(referenceAccuracy: number, rows: ConfigRow[], best: ConfigRo
       r.compression.toFixed(1) + "x",
       pct(r.accuracy),
       r.gapPp.toFixed(2),
+      r.gapLast3Pp.toFixed(2),
       r.gasPerModelParam ?? `~${r.estimatedGasPerModelParam}`,
       r.hcuPerModelParam ?? `~${r.estimatedHcuPerModelParam}`,
       mgas(r.costToTarget),
@@ -616,7 +621,7 @@ async function main(o: Options): Promise<void> {
     runs.set(config.name, configRun(setup, config));
   }
   const rows = withCostRatios(
-    all.map((c) => configRow(c, runs.get(c.name)!, baseline.plan.plan.layout.wordCount, referenceAccuracy)),
+    all.map((c) => configRow(c, runs.get(c.name)!, baseline.plan.plan.layout.wordCount, reference.accuracies)),
     baselineConfig.name,
   );
   const best = pickBest(rows, baselineConfig.name);

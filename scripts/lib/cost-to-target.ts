@@ -57,3 +57,19 @@ export function costRatio(baselineCost: number | null, configCost: number | null
   if (baselineCost === null || configCost === null) return null;
   return baselineCost / configCost;
 }
+
+/** How many final rounds the steadier gap averages. */
+export const LAST_ROUNDS = 3;
+
+/**
+ * The reference's mean accuracy over the last `rounds` rounds minus the config's, in percentage points:
+ * the final-round gap (the issue's measure) swings by about 1 pp from one round to the next on the
+ * compressed runs; this one says whether a run ended inside the line or merely on a dip or a peak.
+ */
+export function lastRoundsGapPp(reference: readonly number[], config: readonly number[], rounds = LAST_ROUNDS): number {
+  const tail = (a: readonly number[]) => {
+    const last = a.slice(-rounds);
+    return last.reduce((s, x) => s + x, 0) / last.length;
+  };
+  return (tail(reference) - tail(config)) * 100;
+}

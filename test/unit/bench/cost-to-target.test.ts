@@ -3,6 +3,7 @@ import {
   accuracyTarget,
   costRatio,
   costToTarget,
+  lastRoundsGapPp,
   roundRecords,
   TARGET_MARGIN,
 } from "../../../scripts/lib/cost-to-target";
@@ -51,5 +52,17 @@ describe("cost to target", () => {
     expect(costRatio(null, 2_000)).toBeNull();
     expect(costRatio(20_000, null)).toBeNull();
     expect(costRatio(null, null)).toBeNull();
+  });
+});
+
+describe("the gap over the last rounds", () => {
+  it("averages the last 3 rounds of each run, in percentage points", () => {
+    const reference = [0.8, 0.9, 0.93, 0.94, 0.95];
+    // A last-round dip: the final gap says 2 pp, the last three rounds 0.67 pp (0.94 against 0.9333).
+    const dipped = [0.8, 0.9, 0.93, 0.94, 0.93];
+    expect(lastRoundsGapPp(reference, dipped)).toBeCloseTo(0.6667, 3);
+    expect(lastRoundsGapPp(reference, reference)).toBe(0);
+    expect(lastRoundsGapPp(reference, [0.1, 0.2], 3)).toBeCloseTo((0.94 - 0.15) * 100, 6);
+    expect(lastRoundsGapPp([0.9], [0.8], 1)).toBeCloseTo(10, 9);
   });
 });
