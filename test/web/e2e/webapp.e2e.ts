@@ -16,7 +16,7 @@
  * Environment: FLUFHE_E2E_BUILD=auto|always|never (auto: build unless web/.next is this suite's build of
  * the current sources), FLUFHE_E2E_HEADED=1.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { JsonRpcProvider, JsonRpcSigner, TransactionReceipt } from "ethers";
 import type { Download, Page, Request } from "playwright-core";
@@ -33,7 +33,11 @@ import type { Layout } from "../../../client/src/codec/layout";
 import { layoutFromTask, toOnChainCodec } from "../../../client/src/protocol/taskConfig";
 import { NO_PRIVACY } from "../../../client/src/protocol/privacy";
 import type { FhevmConnection } from "../../../client/src/fhe/instance";
-import { modelCommitment, specFromUri, type ModelSpec } from "../../../client/src/protocol/modelSpec";
+import { loadDataset } from "../../../client/src/ml/registry";
+import { loadBreastCancer } from "../../../client/src/ml/sklearn";
+import { inputBasisFile } from "../../../client/src/protocol/inputBasisFile";
+import { modelCommitment, parseModelSpec, specFromUri, type ModelSpec } from "../../../client/src/protocol/modelSpec";
+import { withPublicBasis } from "../../../client/src/protocol/publicBasis";
 import { checkParticipants, type ParticipantProcess } from "../../../scripts/lib/participants";
 import type { FLuFHEAggregator } from "../../../types";
 import { TestWallet } from "../wallet";
@@ -959,6 +963,66 @@ describe.sequential("web app in Chromium: connect, model init, round lifecycle, 
     }
     assert(found.length === 0, `axe-core violations:\n${found.join("\n")}`);
   });
+
+  step(
+    "model init with pca: the page computes the input basis from public records as fl:create-task does, offers its file and keeps it",
+    async () => {
+      // 80 breast-cancer records as the owner's public CSV (label column first, as a participant's).
+      const all = loadBreastCancer();
+      const f = all.numFeatures;
+      const lines = [["diagnosis", ...Array.from({ length: f }, (_, j) => `feature_${j}`)].join(",")];
+      for (let i = 0; i < 80; i++) lines.push([all.y[i], ...all.x.subarray(i * f, (i + 1) * f)].join(","));
+      const publicCsv = path.join(tmp, "public-records.csv");
+      writeFileSync(publicCsv, lines.join("\n") + "\n");
+
+      await p.goto(`${base}/tasks/new`);
+      await p.getByLabel("Task name", { exact: true }).fill("E2E pca");
+      await p.getByLabel("Architecture", { exact: true }).selectOption("mlp");
+      await p.getByLabel("Input shape", { exact: true }).fill("30");
+      await p.getByLabel("Classes", { exact: true }).fill("2");
+      await p.getByLabel("Hidden sizes", { exact: true }).fill("8");
+      await p.getByLabel("Initialisation seed", { exact: true }).fill("7");
+      await p.getByLabel("Minimum cohort (K)", { exact: true }).fill("2");
+      await p.getByLabel("Rounds", { exact: true }).fill("1");
+      await p.getByLabel("Participant addresses", { exact: true }).fill(participantAddresses.join("\n"));
+      await p.getByLabel("Compression", { exact: true }).selectOption("pca");
+      await p.getByLabel("Input directions kept", { exact: true }).fill("4");
+      await p.getByText(/pca takes its input basis from public records/).waitFor({ timeout: UI_TIMEOUT });
+      await p.getByLabel("Public records", { exact: true }).setInputFiles(publicCsv);
+      await p.getByLabel("Label column of the public records", { exact: true }).selectOption("diagnosis");
+      await p.getByTestId("public-basis").waitFor({ timeout: UI_TIMEOUT });
+
+      // What the CLI computes from the same file: fl:create-task --public-data <file> --seed 7 --label-column diagnosis.
+      const spec = parseModelSpec({ kind: "mlp", inputShape: [30], numClasses: 2, hidden: [8], seed: 7 });
+      const sample = loadDataset(publicCsv, { seed: 7, labelColumn: "diagnosis" }).train;
+      const cli = withPublicBasis({ kind: "pca", keep: 4 }, sample, { flag: "--public-data", model: spec });
+      const digest = cli.encoding!.basis!;
+      const [download] = await Promise.all([
+        p.waitForEvent("download", { timeout: UI_TIMEOUT }),
+        p.getByRole("button", { name: "Download the input basis file" }).click(),
+      ]);
+      assert(download.suggestedFilename() === `${digest}.json`, `the page offers ${download.suggestedFilename()}`);
+      const file = JSON.parse(readFileSync(await download.path(), "utf8")) as unknown;
+      assert(
+        JSON.stringify(file) === JSON.stringify(inputBasisFile(cli.inputBasis!)),
+        "the downloaded basis file is not the CLI's",
+      );
+      const flag = await text(p, '[data-testid="compress-flag"]');
+      assert(flag === "Same as fl:create-task --compress pca:4", `the form says "${flag}"`);
+      await p.getByTestId("model-commitment").waitFor({ timeout: UI_TIMEOUT });
+      await p.getByRole("button", { name: "Create task" }).click();
+      await p.waitForURL(/\/tasks\/\d+$/, { timeout: UI_TIMEOUT });
+      const id = BigInt(new URL(p.url()).pathname.split("/").at(-1)!);
+      const onChain = specFromUri((await aggregator.getTask(id)).config.modelURI);
+      assert(
+        onChain.encoding?.basis === digest,
+        `task ${id} commits to ${onChain.encoding?.basis}, the CLI's ${digest}`,
+      );
+      // Kept on creation: this browser decodes the task's rounds without loading the file.
+      await p.getByTestId("input-basis-held").waitFor({ timeout: UI_TIMEOUT });
+      log(`task ${id}: pca:4 on the page's basis ${digest}, the CLI's for the same file`);
+    },
+  );
 
   step("no console errors in any page", async () => {
     assert(consoleLog.errors.length === 0, `console errors:\n${consoleLog.errors.join("\n")}`);
