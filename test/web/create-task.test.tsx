@@ -6,7 +6,7 @@ import { createEncoding } from "../../client/src/codec/encoding";
 import { MAX_WORDS_PER_CHUNK } from "../../client/src/codec/layout";
 import {
   ENCODED_DEFAULTS,
-  LOWRANK_DEFAULTS,
+  FOUR_BIT_DEFAULTS,
   PAIR_COHORT_WARNING,
   TASK_DEFAULTS,
   taskSettings,
@@ -248,8 +248,8 @@ describe("CreateTask: the update encoding", () => {
     type("Classes", "10");
     expect((screen.getByLabelText("Compression") as HTMLSelectElement).value).toBe("lowrank");
     expect(input("Rank").value).toBe("11");
-    expect(input("Value bits (b)").value).toBe(String(LOWRANK_DEFAULTS.valueBits));
-    expect(input("Clip bound (C)").value).toBe(String(LOWRANK_DEFAULTS.clip));
+    expect(input("Value bits (b)").value).toBe(String(FOUR_BIT_DEFAULTS.valueBits));
+    expect(input("Clip bound (C)").value).toBe(String(FOUR_BIT_DEFAULTS.clip));
     expect(screen.getByTestId("compress-flag").textContent).toBe("Same as fl:create-task --compress lowrank:11");
     expect(asked.at(-1)).toMatchObject({ kind: "lenet", encoding: { kind: "lowrank", rank: 11 } });
     select("Architecture", "logreg");

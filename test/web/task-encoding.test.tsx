@@ -6,7 +6,7 @@ import { initialModel } from "../../client/src/node/model";
 import { planTask } from "../../client/src/node/planTask";
 import { parseModelSpec, specFromUri } from "../../client/src/protocol/modelSpec";
 import { privacyFromOptions, toOnChainPrivacy } from "../../client/src/protocol/privacy";
-import { ENCODED_DEFAULTS, LOWRANK_DEFAULTS, TASK_DEFAULTS, taskConfig } from "../../client/src/protocol/taskChoices";
+import { ENCODED_DEFAULTS, FOUR_BIT_DEFAULTS, TASK_DEFAULTS, taskConfig } from "../../client/src/protocol/taskChoices";
 import {
   choiceOf,
   compressText,
@@ -151,8 +151,8 @@ describe("the create-task form's encoding", () => {
     // lowrank's own defaults (4-bit values), to and from the other compressions'.
     const lowrank = followDefaults(compressed, "hash", "lowrank");
     expect([lowrank.valueBits, lowrank.clip]).toEqual([
-      String(LOWRANK_DEFAULTS.valueBits),
-      String(LOWRANK_DEFAULTS.clip),
+      String(FOUR_BIT_DEFAULTS.valueBits),
+      String(FOUR_BIT_DEFAULTS.clip),
     ]);
     expect(followDefaults(lowrank, "lowrank", "hash")).toEqual(compressed);
   });

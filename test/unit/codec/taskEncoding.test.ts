@@ -23,7 +23,7 @@ import {
 import {
   DEFAULT_ENCODINGS,
   ENCODED_DEFAULTS,
-  LOWRANK_DEFAULTS,
+  FOUR_BIT_DEFAULTS,
   TASK_DEFAULTS,
   codecDefaults,
   newTaskEncoding,
@@ -136,13 +136,14 @@ describe("a task's encoding", () => {
     expect(newTaskEncoding("lenet", undefined, true)).toEqual(DEFAULT_ENCODINGS.lenet);
     expect(newTaskEncoding("cnn", undefined, true)).toBeUndefined();
     expect(newTaskEncoding("mlp", "none", true)).toEqual({ kind: "quant" });
-    expect(codecDefaults("lowrank")).toEqual(LOWRANK_DEFAULTS);
+    expect(codecDefaults("lowrank")).toEqual(FOUR_BIT_DEFAULTS);
+    expect(codecDefaults("pca")).toEqual(FOUR_BIT_DEFAULTS);
     expect(codecDefaults("dct")).toEqual(ENCODED_DEFAULTS);
     expect(codecDefaults(undefined)).toEqual({ valueBits: TASK_DEFAULTS.valueBits, clip: TASK_DEFAULTS.clip });
     const plan = planTask(parseModelSpec({ ...LENET, encoding: newTaskEncoding("lenet", undefined) }), {
       maxCohort: 8,
     });
-    expect([plan.codec.valueBits, plan.codec.clip]).toEqual([LOWRANK_DEFAULTS.valueBits, LOWRANK_DEFAULTS.clip]);
+    expect([plan.codec.valueBits, plan.codec.clip]).toEqual([FOUR_BIT_DEFAULTS.valueBits, FOUR_BIT_DEFAULTS.clip]);
   });
 
   it("picks the lenet default by the words rule: the largest rank within a tenth of the 8-bit codec's words, cohorts 3-32", () => {
@@ -159,9 +160,11 @@ describe("a task's encoding", () => {
 
   it("picks pca's keep by the same words rule for any first dense layer, from the model's shape alone", () => {
     const mnist = parseModelSpec({ kind: "mlp", inputShape: [28, 28, 1], numClasses: 10, seed: 1, hidden: [32] });
-    expect(pcaKeepByWordsRule(mnist)).toBe(130);
+    // At pca's default 4-bit values (FOUR_BIT_DEFAULTS); 130 at 3-bit values.
+    expect(pcaKeepByWordsRule(mnist)).toBe(112);
+    expect(pcaKeepByWordsRule(mnist, 3)).toBe(130);
     // The rule checked through the planner with a real pca task (any orthonormal basis: unit vectors), as the
-    // lenet default above: 130 directions fit, 131 do not.
+    // lenet default above: 112 directions fit, 113 do not.
     const words = (keep: number | undefined, maxCohort: number) => {
       if (keep === undefined) return planTask(mnist, { maxCohort, valueBits: 8, clip: 0.1 }).plan.layout.wordCount;
       const rows = new Float64Array(keep * 784).map((_, i) => (i % 784 === Math.floor(i / 784) ? 1 : 0));
@@ -170,11 +173,12 @@ describe("a task's encoding", () => {
       return planTask(spec, { maxCohort }, { inputBasis }).plan.layout.wordCount;
     };
     const fits = (keep: number) => [3, 8, 16, 32].every((k) => words(keep, k) * 10 <= words(undefined, k));
-    expect([fits(130), fits(131)]).toEqual([true, false]);
-    expect(words(130, 8)).toBe(216);
-    // 30 tabular features: the other layers leave room for 2 directions at 3 bits.
+    expect([fits(112), fits(113)]).toEqual([true, false]);
+    expect(words(112, 8)).toBe(220);
+    // 30 tabular features: the other layers leave room for 1 direction at 4 bits (2 at 3 bits).
     const records = parseModelSpec({ kind: "mlp", inputShape: [30], numClasses: 2, seed: 1, hidden: [32] });
-    expect(pcaKeepByWordsRule(records)).toBe(2);
+    expect(pcaKeepByWordsRule(records)).toBe(1);
+    expect(pcaKeepByWordsRule(records, 3)).toBe(2);
     const tiny = parseModelSpec({ kind: "mlp", inputShape: [30], numClasses: 2, seed: 1, hidden: [4, 64, 64] });
     expect(() => pcaKeepByWordsRule(tiny)).toThrow(/no pca keep sends a tenth of the 8-bit codec's words for this mlp/);
     expect(() => pcaKeepByWordsRule(LENET)).toThrow(/first dense layer of a logreg or mlp, not of a lenet/);

@@ -44,7 +44,7 @@ describe("input basis files", () => {
     const model = parseModelSpec({ kind: "mlp", inputShape: [30], numClasses: 2, seed: 1, hidden: [32] });
     const o = { flag: "--public-share <fraction>", model };
     const { encoding, inputBasis } = withPublicBasis({ kind: "pca" }, sample, o);
-    expect(encoding).toEqual({ kind: "pca", keep: 2, basis: inputBasisDigest(inputBasis!) });
+    expect(encoding).toEqual({ kind: "pca", keep: 1, basis: inputBasisDigest(inputBasis!) });
     expect(withPublicBasis({ kind: "pca", keep: 5 }, sample, o).inputBasis?.keep).toBe(5);
     expect(withPublicBasis({ kind: "hash", ratio: 4 }, undefined, o)).toEqual({ encoding: { kind: "hash", ratio: 4 } });
     expect(() => withPublicBasis({ kind: "pca" }, undefined, o)).toThrow(
