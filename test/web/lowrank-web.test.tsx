@@ -35,7 +35,7 @@ import {
   type RoundInput,
 } from "../../web/src/participate/roundUpdate";
 import type { TrainRequest } from "../../web/src/participate/trainProtocol";
-import { steppedTraining } from "./steppedTraining";
+import { fourRecords, participantIdentity, steppedTraining } from "./participantStubs";
 import { loadParticipation, memoryParticipationStore } from "../../web/src/participate/updateStore";
 
 // Nothing here may reach the KMS: a decryption that got that far is a failed test.
@@ -392,25 +392,8 @@ describe("lowrank in the decrypt panel", () => {
 });
 
 describe("lowrank on the participant page", () => {
-  const train = {
-    x: new Float32Array(4 * 12),
-    y: new Int32Array([0, 1, 2, 0]),
-    numFeatures: 12,
-    numClasses: 3,
-    featureShape: [12],
-  };
-  const account = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
-  const identity = {
-    task: {
-      chainId: "31337",
-      aggregator: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
-      taskId: "7",
-      modelHash: THREE.after(0).commitment,
-      createdBlock: 7,
-      createdBlockHash: "0x" + "ab".repeat(32),
-    },
-    account,
-  };
+  const train = fourRecords(12);
+  const identity = participantIdentity(TASK_ID, THREE.after(0).commitment);
   /** Round 3 opens with the model after round 2. */
   const input = (models?: ModelStore): RoundInput => ({
     taskId: TASK_ID,

@@ -25,7 +25,7 @@ import {
   type RoundInput,
 } from "../../web/src/participate/roundUpdate";
 import type { TrainRequest } from "../../web/src/participate/trainProtocol";
-import { steppedTraining } from "./steppedTraining";
+import { steppedTraining } from "./participantStubs";
 import { loadParticipation, memoryParticipationStore } from "../../web/src/participate/updateStore";
 
 const ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";

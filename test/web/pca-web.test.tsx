@@ -31,7 +31,7 @@ import { memoryStore, readVerified, taskKey, type ModelStore } from "../../web/s
 import { browserTaskEncoding, describeTaskEncoding } from "../../web/src/modelSpec";
 import { NODE_DEFAULTS, preparedUpdate, type RoundInput } from "../../web/src/participate/roundUpdate";
 import type { TrainRequest } from "../../web/src/participate/trainProtocol";
-import { steppedTraining } from "./steppedTraining";
+import { fourRecords, participantIdentity, steppedTraining } from "./participantStubs";
 import { loadParticipation, memoryParticipationStore } from "../../web/src/participate/updateStore";
 
 // Nothing here may reach the KMS: a decryption that got that far is a failed test.
@@ -239,24 +239,8 @@ describe("pca in the page's rebuild and decrypt panel", () => {
 });
 
 describe("pca on the participant page", () => {
-  const train = {
-    x: new Float32Array(4 * 12),
-    y: new Int32Array([0, 1, 2, 0]),
-    numFeatures: 12,
-    numClasses: 3,
-    featureShape: [12],
-  };
-  const identity = {
-    task: {
-      chainId: "31337",
-      aggregator: "0x5fbdb2315678afecb367f032d93f642f64180aa3",
-      taskId: "9",
-      modelHash: H.commitments[0],
-      createdBlock: 7,
-      createdBlockHash: "0x" + "ab".repeat(32),
-    },
-    account: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
-  };
+  const train = fourRecords(12);
+  const identity = participantIdentity(TASK_ID, H.commitments[0]);
   /** Round 3 opens with the model after round 2. */
   const input = (models?: ModelStore): RoundInput => ({
     taskId: TASK_ID,
