@@ -123,15 +123,17 @@ function planDemoTask(
     hidden: o.hidden,
     classNames: first.labelNames,
   };
-  const { encoding, inputBasis, retained } = withPublicBasis(
+  const { encoding, inputBasis, retained, unfit } = withPublicBasis(
     newTaskEncoding(o.model, o.compress, Boolean(publicSample)),
     publicSample,
     {
       flag: "--public-share <fraction>",
       model: specFromChoices(model),
       valueBits: o.valueBits,
+      byDefault: o.compress === undefined,
     },
   );
+  if (unfit) log(`no pca default for this model (${unfit}): the task takes its default without public records`);
   if (inputBasis) {
     log(
       `pca input basis: ${inputBasis.keep} directions from ${publicSample!.y.length} public samples ` +

@@ -250,11 +250,17 @@ task("fl:create-task", "Create a training task (from flags or a JSON spec); prin
         hidden: args.hidden === undefined ? undefined : String(args.hidden),
         classNames: shape.classNames,
       };
-      const { encoding, inputBasis, retained } = withPublicBasis(asked, await publicSample(args, asked), {
+      const { encoding, inputBasis, retained, unfit } = withPublicBasis(asked, await publicSample(args, asked), {
         flag: "--public-data <dataset|file>",
         model: specFromChoices(model),
         valueBits: args.valueBits,
+        byDefault: compress === undefined,
       });
+      if (unfit) {
+        console.error(
+          `warning: no pca default for this model (${unfit}); the task takes its default without public records`,
+        );
+      }
       const spec = specFromChoices({
         ...model,
         encoding,

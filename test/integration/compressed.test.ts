@@ -304,13 +304,28 @@ describe("fl:create-task --compress", () => {
     expect(stray.stderr + stray.stdout).toMatch(
       /--public-data is for the pca encoding, and --compress hash:4 is another/,
     );
-    // Public records alone make pca the default, at the words rule's keep (1 direction for this 30 x 8 layer).
-    const byDefault = await hh(["fl:create-task", ...args, "--public-data", "breast-cancer", "--json"]);
+    // Public records alone make pca the default, at the words rule's keep (1 direction for this 30 x 8 layer at
+    // 3-bit values); at pca's default 4-bit values no keep fits this small model, so it keeps today's codec and says why.
+    const byDefault = await hh([
+      "fl:create-task",
+      ...args,
+      "--public-data",
+      "breast-cancer",
+      "--value-bits",
+      "3",
+      "--json",
+    ]);
     expect(byDefault.code, byDefault.stderr).toBe(0);
     expect(lastJson(byDefault.stdout).encoding).toMatchObject({
       kind: "pca",
-      keep: pcaKeepByWordsRule({ ...MLP8, seed: 1 }),
+      keep: pcaKeepByWordsRule({ ...MLP8, seed: 1 }, 3),
     });
+    const unfit = await hh(["fl:create-task", ...args, "--public-data", "breast-cancer", "--json"]);
+    expect(unfit.code, unfit.stderr).toBe(0);
+    expect(lastJson(unfit.stdout).encoding).toEqual({ kind: "quant" });
+    expect(unfit.stderr).toMatch(
+      /warning: no pca default for this model \(no pca keep sends a tenth of the 8-bit codec's words/,
+    );
   });
 
   it("creates a task that freezes its first layers (--freeze), and names a count the model cannot take", async () => {

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { useEffect } from "react";
 import type { TaskEvent } from "../../client/src/chain/events";
 import { layoutOf } from "../../client/src/codec/layout";
@@ -178,7 +178,8 @@ describe("one decryption per round per visit", () => {
     );
     fireEvent.click(screen.getByRole("button", { name: "Decrypt round 1" }));
     await screen.findByTestId("model-result");
-    expect(visit.aggregates?.decrypted.get(1)).toEqual({ words: wordsOf(1) });
+    // Handed over in the same callback as the result, but the shared store renders on its own: wait for it.
+    await waitFor(() => expect(visit.aggregates?.decrypted.get(1)).toEqual({ words: wordsOf(1) }));
   });
 });
 

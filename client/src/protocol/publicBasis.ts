@@ -8,6 +8,7 @@ import { encodingName, withInputBasis, type EncodingSpec } from "../codec/encodi
 import { principalInputBasis, type InputBasis } from "../codec/inputBasis";
 import type { Dataset } from "../ml/dataset";
 import type { ModelSpec } from "./modelSpec";
+import { DEFAULT_ENCODINGS } from "./taskChoices";
 import { pcaKeepByWordsRule } from "./wordsRule";
 
 /** A pca basis of `keep` directions from a public sample (its inputs only), with the share of their energy it holds. */
@@ -20,16 +21,25 @@ export function basisFromSample(sample: Dataset, keep: number): { basis: InputBa
  * A new task's encoding with what it needs from public data: a pca encoding gets its keep (the words
  * rule's for `model` at `valueBits` when the flag gave none), its basis from `sample` and the basis'
  * digest in its spec; other encodings pass as they are. `flag` names where the sample comes from, for
- * the error when there is none ("--public-share <fraction>").
+ * the error when there is none ("--public-share <fraction>"). `byDefault`: the owner named no encoding and
+ * pca is the default with public records (PUBLIC_SAMPLE_DEFAULTS); where the words rule finds no keep for
+ * this model (its layers after the first alone are too many words), the kind's default without public
+ * records is taken instead and `unfit` says why, where an explicit pca would be refused.
  */
 export function withPublicBasis(
   encoding: EncodingSpec | undefined,
   sample: Dataset | undefined,
-  o: { flag: string; model: ModelSpec; valueBits?: number },
-): { encoding?: EncodingSpec; inputBasis?: InputBasis; retained?: number } {
+  o: { flag: string; model: ModelSpec; valueBits?: number; byDefault?: boolean },
+): { encoding?: EncodingSpec; inputBasis?: InputBasis; retained?: number; unfit?: string } {
   if (encoding?.kind !== "pca") return { encoding };
   if (!sample) throw new Error(`${encodingName(encoding)} takes its input basis from a public sample: add ${o.flag}`);
-  const keep = encoding.keep ?? pcaKeepByWordsRule(o.model, o.valueBits);
+  let keep = encoding.keep;
+  try {
+    keep ??= pcaKeepByWordsRule(o.model, o.valueBits);
+  } catch (error) {
+    if (!o.byDefault) throw error;
+    return { encoding: DEFAULT_ENCODINGS[o.model.kind], unfit: (error as Error).message };
+  }
   const { basis, retained } = basisFromSample(sample, keep);
   return { encoding: withInputBasis({ ...encoding, keep }, basis), inputBasis: basis, retained };
 }

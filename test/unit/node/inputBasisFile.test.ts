@@ -47,6 +47,13 @@ describe("input basis files", () => {
     expect(encoding).toEqual({ kind: "pca", keep: 1, basis: inputBasisDigest(inputBasis!) });
     expect(withPublicBasis({ kind: "pca", keep: 5 }, sample, o).inputBasis?.keep).toBe(5);
     expect(withPublicBasis({ kind: "hash", ratio: 4 }, undefined, o)).toEqual({ encoding: { kind: "hash", ratio: 4 } });
+    // A model whose later layers alone exceed the words rule: an explicit pca is refused, the default falls back.
+    const wide = parseModelSpec({ ...model, hidden: [4, 64, 64] });
+    expect(() => withPublicBasis({ kind: "pca" }, sample, { ...o, model: wide })).toThrow(/no pca keep sends a tenth/);
+    const fallback = withPublicBasis({ kind: "pca" }, sample, { ...o, model: wide, byDefault: true });
+    expect(fallback.encoding).toBeUndefined();
+    expect(fallback.inputBasis).toBeUndefined();
+    expect(fallback.unfit).toMatch(/^no pca keep sends a tenth of the 8-bit codec's words for this mlp/);
     expect(() => withPublicBasis({ kind: "pca" }, undefined, o)).toThrow(
       "pca takes its input basis from a public sample: add --public-share <fraction>",
     );
