@@ -77,7 +77,7 @@ export interface TaskFormState {
 
 /** The create form's public records and the pca basis computed from them. */
 export interface PublicRecordsState {
-  records?: PublicRecords & { name: string };
+  records?: PublicRecords;
   /** Reads a picked file (the nodes' formats); a CSV then asks for its label column. */
   pick: (file: File) => void;
   setLabelColumn: (column: string) => void;
@@ -229,7 +229,7 @@ export function useTaskForm(): TaskFormState {
           (picked) => {
             // A CSV names its label column (none chosen yet unless one is called "label").
             const labelColumn = picked.columns?.includes("label") ? "label" : "";
-            setRecords({ records: { picked, labelColumn, name: file.name } });
+            setRecords({ records: { picked, labelColumn } });
           },
           (e: unknown) => setRecords({ error: `${file.name}: ${(e as Error).message}` }),
         );

@@ -45,9 +45,10 @@ export function PublicRecordsFields({ state }: { state: PublicRecordsState }) {
         <div data-testid="public-basis">
           <p className="hint">
             Input basis {shortHash(basis.encoding.basis!)}: {basis.encoding.keep} directions from {basis.records}{" "}
-            records of {records.name} (their training split), holding {(basis.retained * 100).toFixed(1)} % of the
-            records&apos; energy. Publish its file beside the task&apos;s models: participants load it before they can
-            encode or decode a round (it is checked against the digest the spec commits to).
+            records of {records.picked.dataset.label} (their training split), holding{" "}
+            {(basis.retained * 100).toFixed(1)} % of the records&apos; energy. Publish its file beside the task&apos;s
+            models: participants load it before they can encode or decode a round (it is checked against the digest the
+            spec commits to).
           </p>
           <button
             type="button"
